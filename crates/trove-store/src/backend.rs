@@ -1,0 +1,137 @@
+//! Where ciphertext lives. A backend stores opaque bytes under a [`BlobId`];
+//! it never sees plaintext or keys, so an S3-compatible backend (the
+//! `object_store` crate fits) can implement the same trait later.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use crate::{BlobId, StoreError};
+
+/// A blob being written. Nothing is visible under any id until
+/// [`StagedBlob::commit`]; dropping it (or a crash) leaves no visible blob.
+pub trait StagedBlob: Write + Send {
+    /// Makes the written bytes durable and visible as `id`.
+    fn commit(self: Box<Self>, id: &BlobId) -> Result<(), StoreError>;
+}
+
+/// Storage for ciphertext blobs.
+pub trait BlobBackend: Send + Sync {
+    /// Starts writing a blob whose id is known only at the end.
+    fn stage(&self) -> Result<Box<dyn StagedBlob>, StoreError>;
+    /// Opens a stored blob for reading.
+    fn open(&self, id: &BlobId) -> Result<Box<dyn Read + Send>, StoreError>;
+    /// Whether a blob is stored.
+    fn contains(&self, id: &BlobId) -> Result<bool, StoreError>;
+    /// Removes a blob (intake retention, tests). Missing blobs are not an error.
+    fn remove(&self, id: &BlobId) -> Result<(), StoreError>;
+}
+
+/// Content-addressed files: `ROOT/ab/cd/abcd…` (two fan-out levels keep
+/// directories small at millions of blobs), staged under `ROOT/.staging`
+/// and published by an atomic rename after fsync.
+#[derive(Debug, Clone)]
+pub struct FsBackend {
+    root: PathBuf,
+}
+
+const STAGING: &str = ".staging";
+
+impl FsBackend {
+    /// Opens (creating if needed) a blob directory.
+    pub fn open(root: &Path) -> Result<Self, StoreError> {
+        let staging = root.join(STAGING);
+        fs::create_dir_all(&staging).map_err(|source| StoreError::Io { path: staging, source })?;
+        Ok(FsBackend { root: root.to_owned() })
+    }
+
+    fn path_of(&self, id: &BlobId) -> PathBuf {
+        let hex = id.to_hex();
+        self.root.join(&hex[0..2]).join(&hex[2..4]).join(hex)
+    }
+
+    /// Deletes staging files older than `age`: the remains of puts that were
+    /// killed. Younger ones may belong to a put still running in another
+    /// process.
+    pub fn sweep_staging(&self, age: Duration) -> Result<usize, StoreError> {
+        let staging = self.root.join(STAGING);
+        let io_err = |source| StoreError::Io { path: staging.clone(), source };
+        let now = SystemTime::now();
+        let mut removed = 0;
+        for entry in fs::read_dir(&staging).map_err(io_err)? {
+            let entry = entry.map_err(io_err)?;
+            let modified = entry.metadata().and_then(|m| m.modified()).map_err(io_err)?;
+            if now.duration_since(modified).unwrap_or_default() >= age {
+                fs::remove_file(entry.path()).map_err(io_err)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+struct FsStaged {
+    file: tempfile::NamedTempFile,
+    root: PathBuf,
+}
+
+impl Write for FsStaged {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl StagedBlob for FsStaged {
+    fn commit(self: Box<Self>, id: &BlobId) -> Result<(), StoreError> {
+        let backend = FsBackend { root: self.root };
+        let target = backend.path_of(id);
+        let dir = target.parent().expect("blob paths have a parent").to_owned();
+        let io_err = |path: &Path| {
+            let path = path.to_owned();
+            move |source| StoreError::Io { path, source }
+        };
+        self.file.as_file().sync_all().map_err(io_err(self.file.path()))?;
+        fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        self.file.persist(&target).map_err(|e| StoreError::Io { path: target.clone(), source: e.error })?;
+        // The rename is durable only once the directory entry is.
+        File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err(&dir))
+    }
+}
+
+impl BlobBackend for FsBackend {
+    fn stage(&self) -> Result<Box<dyn StagedBlob>, StoreError> {
+        let staging = self.root.join(STAGING);
+        let file = tempfile::Builder::new()
+            .prefix("put-")
+            .tempfile_in(&staging)
+            .map_err(|source| StoreError::Io { path: staging, source })?;
+        Ok(Box::new(FsStaged { file, root: self.root.clone() }))
+    }
+
+    fn open(&self, id: &BlobId) -> Result<Box<dyn Read + Send>, StoreError> {
+        let path = self.path_of(id);
+        match File::open(&path) {
+            Ok(file) => Ok(Box::new(file)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(StoreError::NotFound(*id)),
+            Err(source) => Err(StoreError::Io { path, source }),
+        }
+    }
+
+    fn contains(&self, id: &BlobId) -> Result<bool, StoreError> {
+        let path = self.path_of(id);
+        path.try_exists().map_err(|source| StoreError::Io { path, source })
+    }
+
+    fn remove(&self, id: &BlobId) -> Result<(), StoreError> {
+        let path = self.path_of(id);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(StoreError::Io { path, source: e }),
+            _ => Ok(()),
+        }
+    }
+}

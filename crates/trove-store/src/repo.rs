@@ -1,0 +1,160 @@
+//! The metadata repository: everything the store records besides blobs.
+//! [`MetadataRepo`] is the seam where PostgreSQL will fit; [`SqliteRepo`] is
+//! the embedded default.
+
+use std::future::Future;
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::Row;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::{BlobId, StoreError, SubmissionId};
+
+/// How a submission arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// `trove submit` on the desk's own machine.
+    Cli,
+    /// The source interface.
+    Intake,
+}
+
+impl Channel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Channel::Cli => "cli",
+            Channel::Intake => "intake",
+        }
+    }
+}
+
+/// A submission as the metadata database holds it: no paths, no sizes, no
+/// content ids (those are in the sealed manifest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionRecord {
+    pub id: SubmissionId,
+    /// `YYYY-MM-DD`, UTC: coarse on purpose.
+    pub received_day: String,
+    pub channel: Channel,
+    pub manifest: BlobId,
+    pub blobs: Vec<BlobId>,
+}
+
+/// Metadata storage. Implementations must make an acknowledged write
+/// durable before returning.
+pub trait MetadataRepo: Send + Sync {
+    fn insert_submission(&self, record: &SubmissionRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn submission(&self, id: &SubmissionId) -> impl Future<Output = Result<Option<SubmissionRecord>, StoreError>> + Send;
+    /// All submissions, newest day first.
+    fn submissions(&self) -> impl Future<Output = Result<Vec<SubmissionRecord>, StoreError>> + Send;
+}
+
+/// The embedded default: one SQLite file, WAL, `synchronous=FULL`.
+#[derive(Debug, Clone)]
+pub struct SqliteRepo {
+    pool: SqlitePool,
+}
+
+fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
+    let context = context.into();
+    move |source| StoreError::Database { context, source }
+}
+
+impl SqliteRepo {
+    /// Opens the database file, creating it if `create` and running
+    /// migrations.
+    pub async fn open(path: &Path, create: bool) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(create)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(db_err(format!("opening {}", path.display())))?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(SqliteRepo { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn blobs_of(&self, id: &str) -> Result<Vec<BlobId>, StoreError> {
+        let rows = sqlx::query("SELECT blob_id FROM submission_blobs WHERE submission_id = ? ORDER BY ordinal")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err(format!("reading the blobs of submission {id}")))?;
+        rows.iter().map(|row| BlobId::from_str(row.get::<&str, _>(0))).collect()
+    }
+
+    async fn record_from_row(&self, row: &sqlx::sqlite::SqliteRow) -> Result<SubmissionRecord, StoreError> {
+        let id: String = row.get("id");
+        let channel = match row.get::<&str, _>("channel") {
+            "intake" => Channel::Intake,
+            _ => Channel::Cli,
+        };
+        Ok(SubmissionRecord {
+            id: SubmissionId::from_str(&id)?,
+            received_day: row.get("received_day"),
+            channel,
+            manifest: BlobId::from_str(row.get::<&str, _>("manifest_blob"))?,
+            blobs: self.blobs_of(&id).await?,
+        })
+    }
+}
+
+impl MetadataRepo for SqliteRepo {
+    async fn insert_submission(&self, record: &SubmissionRecord) -> Result<(), StoreError> {
+        let id = record.id.to_string();
+        let context = || format!("recording submission {id}");
+        let mut tx = self.pool.begin().await.map_err(db_err(context()))?;
+        sqlx::query("INSERT INTO submissions (id, received_day, channel, manifest_blob) VALUES (?, ?, ?, ?)")
+            .bind(&id)
+            .bind(&record.received_day)
+            .bind(record.channel.as_str())
+            .bind(record.manifest.to_hex())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(context()))?;
+        for (ordinal, blob) in record.blobs.iter().enumerate() {
+            sqlx::query("INSERT INTO submission_blobs (submission_id, ordinal, blob_id) VALUES (?, ?, ?)")
+                .bind(&id)
+                .bind(ordinal as i64)
+                .bind(blob.to_hex())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(context()))?;
+        }
+        tx.commit().await.map_err(db_err(context()))
+    }
+
+    async fn submission(&self, id: &SubmissionId) -> Result<Option<SubmissionRecord>, StoreError> {
+        let row = sqlx::query("SELECT id, received_day, channel, manifest_blob FROM submissions WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err(format!("reading submission {id}")))?;
+        match row {
+            Some(row) => Ok(Some(self.record_from_row(&row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn submissions(&self) -> Result<Vec<SubmissionRecord>, StoreError> {
+        let rows = sqlx::query("SELECT id, received_day, channel, manifest_blob FROM submissions ORDER BY received_day DESC, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err("listing submissions"))?;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in &rows {
+            records.push(self.record_from_row(row).await?);
+        }
+        Ok(records)
+    }
+}
