@@ -214,7 +214,7 @@ impl BlobReader {
     fn stream_error(&self, error: io::Error) -> io::Error {
         let reason = match error.kind() {
             io::ErrorKind::UnexpectedEof => "the ciphertext is truncated".to_string(),
-            _ => format!("the ciphertext does not decrypt ({error})"),
+            _ => format!("the ciphertext fails authentication, so it was changed or truncated ({error})"),
         };
         self.corrupt(reason)
     }
