@@ -47,7 +47,10 @@ impl DkimKey {
     pub fn txt_record(&self) -> String {
         match self {
             DkimKey::Rsa(_, public) => format!("v=DKIM1; k=rsa; p={}", BASE64.encode(public)),
-            DkimKey::Ed25519(key) => format!("v=DKIM1; k=ed25519; p={}", BASE64.encode(key.verifying_key().as_bytes())),
+            DkimKey::Ed25519(key) => format!(
+                "v=DKIM1; k=ed25519; p={}",
+                BASE64.encode(key.verifying_key().as_bytes())
+            ),
         }
     }
 
@@ -88,8 +91,13 @@ pub fn sign(
     body_canon: Canon,
     timestamp: i64,
 ) -> String {
-    let split = find(message, b"\r\n\r\n").map(|i| i + 2).unwrap_or(message.len());
-    let (head, body) = (&message[..split], &message[(split + 2).min(message.len())..]);
+    let split = find(message, b"\r\n\r\n")
+        .map(|i| i + 2)
+        .unwrap_or(message.len());
+    let (head, body) = (
+        &message[..split],
+        &message[(split + 2).min(message.len())..],
+    );
     let body_hash = BASE64.encode(Sha256::digest(canonical_body(body, body_canon)));
 
     let fields = header_fields(head);
@@ -98,7 +106,11 @@ pub fn sign(
     // Each listed name signs its last instance (RFC 6376 §5.4.2); a name
     // that is absent still goes into h=, which signs its absence.
     for name in headers {
-        if let Some(field) = fields.iter().rev().find(|f| field_name(f).eq_ignore_ascii_case(name)) {
+        if let Some(field) = fields
+            .iter()
+            .rev()
+            .find(|f| field_name(f).eq_ignore_ascii_case(name))
+        {
             data.extend(canonical_header(field, header_canon));
         }
         signed.push(name.to_ascii_lowercase());
@@ -151,8 +163,14 @@ fn canonical_header(field: &[u8], canon: Canon) -> Vec<u8> {
         Canon::Simple => field.to_vec(),
         Canon::Relaxed => {
             let colon = field.iter().position(|&b| b == b':').unwrap_or(field.len());
-            let name = String::from_utf8_lossy(&field[..colon]).trim().to_ascii_lowercase();
-            let value: Vec<u8> = field[(colon + 1).min(field.len())..].iter().copied().filter(|&b| b != b'\r' && b != b'\n').collect();
+            let name = String::from_utf8_lossy(&field[..colon])
+                .trim()
+                .to_ascii_lowercase();
+            let value: Vec<u8> = field[(colon + 1).min(field.len())..]
+                .iter()
+                .copied()
+                .filter(|&b| b != b'\r' && b != b'\n')
+                .collect();
             let mut out = name.into_bytes();
             out.push(b':');
             out.extend(collapse_whitespace(&value).trim_ascii());
@@ -223,9 +241,15 @@ mod tests {
     fn rfc6376_canonicalization_examples() {
         let head = b"A: X\r\nB : Y\t\r\n\tZ  \r\n";
         let fields = header_fields(head);
-        let relaxed: Vec<u8> = fields.iter().flat_map(|f| canonical_header(f, Canon::Relaxed)).collect();
+        let relaxed: Vec<u8> = fields
+            .iter()
+            .flat_map(|f| canonical_header(f, Canon::Relaxed))
+            .collect();
         assert_eq!(relaxed, b"a:X\r\nb:Y Z\r\n");
-        let simple: Vec<u8> = fields.iter().flat_map(|f| canonical_header(f, Canon::Simple)).collect();
+        let simple: Vec<u8> = fields
+            .iter()
+            .flat_map(|f| canonical_header(f, Canon::Simple))
+            .collect();
         assert_eq!(simple, head);
         let body = b" C \r\nD \t E\r\n\r\n\r\n";
         assert_eq!(canonical_body(body, Canon::Relaxed), b" C\r\nD E\r\n");

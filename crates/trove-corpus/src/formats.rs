@@ -21,11 +21,27 @@ pub struct DocMeta<'a> {
 }
 
 fn iso(t: OffsetDateTime) -> String {
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year(), t.month() as u8, t.day(), t.hour(), t.minute(), t.second())
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 fn pdf_date(t: OffsetDateTime) -> String {
-    format!("D:{:04}{:02}{:02}{:02}{:02}{:02}Z", t.year(), t.month() as u8, t.day(), t.hour(), t.minute(), t.second())
+    format!(
+        "D:{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// Keeps to the characters PDF's standard Helvetica encodes.
@@ -41,7 +57,10 @@ pub fn ascii_only(text: &str) -> String {
 }
 
 pub fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A PDF with a text layer: one line of `lines` per text line, 56 to a page.
@@ -61,11 +80,16 @@ pub fn pdf(lines: &[String], meta: &DocMeta, producer: &str) -> Result<Vec<u8>, 
             Operation::new("Td", vec![56.into(), 780.into()]),
         ];
         for line in page_lines {
-            operations.push(Operation::new("Tj", vec![Object::string_literal(ascii_only(line))]));
+            operations.push(Operation::new(
+                "Tj",
+                vec![Object::string_literal(ascii_only(line))],
+            ));
             operations.push(Operation::new("T*", vec![]));
         }
         operations.push(Operation::new("ET", vec![]));
-        let content = Content { operations }.encode().map_err(|e| CorpusError::Format(format!("pdf content: {e}")))?;
+        let content = Content { operations }
+            .encode()
+            .map_err(|e| CorpusError::Format(format!("pdf content: {e}")))?;
         let content_id = doc.add_object(Stream::new(dictionary! {}, content));
         kids.push(Object::from(doc.add_object(dictionary! {
             "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
@@ -92,13 +116,21 @@ pub fn pdf(lines: &[String], meta: &DocMeta, producer: &str) -> Result<Vec<u8>, 
     doc.trailer.set("Info", info_id);
     doc.compress();
     let mut out = Vec::new();
-    doc.save_to(&mut out).map_err(|e| CorpusError::Format(format!("pdf: {e}")))?;
+    doc.save_to(&mut out)
+        .map_err(|e| CorpusError::Format(format!("pdf: {e}")))?;
     Ok(out)
 }
 
 fn zip_time(t: OffsetDateTime) -> zip::DateTime {
-    zip::DateTime::from_date_and_time(t.year() as u16, t.month() as u8, t.day(), t.hour(), t.minute(), t.second())
-        .unwrap_or_default()
+    zip::DateTime::from_date_and_time(
+        t.year() as u16,
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+    )
+    .unwrap_or_default()
 }
 
 /// Writes named parts into a zip package, all stamped `when`.
@@ -109,10 +141,14 @@ pub fn zip_package(parts: &[(&str, &[u8])], when: OffsetDateTime) -> Result<Vec<
         .last_modified_time(zip_time(when))
         .unix_permissions(0o644);
     for (name, bytes) in parts {
-        zip.start_file(*name, options).map_err(|e| CorpusError::Format(format!("zip part {name}: {e}")))?;
-        zip.write_all(bytes).map_err(|e| CorpusError::Format(format!("zip part {name}: {e}")))?;
+        zip.start_file(*name, options)
+            .map_err(|e| CorpusError::Format(format!("zip part {name}: {e}")))?;
+        zip.write_all(bytes)
+            .map_err(|e| CorpusError::Format(format!("zip part {name}: {e}")))?;
     }
-    let cursor = zip.finish().map_err(|e| CorpusError::Format(format!("zip: {e}")))?;
+    let cursor = zip
+        .finish()
+        .map_err(|e| CorpusError::Format(format!("zip: {e}")))?;
     Ok(cursor.into_inner())
 }
 
@@ -146,7 +182,12 @@ pub fn docx(paragraphs: &[String], meta: &DocMeta) -> Result<Vec<u8>, CorpusErro
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>"#;
     let body: String = paragraphs
         .iter()
-        .map(|p| format!(r#"<w:p><w:r><w:t xml:space="preserve">{}</w:t></w:r></w:p>"#, xml_escape(p)))
+        .map(|p| {
+            format!(
+                r#"<w:p><w:r><w:t xml:space="preserve">{}</w:t></w:r></w:p>"#,
+                xml_escape(p)
+            )
+        })
         .collect();
     let document = format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -185,7 +226,10 @@ pub fn xlsx(rows: &[Vec<String>], meta: &DocMeta) -> Result<Vec<u8>, CorpusError
             if r > 0 && cell.parse::<f64>().is_ok() {
                 sheet.push_str(&format!(r#"<c r="{reference}"><v>{cell}</v></c>"#));
             } else {
-                sheet.push_str(&format!(r#"<c r="{reference}" t="inlineStr"><is><t>{}</t></is></c>"#, xml_escape(cell)));
+                sheet.push_str(&format!(
+                    r#"<c r="{reference}" t="inlineStr"><is><t>{}</t></is></c>"#,
+                    xml_escape(cell)
+                ));
             }
         }
         sheet.push_str("</row>");
@@ -208,7 +252,10 @@ pub fn xlsx(rows: &[Vec<String>], meta: &DocMeta) -> Result<Vec<u8>, CorpusError
 }
 
 pub fn html(title: &str, paragraphs: &[String]) -> String {
-    let body: String = paragraphs.iter().map(|p| format!("<p>{}</p>\n", xml_escape(p))).collect();
+    let body: String = paragraphs
+        .iter()
+        .map(|p| format!("<p>{}</p>\n", xml_escape(p)))
+        .collect();
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n</head>\n<body>\n<h1>{t}</h1>\n{body}</body>\n</html>\n",
         t = xml_escape(title)
@@ -220,7 +267,13 @@ pub fn csv(rows: &[Vec<String>]) -> String {
     for row in rows {
         let cells: Vec<String> = row
             .iter()
-            .map(|cell| if cell.contains([',', '"', '\n']) { format!("\"{}\"", cell.replace('"', "\"\"")) } else { cell.clone() })
+            .map(|cell| {
+                if cell.contains([',', '"', '\n']) {
+                    format!("\"{}\"", cell.replace('"', "\"\""))
+                } else {
+                    cell.clone()
+                }
+            })
             .collect();
         out.push_str(&cells.join(","));
         out.push_str("\r\n");

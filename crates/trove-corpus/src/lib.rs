@@ -81,7 +81,10 @@ pub struct Summary {
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0} already holds a corpus (cache/ exists); choose an empty or new folder")]
     NotEmpty(PathBuf),
     #[error("invalid corpus spec: {0}")]
@@ -92,12 +95,35 @@ pub enum CorpusError {
 
 /// The published corpora the generator writes: name, publisher, date, URL.
 pub const CORPORA: &[(&str, &str, &str, &str)] = &[
-    ("evening-courier-2014", "The Evening Courier", "2014-11-03", "https://courier.example/investigations/interior-files"),
-    ("kyiv-ledger-2015", "Kyiv Ledger", "2015-06-18", "https://ledger.example/2015/06/leaked-ministry-mail"),
-    ("paste-dump-2016", "anonymous paste site", "2016-02-09", "https://paste.example/dump/ministry"),
+    (
+        "evening-courier-2014",
+        "The Evening Courier",
+        "2014-11-03",
+        "https://courier.example/investigations/interior-files",
+    ),
+    (
+        "kyiv-ledger-2015",
+        "Kyiv Ledger",
+        "2015-06-18",
+        "https://ledger.example/2015/06/leaked-ministry-mail",
+    ),
+    (
+        "paste-dump-2016",
+        "anonymous paste site",
+        "2016-02-09",
+        "https://paste.example/dump/ministry",
+    ),
 ];
 
-const DKIM_SELECTORS: &[&str] = &["mail2014", "s1", "dkim", "k2015", "selector1", "default", "ed2015"];
+const DKIM_SELECTORS: &[&str] = &[
+    "mail2014",
+    "s1",
+    "dkim",
+    "k2015",
+    "selector1",
+    "default",
+    "ed2015",
+];
 /// Unix time of 2013-06-01 00:00 UTC; generated dates fall in the 1000 days after.
 const EPOCH: i64 = 1_370_044_800;
 
@@ -186,15 +212,31 @@ struct Doc {
 
 impl Doc {
     fn leaf(name: String, kind: Kind, bytes: Vec<u8>, sample: Option<String>) -> Self {
-        Doc { name, kind, bytes, plain_text: None, sample, dkim: Dkim::None, tampered: false, children: Vec::new() }
+        Doc {
+            name,
+            kind,
+            bytes,
+            plain_text: None,
+            sample,
+            dkim: Dkim::None,
+            tampered: false,
+            children: Vec::new(),
+        }
     }
 }
 
 /// Generates a corpus into `out`. `progress(done, total)` is called with
 /// cache bytes written.
-pub fn generate(out: &Path, spec: &Spec, mut progress: impl FnMut(u64, u64)) -> Result<Summary, CorpusError> {
+pub fn generate(
+    out: &Path,
+    spec: &Spec,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Summary, CorpusError> {
     if !(0.0..=1.0).contains(&spec.published_share) {
-        return Err(CorpusError::Spec(format!("published share {} is not between 0 and 1", spec.published_share)));
+        return Err(CorpusError::Spec(format!(
+            "published share {} is not between 0 and 1",
+            spec.published_share
+        )));
     }
     if out.join("cache").exists() {
         return Err(CorpusError::NotEmpty(out.to_owned()));
@@ -223,12 +265,20 @@ struct Generator {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CorpusError + '_ {
-    move |source| CorpusError::Io { path: path.to_owned(), source }
+    move |source| CorpusError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 impl Generator {
     fn new(out: &Path, spec: &Spec) -> Result<Self, CorpusError> {
-        for dir in ["cache/mail", "cache/mailboxes", "cache/cables", "cache/documents"] {
+        for dir in [
+            "cache/mail",
+            "cache/mailboxes",
+            "cache/cables",
+            "cache/documents",
+        ] {
             let path = out.join(dir);
             fs::create_dir_all(&path).map_err(io_err(&path))?;
         }
@@ -248,12 +298,17 @@ impl Generator {
                 continue;
             }
             let key = if index % 2 == 0 {
-                DkimKey::rsa(&mut rng).map_err(|e| CorpusError::Format(format!("RSA key generation: {e}")))?
+                DkimKey::rsa(&mut rng)
+                    .map_err(|e| CorpusError::Format(format!("RSA key generation: {e}")))?
             } else {
                 DkimKey::ed25519(rng.r#gen())
             };
             let selector = DKIM_SELECTORS[index];
-            records.push_str(&format!("{selector}._domainkey.{} {}\n", org.domain, key.txt_record()));
+            records.push_str(&format!(
+                "{selector}._domainkey.{} {}\n",
+                org.domain,
+                key.txt_record()
+            ));
             keys.push(Some((key, selector)));
         }
         let keys_path = out.join("dkim-keys.txt");
@@ -263,7 +318,11 @@ impl Generator {
             .iter()
             .map(|(name, publisher, date, url)| serde_json::json!({"name": name, "publisher": publisher, "date": date, "url": url}))
             .collect();
-        fs::write(&corpora_path, serde_json::to_vec_pretty(&corpora).expect("json")).map_err(io_err(&corpora_path))?;
+        fs::write(
+            &corpora_path,
+            serde_json::to_vec_pretty(&corpora).expect("json"),
+        )
+        .map_err(io_err(&corpora_path))?;
         Ok(Generator {
             out: out.to_owned(),
             spec: spec.clone(),
@@ -281,7 +340,9 @@ impl Generator {
     }
 
     fn finish(self) -> Result<Summary, CorpusError> {
-        let shares = self.truth.finish(self.spec.seed, self.spec.published_share)?;
+        let shares = self
+            .truth
+            .finish(self.spec.seed, self.spec.published_share)?;
         Ok(Summary {
             documents: shares.documents,
             content_documents: shares.content_documents,
@@ -332,7 +393,16 @@ impl Generator {
             42..52 => Unit::Pdf,
             52..60 => Unit::Docx,
             60..65 => Unit::Xlsx,
-            65..75 => Unit::Text(*[Encoding::Utf8, Encoding::Utf8, Encoding::Windows1251, Encoding::Utf16LeBom].choose(&mut self.rng).expect("encodings")),
+            65..75 => Unit::Text(
+                *[
+                    Encoding::Utf8,
+                    Encoding::Utf8,
+                    Encoding::Windows1251,
+                    Encoding::Utf16LeBom,
+                ]
+                .choose(&mut self.rng)
+                .expect("encodings"),
+            ),
             75..80 => Unit::Csv,
             80..86 => Unit::Html,
             86..95 => Unit::Bundle,
@@ -351,17 +421,31 @@ impl Generator {
                     message.name = format!("{n:05}-{i}.eml");
                     self.emit("mail", message)?;
                 }
-                ("mail", Doc { name: format!("{n:05}.eml"), ..last })
+                (
+                    "mail",
+                    Doc {
+                        name: format!("{n:05}.eml"),
+                        ..last
+                    },
+                )
             }
             Unit::Mailbox => {
-                let owner = self.people[n % self.people.len()].address.split('@').next().unwrap_or("box").to_owned();
+                let owner = self.people[n % self.people.len()]
+                    .address
+                    .split('@')
+                    .next()
+                    .unwrap_or("box")
+                    .to_owned();
                 ("mailboxes", self.mbox(format!("{owner}-{n:05}.mbox"), 3)?)
             }
             Unit::Cable => ("cables", self.cable(format!("{n:05}.txt"))),
             Unit::Pdf => ("documents", self.pdf(format!("memo-{n:05}.pdf"))?),
             Unit::Docx => ("documents", self.docx(format!("report-{n:05}.docx"))?),
             Unit::Xlsx => ("documents", self.xlsx(format!("payments-{n:05}.xlsx"))?),
-            Unit::Text(encoding) => ("documents", self.text_doc(format!("notes-{n:05}.txt"), encoding)),
+            Unit::Text(encoding) => (
+                "documents",
+                self.text_doc(format!("notes-{n:05}.txt"), encoding),
+            ),
             Unit::Csv => ("documents", self.csv(format!("transfers-{n:05}.csv"))),
             Unit::Html => ("documents", self.html(format!("page-{n:05}.html"))),
             Unit::Bundle => ("", self.zip_bundle(format!("bundle-{n:05}.zip"))?),
@@ -372,18 +456,29 @@ impl Generator {
 
     /// Writes a top-level document to `cache/dir/` and records it.
     fn emit(&mut self, dir: &str, doc: Doc) -> Result<(), CorpusError> {
-        let relative = if dir.is_empty() { doc.name.clone() } else { format!("{dir}/{}", doc.name) };
+        let relative = if dir.is_empty() {
+            doc.name.clone()
+        } else {
+            format!("{dir}/{}", doc.name)
+        };
         let path = self.out.join("cache").join(&relative);
         fs::write(&path, &doc.bytes).map_err(io_err(&path))?;
         self.cache_bytes += doc.bytes.len() as u64;
-        let parent = relative.rsplit_once('/').map(|(parent, _)| parent.to_owned()).unwrap_or_default();
+        let parent = relative
+            .rsplit_once('/')
+            .map(|(parent, _)| parent.to_owned())
+            .unwrap_or_default();
         self.record(&doc, &parent)
     }
 
     /// Adds a document (and its children) to the truth, and publishes it if
     /// the draw says so.
     fn record(&mut self, doc: &Doc, parent: &str) -> Result<(), CorpusError> {
-        let path = if parent.is_empty() { doc.name.clone() } else { format!("{parent}/{}", doc.name) };
+        let path = if parent.is_empty() {
+            doc.name.clone()
+        } else {
+            format!("{parent}/{}", doc.name)
+        };
         let mut entry = TruthEntry {
             path: path.clone(),
             r#type: doc.kind.type_name(),
@@ -418,21 +513,45 @@ impl Generator {
         let (corpus, ..) = *CORPORA.choose(&mut self.rng).expect("corpora");
         let number = self.next_number();
         let class = match &doc.plain_text {
-            Some(_) => *[Overlap::Exact, Overlap::Near, Overlap::Near, Overlap::Partial, Overlap::Partial]
-                .choose(&mut self.rng)
-                .expect("classes"),
+            Some(_) => *[
+                Overlap::Exact,
+                Overlap::Near,
+                Overlap::Near,
+                Overlap::Partial,
+                Overlap::Partial,
+            ]
+            .choose(&mut self.rng)
+            .expect("classes"),
             None => Overlap::Exact,
         };
         let (file, bytes, similarity, covered, span) = match (class, &doc.plain_text) {
             (Overlap::Near, Some(text)) => {
                 let (edited, similarity) = self.near_duplicate(text);
-                (format!("{number:05}-reprint.txt"), edited, similarity, doc.bytes.len() as u64, None)
+                (
+                    format!("{number:05}-reprint.txt"),
+                    edited,
+                    similarity,
+                    doc.bytes.len() as u64,
+                    None,
+                )
             }
             (Overlap::Partial, Some(text)) => {
                 let (article, containment, span) = self.quotation(text);
-                (format!("{number:05}-article.txt"), article.into_bytes(), containment, (span.1 - span.0) as u64, Some(span))
+                (
+                    format!("{number:05}-article.txt"),
+                    article.into_bytes(),
+                    containment,
+                    (span.1 - span.0) as u64,
+                    Some(span),
+                )
             }
-            _ => (format!("{number:05}-copy.{}", doc.kind.extension()), doc.bytes.clone(), 1.0, doc.bytes.len() as u64, None),
+            _ => (
+                format!("{number:05}-copy.{}", doc.kind.extension()),
+                doc.bytes.clone(),
+                1.0,
+                doc.bytes.len() as u64,
+                None,
+            ),
         };
         let relative = format!("{corpus}/{file}");
         let path = self.out.join("published").join(&relative);
@@ -442,7 +561,11 @@ impl Generator {
         // corpus is more than the cache's echo.
         if self.rng.gen_bool(0.25) {
             let filler = self.prose.paragraphs(&mut self.rng, 3000).join("\n\n");
-            let path = self.out.join("published").join(corpus).join(format!("{number:05}-news.txt"));
+            let path = self
+                .out
+                .join("published")
+                .join(corpus)
+                .join(format!("{number:05}-news.txt"));
             fs::write(&path, filler).map_err(io_err(&path))?;
             self.published_files += 1;
         }
@@ -463,13 +586,25 @@ impl Generator {
         loop {
             let edited: Vec<&str> = words
                 .iter()
-                .map(|w| if self.rng.gen_bool(rate) { *["reportedly", "allegedly", "officially", "also"].choose(&mut self.rng).expect("edits") } else { w })
+                .map(|w| {
+                    if self.rng.gen_bool(rate) {
+                        *["reportedly", "allegedly", "officially", "also"]
+                            .choose(&mut self.rng)
+                            .expect("edits")
+                    } else {
+                        w
+                    }
+                })
                 .collect();
             let newline = if self.rng.gen_bool(0.5) { "\r\n" } else { "\n" };
             let rewrapped = text::wrap(&edited.join(" "), self.rng.gen_range(55..90), newline);
             let similarity = jaccard(text, &rewrapped);
             if similarity >= 0.8 {
-                let encoding = if self.rng.gen_bool(0.3) { Encoding::Utf16LeBom } else { Encoding::Utf8 };
+                let encoding = if self.rng.gen_bool(0.3) {
+                    Encoding::Utf16LeBom
+                } else {
+                    Encoding::Utf8
+                };
                 return (encoding.encode(&rewrapped), similarity);
             }
             rate /= 2.0;
@@ -482,15 +617,25 @@ impl Generator {
     fn quotation(&mut self, text: &str) -> (String, f64, (usize, usize)) {
         let starts: Vec<usize> = text
             .char_indices()
-            .filter(|&(i, c)| !c.is_whitespace() && (i == 0 || text[..i].ends_with(char::is_whitespace)))
+            .filter(|&(i, c)| {
+                !c.is_whitespace() && (i == 0 || text[..i].ends_with(char::is_whitespace))
+            })
             .map(|(i, _)| i)
             .collect();
         let share = self.rng.gen_range(0.2..0.45);
         let quoted_words = ((starts.len() as f64 * share) as usize).max(6);
-        let first = self.rng.gen_range(0..=starts.len().saturating_sub(quoted_words + 1));
+        let first = self
+            .rng
+            .gen_range(0..=starts.len().saturating_sub(quoted_words + 1));
         let start = starts[first];
-        let end = starts.get(first + quoted_words).map(|&i| text[..i].trim_end().len()).unwrap_or(text.len());
-        let passage = text[start..end].split_whitespace().collect::<Vec<_>>().join(" ");
+        let end = starts
+            .get(first + quoted_words)
+            .map(|&i| text[..i].trim_end().len())
+            .unwrap_or(text.len());
+        let passage = text[start..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let before = self.prose.paragraphs(&mut self.rng, 1500).join("\n\n");
         let after = self.prose.paragraphs(&mut self.rng, 1500).join("\n\n");
         let article = format!(
@@ -498,7 +643,8 @@ impl Generator {
         );
         let doc_shingles = text::shingles(text);
         let article_shingles = text::shingles(&article);
-        let containment = doc_shingles.intersection(&article_shingles).count() as f64 / doc_shingles.len().max(1) as f64;
+        let containment = doc_shingles.intersection(&article_shingles).count() as f64
+            / doc_shingles.len().max(1) as f64;
         (article, containment, (start, end))
     }
 
@@ -509,16 +655,35 @@ impl Generator {
     }
 
     fn pick_people(&mut self, count: usize) -> Vec<Person> {
-        let mut chosen: Vec<Person> = self.people.choose_multiple(&mut self.rng, count).cloned().collect();
+        let mut chosen: Vec<Person> = self
+            .people
+            .choose_multiple(&mut self.rng, count)
+            .cloned()
+            .collect();
         chosen.sort_by(|a, b| a.address.cmp(&b.address));
         chosen
     }
 
-    fn meta_for(&mut self, author: &Person) -> (String, String, OffsetDateTime, OffsetDateTime, u32) {
+    fn meta_for(
+        &mut self,
+        author: &Person,
+    ) -> (String, String, OffsetDateTime, OffsetDateTime, u32) {
         let created = self.date();
         let modified = created + time::Duration::seconds(self.rng.gen_range(600..90 * 86_400));
-        let title = self.prose.sentence(&mut self.rng).split_whitespace().take(6).collect::<Vec<_>>().join(" ");
-        (title, author.name.clone(), created, modified, self.rng.gen_range(1..40))
+        let title = self
+            .prose
+            .sentence(&mut self.rng)
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
+        (
+            title,
+            author.name.clone(),
+            created,
+            modified,
+            self.rng.gen_range(1..40),
+        )
     }
 
     /// A thread of 1–4 messages between 2–3 people, each reply quoting its
@@ -526,7 +691,13 @@ impl Generator {
     fn thread(&mut self) -> Result<Vec<Doc>, CorpusError> {
         let count = self.rng.gen_range(2..=3);
         let cast = self.pick_people(count);
-        let subject = self.prose.sentence(&mut self.rng).split_whitespace().take(5).collect::<Vec<_>>().join(" ");
+        let subject = self
+            .prose
+            .sentence(&mut self.rng)
+            .split_whitespace()
+            .take(5)
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut date = self.date();
         let mut messages = Vec::new();
         let mut references: Vec<String> = Vec::new();
@@ -536,28 +707,51 @@ impl Generator {
             let to: Vec<&Person> = cast.iter().filter(|p| p.address != from.address).collect();
             self.message_counter += 1;
             let domain = from.address.split('@').nth(1).unwrap_or("example");
-            let message_id = format!("{:08x}.{}@{domain}", self.rng.r#gen::<u32>(), self.message_counter);
+            let message_id = format!(
+                "{:08x}.{}@{domain}",
+                self.rng.r#gen::<u32>(),
+                self.message_counter
+            );
             let mut body = String::new();
             if self.rng.gen_bool(0.1) {
                 // Unquoted, this line would be read as an mbox separator.
                 body.push_str(&format!("From the office of {}:\n\n", from.name));
             }
-            body.push_str(&format!("{},\n\n", to[0].name.split(' ').next().unwrap_or("Colleague")));
-            let paragraphs: Vec<String> = (0..self.rng.gen_range(1..=4)).map(|_| self.prose.paragraph(&mut self.rng)).collect();
-            let sample = paragraphs[0].split_whitespace().take(10).collect::<Vec<_>>().join(" ");
+            body.push_str(&format!(
+                "{},\n\n",
+                to[0].name.split(' ').next().unwrap_or("Colleague")
+            ));
+            let paragraphs: Vec<String> = (0..self.rng.gen_range(1..=4))
+                .map(|_| self.prose.paragraph(&mut self.rng))
+                .collect();
+            let sample = paragraphs[0]
+                .split_whitespace()
+                .take(10)
+                .collect::<Vec<_>>()
+                .join(" ");
             for paragraph in &paragraphs {
                 body.push_str(&text::wrap(paragraph, 72, "\n"));
                 body.push_str("\n\n");
             }
             let org = &ORGANISATIONS[from.org];
-            body.push_str(&format!("Regards,\n{}\n{}, {}, {}\n", from.name, org.name, org.city, org.country));
+            body.push_str(&format!(
+                "Regards,\n{}\n{}, {}, {}\n",
+                from.name, org.name, org.city, org.country
+            ));
             if let Some((parent_name, parent_body)) = &previous {
-                body.push_str(&format!("\nOn {}, {parent_name} wrote:\n", mail::rfc2822(date)));
+                body.push_str(&format!(
+                    "\nOn {}, {parent_name} wrote:\n",
+                    mail::rfc2822(date)
+                ));
                 for line in parent_body.lines() {
                     body.push_str(&format!("> {line}\n"));
                 }
             }
-            let attached = if self.rng.gen_bool(0.25) { Some(self.attachment()?) } else { None };
+            let attached = if self.rng.gen_bool(0.25) {
+                Some(self.attachment()?)
+            } else {
+                None
+            };
             let attachment = attached.as_ref().map(|doc| Attachment {
                 name: doc.name.clone(),
                 mime: match doc.kind {
@@ -570,7 +764,11 @@ impl Generator {
             let mut message = Message {
                 from,
                 to,
-                subject: if i == 0 { subject.clone() } else { format!("Re: {subject}") },
+                subject: if i == 0 {
+                    subject.clone()
+                } else {
+                    format!("Re: {subject}")
+                },
                 date,
                 message_id: message_id.clone(),
                 in_reply_to: previous.as_ref().and(references.last().cloned()),
@@ -583,15 +781,42 @@ impl Generator {
             let (mut dkim, mut tampered) = (Dkim::None, false);
             if let Some((key, selector)) = &self.keys[from.org] {
                 if self.rng.gen_bool(0.8) {
-                    let canons = [(Canon::Relaxed, Canon::Relaxed), (Canon::Relaxed, Canon::Simple), (Canon::Simple, Canon::Simple)];
+                    let canons = [
+                        (Canon::Relaxed, Canon::Relaxed),
+                        (Canon::Relaxed, Canon::Simple),
+                        (Canon::Simple, Canon::Simple),
+                    ];
                     let (header_canon, body_canon) = *canons.choose(&mut self.rng).expect("canons");
-                    let headers = ["from", "to", "subject", "date", "message-id", "in-reply-to", "references", "mime-version", "content-type"];
-                    let signature = dkim::sign(&bytes, key, domain, selector, &headers, header_canon, body_canon, date.unix_timestamp() + 3);
+                    let headers = [
+                        "from",
+                        "to",
+                        "subject",
+                        "date",
+                        "message-id",
+                        "in-reply-to",
+                        "references",
+                        "mime-version",
+                        "content-type",
+                    ];
+                    let signature = dkim::sign(
+                        &bytes,
+                        key,
+                        domain,
+                        selector,
+                        &headers,
+                        header_canon,
+                        body_canon,
+                        date.unix_timestamp() + 3,
+                    );
                     dkim = Dkim::Pass;
                     if self.rng.gen_bool(0.15) {
                         // Changed after signing: the body or a signed header.
                         if self.rng.gen_bool(0.5) {
-                            message.body = message.body.replacen(&sample, &format!("{sample} Transfer the balance to the new account today."), 1);
+                            message.body = message.body.replacen(
+                                &sample,
+                                &format!("{sample} Transfer the balance to the new account today."),
+                                1,
+                            );
                         } else {
                             message.subject = format!("{} (revised)", message.subject);
                         }
@@ -605,7 +830,16 @@ impl Generator {
                 }
             }
             let children = attached.into_iter().collect();
-            messages.push(Doc { name: String::new(), kind: Kind::Email, bytes, plain_text: None, sample: Some(sample), dkim, tampered, children });
+            messages.push(Doc {
+                name: String::new(),
+                kind: Kind::Email,
+                bytes,
+                plain_text: None,
+                sample: Some(sample),
+                dkim,
+                tampered,
+                children,
+            });
             references.push(message_id);
             previous = Some((from.name.clone(), body));
             date += time::Duration::seconds(self.rng.gen_range(600..3 * 86_400));
@@ -633,14 +867,41 @@ impl Generator {
                 children.push(message);
             }
         }
-        Ok(Doc { name, kind: Kind::Mbox, bytes, plain_text: None, sample: None, dkim: Dkim::None, tampered: false, children })
+        Ok(Doc {
+            name,
+            kind: Kind::Mbox,
+            bytes,
+            plain_text: None,
+            sample: None,
+            dkim: Dkim::None,
+            tampered: false,
+            children,
+        })
     }
 
     fn cable(&mut self, name: String) -> Doc {
         let date = self.date();
-        let post = ORGANISATIONS.choose(&mut self.rng).expect("orgs").city.to_uppercase();
-        let classification = *["UNCLASSIFIED", "CONFIDENTIAL", "SECRET//NOFORN", "CONFIDENTIAL//REL TO USA, GBR"].choose(&mut self.rng).expect("classes");
-        let subject = self.prose.sentence(&mut self.rng).split_whitespace().take(7).collect::<Vec<_>>().join(" ").to_uppercase();
+        let post = ORGANISATIONS
+            .choose(&mut self.rng)
+            .expect("orgs")
+            .city
+            .to_uppercase();
+        let classification = *[
+            "UNCLASSIFIED",
+            "CONFIDENTIAL",
+            "SECRET//NOFORN",
+            "CONFIDENTIAL//REL TO USA, GBR",
+        ]
+        .choose(&mut self.rng)
+        .expect("classes");
+        let subject = self
+            .prose
+            .sentence(&mut self.rng)
+            .split_whitespace()
+            .take(7)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_uppercase();
         let mut text = format!(
             "{classification}\nDATE: {}\nFROM: EMBASSY {post}\nTO: SECSTATE WASHDC\nSUBJECT: {subject}\nREF: {:02}-{post}-{:04}\n\n",
             date.date(),
@@ -648,28 +909,63 @@ impl Generator {
             self.rng.gen_range(1..5000)
         );
         let paragraphs = self.paragraphs_of(1500..7000);
-        let sample = paragraphs[0].split_whitespace().take(10).collect::<Vec<_>>().join(" ");
+        let sample = paragraphs[0]
+            .split_whitespace()
+            .take(10)
+            .collect::<Vec<_>>()
+            .join(" ");
         for (i, paragraph) in paragraphs.iter().enumerate() {
-            text.push_str(&text::wrap(&format!("{}. ({}) {paragraph}", i + 1, &classification[..1]), 70, "\n"));
+            text.push_str(&text::wrap(
+                &format!("{}. ({}) {paragraph}", i + 1, &classification[..1]),
+                70,
+                "\n",
+            ));
             text.push_str("\n\n");
         }
         text.push_str(&format!("{classification}\n"));
-        Doc { plain_text: Some(text.clone()), ..Doc::leaf(name, Kind::Cable, text.into_bytes(), Some(sample)) }
+        Doc {
+            plain_text: Some(text.clone()),
+            ..Doc::leaf(name, Kind::Cable, text.into_bytes(), Some(sample))
+        }
     }
 
     fn pdf(&mut self, name: String) -> Result<Doc, CorpusError> {
         let author = self.pick_people(1).remove(0);
         let (title, author_name, created, modified, revision) = self.meta_for(&author);
         let paragraphs = self.paragraphs_of(2000..12000);
-        let sample = formats::ascii_only(&paragraphs[0].split_whitespace().take(8).collect::<Vec<_>>().join(" "));
+        let sample = formats::ascii_only(
+            &paragraphs[0]
+                .split_whitespace()
+                .take(8)
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
         let mut lines = vec![title.clone(), String::new()];
         for paragraph in &paragraphs {
             lines.extend(text::wrap(paragraph, 90, "\n").lines().map(str::to_owned));
             lines.push(String::new());
         }
-        let producer = *["Microsoft Word 2013", "Acrobat PDFMaker 11 for Word", "Adobe PDF Library 15.0"].choose(&mut self.rng).expect("producers");
-        let meta = DocMeta { title: &title, author: &author_name, company: ORGANISATIONS[author.org].name, created, modified, revision };
-        Ok(Doc::leaf(name, Kind::Pdf, formats::pdf(&lines, &meta, producer)?, Some(sample)))
+        let producer = *[
+            "Microsoft Word 2013",
+            "Acrobat PDFMaker 11 for Word",
+            "Adobe PDF Library 15.0",
+        ]
+        .choose(&mut self.rng)
+        .expect("producers");
+        let meta = DocMeta {
+            title: &title,
+            author: &author_name,
+            company: ORGANISATIONS[author.org].name,
+            created,
+            modified,
+            revision,
+        };
+        Ok(Doc::leaf(
+            name,
+            Kind::Pdf,
+            formats::pdf(&lines, &meta, producer)?,
+            Some(sample),
+        ))
     }
 
     fn docx(&mut self, name: String) -> Result<Doc, CorpusError> {
@@ -677,20 +973,66 @@ impl Generator {
         let (title, author_name, created, modified, revision) = self.meta_for(&author);
         let mut paragraphs = vec![title.clone()];
         paragraphs.extend(self.paragraphs_of(2000..10000));
-        let sample = paragraphs[1].split_whitespace().take(10).collect::<Vec<_>>().join(" ");
-        let meta = DocMeta { title: &title, author: &author_name, company: ORGANISATIONS[author.org].name, created, modified, revision };
-        Ok(Doc::leaf(name, Kind::Docx, formats::docx(&paragraphs, &meta)?, Some(sample)))
+        let sample = paragraphs[1]
+            .split_whitespace()
+            .take(10)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let meta = DocMeta {
+            title: &title,
+            author: &author_name,
+            company: ORGANISATIONS[author.org].name,
+            created,
+            modified,
+            revision,
+        };
+        Ok(Doc::leaf(
+            name,
+            Kind::Docx,
+            formats::docx(&paragraphs, &meta)?,
+            Some(sample),
+        ))
     }
 
     fn payment_rows(&mut self, count: usize) -> Vec<Vec<String>> {
-        let mut rows = vec![["date", "payer", "payee", "amount", "currency", "reference"].map(String::from).to_vec()];
+        let mut rows = vec![
+            ["date", "payer", "payee", "amount", "currency", "reference"]
+                .map(String::from)
+                .to_vec(),
+        ];
         for _ in 0..count {
-            let payer = ORGANISATIONS.choose(&mut self.rng).expect("orgs").name.to_owned();
-            let payee = ORGANISATIONS.choose(&mut self.rng).expect("orgs").name.to_owned();
-            let amount = format!("{}.{:02}", self.rng.gen_range(1_000..9_000_000), self.rng.gen_range(0..100));
-            let currency = (*["USD", "EUR", "RUB", "CAD", "UAH"].choose(&mut self.rng).expect("currencies")).to_owned();
-            let reference = format!("INV-{}-{:05}", self.rng.gen_range(2013..=2016), self.rng.gen_range(0..100_000));
-            rows.push(vec![self.date().date().to_string(), payer, payee, amount, currency, reference]);
+            let payer = ORGANISATIONS
+                .choose(&mut self.rng)
+                .expect("orgs")
+                .name
+                .to_owned();
+            let payee = ORGANISATIONS
+                .choose(&mut self.rng)
+                .expect("orgs")
+                .name
+                .to_owned();
+            let amount = format!(
+                "{}.{:02}",
+                self.rng.gen_range(1_000..9_000_000),
+                self.rng.gen_range(0..100)
+            );
+            let currency = (*["USD", "EUR", "RUB", "CAD", "UAH"]
+                .choose(&mut self.rng)
+                .expect("currencies"))
+            .to_owned();
+            let reference = format!(
+                "INV-{}-{:05}",
+                self.rng.gen_range(2013..=2016),
+                self.rng.gen_range(0..100_000)
+            );
+            rows.push(vec![
+                self.date().date().to_string(),
+                payer,
+                payee,
+                amount,
+                currency,
+                reference,
+            ]);
         }
         rows
     }
@@ -701,22 +1043,48 @@ impl Generator {
         let count = self.rng.gen_range(20..400);
         let rows = self.payment_rows(count);
         let sample = rows[1][5].clone();
-        let meta = DocMeta { title: &title, author: &author_name, company: ORGANISATIONS[author.org].name, created, modified, revision };
-        Ok(Doc::leaf(name, Kind::Xlsx, formats::xlsx(&rows, &meta)?, Some(sample)))
+        let meta = DocMeta {
+            title: &title,
+            author: &author_name,
+            company: ORGANISATIONS[author.org].name,
+            created,
+            modified,
+            revision,
+        };
+        Ok(Doc::leaf(
+            name,
+            Kind::Xlsx,
+            formats::xlsx(&rows, &meta)?,
+            Some(sample),
+        ))
     }
 
     fn csv(&mut self, name: String) -> Doc {
         let count = self.rng.gen_range(20..600);
         let rows = self.payment_rows(count);
         let sample = rows[1][5].clone();
-        Doc::leaf(name, Kind::Csv, formats::csv(&rows).into_bytes(), Some(sample))
+        Doc::leaf(
+            name,
+            Kind::Csv,
+            formats::csv(&rows).into_bytes(),
+            Some(sample),
+        )
     }
 
     fn html(&mut self, name: String) -> Doc {
         let title = self.prose.sentence(&mut self.rng);
         let paragraphs = self.paragraphs_of(1500..8000);
-        let sample = paragraphs[0].split_whitespace().take(10).collect::<Vec<_>>().join(" ");
-        Doc::leaf(name, Kind::Html, formats::html(&title, &paragraphs).into_bytes(), Some(sample))
+        let sample = paragraphs[0]
+            .split_whitespace()
+            .take(10)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Doc::leaf(
+            name,
+            Kind::Html,
+            formats::html(&title, &paragraphs).into_bytes(),
+            Some(sample),
+        )
     }
 
     fn text_doc(&mut self, name: String, encoding: Encoding) -> Doc {
@@ -732,9 +1100,18 @@ impl Generator {
             length += paragraph.len();
             paragraphs.push(text::wrap(&paragraph, 76, "\n"));
         }
-        let sample = paragraphs[0].split_whitespace().take(8).collect::<Vec<_>>().join(" ");
+        let sample = paragraphs[0]
+            .split_whitespace()
+            .take(8)
+            .collect::<Vec<_>>()
+            .join(" ");
         let text = paragraphs.join("\n\n") + "\n";
-        let mut doc = Doc::leaf(name, Kind::Text(encoding), encoding.encode(&text), Some(sample));
+        let mut doc = Doc::leaf(
+            name,
+            Kind::Text(encoding),
+            encoding.encode(&text),
+            Some(sample),
+        );
         if encoding == Encoding::Utf8 {
             doc.plain_text = Some(text);
         }
@@ -753,22 +1130,49 @@ impl Generator {
             });
         }
         let date = self.date();
-        let parts: Vec<(&str, &[u8])> = children.iter().map(|c| (c.name.as_str(), c.bytes.as_slice())).collect();
+        let parts: Vec<(&str, &[u8])> = children
+            .iter()
+            .map(|c| (c.name.as_str(), c.bytes.as_slice()))
+            .collect();
         let bytes = formats::zip_package(&parts, date)?;
-        Ok(Doc { name, kind: Kind::Zip, bytes, plain_text: None, sample: None, dkim: Dkim::None, tampered: false, children })
+        Ok(Doc {
+            name,
+            kind: Kind::Zip,
+            bytes,
+            plain_text: None,
+            sample: None,
+            dkim: Dkim::None,
+            tampered: false,
+            children,
+        })
     }
 
     /// `archive-N.tar.gz`: documents and a nested zip bundle, two levels down.
     fn tar_archive(&mut self, n: usize) -> Result<Doc, CorpusError> {
-        let mut transfer = vec![self.zip_bundle(format!("inner-{n:05}.zip"))?, self.docx(format!("summary-{n}.docx"))?];
+        let mut transfer = vec![
+            self.zip_bundle(format!("inner-{n:05}.zip"))?,
+            self.docx(format!("summary-{n}.docx"))?,
+        ];
         transfer.push(self.text_doc(format!("readme-{n}.txt"), Encoding::Utf8));
-        let entries: Vec<(String, Vec<u8>)> = transfer.iter().map(|c| (format!("transfer/{}", c.name), c.bytes.clone())).collect();
+        let entries: Vec<(String, Vec<u8>)> = transfer
+            .iter()
+            .map(|c| (format!("transfer/{}", c.name), c.bytes.clone()))
+            .collect();
         let mtime = self.date().unix_timestamp() as u64;
         let bytes = mail::tar_gz(&entries, mtime)?;
         // Provenance runs through the tar's folder: archive.tar.gz/transfer/inner.zip/…
         for child in &mut transfer {
             child.name = format!("transfer/{}", child.name);
         }
-        Ok(Doc { name: format!("archive-{n:05}.tar.gz"), kind: Kind::TarGz, bytes, plain_text: None, sample: None, dkim: Dkim::None, tampered: false, children: transfer })
+        Ok(Doc {
+            name: format!("archive-{n:05}.tar.gz"),
+            kind: Kind::TarGz,
+            bytes,
+            plain_text: None,
+            sample: None,
+            dkim: Dkim::None,
+            tampered: false,
+            children: transfer,
+        })
     }
 }

@@ -32,7 +32,11 @@ fn mailbox(person: &Person) -> String {
     if person.name.is_ascii() {
         format!("{} <{}>", person.name, person.address)
     } else {
-        format!("=?UTF-8?B?{}?= <{}>", BASE64.encode(person.name.as_bytes()), person.address)
+        format!(
+            "=?UTF-8?B?{}?= <{}>",
+            BASE64.encode(person.name.as_bytes()),
+            person.address
+        )
     }
 }
 
@@ -57,7 +61,10 @@ impl Message<'_> {
             self.to[0].address,
             hop(7),
         ));
-        head.push_str(&format!("Received: from workstation.{relay} ([198.51.100.14])\r\n\tby mx.{relay}; {}\r\n", hop(2)));
+        head.push_str(&format!(
+            "Received: from workstation.{relay} ([198.51.100.14])\r\n\tby mx.{relay}; {}\r\n",
+            hop(2)
+        ));
         head.push_str(&format!("From: {}\r\n", mailbox(self.from)));
         let to: Vec<String> = self.to.iter().map(|p| mailbox(p)).collect();
         head.push_str(&format!("To: {}\r\n", to.join(",\r\n\t")));
@@ -79,7 +86,10 @@ impl Message<'_> {
             }
             Some(attachment) => {
                 let boundary = format!("=_part_{}", self.date.unix_timestamp());
-                out.extend_from_slice(format!("Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n").as_bytes());
+                out.extend_from_slice(
+                    format!("Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n")
+                        .as_bytes(),
+                );
                 out.extend_from_slice(b"This is a multi-part message in MIME format.\r\n\r\n");
                 out.extend_from_slice(
                     format!("--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n")
@@ -121,7 +131,10 @@ pub fn mbox_append(mbox: &mut Vec<u8>, sender: &str, date: OffsetDateTime, messa
     );
     mbox.extend_from_slice(format!("From {sender} {asctime}\n").as_bytes());
     for line in message.split_inclusive(|&b| b == b'\n') {
-        let quoted = line.iter().position(|&b| b != b'>').is_some_and(|i| line[i..].starts_with(b"From "));
+        let quoted = line
+            .iter()
+            .position(|&b| b != b'>')
+            .is_some_and(|i| line[i..].starts_with(b"From "));
         if quoted {
             mbox.push(b'>');
         }
@@ -133,7 +146,9 @@ pub fn mbox_append(mbox: &mut Vec<u8>, sender: &str, date: OffsetDateTime, messa
 /// A gzip-compressed tar of `(path, bytes)` entries, with fixed owners and
 /// times so that the same entries give the same bytes.
 pub fn tar_gz(entries: &[(String, Vec<u8>)], mtime: u64) -> Result<Vec<u8>, CorpusError> {
-    let gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::default());
+    let gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
     for (path, bytes) in entries {
         let mut header = tar::Header::new_gnu();
@@ -143,10 +158,14 @@ pub fn tar_gz(entries: &[(String, Vec<u8>)], mtime: u64) -> Result<Vec<u8>, Corp
         header.set_uid(1000);
         header.set_gid(1000);
         header.set_entry_type(tar::EntryType::Regular);
-        tar.append_data(&mut header, path, bytes.as_slice()).map_err(|e| CorpusError::Format(format!("tar entry {path}: {e}")))?;
+        tar.append_data(&mut header, path, bytes.as_slice())
+            .map_err(|e| CorpusError::Format(format!("tar entry {path}: {e}")))?;
     }
-    let gz = tar.into_inner().map_err(|e| CorpusError::Format(format!("tar: {e}")))?;
-    gz.finish().map_err(|e| CorpusError::Format(format!("gzip: {e}")))
+    let gz = tar
+        .into_inner()
+        .map_err(|e| CorpusError::Format(format!("tar: {e}")))?;
+    gz.finish()
+        .map_err(|e| CorpusError::Format(format!("gzip: {e}")))
 }
 
 #[cfg(test)]
@@ -157,9 +176,20 @@ mod tests {
     fn mboxrd_quotes_from_lines_reversibly() {
         let message = b"Subject: x\r\n\r\nFrom the desk:\r\n>From quoted\r\nFromage\r\n";
         let mut mbox = Vec::new();
-        mbox_append(&mut mbox, "a@b.example", time::macros::datetime!(2015-03-02 10:22:01 UTC), message);
+        mbox_append(
+            &mut mbox,
+            "a@b.example",
+            time::macros::datetime!(2015-03-02 10:22:01 UTC),
+            message,
+        );
         let text = String::from_utf8(mbox).unwrap();
-        assert!(text.starts_with("From a@b.example Mon Mar  2 10:22:01 2015\n"), "{text}");
-        assert!(text.contains("\r\n>From the desk:\r\n>>From quoted\r\nFromage\r\n\n"), "{text}");
+        assert!(
+            text.starts_with("From a@b.example Mon Mar  2 10:22:01 2015\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\r\n>From the desk:\r\n>>From quoted\r\nFromage\r\n\n"),
+            "{text}"
+        );
     }
 }

@@ -54,8 +54,9 @@ remove replace report request require reserve resolve restrict resume return rev
 settle share sign submit suspend take transfer update verify withdraw";
 
 const CONNECTIVES: &[&str] = &[
-    "the", "a", "of", "to", "and", "in", "for", "on", "with", "by", "from", "under", "after", "before", "that", "this",
-    "our", "their", "its", "all", "any", "each", "no", "as", "per", "into", "via", "at",
+    "the", "a", "of", "to", "and", "in", "for", "on", "with", "by", "from", "under", "after",
+    "before", "that", "this", "our", "their", "its", "all", "any", "each", "no", "as", "per",
+    "into", "via", "at",
 ];
 
 const RUSSIAN_WORDS: &str = "министерство внутренних дел приказ управление отдел начальник заместитель служба \
@@ -85,24 +86,107 @@ pub struct Organisation {
 }
 
 pub const ORGANISATIONS: &[Organisation] = &[
-    Organisation { name: "Ministry of Internal Affairs", domain: "mvd-interior.example", country: "Russia", city: "Moscow" },
-    Organisation { name: "Northern Logistics Group", domain: "north-logistics.example", country: "Russia", city: "Rostov-on-Don" },
-    Organisation { name: "Kovalenko & Partners", domain: "kovalenko-law.example", country: "Ukraine", city: "Kyiv" },
-    Organisation { name: "Baltic Maritime Holdings", domain: "baltic-maritime.example", country: "Cyprus", city: "Limassol" },
-    Organisation { name: "Maple Resource Capital", domain: "maple-capital.example", country: "Canada", city: "Toronto" },
-    Organisation { name: "Rheinland Industrieanlagen", domain: "rheinland-ia.example", country: "Germany", city: "Düsseldorf" },
-    Organisation { name: "Istmo Trust Services", domain: "istmo-trust.example", country: "Panama", city: "Panama City" },
-    Organisation { name: "Cabinet Office Liaison Unit", domain: "cabinet-liaison.example", country: "United Kingdom", city: "London" },
+    Organisation {
+        name: "Ministry of Internal Affairs",
+        domain: "mvd-interior.example",
+        country: "Russia",
+        city: "Moscow",
+    },
+    Organisation {
+        name: "Northern Logistics Group",
+        domain: "north-logistics.example",
+        country: "Russia",
+        city: "Rostov-on-Don",
+    },
+    Organisation {
+        name: "Kovalenko & Partners",
+        domain: "kovalenko-law.example",
+        country: "Ukraine",
+        city: "Kyiv",
+    },
+    Organisation {
+        name: "Baltic Maritime Holdings",
+        domain: "baltic-maritime.example",
+        country: "Cyprus",
+        city: "Limassol",
+    },
+    Organisation {
+        name: "Maple Resource Capital",
+        domain: "maple-capital.example",
+        country: "Canada",
+        city: "Toronto",
+    },
+    Organisation {
+        name: "Rheinland Industrieanlagen",
+        domain: "rheinland-ia.example",
+        country: "Germany",
+        city: "Düsseldorf",
+    },
+    Organisation {
+        name: "Istmo Trust Services",
+        domain: "istmo-trust.example",
+        country: "Panama",
+        city: "Panama City",
+    },
+    Organisation {
+        name: "Cabinet Office Liaison Unit",
+        domain: "cabinet-liaison.example",
+        country: "United Kingdom",
+        city: "London",
+    },
 ];
 
 const GIVEN: &[&str] = &[
-    "Alexei", "Irina", "Dmitri", "Olga", "Sergei", "Natalia", "Viktor", "Elena", "Oleksandr", "Kateryna", "Andriy",
-    "Svitlana", "Nikos", "Eleni", "Claire", "Marc", "Jürgen", "Petra", "Luis", "Ana", "James", "Fiona", "Pavel", "Yulia",
+    "Alexei",
+    "Irina",
+    "Dmitri",
+    "Olga",
+    "Sergei",
+    "Natalia",
+    "Viktor",
+    "Elena",
+    "Oleksandr",
+    "Kateryna",
+    "Andriy",
+    "Svitlana",
+    "Nikos",
+    "Eleni",
+    "Claire",
+    "Marc",
+    "Jürgen",
+    "Petra",
+    "Luis",
+    "Ana",
+    "James",
+    "Fiona",
+    "Pavel",
+    "Yulia",
 ];
 const FAMILY: &[&str] = &[
-    "Petrov", "Sokolova", "Volkov", "Morozova", "Lebedev", "Kozlova", "Novikov", "Melnyk", "Shevchenko", "Bondarenko",
-    "Kovalchuk", "Papadopoulos", "Georgiou", "Tremblay", "Gagnon", "Schneider", "Becker", "Herrera", "Castillo",
-    "Whitfield", "Maclean", "Orlov", "Zaitseva", "Karpov",
+    "Petrov",
+    "Sokolova",
+    "Volkov",
+    "Morozova",
+    "Lebedev",
+    "Kozlova",
+    "Novikov",
+    "Melnyk",
+    "Shevchenko",
+    "Bondarenko",
+    "Kovalchuk",
+    "Papadopoulos",
+    "Georgiou",
+    "Tremblay",
+    "Gagnon",
+    "Schneider",
+    "Becker",
+    "Herrera",
+    "Castillo",
+    "Whitfield",
+    "Maclean",
+    "Orlov",
+    "Zaitseva",
+    "Karpov",
 ];
 
 /// Builds the cast: a few people per organisation.
@@ -112,13 +196,20 @@ pub fn people(rng: &mut ChaCha8Rng) -> Vec<Person> {
     for (org, organisation) in ORGANISATIONS.iter().enumerate() {
         for _ in 0..5 {
             let (given, family) = loop {
-                let pair = (*GIVEN.choose(rng).expect("names"), *FAMILY.choose(rng).expect("names"));
+                let pair = (
+                    *GIVEN.choose(rng).expect("names"),
+                    *FAMILY.choose(rng).expect("names"),
+                );
                 if used.insert(pair) {
                     break pair;
                 }
             };
             let local = format!("{}.{}", ascii_lower(given), ascii_lower(family));
-            people.push(Person { name: format!("{given} {family}"), address: format!("{local}@{}", organisation.domain), org });
+            people.push(Person {
+                name: format!("{given} {family}"),
+                address: format!("{local}@{}", organisation.domain),
+                org,
+            });
         }
     }
     people
@@ -142,7 +233,10 @@ pub struct Prose {
 
 impl Default for Prose {
     fn default() -> Self {
-        Prose { words: WORDS.split_whitespace().collect(), russian: RUSSIAN_WORDS.split_whitespace().collect() }
+        Prose {
+            words: WORDS.split_whitespace().collect(),
+            russian: RUSSIAN_WORDS.split_whitespace().collect(),
+        }
     }
 }
 
@@ -152,7 +246,12 @@ impl Prose {
         let len = rng.gen_range(8..=22);
         let mut out = String::new();
         for i in 0..len {
-            let word = if rng.gen_bool(0.3) { CONNECTIVES.choose(rng) } else { self.words.choose(rng) }.expect("words");
+            let word = if rng.gen_bool(0.3) {
+                CONNECTIVES.choose(rng)
+            } else {
+                self.words.choose(rng)
+            }
+            .expect("words");
             if i == 0 {
                 let mut chars = word.chars();
                 let first = chars.next().expect("non-empty word").to_ascii_uppercase();
@@ -164,14 +263,20 @@ impl Prose {
             }
         }
         if rng.gen_bool(0.15) {
-            out.push_str(&format!(" {} {}", ORGANISATIONS.choose(rng).expect("orgs").city, rng.gen_range(2013..=2016)));
+            out.push_str(&format!(
+                " {} {}",
+                ORGANISATIONS.choose(rng).expect("orgs").city,
+                rng.gen_range(2013..=2016)
+            ));
         }
         out.push('.');
         out
     }
 
     pub fn paragraph(&self, rng: &mut ChaCha8Rng) -> String {
-        let sentences: Vec<String> = (0..rng.gen_range(2..=6)).map(|_| self.sentence(rng)).collect();
+        let sentences: Vec<String> = (0..rng.gen_range(2..=6))
+            .map(|_| self.sentence(rng))
+            .collect();
         sentences.join(" ")
     }
 
@@ -191,7 +296,9 @@ impl Prose {
     pub fn russian_paragraph(&self, rng: &mut ChaCha8Rng) -> String {
         let mut sentences = Vec::new();
         for _ in 0..rng.gen_range(2..=5) {
-            let words: Vec<&str> = (0..rng.gen_range(7..=16)).map(|_| *self.russian.choose(rng).expect("words")).collect();
+            let words: Vec<&str> = (0..rng.gen_range(7..=16))
+                .map(|_| *self.russian.choose(rng).expect("words"))
+                .collect();
             let mut sentence = words.join(" ");
             if let Some(first) = sentence.chars().next() {
                 let upper: String = first.to_uppercase().collect();
@@ -225,7 +332,10 @@ pub fn wrap(text: &str, width: usize, newline: &str) -> String {
 /// The words of a text as the overlap measure sees them: maximal runs of
 /// alphanumeric characters, lower-cased.
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// The set of word 5-shingles of a text.
@@ -259,6 +369,10 @@ mod tests {
         let a = prose.paragraphs(&mut rng, 4000).join("\n\n");
         let b = prose.paragraphs(&mut rng, 4000).join("\n\n");
         assert!(jaccard(&a, &b) < 0.01, "{}", jaccard(&a, &b));
-        assert_eq!(jaccard(&a, &wrap(&a, 40, "\r\n")), 1.0, "wrapping keeps every shingle");
+        assert_eq!(
+            jaccard(&a, &wrap(&a, 40, "\r\n")),
+            1.0,
+            "wrapping keeps every shingle"
+        );
     }
 }

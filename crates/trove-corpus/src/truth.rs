@@ -68,14 +68,28 @@ pub struct TruthWriter {
 
 impl TruthWriter {
     pub fn create(path: &Path) -> Result<Self, CorpusError> {
-        let file = File::create(path).map_err(|source| CorpusError::Io { path: path.to_owned(), source })?;
-        let mut writer = TruthWriter { path: path.to_owned(), out: BufWriter::new(file), documents: 0, content: 0, novel: 0, bytes: 0, covered: 0 };
+        let file = File::create(path).map_err(|source| CorpusError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut writer = TruthWriter {
+            path: path.to_owned(),
+            out: BufWriter::new(file),
+            documents: 0,
+            content: 0,
+            novel: 0,
+            bytes: 0,
+            covered: 0,
+        };
         writer.write(b"{\"documents\": [\n")?;
         Ok(writer)
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), CorpusError> {
-        self.out.write_all(bytes).map_err(|source| CorpusError::Io { path: self.path.clone(), source })
+        self.out.write_all(bytes).map_err(|source| CorpusError::Io {
+            path: self.path.clone(),
+            source,
+        })
     }
 
     pub fn push(&mut self, entry: &TruthEntry) -> Result<(), CorpusError> {
@@ -97,7 +111,13 @@ impl TruthWriter {
     }
 
     pub fn finish(mut self, seed: u64, published_share: f64) -> Result<Shares, CorpusError> {
-        let share = |part: f64, whole: f64| if whole > 0.0 { (part / whole * 10_000.0).round() / 10_000.0 } else { 1.0 };
+        let share = |part: f64, whole: f64| {
+            if whole > 0.0 {
+                (part / whole * 10_000.0).round() / 10_000.0
+            } else {
+                1.0
+            }
+        };
         let shares = Shares {
             documents: self.documents,
             content_documents: self.content,
@@ -109,7 +129,10 @@ impl TruthWriter {
             shares.content_documents, shares.novel_share_count, shares.novel_share_bytes
         );
         self.write(tail.as_bytes())?;
-        self.out.flush().map_err(|source| CorpusError::Io { path: self.path.clone(), source })?;
+        self.out.flush().map_err(|source| CorpusError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
         Ok(shares)
     }
 }

@@ -38,14 +38,22 @@ pub use note::{NoteSigningKey, NoteVerifierKey};
 /// Errors from creating or loading key files. Each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("key directory {0} already holds keys; pass --force to replace them (the old keys are lost)")]
+    #[error(
+        "key directory {0} already holds keys; pass --force to replace them (the old keys are lost)"
+    )]
     AlreadyExists(PathBuf),
     #[error("key file {path} is missing: run `trove init` for this data directory")]
     Missing { path: PathBuf },
     #[error("cannot read key file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write key file {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "private key file {path} has mode {mode:04o}, readable by others; run `chmod 600 {path}` and check who may have copied it"
     )]
@@ -104,7 +112,9 @@ pub struct Keyring {
 impl Keyring {
     /// Opens an existing key directory without reading any key yet.
     pub fn open(dir: &Path) -> Self {
-        Keyring { dir: dir.to_owned() }
+        Keyring {
+            dir: dir.to_owned(),
+        }
     }
 
     /// Creates every key a newsroom starts with: the age identity and its
@@ -115,9 +125,16 @@ impl Keyring {
         if keyring.path(IDENTITY_FILE).exists() && !force {
             return Err(KeyError::AlreadyExists(dir.to_owned()));
         }
-        fs::create_dir_all(dir).map_err(|source| KeyError::Write { path: dir.to_owned(), source })?;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-            .map_err(|source| KeyError::Write { path: dir.to_owned(), source })?;
+        fs::create_dir_all(dir).map_err(|source| KeyError::Write {
+            path: dir.to_owned(),
+            source,
+        })?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|source| {
+            KeyError::Write {
+                path: dir.to_owned(),
+                source,
+            }
+        })?;
 
         let identity = age::x25519::Identity::generate();
         let secret = identity.to_string();
@@ -137,21 +154,34 @@ impl Keyring {
             .as_bytes(),
         )?;
 
-        for role in [StatementRole::Log, StatementRole::Intake, StatementRole::Editor(editor.to_owned())] {
+        for role in [
+            StatementRole::Log,
+            StatementRole::Intake,
+            StatementRole::Editor(editor.to_owned()),
+        ] {
             keyring.generate_statement_key(&role)?;
         }
         Ok(keyring)
     }
 
     /// Creates (or replaces) the Ed25519 key of one role.
-    pub fn generate_statement_key(&self, role: &StatementRole) -> Result<NoteVerifierKey, KeyError> {
+    pub fn generate_statement_key(
+        &self,
+        role: &StatementRole,
+    ) -> Result<NoteVerifierKey, KeyError> {
         let mut seed = Zeroizing::new([0u8; 32]);
         getrandom::getrandom(seed.as_mut()).map_err(|e| KeyError::Random(e.to_string()))?;
         let key = NoteSigningKey::from_seed(&role.key_name(), &seed);
         let stem = role.file_stem();
-        write_private(&self.path(&format!("{stem}.key")), key.to_note_string().as_bytes())?;
+        write_private(
+            &self.path(&format!("{stem}.key")),
+            key.to_note_string().as_bytes(),
+        )?;
         let verifier = key.verifier();
-        write_public(&self.path(&format!("{stem}.vkey")), format!("{verifier}\n").as_bytes())?;
+        write_public(
+            &self.path(&format!("{stem}.vkey")),
+            format!("{verifier}\n").as_bytes(),
+        )?;
         Ok(verifier)
     }
 
@@ -172,7 +202,10 @@ impl Keyring {
             })
             .collect::<Result<Vec<_>, _>>()?;
         if recipients.is_empty() {
-            return Err(KeyError::Malformed { path, reason: "no recipient in the file".into() });
+            return Err(KeyError::Malformed {
+                path,
+                reason: "no recipient in the file".into(),
+            });
         }
         Ok(recipients)
     }
@@ -181,12 +214,16 @@ impl Keyring {
     pub fn identity(&self) -> Result<age::x25519::Identity, KeyError> {
         let path = self.path(IDENTITY_FILE);
         let text = read_private(&path)?;
-        let line = content_lines(&text).next().ok_or_else(|| KeyError::Malformed {
-            path: path.clone(),
-            reason: "no AGE-SECRET-KEY line".into(),
-        })?;
-        age::x25519::Identity::from_str(line)
-            .map_err(|_| KeyError::Malformed { path, reason: "not an age X25519 identity".into() })
+        let line = content_lines(&text)
+            .next()
+            .ok_or_else(|| KeyError::Malformed {
+                path: path.clone(),
+                reason: "no AGE-SECRET-KEY line".into(),
+            })?;
+        age::x25519::Identity::from_str(line).map_err(|_| KeyError::Malformed {
+            path,
+            reason: "not an age X25519 identity".into(),
+        })
     }
 
     /// The signing key of one role.
@@ -214,7 +251,10 @@ impl Keyring {
                 file: self.path(RECIPIENTS_FILE),
             });
         }
-        let entries = fs::read_dir(&self.dir).map_err(|source| KeyError::Read { path: self.dir.clone(), source })?;
+        let entries = fs::read_dir(&self.dir).map_err(|source| KeyError::Read {
+            path: self.dir.clone(),
+            source,
+        })?;
         let mut vkeys: Vec<PathBuf> = entries
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|path| path.extension().is_some_and(|ext| ext == "vkey"))
@@ -222,35 +262,62 @@ impl Keyring {
         vkeys.sort();
         for path in vkeys {
             let text = read_file(&path)?;
-            let verifier = NoteVerifierKey::parse(text.trim())
-                .map_err(|reason| KeyError::Malformed { path: path.clone(), reason })?;
-            let role = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
-            keys.push(PublicKeyInfo { role, kind: "ed25519-note-vkey", public: verifier.to_string(), file: path });
+            let verifier =
+                NoteVerifierKey::parse(text.trim()).map_err(|reason| KeyError::Malformed {
+                    path: path.clone(),
+                    reason,
+                })?;
+            let role = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            keys.push(PublicKeyInfo {
+                role,
+                kind: "ed25519-note-vkey",
+                public: verifier.to_string(),
+                file: path,
+            });
         }
         Ok(keys)
     }
 }
 
 fn content_lines(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#'))
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
 }
 
 fn read_file(path: &Path) -> Result<String, KeyError> {
     fs::read_to_string(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => KeyError::Missing { path: path.to_owned() },
-        _ => KeyError::Read { path: path.to_owned(), source },
+        std::io::ErrorKind::NotFound => KeyError::Missing {
+            path: path.to_owned(),
+        },
+        _ => KeyError::Read {
+            path: path.to_owned(),
+            source,
+        },
     })
 }
 
 /// Reads a private key file after checking that only its owner can read it.
 fn read_private(path: &Path) -> Result<Zeroizing<String>, KeyError> {
     let meta = fs::metadata(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => KeyError::Missing { path: path.to_owned() },
-        _ => KeyError::Read { path: path.to_owned(), source },
+        std::io::ErrorKind::NotFound => KeyError::Missing {
+            path: path.to_owned(),
+        },
+        _ => KeyError::Read {
+            path: path.to_owned(),
+            source,
+        },
     })?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err(KeyError::TooOpen { path: path.to_owned(), mode });
+        return Err(KeyError::TooOpen {
+            path: path.to_owned(),
+            mode,
+        });
     }
     read_file(path).map(Zeroizing::new)
 }
@@ -264,12 +331,20 @@ fn write_public(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
 }
 
 fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
-    let err = |source| KeyError::Write { path: path.to_owned(), source };
+    let err = |source| KeyError::Write {
+        path: path.to_owned(),
+        source,
+    };
     // Replace by rename so that a crash never leaves half a key, and so the
     // new file gets `mode` even when an older, more open file was there.
     let tmp = path.with_extension("tmp");
     let _ = fs::remove_file(&tmp);
-    let mut file = OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp).map_err(err)?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&tmp)
+        .map_err(err)?;
     file.write_all(bytes).map_err(err)?;
     file.sync_all().map_err(err)?;
     fs::rename(&tmp, path).map_err(err)
@@ -286,7 +361,11 @@ mod tests {
         let ring = Keyring::generate(&keys, "ana", false).unwrap();
         let identity = ring.identity().map_err(|e| e.to_string()).unwrap();
         assert_eq!(ring.recipients().unwrap(), vec![identity.to_public()]);
-        let mode = fs::metadata(keys.join(IDENTITY_FILE)).unwrap().permissions().mode() & 0o777;
+        let mode = fs::metadata(keys.join(IDENTITY_FILE))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600);
         let editor = StatementRole::Editor("ana".into());
         let signer = ring.signing_key(&editor).unwrap();
@@ -297,16 +376,26 @@ mod tests {
         assert_eq!(listed.len(), 4);
         let secret = identity.to_string();
         let secret = age::secrecy::ExposeSecret::expose_secret(&secret);
-        assert!(listed.iter().all(|k| !k.public.contains(secret) && !k.public.contains("PRIVATE")));
+        assert!(
+            listed
+                .iter()
+                .all(|k| !k.public.contains(secret) && !k.public.contains("PRIVATE"))
+        );
     }
 
     #[test]
     fn refuses_to_overwrite_without_force() {
         let dir = tempfile::tempdir().unwrap();
-        let first = Keyring::generate(dir.path(), "ana", false).unwrap().recipients().unwrap();
+        let first = Keyring::generate(dir.path(), "ana", false)
+            .unwrap()
+            .recipients()
+            .unwrap();
         let err = Keyring::generate(dir.path(), "ana", false).unwrap_err();
         assert!(matches!(err, KeyError::AlreadyExists(_)), "{err}");
-        let second = Keyring::generate(dir.path(), "ana", true).unwrap().recipients().unwrap();
+        let second = Keyring::generate(dir.path(), "ana", true)
+            .unwrap()
+            .recipients()
+            .unwrap();
         assert_ne!(first, second);
     }
 
@@ -316,9 +405,14 @@ mod tests {
         let ring = Keyring::generate(dir.path(), "ana", false).unwrap();
         let path = dir.path().join(IDENTITY_FILE);
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        let Err(error) = ring.identity() else { panic!("an open identity file was accepted") };
+        let Err(error) = ring.identity() else {
+            panic!("an open identity file was accepted")
+        };
         let message = error.to_string();
-        assert!(message.contains("chmod 600") && message.contains(IDENTITY_FILE), "{message}");
+        assert!(
+            message.contains("chmod 600") && message.contains(IDENTITY_FILE),
+            "{message}"
+        );
     }
 
     #[test]
@@ -326,9 +420,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ring = Keyring::open(dir.path());
         let message = ring.recipients().unwrap_err().to_string();
-        assert!(message.contains(RECIPIENTS_FILE) && message.contains("trove init"), "{message}");
+        assert!(
+            message.contains(RECIPIENTS_FILE) && message.contains("trove init"),
+            "{message}"
+        );
         fs::write(dir.path().join(RECIPIENTS_FILE), "age1notakey\n").unwrap();
         let message = ring.recipients().unwrap_err().to_string();
-        assert!(message.contains("malformed") && message.contains("age1notakey"), "{message}");
+        assert!(
+            message.contains("malformed") && message.contains("age1notakey"),
+            "{message}"
+        );
     }
 }

@@ -23,19 +23,24 @@ fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && !name.contains('+') && !name.chars().any(|c| c.is_whitespace() || c.is_control())
+    !name.is_empty()
+        && !name.contains('+')
+        && !name.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Splits `<name>+<hex id>+<base64>` (the name may not hold `+`).
 fn split_key(text: &str) -> Result<(&str, &str, Vec<u8>), String> {
     let mut parts = text.splitn(3, '+');
-    let (Some(name), Some(id_hex), Some(encoded)) = (parts.next(), parts.next(), parts.next()) else {
+    let (Some(name), Some(id_hex), Some(encoded)) = (parts.next(), parts.next(), parts.next())
+    else {
         return Err("expected <name>+<id>+<key>".into());
     };
     if !valid_name(name) {
         return Err(format!("invalid key name {name:?}"));
     }
-    let bytes = BASE64.decode(encoded).map_err(|e| format!("bad base64: {e}"))?;
+    let bytes = BASE64
+        .decode(encoded)
+        .map_err(|e| format!("bad base64: {e}"))?;
     if bytes.len() != 33 || bytes[0] != ALG_ED25519 {
         return Err("not an Ed25519 key".into());
     }
@@ -50,19 +55,26 @@ pub struct NoteSigningKey {
 
 impl fmt::Debug for NoteSigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NoteSigningKey").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("NoteSigningKey")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
 impl NoteSigningKey {
     /// Builds a key from a 32-byte seed.
     pub fn from_seed(name: &str, seed: &[u8; 32]) -> Self {
-        NoteSigningKey { name: name.to_owned(), key: SigningKey::from_bytes(seed) }
+        NoteSigningKey {
+            name: name.to_owned(),
+            key: SigningKey::from_bytes(seed),
+        }
     }
 
     /// Parses `PRIVATE+KEY+<name>+<hex id>+<base64(0x01 ‖ seed)>`.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let rest = text.strip_prefix("PRIVATE+KEY+").ok_or("expected a PRIVATE+KEY+ line")?;
+        let rest = text
+            .strip_prefix("PRIVATE+KEY+")
+            .ok_or("expected a PRIVATE+KEY+ line")?;
         let (name, id_hex, bytes) = split_key(rest)?;
         let bytes = Zeroizing::new(bytes);
         let mut seed = Zeroizing::new([0u8; 32]);
@@ -80,7 +92,12 @@ impl NoteSigningKey {
         bytes.push(ALG_ED25519);
         bytes.extend_from_slice(self.key.as_bytes());
         let verifier = self.verifier();
-        Zeroizing::new(format!("PRIVATE+KEY+{}+{}+{}\n", self.name, hex_id(&verifier.id), BASE64.encode(&*bytes)))
+        Zeroizing::new(format!(
+            "PRIVATE+KEY+{}+{}+{}\n",
+            self.name,
+            hex_id(&verifier.id),
+            BASE64.encode(&*bytes)
+        ))
     }
 
     pub fn name(&self) -> &str {
@@ -90,7 +107,11 @@ impl NoteSigningKey {
     /// The public half.
     pub fn verifier(&self) -> NoteVerifierKey {
         let public = self.key.verifying_key();
-        NoteVerifierKey { id: key_id(&self.name, public.as_bytes()), name: self.name.clone(), key: public }
+        NoteVerifierKey {
+            id: key_id(&self.name, public.as_bytes()),
+            name: self.name.clone(),
+            key: public,
+        }
     }
 
     /// Signs a message (Ed25519 is deterministic: same key, same message,
@@ -113,12 +134,17 @@ impl NoteVerifierKey {
     pub fn parse(text: &str) -> Result<Self, String> {
         let (name, id_hex, bytes) = split_key(text)?;
         let public: [u8; 32] = bytes[1..].try_into().map_err(|_| "bad key length")?;
-        let key = VerifyingKey::from_bytes(&public).map_err(|e| format!("invalid Ed25519 point: {e}"))?;
+        let key =
+            VerifyingKey::from_bytes(&public).map_err(|e| format!("invalid Ed25519 point: {e}"))?;
         let id = key_id(name, &public);
         if hex_id(&id) != id_hex {
             return Err("the key id does not match the name and key".into());
         }
-        Ok(NoteVerifierKey { name: name.to_owned(), id, key })
+        Ok(NoteVerifierKey {
+            name: name.to_owned(),
+            id,
+            key,
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -137,7 +163,9 @@ impl NoteVerifierKey {
     /// Verifies an Ed25519 signature over `message`, rejecting malleable
     /// encodings.
     pub fn verify(&self, message: &[u8], signature: &[u8; 64]) -> bool {
-        self.key.verify_strict(message, &Signature::from_bytes(signature)).is_ok()
+        self.key
+            .verify_strict(message, &Signature::from_bytes(signature))
+            .is_ok()
     }
 }
 
@@ -145,7 +173,13 @@ impl fmt::Display for NoteVerifierKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut bytes = vec![ALG_ED25519];
         bytes.extend_from_slice(self.key.as_bytes());
-        write!(f, "{}+{}+{}", self.name, hex_id(&self.id), BASE64.encode(bytes))
+        write!(
+            f,
+            "{}+{}+{}",
+            self.name,
+            hex_id(&self.id),
+            BASE64.encode(bytes)
+        )
     }
 }
 

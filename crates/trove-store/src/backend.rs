@@ -42,8 +42,13 @@ impl FsBackend {
     /// Opens (creating if needed) a blob directory.
     pub fn open(root: &Path) -> Result<Self, StoreError> {
         let staging = root.join(STAGING);
-        fs::create_dir_all(&staging).map_err(|source| StoreError::Io { path: staging, source })?;
-        Ok(FsBackend { root: root.to_owned() })
+        fs::create_dir_all(&staging).map_err(|source| StoreError::Io {
+            path: staging,
+            source,
+        })?;
+        Ok(FsBackend {
+            root: root.to_owned(),
+        })
     }
 
     fn path_of(&self, id: &BlobId) -> PathBuf {
@@ -56,12 +61,18 @@ impl FsBackend {
     /// process.
     pub fn sweep_staging(&self, age: Duration) -> Result<usize, StoreError> {
         let staging = self.root.join(STAGING);
-        let io_err = |source| StoreError::Io { path: staging.clone(), source };
+        let io_err = |source| StoreError::Io {
+            path: staging.clone(),
+            source,
+        };
         let now = SystemTime::now();
         let mut removed = 0;
         for entry in fs::read_dir(&staging).map_err(io_err)? {
             let entry = entry.map_err(io_err)?;
-            let modified = entry.metadata().and_then(|m| m.modified()).map_err(io_err)?;
+            let modified = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .map_err(io_err)?;
             if now.duration_since(modified).unwrap_or_default() >= age {
                 fs::remove_file(entry.path()).map_err(io_err)?;
                 removed += 1;
@@ -90,16 +101,27 @@ impl StagedBlob for FsStaged {
     fn commit(self: Box<Self>, id: &BlobId) -> Result<(), StoreError> {
         let backend = FsBackend { root: self.root };
         let target = backend.path_of(id);
-        let dir = target.parent().expect("blob paths have a parent").to_owned();
+        let dir = target
+            .parent()
+            .expect("blob paths have a parent")
+            .to_owned();
         let io_err = |path: &Path| {
             let path = path.to_owned();
             move |source| StoreError::Io { path, source }
         };
-        self.file.as_file().sync_all().map_err(io_err(self.file.path()))?;
+        self.file
+            .as_file()
+            .sync_all()
+            .map_err(io_err(self.file.path()))?;
         fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-        self.file.persist(&target).map_err(|e| StoreError::Io { path: target.clone(), source: e.error })?;
+        self.file.persist(&target).map_err(|e| StoreError::Io {
+            path: target.clone(),
+            source: e.error,
+        })?;
         // The rename is durable only once the directory entry is.
-        File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err(&dir))
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err(&dir))
     }
 }
 
@@ -109,8 +131,14 @@ impl BlobBackend for FsBackend {
         let file = tempfile::Builder::new()
             .prefix("put-")
             .tempfile_in(&staging)
-            .map_err(|source| StoreError::Io { path: staging, source })?;
-        Ok(Box::new(FsStaged { file, root: self.root.clone() }))
+            .map_err(|source| StoreError::Io {
+                path: staging,
+                source,
+            })?;
+        Ok(Box::new(FsStaged {
+            file,
+            root: self.root.clone(),
+        }))
     }
 
     fn open(&self, id: &BlobId) -> Result<Box<dyn Read + Send>, StoreError> {
@@ -124,13 +152,16 @@ impl BlobBackend for FsBackend {
 
     fn contains(&self, id: &BlobId) -> Result<bool, StoreError> {
         let path = self.path_of(id);
-        path.try_exists().map_err(|source| StoreError::Io { path, source })
+        path.try_exists()
+            .map_err(|source| StoreError::Io { path, source })
     }
 
     fn remove(&self, id: &BlobId) -> Result<(), StoreError> {
         let path = self.path_of(id);
         match fs::remove_file(&path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(StoreError::Io { path, source: e }),
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(StoreError::Io { path, source: e })
+            }
             _ => Ok(()),
         }
     }

@@ -80,7 +80,10 @@ pub enum StoreError {
     )]
     IdMismatch { blob: BlobId, actual: BlobId },
     #[error("metadata database: {context}: {source}")]
-    Database { context: String, source: sqlx::Error },
+    Database {
+        context: String,
+        source: sqlx::Error,
+    },
     #[error("metadata database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("submission {submission}: {reason}")]
@@ -92,9 +95,15 @@ impl StoreError {
         match error {
             age::DecryptError::NoMatchingKeys => StoreError::WrongIdentity { blob },
             age::DecryptError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                StoreError::Corrupt { blob, reason: "the ciphertext is truncated inside its header".into() }
+                StoreError::Corrupt {
+                    blob,
+                    reason: "the ciphertext is truncated inside its header".into(),
+                }
             }
-            other => StoreError::Corrupt { blob, reason: format!("the age header is invalid ({other})") },
+            other => StoreError::Corrupt {
+                blob,
+                reason: format!("the age header is invalid ({other})"),
+            },
         }
     }
 }

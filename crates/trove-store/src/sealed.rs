@@ -52,11 +52,17 @@ pub struct BlobSealer<B> {
 }
 
 impl<B: BlobBackend> BlobSealer<B> {
-    pub fn new(backend: B, recipients: Vec<Box<dyn Recipient + Send + Sync>>) -> Result<Self, StoreError> {
+    pub fn new(
+        backend: B,
+        recipients: Vec<Box<dyn Recipient + Send + Sync>>,
+    ) -> Result<Self, StoreError> {
         if recipients.is_empty() {
             return Err(StoreError::NoRecipients);
         }
-        Ok(BlobSealer { backend, recipients })
+        Ok(BlobSealer {
+            backend,
+            recipients,
+        })
     }
 
     pub fn backend(&self) -> &B {
@@ -67,12 +73,20 @@ impl<B: BlobBackend> BlobSealer<B> {
     /// the reader or the backend leaves no visible blob.
     pub fn put(&self, mut plaintext: impl Read) -> Result<PutReceipt, StoreError> {
         let staged = self.backend.stage()?;
-        let hashing = HashingWriter { inner: BufWriter::with_capacity(IO_BUFFER, staged), hasher: blake3::Hasher::new(), len: 0 };
-        let encryptor = Encryptor::with_recipients(self.recipients.iter().map(|r| r.as_ref() as &dyn Recipient))
-            .map_err(|e| StoreError::Encrypt(e.to_string()))?;
+        let hashing = HashingWriter {
+            inner: BufWriter::with_capacity(IO_BUFFER, staged),
+            hasher: blake3::Hasher::new(),
+            len: 0,
+        };
+        let encryptor = Encryptor::with_recipients(
+            self.recipients.iter().map(|r| r.as_ref() as &dyn Recipient),
+        )
+        .map_err(|e| StoreError::Encrypt(e.to_string()))?;
         let mut sealed = encryptor.wrap_output(hashing).map_err(StoreError::Write)?;
 
-        sealed.write_all(&[FORMAT_VERSION]).map_err(StoreError::Write)?;
+        sealed
+            .write_all(&[FORMAT_VERSION])
+            .map_err(StoreError::Write)?;
         let mut content = blake3::Hasher::new();
         let mut plaintext_len = 0u64;
         let mut frames = 0u64;
@@ -84,7 +98,9 @@ impl<B: BlobBackend> BlobSealer<B> {
             }
             let chunk = &buffer[..filled];
             content.update(chunk);
-            sealed.write_all(&(filled as u32).to_be_bytes()).map_err(StoreError::Write)?;
+            sealed
+                .write_all(&(filled as u32).to_be_bytes())
+                .map_err(StoreError::Write)?;
             sealed.write_all(chunk).map_err(StoreError::Write)?;
             plaintext_len += filled as u64;
             frames += 1;
@@ -93,25 +109,41 @@ impl<B: BlobBackend> BlobSealer<B> {
             }
         }
         let content = ContentId::from_bytes(*content.finalize().as_bytes());
-        sealed.write_all(&0u32.to_be_bytes()).map_err(StoreError::Write)?;
-        sealed.write_all(content.as_bytes()).map_err(StoreError::Write)?;
-        sealed.write_all(&plaintext_len.to_be_bytes()).map_err(StoreError::Write)?;
+        sealed
+            .write_all(&0u32.to_be_bytes())
+            .map_err(StoreError::Write)?;
+        sealed
+            .write_all(content.as_bytes())
+            .map_err(StoreError::Write)?;
+        sealed
+            .write_all(&plaintext_len.to_be_bytes())
+            .map_err(StoreError::Write)?;
 
         let inner_len = 1 + frames * 4 + plaintext_len + 4 + TRAILER_LEN as u64;
         let mut padding = padded_len(inner_len) - inner_len;
         buffer.fill(0);
         while padding > 0 {
             let step = padding.min(buffer.len() as u64) as usize;
-            sealed.write_all(&buffer[..step]).map_err(StoreError::Write)?;
+            sealed
+                .write_all(&buffer[..step])
+                .map_err(StoreError::Write)?;
             padding -= step as u64;
         }
 
         let hashing = sealed.finish().map_err(StoreError::Write)?;
         let blob = BlobId::from_bytes(*hashing.hasher.finalize().as_bytes());
         let stored_len = hashing.len;
-        let staged = hashing.inner.into_inner().map_err(|e| StoreError::Write(e.into_error()))?;
+        let staged = hashing
+            .inner
+            .into_inner()
+            .map_err(|e| StoreError::Write(e.into_error()))?;
         staged.commit(&blob)?;
-        Ok(PutReceipt { blob, content, plaintext_len, stored_len })
+        Ok(PutReceipt {
+            blob,
+            content,
+            plaintext_len,
+            stored_len,
+        })
     }
 }
 
@@ -137,7 +169,10 @@ impl<B: BlobBackend> BlobOpener<B> {
     pub fn open(&self, id: &BlobId) -> Result<BlobReader, StoreError> {
         let raw = self.backend.open(id)?;
         let cipher_hash = Arc::new(Mutex::new(blake3::Hasher::new()));
-        let hashing = HashingReader { inner: raw, hasher: Arc::clone(&cipher_hash) };
+        let hashing = HashingReader {
+            inner: raw,
+            hasher: Arc::clone(&cipher_hash),
+        };
         let decryptor = Decryptor::new_buffered(BufReader::with_capacity(IO_BUFFER, hashing))
             .map_err(|e| StoreError::from_decrypt(*id, e))?;
         let stream = decryptor
@@ -168,7 +203,10 @@ impl<B: BlobBackend> BlobOpener<B> {
             out.write_all(&buffer[..n]).map_err(StoreError::Output)?;
         }
         out.flush().map_err(StoreError::Output)?;
-        reader.content_id().ok_or(StoreError::Corrupt { blob: *id, reason: "stream ended early".into() })
+        reader.content_id().ok_or(StoreError::Corrupt {
+            blob: *id,
+            reason: "stream ended early".into(),
+        })
     }
 }
 
@@ -201,26 +239,42 @@ impl BlobReader {
     /// Turns an error from `read` back into the store error it carries.
     pub fn explain(&self, error: io::Error) -> StoreError {
         let text = error.to_string();
-        match error.into_inner().map(|inner| inner.downcast::<StoreError>()) {
+        match error
+            .into_inner()
+            .map(|inner| inner.downcast::<StoreError>())
+        {
             Some(Ok(store)) => *store,
-            _ => StoreError::Corrupt { blob: self.id, reason: text },
+            _ => StoreError::Corrupt {
+                blob: self.id,
+                reason: text,
+            },
         }
     }
 
     fn corrupt(&self, reason: impl Into<String>) -> io::Error {
-        io::Error::new(io::ErrorKind::InvalidData, StoreError::Corrupt { blob: self.id, reason: reason.into() })
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            StoreError::Corrupt {
+                blob: self.id,
+                reason: reason.into(),
+            },
+        )
     }
 
     fn stream_error(&self, error: io::Error) -> io::Error {
         let reason = match error.kind() {
             io::ErrorKind::UnexpectedEof => "the ciphertext is truncated".to_string(),
-            _ => format!("the ciphertext fails authentication, so it was changed or truncated ({error})"),
+            _ => format!(
+                "the ciphertext fails authentication, so it was changed or truncated ({error})"
+            ),
         };
         self.corrupt(reason)
     }
 
     fn read_exact_inner(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        self.stream.read_exact(buf).map_err(|e| self.stream_error(e))
+        self.stream
+            .read_exact(buf)
+            .map_err(|e| self.stream_error(e))
     }
 
     /// Reads the trailer and the padding, then checks both hashes.
@@ -231,7 +285,10 @@ impl BlobReader {
         let sealed_len = u64::from_be_bytes(trailer[32..].try_into().expect("8 bytes"));
         let mut padding = [0u8; 8192];
         loop {
-            let n = self.stream.read(&mut padding).map_err(|e| self.stream_error(e))?;
+            let n = self
+                .stream
+                .read(&mut padding)
+                .map_err(|e| self.stream_error(e))?;
             if n == 0 {
                 break;
             }
@@ -243,9 +300,22 @@ impl BlobReader {
         if content != sealed_content || self.plaintext_len != sealed_len {
             return Err(self.corrupt("the plaintext does not match the content id sealed with it"));
         }
-        let cipher = BlobId::from_bytes(*self.cipher_hash.lock().expect("hasher lock").finalize().as_bytes());
+        let cipher = BlobId::from_bytes(
+            *self
+                .cipher_hash
+                .lock()
+                .expect("hasher lock")
+                .finalize()
+                .as_bytes(),
+        );
         if cipher != self.id {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, StoreError::IdMismatch { blob: self.id, actual: cipher }));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                StoreError::IdMismatch {
+                    blob: self.id,
+                    actual: cipher,
+                },
+            ));
         }
         self.state = ReadState::Done { content };
         Ok(())
@@ -260,7 +330,9 @@ impl Read for BlobReader {
                     let mut version = [0u8; 1];
                     self.read_exact_inner(&mut version)?;
                     if version[0] != FORMAT_VERSION {
-                        return Err(self.corrupt(format!("unknown blob format version {}", version[0])));
+                        return Err(
+                            self.corrupt(format!("unknown blob format version {}", version[0]))
+                        );
                     }
                     self.state = ReadState::FrameHeader;
                 }
@@ -269,7 +341,9 @@ impl Read for BlobReader {
                     self.read_exact_inner(&mut header)?;
                     match u32::from_be_bytes(header) as usize {
                         0 => self.finish()?,
-                        len if len > FRAME_LEN => return Err(self.corrupt(format!("frame of {len} bytes"))),
+                        len if len > FRAME_LEN => {
+                            return Err(self.corrupt(format!("frame of {len} bytes")));
+                        }
                         len => self.state = ReadState::Frame { remaining: len },
                     }
                 }
@@ -278,13 +352,22 @@ impl Read for BlobReader {
                         return Ok(0);
                     }
                     let want = remaining.min(buf.len());
-                    let n = self.stream.read(&mut buf[..want]).map_err(|e| self.stream_error(e))?;
+                    let n = self
+                        .stream
+                        .read(&mut buf[..want])
+                        .map_err(|e| self.stream_error(e))?;
                     if n == 0 {
                         return Err(self.corrupt("the ciphertext is truncated"));
                     }
                     self.content.update(&buf[..n]);
                     self.plaintext_len += n as u64;
-                    self.state = if n == remaining { ReadState::FrameHeader } else { ReadState::Frame { remaining: remaining - n } };
+                    self.state = if n == remaining {
+                        ReadState::FrameHeader
+                    } else {
+                        ReadState::Frame {
+                            remaining: remaining - n,
+                        }
+                    };
                     return Ok(n);
                 }
                 ReadState::Done { .. } => return Ok(0),

@@ -7,7 +7,10 @@ use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{BlobBackend, BlobId, BlobOpener, BlobSealer, Channel, ContentId, MetadataRepo, StoreError, SubmissionId, SubmissionRecord};
+use crate::{
+    BlobBackend, BlobId, BlobOpener, BlobSealer, Channel, ContentId, MetadataRepo, StoreError,
+    SubmissionId, SubmissionRecord,
+};
 
 /// The sealed list of a submission's files. Desk only: reading it needs the
 /// identity.
@@ -52,7 +55,9 @@ mod hex_id {
         s.collect_str(value)
     }
 
-    pub fn deserialize<'de, T: FromStr<Err: Display>, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    pub fn deserialize<'de, T: FromStr<Err: Display>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
         let text = String::deserialize(d)?;
         text.parse().map_err(serde::de::Error::custom)
     }
@@ -70,7 +75,12 @@ pub struct SubmissionWriter<'a, B> {
 
 impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
     pub fn new(sealer: &'a BlobSealer<B>) -> Result<Self, StoreError> {
-        Ok(SubmissionWriter { sealer, id: SubmissionId::random()?, files: Vec::new(), paths: BTreeSet::new() })
+        Ok(SubmissionWriter {
+            sealer,
+            id: SubmissionId::random()?,
+            files: Vec::new(),
+            paths: BTreeSet::new(),
+        })
     }
 
     pub fn id(&self) -> SubmissionId {
@@ -79,11 +89,17 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
 
     /// Checks a relative path before any byte is stored under it.
     pub fn check_path(&self, path: &str) -> Result<(), StoreError> {
-        let bad = |reason: &str| StoreError::Submission { submission: self.id.to_string(), reason: format!("path {path:?} {reason}") };
+        let bad = |reason: &str| StoreError::Submission {
+            submission: self.id.to_string(),
+            reason: format!("path {path:?} {reason}"),
+        };
         if path.is_empty() || path.starts_with('/') || path.contains('\0') || path.contains('\\') {
             return Err(bad("must be a relative path with `/` separators"));
         }
-        if path.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+        if path
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+        {
             return Err(bad("has an empty, `.` or `..` component"));
         }
         if self.paths.contains(path) {
@@ -97,13 +113,25 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
         self.check_path(path)?;
         let receipt = self.sealer.put(reader)?;
         self.paths.insert(path.to_owned());
-        self.files.push(ManifestFile { path: path.to_owned(), size: receipt.plaintext_len, blob: receipt.blob, content: receipt.content });
+        self.files.push(ManifestFile {
+            path: path.to_owned(),
+            size: receipt.plaintext_len,
+            blob: receipt.blob,
+            content: receipt.content,
+        });
         Ok(self.files.last().expect("just pushed"))
     }
 
     /// Seals the manifest and records the submission.
-    pub async fn commit(self, repo: &impl MetadataRepo, channel: Channel) -> Result<SubmissionSummary, StoreError> {
-        let manifest = Manifest { version: 1, files: self.files };
+    pub async fn commit(
+        self,
+        repo: &impl MetadataRepo,
+        channel: Channel,
+    ) -> Result<SubmissionSummary, StoreError> {
+        let manifest = Manifest {
+            version: 1,
+            files: self.files,
+        };
         let json = serde_json::to_vec(&manifest).expect("a manifest always serializes");
         let sealed = self.sealer.put(json.as_slice())?;
         let record = SubmissionRecord {
@@ -114,23 +142,36 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
             blobs: manifest.files.iter().map(|f| f.blob).collect(),
         };
         repo.insert_submission(&record).await?;
-        Ok(SubmissionSummary { submission: self.id, files: manifest.files.len(), bytes: manifest.files.iter().map(|f| f.size).sum() })
+        Ok(SubmissionSummary {
+            submission: self.id,
+            files: manifest.files.len(),
+            bytes: manifest.files.iter().map(|f| f.size).sum(),
+        })
     }
 }
 
 /// Opens a submission's manifest (desk side).
-pub fn read_manifest<B: BlobBackend>(opener: &BlobOpener<B>, record: &SubmissionRecord) -> Result<Manifest, StoreError> {
+pub fn read_manifest<B: BlobBackend>(
+    opener: &BlobOpener<B>,
+    record: &SubmissionRecord,
+) -> Result<Manifest, StoreError> {
     let mut json = Vec::new();
     opener.copy_to(&record.manifest, &mut json)?;
     serde_json::from_slice(&json).map_err(|e| StoreError::Submission {
         submission: record.id.to_string(),
-        reason: format!("the manifest blob {} is not a valid manifest: {e}", record.manifest),
+        reason: format!(
+            "the manifest blob {} is not a valid manifest: {e}",
+            record.manifest
+        ),
     })
 }
 
 /// Today's date in UTC as `YYYY-MM-DD`.
 fn today_utc() -> String {
-    let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let (y, m, d) = civil_from_days((seconds / 86_400) as i64);
     format!("{y:04}-{m:02}-{d:02}")
 }

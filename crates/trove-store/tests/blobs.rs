@@ -17,11 +17,19 @@ impl Fixture {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("blobs");
-        Fixture { _dir: dir, root, identity: age::x25519::Identity::generate() }
+        Fixture {
+            _dir: dir,
+            root,
+            identity: age::x25519::Identity::generate(),
+        }
     }
 
     fn sealer(&self) -> BlobSealer<FsBackend> {
-        BlobSealer::new(FsBackend::open(&self.root).unwrap(), vec![Box::new(self.identity.to_public())]).unwrap()
+        BlobSealer::new(
+            FsBackend::open(&self.root).unwrap(),
+            vec![Box::new(self.identity.to_public())],
+        )
+        .unwrap()
     }
 
     fn opener(&self) -> BlobOpener<FsBackend> {
@@ -35,7 +43,10 @@ impl Fixture {
     }
 
     fn visible_blobs(&self) -> Vec<PathBuf> {
-        files_under(&self.root).into_iter().filter(|p| !p.starts_with(self.root.join(".staging"))).collect()
+        files_under(&self.root)
+            .into_iter()
+            .filter(|p| !p.starts_with(self.root.join(".staging")))
+            .collect()
     }
 }
 
@@ -54,7 +65,11 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     if let Ok(entries) = fs::read_dir(dir) {
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.is_dir() { out.extend(files_under(&path)) } else { out.push(path) }
+            if path.is_dir() {
+                out.extend(files_under(&path))
+            } else {
+                out.push(path)
+            }
         }
     }
     out
@@ -82,7 +97,10 @@ impl Read for Noise {
 }
 
 fn noise(len: u64) -> Noise {
-    Noise { state: 0x9E37_79B9_7F4A_7C15 ^ len, left: len }
+    Noise {
+        state: 0x9E37_79B9_7F4A_7C15 ^ len,
+        left: len,
+    }
 }
 
 #[test]
@@ -94,20 +112,38 @@ fn round_trips_edge_sizes() {
         noise(len).read_to_end(&mut original).unwrap();
         let receipt = sealer.put(original.as_slice()).unwrap();
         assert_eq!(receipt.plaintext_len, len);
-        assert_eq!(receipt.content.as_bytes(), blake3::hash(&original).as_bytes());
+        assert_eq!(
+            receipt.content.as_bytes(),
+            blake3::hash(&original).as_bytes()
+        );
         let stored = fs::read(fx.blob_path(&receipt.blob)).unwrap();
         assert_eq!(stored.len() as u64, receipt.stored_len);
-        assert_eq!(blake3::hash(&stored).as_bytes(), receipt.blob.as_bytes(), "named by the ciphertext hash");
+        assert_eq!(
+            blake3::hash(&stored).as_bytes(),
+            receipt.blob.as_bytes(),
+            "named by the ciphertext hash"
+        );
         let mut back = Vec::new();
-        assert_eq!(opener.copy_to(&receipt.blob, &mut back).unwrap(), receipt.content);
+        assert_eq!(
+            opener.copy_to(&receipt.blob, &mut back).unwrap(),
+            receipt.content
+        );
         assert_eq!(back, original, "len {len}");
     }
 }
 
 /// Length of the age header: up to and including the `--- <mac>` line.
 fn header_len(bytes: &[u8]) -> usize {
-    let mac = bytes.windows(5).position(|w| w == b"\n--- ").expect("an age header");
-    mac + 1 + bytes[mac + 1..].iter().position(|&b| b == b'\n').expect("end of the mac line") + 1
+    let mac = bytes
+        .windows(5)
+        .position(|w| w == b"\n--- ")
+        .expect("an age header");
+    mac + 1
+        + bytes[mac + 1..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .expect("end of the mac line")
+        + 1
 }
 
 #[test]
@@ -148,9 +184,15 @@ fn a_changed_byte_is_detected_and_named() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 1;
     fs::write(&path, bytes).unwrap();
-    let error = fx.opener().copy_to(&receipt.blob, &mut io::sink()).unwrap_err();
+    let error = fx
+        .opener()
+        .copy_to(&receipt.blob, &mut io::sink())
+        .unwrap_err();
     assert!(matches!(error, StoreError::Corrupt { .. }), "{error}");
-    assert!(error.to_string().contains(&receipt.blob.to_hex()), "{error}");
+    assert!(
+        error.to_string().contains(&receipt.blob.to_hex()),
+        "{error}"
+    );
 }
 
 #[test]
@@ -158,16 +200,24 @@ fn truncated_ciphertext_is_detected() {
     let fx = Fixture::new();
     // Cut inside the last chunk (an authentication failure) and exactly at a
     // chunk boundary (a missing final chunk).
-    let cuts: [(u64, fn(&[u8]) -> usize); 2] =
-        [(10, |bytes| bytes.len() - 17), (150_000, |bytes| header_len(bytes) + 65_536 + 16)];
+    let cuts: [(u64, fn(&[u8]) -> usize); 2] = [
+        (10, |bytes| bytes.len() - 17),
+        (150_000, |bytes| header_len(bytes) + 65_536 + 16),
+    ];
     for (len, cut) in cuts {
         let receipt = fx.sealer().put(noise(len)).unwrap();
         let path = fx.blob_path(&receipt.blob);
         let bytes = fs::read(&path).unwrap();
         fs::write(&path, &bytes[..cut(&bytes)]).unwrap();
-        let error = fx.opener().copy_to(&receipt.blob, &mut io::sink()).unwrap_err();
+        let error = fx
+            .opener()
+            .copy_to(&receipt.blob, &mut io::sink())
+            .unwrap_err();
         let message = error.to_string();
-        assert!(matches!(error, StoreError::Corrupt { .. }) && message.contains("truncated"), "{message}");
+        assert!(
+            matches!(error, StoreError::Corrupt { .. }) && message.contains("truncated"),
+            "{message}"
+        );
     }
 }
 
@@ -180,8 +230,14 @@ fn a_swapped_blob_fails_its_id() {
     let first = sealer.put(&b"first"[..]).unwrap();
     let second = sealer.put(&b"second"[..]).unwrap();
     fs::copy(fx.blob_path(&second.blob), fx.blob_path(&first.blob)).unwrap();
-    let error = fx.opener().copy_to(&first.blob, &mut io::sink()).unwrap_err();
-    assert!(matches!(error, StoreError::IdMismatch { blob, .. } if blob == first.blob), "{error}");
+    let error = fx
+        .opener()
+        .copy_to(&first.blob, &mut io::sink())
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::IdMismatch { blob, .. } if blob == first.blob),
+        "{error}"
+    );
     assert!(error.to_string().contains("restore it from a backup"));
 }
 
@@ -189,8 +245,13 @@ fn a_swapped_blob_fails_its_id() {
 fn the_wrong_identity_is_named_as_such() {
     let fx = Fixture::new();
     let receipt = fx.sealer().put(&b"memo"[..]).unwrap();
-    let stranger = BlobOpener::new(FsBackend::open(&fx.root).unwrap(), Box::new(age::x25519::Identity::generate()));
-    let error = stranger.copy_to(&receipt.blob, &mut io::sink()).unwrap_err();
+    let stranger = BlobOpener::new(
+        FsBackend::open(&fx.root).unwrap(),
+        Box::new(age::x25519::Identity::generate()),
+    );
+    let error = stranger
+        .copy_to(&receipt.blob, &mut io::sink())
+        .unwrap_err();
     assert!(matches!(error, StoreError::WrongIdentity { .. }), "{error}");
 }
 
@@ -198,7 +259,9 @@ fn the_wrong_identity_is_named_as_such() {
 fn a_missing_blob_is_named() {
     let fx = Fixture::new();
     let id = BlobId::from_bytes([7; 32]);
-    let Err(error) = fx.opener().open(&id) else { panic!("opened a blob that does not exist") };
+    let Err(error) = fx.opener().open(&id) else {
+        panic!("opened a blob that does not exist")
+    };
     assert!(matches!(error, StoreError::NotFound(missing) if missing == id));
 }
 
@@ -221,7 +284,10 @@ fn an_interrupted_put_leaves_no_visible_blob() {
     let error = sealer.put(FailsAfter(noise(1_000_000))).unwrap_err();
     assert!(matches!(error, StoreError::Input(_)), "{error}");
     assert!(fx.visible_blobs().is_empty(), "{:?}", fx.visible_blobs());
-    assert!(files_under(&fx.root.join(".staging")).is_empty(), "the staging file is removed on error");
+    assert!(
+        files_under(&fx.root.join(".staging")).is_empty(),
+        "the staging file is removed on error"
+    );
 }
 
 #[test]
@@ -229,6 +295,43 @@ fn stale_staging_files_are_swept() {
     let fx = Fixture::new();
     let backend = FsBackend::open(&fx.root).unwrap();
     fs::write(fx.root.join(".staging/put-killed"), b"half a blob").unwrap();
-    assert_eq!(backend.sweep_staging(std::time::Duration::from_secs(3600)).unwrap(), 0, "young files stay");
+    assert_eq!(
+        backend
+            .sweep_staging(std::time::Duration::from_secs(3600))
+            .unwrap(),
+        0,
+        "young files stay"
+    );
     assert_eq!(backend.sweep_staging(std::time::Duration::ZERO).unwrap(), 1);
+}
+
+#[test]
+fn a_plaintext_that_does_not_match_its_sealed_content_id_is_detected() {
+    // Forge a blob that decrypts fine but whose trailer names other content:
+    // only the plaintext check catches it.
+    use std::io::Write;
+    let fx = Fixture::new();
+    let mut inner = vec![1u8];
+    inner.extend(5u32.to_be_bytes());
+    inner.extend(b"forge");
+    inner.extend(0u32.to_be_bytes());
+    inner.extend(blake3::hash(b"other").as_bytes());
+    inner.extend(5u64.to_be_bytes());
+    let recipient = fx.identity.to_public();
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .unwrap();
+    let mut ciphertext = Vec::new();
+    let mut writer = encryptor.wrap_output(&mut ciphertext).unwrap();
+    writer.write_all(&inner).unwrap();
+    writer.finish().unwrap();
+    let id = BlobId::from_bytes(*blake3::hash(&ciphertext).as_bytes());
+    let path = fx.blob_path(&id);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, ciphertext).unwrap();
+    let error = fx.opener().copy_to(&id, &mut io::sink()).unwrap_err();
+    assert!(
+        error.to_string().contains("does not match the content id"),
+        "{error}"
+    );
 }

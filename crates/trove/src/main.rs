@@ -1,1 +1,599 @@
-fn main() {}
+//! `trove`: the command-line interface. It wires the library crates
+//! together and owns nothing else: parsing arguments, opening the data
+//! directory, printing reports (human or `--json`).
+
+mod config;
+mod datadir;
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use serde_json::json;
+use trove_keys::Keyring;
+use trove_store::{
+    BlobId, Channel, MetadataRepo, SubmissionId, SubmissionSummary, SubmissionWriter, read_manifest,
+};
+
+use datadir::DataDir;
+
+#[derive(Parser)]
+#[command(
+    name = "trove",
+    version,
+    about = "Leak intake, verification and publication"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// The data directory [default: ./trove-data].
+    #[arg(long, global = true, env = "TROVE_DATA")]
+    data: Option<PathBuf>,
+    /// Print reports as JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a data directory: configuration, keys, database.
+    Init {
+        /// Replace the configuration and keys of an existing data directory.
+        #[arg(long)]
+        force: bool,
+        /// The name of the first editor's signing key.
+        #[arg(long, default_value = "chief")]
+        editor: String,
+    },
+    /// Show public keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Store or read one encrypted blob.
+    Blob {
+        #[command(subcommand)]
+        command: BlobCommand,
+    },
+    /// Store files or folders as one submission.
+    Submit {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// List submissions, or show one's files (desk: needs the identity).
+    Submissions {
+        /// A submission id: show its files.
+        id: Option<String>,
+    },
+    /// Generate a synthetic leak with known ground truth.
+    GenCorpus {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Target size of the cache: 500K, 100M, 1G (binary units), or bytes.
+        #[arg(long, default_value = "16M", value_parser = parse_size)]
+        size: u64,
+        /// Share of the cache's documents that a published corpus holds.
+        #[arg(long, default_value_t = 0.45)]
+        published_share: f64,
+    },
+    /// Run the whole path on generated data.
+    Demo {
+        /// Do not start servers (there are none yet; kept for scripts).
+        #[arg(long)]
+        no_serve: bool,
+        #[arg(long, default_value = "8M", value_parser = parse_size)]
+        size: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List the public parts of every key.
+    List,
+}
+
+#[derive(Subcommand)]
+enum BlobCommand {
+    /// Encrypt a file into the store and print its blob id.
+    Put { file: PathBuf },
+    /// Decrypt a blob to stdout (or --out FILE).
+    Get {
+        id: String,
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Parses 500K, 100M, 1G, 2GiB or plain bytes (binary units).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size like 100M or 1G"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => return Err(format!("unknown size unit {other:?} (use K, M, G or T)")),
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("{text} is too large"))
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TROVE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    if let Err(error) = runtime.block_on(run(cli)) {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let Global {
+        data: given_data,
+        json,
+    } = cli.global;
+    let data = given_data
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("trove-data"));
+    match cli.command {
+        Command::Init { force, editor } => init(&data, force, &editor, json).await,
+        Command::Keys {
+            command: KeysCommand::List,
+        } => keys_list(&DataDir::open(&data)?, json),
+        Command::Blob {
+            command: BlobCommand::Put { file },
+        } => blob_put(&DataDir::open(&data)?, &file, json),
+        Command::Blob {
+            command: BlobCommand::Get { id, out },
+        } => blob_get(&DataDir::open(&data)?, &id, out.as_deref()),
+        Command::Submit { paths } => {
+            let summary = submit(&DataDir::open(&data)?, &paths).await?;
+            print_report(json, &summary, |s| s.submission.to_string());
+            Ok(())
+        }
+        Command::Submissions { id } => {
+            submissions(&DataDir::open(&data)?, id.as_deref(), json).await
+        }
+        Command::GenCorpus {
+            out,
+            seed,
+            size,
+            published_share,
+        } => {
+            let summary = gen_corpus(
+                &out,
+                &trove_corpus::Spec {
+                    seed,
+                    size,
+                    published_share,
+                },
+            )?;
+            print_report(json, &summary, |s| {
+                format!(
+                    "wrote {} documents ({} content, {} bytes in cache/) and {} published files to {}\nnovel share: {:.1}% of documents, {:.1}% of bytes (truth.json)",
+                    s.documents,
+                    s.content_documents,
+                    s.cache_bytes,
+                    s.published_files,
+                    out.display(),
+                    s.novel_share_count * 100.0,
+                    s.novel_share_bytes * 100.0
+                )
+            });
+            Ok(())
+        }
+        Command::Demo {
+            no_serve,
+            size,
+            seed,
+        } => demo(given_data.as_deref(), no_serve, size, seed, json).await,
+    }
+}
+
+fn print_report<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).expect("reports serialize")
+        );
+    } else {
+        println!("{}", human(value));
+    }
+}
+
+#[derive(Serialize)]
+struct PublicKey {
+    role: String,
+    kind: &'static str,
+    public: String,
+}
+
+fn public_keys(keyring: &Keyring) -> anyhow::Result<Vec<PublicKey>> {
+    Ok(keyring
+        .public_keys()?
+        .into_iter()
+        .map(|k| PublicKey {
+            role: k.role,
+            kind: k.kind,
+            public: k.public,
+        })
+        .collect())
+}
+
+fn format_keys(keys: &[PublicKey]) -> String {
+    keys.iter()
+        .map(|k| format!("{:<16} {:<22} {}", k.role, k.kind, k.public))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn init(data: &Path, force: bool, editor: &str, json: bool) -> anyhow::Result<()> {
+    let dir = DataDir::create(data, force)?;
+    let keyring = Keyring::generate(&dir.keys_dir(), editor, force)?;
+    dir.repo(true).await?;
+    dir.backend()?;
+    let keys = public_keys(&keyring)?;
+    let report = json!({ "data": data, "config": data.join(datadir::CONFIG_FILE), "keys": keys });
+    print_report(json, &report, |_| {
+        format!(
+            "initialised {}\n{}\nThe identity in {} is the newsroom's decryption key: keep it on the desk, never on the intake.",
+            data.display(),
+            format_keys(&keys),
+            dir.keys_dir().join("newsroom.identity").display()
+        )
+    });
+    Ok(())
+}
+
+fn keys_list(dir: &DataDir, json: bool) -> anyhow::Result<()> {
+    let keys = public_keys(&dir.keyring())?;
+    print_report(json, &json!({ "keys": keys }), |_| format_keys(&keys));
+    Ok(())
+}
+
+fn blob_put(dir: &DataDir, file: &Path, json: bool) -> anyhow::Result<()> {
+    let sealer = dir.sealer()?;
+    let input = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let receipt = sealer
+        .put(input)
+        .with_context(|| format!("storing {}", file.display()))?;
+    print_report(
+        json,
+        &json!({ "blob": receipt.blob.to_string(), "stored_bytes": receipt.stored_len }),
+        |_| receipt.blob.to_string(),
+    );
+    Ok(())
+}
+
+fn blob_get(dir: &DataDir, id: &str, out: Option<&Path>) -> anyhow::Result<()> {
+    let id = BlobId::from_str(id)?;
+    let opener = dir.opener()?;
+    match out {
+        // A device or a pipe is written as it is.
+        Some(path) if path.metadata().is_ok_and(|meta| !meta.is_file()) => {
+            let mut target = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            opener
+                .copy_to(&id, &mut target)
+                .context("the output written so far must not be trusted")?;
+        }
+        Some(path) => {
+            // Write beside the target and rename, so a failed check leaves
+            // no plausible-looking partial file.
+            let partial = path.with_extension("partial");
+            let mut file = File::create(&partial)
+                .with_context(|| format!("cannot create {}", partial.display()))?;
+            if let Err(error) = opener.copy_to(&id, &mut file) {
+                let _ = std::fs::remove_file(&partial);
+                return Err(error.into());
+            }
+            file.sync_all()
+                .with_context(|| format!("cannot write {}", partial.display()))?;
+            std::fs::rename(&partial, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            if stdout.is_terminal() {
+                bail!("refusing to write a blob to a terminal: redirect stdout or pass --out FILE");
+            }
+            let mut lock = stdout.lock();
+            opener
+                .copy_to(&id, &mut lock)
+                .context("the output written so far must not be trusted")?;
+            lock.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn progress_bar(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    if std::io::stderr().is_terminal() {
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{what} {{bar:40}} {{bytes}}/{{total_bytes}} {{bytes_per_sec}} eta {{eta}}"
+            ))
+            .expect("a valid template"),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+/// A file to submit: where it is, and the relative path it is stored under.
+struct Input {
+    source: PathBuf,
+    relative: String,
+    len: u64,
+}
+
+fn utf8_path(path: &Path) -> anyhow::Result<&str> {
+    path.to_str().ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: the path is not valid UTF-8; rename it (trove keeps paths as UTF-8 text). Nothing was stored.",
+            path.display()
+        )
+    })
+}
+
+/// Lists the files of `paths` (folders recursively, in name order) and
+/// checks every path before a byte is stored.
+fn collect_inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.is_file() {
+            let name = path.file_name().map(Path::new).unwrap_or(path);
+            inputs.push(Input {
+                source: path.clone(),
+                relative: utf8_path(name)?.to_owned(),
+                len: meta.len(),
+            });
+        } else if meta.is_dir() {
+            for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+                let entry =
+                    entry.with_context(|| format!("cannot read inside {}", path.display()))?;
+                if entry.file_type().is_symlink() {
+                    tracing::warn!(path = %entry.path().display(), "skipping a symbolic link");
+                    continue;
+                }
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let relative = entry
+                    .path()
+                    .strip_prefix(path)
+                    .expect("walkdir stays under its root");
+                let parts = relative
+                    .iter()
+                    .map(|part| utf8_path(Path::new(part)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let len = entry
+                    .metadata()
+                    .with_context(|| format!("cannot read {}", entry.path().display()))?
+                    .len();
+                inputs.push(Input {
+                    source: entry.path().to_owned(),
+                    relative: parts.join("/"),
+                    len,
+                });
+            }
+        } else {
+            bail!("{} is neither a regular file nor a folder", path.display());
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for input in &inputs {
+        if !seen.insert(input.relative.as_str()) {
+            bail!(
+                "two inputs would both be stored as {:?}; submit them separately. Nothing was stored.",
+                input.relative
+            );
+        }
+    }
+    Ok(inputs)
+}
+
+async fn submit(dir: &DataDir, paths: &[PathBuf]) -> anyhow::Result<SubmissionSummary> {
+    let inputs = collect_inputs(paths)?;
+    let sealer = dir.sealer()?;
+    let repo = dir.repo(false).await?;
+    let mut writer = SubmissionWriter::new(&sealer)?;
+    for input in &inputs {
+        writer
+            .check_path(&input.relative)
+            .with_context(|| format!("{}: Nothing was stored.", input.source.display()))?;
+    }
+    let bar = progress_bar(inputs.iter().map(|i| i.len).sum(), "submitting");
+    for input in &inputs {
+        let file = File::open(&input.source)
+            .with_context(|| format!("cannot open {}", input.source.display()))?;
+        writer
+            .add_file(&input.relative, bar.wrap_read(file))
+            .with_context(|| format!("storing {}", input.source.display()))?;
+    }
+    bar.finish_and_clear();
+    Ok(writer.commit(&repo, Channel::Cli).await?)
+}
+
+async fn submissions(dir: &DataDir, id: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let repo = dir.repo(false).await?;
+    match id {
+        None => {
+            let records = repo.submissions().await?;
+            let list: Vec<_> = records
+                .iter()
+                .map(|r| json!({ "submission": r.id.to_string(), "received_day": r.received_day, "files": r.blobs.len() }))
+                .collect();
+            print_report(json, &json!({ "submissions": list }), |_| {
+                records
+                    .iter()
+                    .map(|r| format!("{}  {}  {} files", r.id, r.received_day, r.blobs.len()))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Some(id) => {
+            let id = SubmissionId::from_str(id)?;
+            let record = repo
+                .submission(&id)
+                .await?
+                .with_context(|| format!("no submission {id} in {}", dir.root.display()))?;
+            let manifest = read_manifest(&dir.opener()?, &record)?;
+            let files: Vec<_> = manifest
+                .files
+                .iter()
+                .map(|f| json!({ "path": f.path, "size": f.size, "blob": f.blob.to_string(), "content": f.content.to_string() }))
+                .collect();
+            print_report(
+                json,
+                &json!({ "submission": id.to_string(), "received_day": record.received_day, "files": files }),
+                |_| {
+                    manifest
+                        .files
+                        .iter()
+                        .map(|f| format!("{:>12}  {}", f.size, f.path))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+fn gen_corpus(out: &Path, spec: &trove_corpus::Spec) -> anyhow::Result<trove_corpus::Summary> {
+    let bar = progress_bar(spec.size, "generating");
+    let summary = trove_corpus::generate(out, spec, |done, _| bar.set_position(done))?;
+    bar.finish_and_clear();
+    Ok(summary)
+}
+
+async fn demo(
+    data: Option<&Path>,
+    no_serve: bool,
+    size: u64,
+    seed: u64,
+    json: bool,
+) -> anyhow::Result<()> {
+    // Without --data the demo gets a fresh folder of its own, kept after it
+    // ends so that its output can be looked at.
+    let data = match data {
+        Some(data) => data.to_owned(),
+        None => tempfile::Builder::new()
+            .prefix("trove-demo-")
+            .tempdir()
+            .context("cannot create a temporary folder")?
+            .keep(),
+    };
+    let dir = match DataDir::open(&data) {
+        Ok(dir) => dir,
+        Err(_) => {
+            let dir = DataDir::create(&data, false)?;
+            Keyring::generate(&dir.keys_dir(), "chief", false)?;
+            dir.repo(true).await?;
+            dir
+        }
+    };
+    let corpus_dir = data.join("demo-corpus");
+    let corpus = if corpus_dir.join("truth.json").exists() {
+        None
+    } else {
+        Some(gen_corpus(
+            &corpus_dir,
+            &trove_corpus::Spec {
+                seed,
+                size,
+                published_share: 0.45,
+            },
+        )?)
+    };
+    let summary = submit(&dir, &[corpus_dir.join("cache")]).await?;
+    let report = json!({
+        "data": data,
+        "corpus": corpus_dir,
+        "generated": corpus,
+        "submission": summary,
+        "served": false,
+    });
+    print_report(json, &report, |_| {
+        let mut text = format!("data directory   {}\n", data.display());
+        if let Some(c) = &corpus {
+            text.push_str(&format!(
+                "generated corpus {} ({} documents, {:.0}% novel by count)\n",
+                corpus_dir.display(),
+                c.documents,
+                c.novel_share_count * 100.0
+            ));
+        }
+        text.push_str(&format!(
+            "submitted        {} ({} files, {} bytes, sealed to the newsroom key)\n\nnext:\n  trove --data {} submissions {}\n  trove --data {} keys list\n",
+            summary.submission,
+            summary.files,
+            summary.bytes,
+            data.display(),
+            summary.submission,
+            data.display()
+        ));
+        if !no_serve {
+            text.push_str("\nNothing is served yet: the source interface and the archive arrive with the intake and publication work.\n");
+        }
+        text
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("100M"), Ok(100 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("512"), Ok(512));
+        assert!(parse_size("12 parsecs").unwrap_err().contains("unit"));
+        assert!(parse_size("M").is_err());
+    }
+}
