@@ -11,10 +11,10 @@ use zip::write::SimpleFileOptions;
 use crate::CorpusError;
 
 /// Metadata an office document or PDF carries.
-pub struct DocMeta<'a> {
-    pub title: &'a str,
-    pub author: &'a str,
-    pub company: &'a str,
+pub struct DocMeta {
+    pub title: String,
+    pub author: String,
+    pub company: &'static str,
     pub created: OffsetDateTime,
     pub modified: OffsetDateTime,
     pub revision: u32,
@@ -80,10 +80,7 @@ pub fn pdf(lines: &[String], meta: &DocMeta, producer: &str) -> Result<Vec<u8>, 
             Operation::new("Td", vec![56.into(), 780.into()]),
         ];
         for line in page_lines {
-            operations.push(Operation::new(
-                "Tj",
-                vec![Object::string_literal(ascii_only(line))],
-            ));
+            operations.push(Operation::new("Tj", vec![Object::string_literal(ascii_only(line))]));
             operations.push(Operation::new("T*", vec![]));
         }
         operations.push(Operation::new("ET", vec![]));
@@ -105,8 +102,8 @@ pub fn pdf(lines: &[String], meta: &DocMeta, producer: &str) -> Result<Vec<u8>, 
     );
     let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     let info_id = doc.add_object(dictionary! {
-        "Title" => Object::string_literal(ascii_only(meta.title)),
-        "Author" => Object::string_literal(ascii_only(meta.author)),
+        "Title" => Object::string_literal(ascii_only(&meta.title)),
+        "Author" => Object::string_literal(ascii_only(&meta.author)),
         "Creator" => Object::string_literal("Microsoft Word 2013"),
         "Producer" => Object::string_literal(producer),
         "CreationDate" => Object::string_literal(pdf_date(meta.created)),
@@ -146,9 +143,7 @@ pub fn zip_package(parts: &[(&str, &[u8])], when: OffsetDateTime) -> Result<Vec<
         zip.write_all(bytes)
             .map_err(|e| CorpusError::Format(format!("zip part {name}: {e}")))?;
     }
-    let cursor = zip
-        .finish()
-        .map_err(|e| CorpusError::Format(format!("zip: {e}")))?;
+    let cursor = zip.finish().map_err(|e| CorpusError::Format(format!("zip: {e}")))?;
     Ok(cursor.into_inner())
 }
 
@@ -156,9 +151,9 @@ fn core_xml(meta: &DocMeta) -> String {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>{}</dc:title><dc:creator>{}</dc:creator><cp:lastModifiedBy>{}</cp:lastModifiedBy><cp:revision>{}</cp:revision><dcterms:created xsi:type="dcterms:W3CDTF">{}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">{}</dcterms:modified></cp:coreProperties>"#,
-        xml_escape(meta.title),
-        xml_escape(meta.author),
-        xml_escape(meta.author),
+        xml_escape(&meta.title),
+        xml_escape(&meta.author),
+        xml_escape(&meta.author),
         meta.revision,
         iso(meta.created),
         iso(meta.modified),
@@ -193,17 +188,11 @@ pub fn docx(paragraphs: &[String], meta: &DocMeta) -> Result<Vec<u8>, CorpusErro
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
     );
-    let rels = RELS_ROOT.replace("{MAIN}", "word/document.xml");
-    let (core, app) = (core_xml(meta), app_xml("Microsoft Office Word", meta));
-    zip_package(
-        &[
-            ("[Content_Types].xml", content_types.as_bytes()),
-            ("_rels/.rels", rels.as_bytes()),
-            ("word/document.xml", document.as_bytes()),
-            ("docProps/core.xml", core.as_bytes()),
-            ("docProps/app.xml", app.as_bytes()),
-        ],
-        meta.modified,
+    office_package(
+        content_types,
+        "Microsoft Office Word",
+        &[("word/document.xml", document.as_bytes())],
+        meta,
     )
 }
 
@@ -235,20 +224,33 @@ pub fn xlsx(rows: &[Vec<String>], meta: &DocMeta) -> Result<Vec<u8>, CorpusError
         sheet.push_str("</row>");
     }
     sheet.push_str("</sheetData></worksheet>");
-    let rels = RELS_ROOT.replace("{MAIN}", "xl/workbook.xml");
-    let (core, app) = (core_xml(meta), app_xml("Microsoft Excel", meta));
-    zip_package(
-        &[
-            ("[Content_Types].xml", content_types.as_bytes()),
-            ("_rels/.rels", rels.as_bytes()),
-            ("xl/workbook.xml", workbook.as_bytes()),
-            ("xl/_rels/workbook.xml.rels", workbook_rels.as_bytes()),
-            ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
-            ("docProps/core.xml", core.as_bytes()),
-            ("docProps/app.xml", app.as_bytes()),
-        ],
-        meta.modified,
-    )
+    let parts: [(&str, &[u8]); 3] = [
+        ("xl/workbook.xml", workbook.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", workbook_rels.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+    ];
+    office_package(content_types, "Microsoft Excel", &parts, meta)
+}
+
+/// An OOXML package: content types, the root relationships (to the first
+/// of `parts`, the main part, and to the document properties), `parts`,
+/// and core and app properties from `meta`.
+fn office_package(
+    content_types: &str,
+    application: &str,
+    parts: &[(&str, &[u8])],
+    meta: &DocMeta,
+) -> Result<Vec<u8>, CorpusError> {
+    let rels = RELS_ROOT.replace("{MAIN}", parts[0].0);
+    let (core, app) = (core_xml(meta), app_xml(application, meta));
+    let mut all: Vec<(&str, &[u8])> = vec![
+        ("[Content_Types].xml", content_types.as_bytes()),
+        ("_rels/.rels", rels.as_bytes()),
+    ];
+    all.extend_from_slice(parts);
+    all.push(("docProps/core.xml", core.as_bytes()));
+    all.push(("docProps/app.xml", app.as_bytes()));
+    zip_package(&all, meta.modified)
 }
 
 pub fn html(title: &str, paragraphs: &[String]) -> String {

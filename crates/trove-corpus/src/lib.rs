@@ -81,10 +81,7 @@ pub struct Summary {
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{0} already holds a corpus (cache/ exists); choose an empty or new folder")]
     NotEmpty(PathBuf),
     #[error("invalid corpus spec: {0}")]
@@ -115,15 +112,7 @@ pub const CORPORA: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-const DKIM_SELECTORS: &[&str] = &[
-    "mail2014",
-    "s1",
-    "dkim",
-    "k2015",
-    "selector1",
-    "default",
-    "ed2015",
-];
+const DKIM_SELECTORS: &[&str] = &["mail2014", "s1", "dkim", "k2015", "selector1", "default", "ed2015"];
 /// Unix time of 2013-06-01 00:00 UTC; generated dates fall in the 1000 days after.
 const EPOCH: i64 = 1_370_044_800;
 
@@ -225,13 +214,14 @@ impl Doc {
     }
 }
 
+/// The first `count` words of `text`, joined by single spaces.
+fn first_words(text: &str, count: usize) -> String {
+    text.split_whitespace().take(count).collect::<Vec<_>>().join(" ")
+}
+
 /// Generates a corpus into `out`. `progress(done, total)` is called with
 /// cache bytes written.
-pub fn generate(
-    out: &Path,
-    spec: &Spec,
-    mut progress: impl FnMut(u64, u64),
-) -> Result<Summary, CorpusError> {
+pub fn generate(out: &Path, spec: &Spec, mut progress: impl FnMut(u64, u64)) -> Result<Summary, CorpusError> {
     if !(0.0..=1.0).contains(&spec.published_share) {
         return Err(CorpusError::Spec(format!(
             "published share {} is not between 0 and 1",
@@ -273,12 +263,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CorpusError + '_ {
 
 impl Generator {
     fn new(out: &Path, spec: &Spec) -> Result<Self, CorpusError> {
-        for dir in [
-            "cache/mail",
-            "cache/mailboxes",
-            "cache/cables",
-            "cache/documents",
-        ] {
+        for dir in ["cache/mail", "cache/mailboxes", "cache/cables", "cache/documents"] {
             let path = out.join(dir);
             fs::create_dir_all(&path).map_err(io_err(&path))?;
         }
@@ -298,17 +283,12 @@ impl Generator {
                 continue;
             }
             let key = if index % 2 == 0 {
-                DkimKey::rsa(&mut rng)
-                    .map_err(|e| CorpusError::Format(format!("RSA key generation: {e}")))?
+                DkimKey::rsa(&mut rng).map_err(|e| CorpusError::Format(format!("RSA key generation: {e}")))?
             } else {
                 DkimKey::ed25519(rng.r#gen())
             };
             let selector = DKIM_SELECTORS[index];
-            records.push_str(&format!(
-                "{selector}._domainkey.{} {}\n",
-                org.domain,
-                key.txt_record()
-            ));
+            records.push_str(&format!("{selector}._domainkey.{} {}\n", org.domain, key.txt_record()));
             keys.push(Some((key, selector)));
         }
         let keys_path = out.join("dkim-keys.txt");
@@ -318,11 +298,7 @@ impl Generator {
             .iter()
             .map(|(name, publisher, date, url)| serde_json::json!({"name": name, "publisher": publisher, "date": date, "url": url}))
             .collect();
-        fs::write(
-            &corpora_path,
-            serde_json::to_vec_pretty(&corpora).expect("json"),
-        )
-        .map_err(io_err(&corpora_path))?;
+        fs::write(&corpora_path, serde_json::to_vec_pretty(&corpora).expect("json")).map_err(io_err(&corpora_path))?;
         Ok(Generator {
             out: out.to_owned(),
             spec: spec.clone(),
@@ -340,9 +316,7 @@ impl Generator {
     }
 
     fn finish(self) -> Result<Summary, CorpusError> {
-        let shares = self
-            .truth
-            .finish(self.spec.seed, self.spec.published_share)?;
+        let shares = self.truth.finish(self.spec.seed, self.spec.published_share)?;
         Ok(Summary {
             documents: shares.documents,
             content_documents: shares.content_documents,
@@ -442,10 +416,7 @@ impl Generator {
             Unit::Pdf => ("documents", self.pdf(format!("memo-{n:05}.pdf"))?),
             Unit::Docx => ("documents", self.docx(format!("report-{n:05}.docx"))?),
             Unit::Xlsx => ("documents", self.xlsx(format!("payments-{n:05}.xlsx"))?),
-            Unit::Text(encoding) => (
-                "documents",
-                self.text_doc(format!("notes-{n:05}.txt"), encoding),
-            ),
+            Unit::Text(encoding) => ("documents", self.text_doc(format!("notes-{n:05}.txt"), encoding)),
             Unit::Csv => ("documents", self.csv(format!("transfers-{n:05}.csv"))),
             Unit::Html => ("documents", self.html(format!("page-{n:05}.html"))),
             Unit::Bundle => ("", self.zip_bundle(format!("bundle-{n:05}.zip"))?),
@@ -617,34 +588,26 @@ impl Generator {
     fn quotation(&mut self, text: &str) -> (String, f64, (usize, usize)) {
         let starts: Vec<usize> = text
             .char_indices()
-            .filter(|&(i, c)| {
-                !c.is_whitespace() && (i == 0 || text[..i].ends_with(char::is_whitespace))
-            })
+            .filter(|&(i, c)| !c.is_whitespace() && (i == 0 || text[..i].ends_with(char::is_whitespace)))
             .map(|(i, _)| i)
             .collect();
         let share = self.rng.gen_range(0.2..0.45);
         let quoted_words = ((starts.len() as f64 * share) as usize).max(6);
-        let first = self
-            .rng
-            .gen_range(0..=starts.len().saturating_sub(quoted_words + 1));
+        let first = self.rng.gen_range(0..=starts.len().saturating_sub(quoted_words + 1));
         let start = starts[first];
         let end = starts
             .get(first + quoted_words)
             .map(|&i| text[..i].trim_end().len())
             .unwrap_or(text.len());
-        let passage = text[start..end]
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let passage = text[start..end].split_whitespace().collect::<Vec<_>>().join(" ");
         let before = self.prose.paragraphs(&mut self.rng, 1500).join("\n\n");
         let after = self.prose.paragraphs(&mut self.rng, 1500).join("\n\n");
-        let article = format!(
-            "{before}\n\nThe documents seen by this newspaper read, in part: \"{passage}\"\n\n{after}\n"
-        );
+        let article =
+            format!("{before}\n\nThe documents seen by this newspaper read, in part: \"{passage}\"\n\n{after}\n");
         let doc_shingles = text::shingles(text);
         let article_shingles = text::shingles(&article);
-        let containment = doc_shingles.intersection(&article_shingles).count() as f64
-            / doc_shingles.len().max(1) as f64;
+        let containment =
+            doc_shingles.intersection(&article_shingles).count() as f64 / doc_shingles.len().max(1) as f64;
         (article, containment, (start, end))
     }
 
@@ -655,35 +618,25 @@ impl Generator {
     }
 
     fn pick_people(&mut self, count: usize) -> Vec<Person> {
-        let mut chosen: Vec<Person> = self
-            .people
-            .choose_multiple(&mut self.rng, count)
-            .cloned()
-            .collect();
+        let mut chosen: Vec<Person> = self.people.choose_multiple(&mut self.rng, count).cloned().collect();
         chosen.sort_by(|a, b| a.address.cmp(&b.address));
         chosen
     }
 
-    fn meta_for(
-        &mut self,
-        author: &Person,
-    ) -> (String, String, OffsetDateTime, OffsetDateTime, u32) {
+    /// Metadata for an office document or PDF by a random author.
+    fn office_meta(&mut self) -> DocMeta {
+        let author = self.pick_people(1).remove(0);
         let created = self.date();
         let modified = created + time::Duration::seconds(self.rng.gen_range(600..90 * 86_400));
-        let title = self
-            .prose
-            .sentence(&mut self.rng)
-            .split_whitespace()
-            .take(6)
-            .collect::<Vec<_>>()
-            .join(" ");
-        (
+        let title = first_words(&self.prose.sentence(&mut self.rng), 6);
+        DocMeta {
             title,
-            author.name.clone(),
+            author: author.name,
+            company: ORGANISATIONS[author.org].name,
             created,
             modified,
-            self.rng.gen_range(1..40),
-        )
+            revision: self.rng.gen_range(1..40),
+        }
     }
 
     /// A thread of 1–4 messages between 2–3 people, each reply quoting its
@@ -691,13 +644,7 @@ impl Generator {
     fn thread(&mut self) -> Result<Vec<Doc>, CorpusError> {
         let count = self.rng.gen_range(2..=3);
         let cast = self.pick_people(count);
-        let subject = self
-            .prose
-            .sentence(&mut self.rng)
-            .split_whitespace()
-            .take(5)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let subject = first_words(&self.prose.sentence(&mut self.rng), 5);
         let mut date = self.date();
         let mut messages = Vec::new();
         let mut references: Vec<String> = Vec::new();
@@ -707,28 +654,17 @@ impl Generator {
             let to: Vec<&Person> = cast.iter().filter(|p| p.address != from.address).collect();
             self.message_counter += 1;
             let domain = from.address.split('@').nth(1).unwrap_or("example");
-            let message_id = format!(
-                "{:08x}.{}@{domain}",
-                self.rng.r#gen::<u32>(),
-                self.message_counter
-            );
+            let message_id = format!("{:08x}.{}@{domain}", self.rng.r#gen::<u32>(), self.message_counter);
             let mut body = String::new();
             if self.rng.gen_bool(0.1) {
                 // Unquoted, this line would be read as an mbox separator.
                 body.push_str(&format!("From the office of {}:\n\n", from.name));
             }
-            body.push_str(&format!(
-                "{},\n\n",
-                to[0].name.split(' ').next().unwrap_or("Colleague")
-            ));
+            body.push_str(&format!("{},\n\n", to[0].name.split(' ').next().unwrap_or("Colleague")));
             let paragraphs: Vec<String> = (0..self.rng.gen_range(1..=4))
                 .map(|_| self.prose.paragraph(&mut self.rng))
                 .collect();
-            let sample = paragraphs[0]
-                .split_whitespace()
-                .take(10)
-                .collect::<Vec<_>>()
-                .join(" ");
+            let sample = first_words(&paragraphs[0], 10);
             for paragraph in &paragraphs {
                 body.push_str(&text::wrap(paragraph, 72, "\n"));
                 body.push_str("\n\n");
@@ -739,10 +675,7 @@ impl Generator {
                 from.name, org.name, org.city, org.country
             ));
             if let Some((parent_name, parent_body)) = &previous {
-                body.push_str(&format!(
-                    "\nOn {}, {parent_name} wrote:\n",
-                    mail::rfc2822(date)
-                ));
+                body.push_str(&format!("\nOn {}, {parent_name} wrote:\n", mail::rfc2822(date)));
                 for line in parent_body.lines() {
                     body.push_str(&format!("> {line}\n"));
                 }
@@ -881,11 +814,7 @@ impl Generator {
 
     fn cable(&mut self, name: String) -> Doc {
         let date = self.date();
-        let post = ORGANISATIONS
-            .choose(&mut self.rng)
-            .expect("orgs")
-            .city
-            .to_uppercase();
+        let post = ORGANISATIONS.choose(&mut self.rng).expect("orgs").city.to_uppercase();
         let classification = *[
             "UNCLASSIFIED",
             "CONFIDENTIAL",
@@ -894,14 +823,7 @@ impl Generator {
         ]
         .choose(&mut self.rng)
         .expect("classes");
-        let subject = self
-            .prose
-            .sentence(&mut self.rng)
-            .split_whitespace()
-            .take(7)
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_uppercase();
+        let subject = first_words(&self.prose.sentence(&mut self.rng), 7).to_uppercase();
         let mut text = format!(
             "{classification}\nDATE: {}\nFROM: EMBASSY {post}\nTO: SECSTATE WASHDC\nSUBJECT: {subject}\nREF: {:02}-{post}-{:04}\n\n",
             date.date(),
@@ -909,11 +831,7 @@ impl Generator {
             self.rng.gen_range(1..5000)
         );
         let paragraphs = self.paragraphs_of(1500..7000);
-        let sample = paragraphs[0]
-            .split_whitespace()
-            .take(10)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let sample = first_words(&paragraphs[0], 10);
         for (i, paragraph) in paragraphs.iter().enumerate() {
             text.push_str(&text::wrap(
                 &format!("{}. ({}) {paragraph}", i + 1, &classification[..1]),
@@ -930,17 +848,10 @@ impl Generator {
     }
 
     fn pdf(&mut self, name: String) -> Result<Doc, CorpusError> {
-        let author = self.pick_people(1).remove(0);
-        let (title, author_name, created, modified, revision) = self.meta_for(&author);
+        let meta = self.office_meta();
         let paragraphs = self.paragraphs_of(2000..12000);
-        let sample = formats::ascii_only(
-            &paragraphs[0]
-                .split_whitespace()
-                .take(8)
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
-        let mut lines = vec![title.clone(), String::new()];
+        let sample = formats::ascii_only(&first_words(&paragraphs[0], 8));
+        let mut lines = vec![meta.title.clone(), String::new()];
         for paragraph in &paragraphs {
             lines.extend(text::wrap(paragraph, 90, "\n").lines().map(str::to_owned));
             lines.push(String::new());
@@ -952,14 +863,6 @@ impl Generator {
         ]
         .choose(&mut self.rng)
         .expect("producers");
-        let meta = DocMeta {
-            title: &title,
-            author: &author_name,
-            company: ORGANISATIONS[author.org].name,
-            created,
-            modified,
-            revision,
-        };
         Ok(Doc::leaf(
             name,
             Kind::Pdf,
@@ -969,23 +872,10 @@ impl Generator {
     }
 
     fn docx(&mut self, name: String) -> Result<Doc, CorpusError> {
-        let author = self.pick_people(1).remove(0);
-        let (title, author_name, created, modified, revision) = self.meta_for(&author);
-        let mut paragraphs = vec![title.clone()];
+        let meta = self.office_meta();
+        let mut paragraphs = vec![meta.title.clone()];
         paragraphs.extend(self.paragraphs_of(2000..10000));
-        let sample = paragraphs[1]
-            .split_whitespace()
-            .take(10)
-            .collect::<Vec<_>>()
-            .join(" ");
-        let meta = DocMeta {
-            title: &title,
-            author: &author_name,
-            company: ORGANISATIONS[author.org].name,
-            created,
-            modified,
-            revision,
-        };
+        let sample = first_words(&paragraphs[1], 10);
         Ok(Doc::leaf(
             name,
             Kind::Docx,
@@ -1001,16 +891,8 @@ impl Generator {
                 .to_vec(),
         ];
         for _ in 0..count {
-            let payer = ORGANISATIONS
-                .choose(&mut self.rng)
-                .expect("orgs")
-                .name
-                .to_owned();
-            let payee = ORGANISATIONS
-                .choose(&mut self.rng)
-                .expect("orgs")
-                .name
-                .to_owned();
+            let payer = ORGANISATIONS.choose(&mut self.rng).expect("orgs").name.to_owned();
+            let payee = ORGANISATIONS.choose(&mut self.rng).expect("orgs").name.to_owned();
             let amount = format!(
                 "{}.{:02}",
                 self.rng.gen_range(1_000..9_000_000),
@@ -1038,47 +920,24 @@ impl Generator {
     }
 
     fn xlsx(&mut self, name: String) -> Result<Doc, CorpusError> {
-        let author = self.pick_people(1).remove(0);
-        let (title, author_name, created, modified, revision) = self.meta_for(&author);
+        let meta = self.office_meta();
         let count = self.rng.gen_range(20..400);
         let rows = self.payment_rows(count);
         let sample = rows[1][5].clone();
-        let meta = DocMeta {
-            title: &title,
-            author: &author_name,
-            company: ORGANISATIONS[author.org].name,
-            created,
-            modified,
-            revision,
-        };
-        Ok(Doc::leaf(
-            name,
-            Kind::Xlsx,
-            formats::xlsx(&rows, &meta)?,
-            Some(sample),
-        ))
+        Ok(Doc::leaf(name, Kind::Xlsx, formats::xlsx(&rows, &meta)?, Some(sample)))
     }
 
     fn csv(&mut self, name: String) -> Doc {
         let count = self.rng.gen_range(20..600);
         let rows = self.payment_rows(count);
         let sample = rows[1][5].clone();
-        Doc::leaf(
-            name,
-            Kind::Csv,
-            formats::csv(&rows).into_bytes(),
-            Some(sample),
-        )
+        Doc::leaf(name, Kind::Csv, formats::csv(&rows).into_bytes(), Some(sample))
     }
 
     fn html(&mut self, name: String) -> Doc {
         let title = self.prose.sentence(&mut self.rng);
         let paragraphs = self.paragraphs_of(1500..8000);
-        let sample = paragraphs[0]
-            .split_whitespace()
-            .take(10)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let sample = first_words(&paragraphs[0], 10);
         Doc::leaf(
             name,
             Kind::Html,
@@ -1100,18 +959,9 @@ impl Generator {
             length += paragraph.len();
             paragraphs.push(text::wrap(&paragraph, 76, "\n"));
         }
-        let sample = paragraphs[0]
-            .split_whitespace()
-            .take(8)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let sample = first_words(&paragraphs[0], 8);
         let text = paragraphs.join("\n\n") + "\n";
-        let mut doc = Doc::leaf(
-            name,
-            Kind::Text(encoding),
-            encoding.encode(&text),
-            Some(sample),
-        );
+        let mut doc = Doc::leaf(name, Kind::Text(encoding), encoding.encode(&text), Some(sample));
         if encoding == Encoding::Utf8 {
             doc.plain_text = Some(text);
         }
@@ -1130,10 +980,7 @@ impl Generator {
             });
         }
         let date = self.date();
-        let parts: Vec<(&str, &[u8])> = children
-            .iter()
-            .map(|c| (c.name.as_str(), c.bytes.as_slice()))
-            .collect();
+        let parts: Vec<(&str, &[u8])> = children.iter().map(|c| (c.name.as_str(), c.bytes.as_slice())).collect();
         let bytes = formats::zip_package(&parts, date)?;
         Ok(Doc {
             name,

@@ -81,14 +81,15 @@ impl Message<'_> {
         let mut out = head.into_bytes();
         match &self.attachment {
             None => {
-                out.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
+                out.extend_from_slice(
+                    b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+                );
                 out.extend_from_slice(body.as_bytes());
             }
             Some(attachment) => {
                 let boundary = format!("=_part_{}", self.date.unix_timestamp());
                 out.extend_from_slice(
-                    format!("Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n")
-                        .as_bytes(),
+                    format!("Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n").as_bytes(),
                 );
                 out.extend_from_slice(b"This is a multi-part message in MIME format.\r\n\r\n");
                 out.extend_from_slice(
@@ -161,11 +162,8 @@ pub fn tar_gz(entries: &[(String, Vec<u8>)], mtime: u64) -> Result<Vec<u8>, Corp
         tar.append_data(&mut header, path, bytes.as_slice())
             .map_err(|e| CorpusError::Format(format!("tar entry {path}: {e}")))?;
     }
-    let gz = tar
-        .into_inner()
-        .map_err(|e| CorpusError::Format(format!("tar: {e}")))?;
-    gz.finish()
-        .map_err(|e| CorpusError::Format(format!("gzip: {e}")))
+    let gz = tar.into_inner().map_err(|e| CorpusError::Format(format!("tar: {e}")))?;
+    gz.finish().map_err(|e| CorpusError::Format(format!("gzip: {e}")))
 }
 
 #[cfg(test)]

@@ -54,9 +54,8 @@ remove replace report request require reserve resolve restrict resume return rev
 settle share sign submit suspend take transfer update verify withdraw";
 
 const CONNECTIVES: &[&str] = &[
-    "the", "a", "of", "to", "and", "in", "for", "on", "with", "by", "from", "under", "after",
-    "before", "that", "this", "our", "their", "its", "all", "any", "each", "no", "as", "per",
-    "into", "via", "at",
+    "the", "a", "of", "to", "and", "in", "for", "on", "with", "by", "from", "under", "after", "before", "that", "this",
+    "our", "their", "its", "all", "any", "each", "no", "as", "per", "into", "via", "at",
 ];
 
 const RUSSIAN_WORDS: &str = "министерство внутренних дел приказ управление отдел начальник заместитель служба \
@@ -196,10 +195,7 @@ pub fn people(rng: &mut ChaCha8Rng) -> Vec<Person> {
     for (org, organisation) in ORGANISATIONS.iter().enumerate() {
         for _ in 0..5 {
             let (given, family) = loop {
-                let pair = (
-                    *GIVEN.choose(rng).expect("names"),
-                    *FAMILY.choose(rng).expect("names"),
-                );
+                let pair = (*GIVEN.choose(rng).expect("names"), *FAMILY.choose(rng).expect("names"));
                 if used.insert(pair) {
                     break pair;
                 }
@@ -274,9 +270,7 @@ impl Prose {
     }
 
     pub fn paragraph(&self, rng: &mut ChaCha8Rng) -> String {
-        let sentences: Vec<String> = (0..rng.gen_range(2..=6))
-            .map(|_| self.sentence(rng))
-            .collect();
+        let sentences: Vec<String> = (0..rng.gen_range(2..=6)).map(|_| self.sentence(rng)).collect();
         sentences.join(" ")
     }
 
@@ -369,10 +363,6 @@ mod tests {
         let a = prose.paragraphs(&mut rng, 4000).join("\n\n");
         let b = prose.paragraphs(&mut rng, 4000).join("\n\n");
         assert!(jaccard(&a, &b) < 0.01, "{}", jaccard(&a, &b));
-        assert_eq!(
-            jaccard(&a, &wrap(&a, 40, "\r\n")),
-            1.0,
-            "wrapping keeps every shingle"
-        );
+        assert_eq!(jaccard(&a, &wrap(&a, 40, "\r\n")), 1.0, "wrapping keeps every shingle");
     }
 }

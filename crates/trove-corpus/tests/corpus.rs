@@ -53,10 +53,7 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn same_seed_same_bytes_other_seed_other_bytes() {
-    let spec = Spec {
-        size: 400_000,
-        ..SPEC
-    };
+    let spec = Spec { size: 400_000, ..SPEC };
     let (a, b, c) = (
         tempfile::tempdir().unwrap(),
         tempfile::tempdir().unwrap(),
@@ -67,10 +64,7 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
     generate(c.path(), &Spec { seed: 12, ..spec }, |_, _| {}).unwrap();
     let (tree_a, tree_b) = (tree(a.path()), tree(b.path()));
     assert!(tree_a.len() > 50, "{} files", tree_a.len());
-    assert_eq!(
-        tree_a.keys().collect::<Vec<_>>(),
-        tree_b.keys().collect::<Vec<_>>()
-    );
+    assert_eq!(tree_a.keys().collect::<Vec<_>>(), tree_b.keys().collect::<Vec<_>>());
     for (path, bytes) in &tree_a {
         assert!(
             bytes == &tree_b[path],
@@ -87,9 +81,7 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
 fn refuses_to_write_over_a_corpus() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("cache")).unwrap();
-    let error = generate(dir.path(), &SPEC, |_, _| {})
-        .unwrap_err()
-        .to_string();
+    let error = generate(dir.path(), &SPEC, |_, _| {}).unwrap_err().to_string();
     assert!(error.contains("already holds a corpus"), "{error}");
     let error = generate(
         dir.path(),
@@ -121,35 +113,21 @@ fn truth_describes_every_file_and_every_member() {
         .filter(|d| d["type"] == "zip" && !d["path"].as_str().unwrap().contains(".tar.gz"))
     {
         let path = doc["path"].as_str().unwrap();
-        let mut archive =
-            zip::ZipArchive::new(fs::File::open(root.join("cache").join(path)).unwrap()).unwrap();
+        let mut archive = zip::ZipArchive::new(fs::File::open(root.join("cache").join(path)).unwrap()).unwrap();
         for i in 0..archive.len() {
             let name = archive.by_index(i).unwrap().name().unwrap().to_string();
-            assert!(
-                paths.contains(format!("{path}/{name}").as_str()),
-                "{path}/{name}"
-            );
+            assert!(paths.contains(format!("{path}/{name}").as_str()), "{path}/{name}");
         }
         let mbox = format!("{path}/mail.mbox");
         let mut bytes = Vec::new();
-        archive
-            .by_name("mail.mbox")
-            .unwrap()
-            .read_to_end(&mut bytes)
-            .unwrap();
+        archive.by_name("mail.mbox").unwrap().read_to_end(&mut bytes).unwrap();
         let messages = bytes
             .split(|&b| b == b'\n')
             .filter(|line| line.starts_with(b"From "))
             .count();
         let listed = docs
             .iter()
-            .filter(|d| {
-                d["path"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with(&format!("{mbox}/#"))
-                    && d["type"] == "email"
-            })
+            .filter(|d| d["path"].as_str().unwrap().starts_with(&format!("{mbox}/#")) && d["type"] == "email")
             .count();
         assert_eq!(messages, listed, "{mbox}");
         zips += 1;
@@ -163,10 +141,7 @@ fn truth_describes_every_file_and_every_member() {
         assert!(types.contains(kind), "no {kind} in the corpus");
     }
     let encodings: HashSet<&str> = docs.iter().filter_map(|d| d["encoding"].as_str()).collect();
-    assert_eq!(
-        encodings,
-        HashSet::from(["utf-8", "windows-1251", "utf-16le"])
-    );
+    assert_eq!(encodings, HashSet::from(["utf-8", "windows-1251", "utf-16le"]));
     assert!(
         paths
             .iter()
@@ -182,11 +157,7 @@ fn overlaps_are_what_truth_says() {
     let mut seen = BTreeMap::new();
     for doc in docs.iter().filter(|d| d["overlap"] != "new") {
         let path = doc["path"].as_str().unwrap();
-        let published = fs::read(
-            root.join("published")
-                .join(doc["published_path"].as_str().unwrap()),
-        )
-        .unwrap();
+        let published = fs::read(root.join("published").join(doc["published_path"].as_str().unwrap())).unwrap();
         let class = doc["overlap"].as_str().unwrap();
         *seen.entry(class.to_owned()).or_insert(0) += 1;
         // Top-level documents can be read straight from the cache.
@@ -196,13 +167,9 @@ fn overlaps_are_what_truth_says() {
         match class {
             "exact" => assert_eq!(original, published, "{path}"),
             "near" => {
-                let (original, published) =
-                    (String::from_utf8(original).unwrap(), decode(&published));
+                let (original, published) = (String::from_utf8(original).unwrap(), decode(&published));
                 let similarity = jaccard(&original, &published);
-                assert!(
-                    similarity >= 0.8 && similarity < 1.0,
-                    "{path}: {similarity}"
-                );
+                assert!(similarity >= 0.8 && similarity < 1.0, "{path}: {similarity}");
                 assert!(
                     (similarity - doc["similarity"].as_f64().unwrap()).abs() < 0.001,
                     "{path}"
@@ -210,10 +177,7 @@ fn overlaps_are_what_truth_says() {
             }
             "partial" => {
                 let span = doc["span"].as_array().unwrap();
-                let (start, end) = (
-                    span[0].as_u64().unwrap() as usize,
-                    span[1].as_u64().unwrap() as usize,
-                );
+                let (start, end) = (span[0].as_u64().unwrap() as usize, span[1].as_u64().unwrap() as usize);
                 let quoted = String::from_utf8(original[start..end].to_vec()).unwrap();
                 let folded = quoted.split_whitespace().collect::<Vec<_>>().join(" ");
                 assert!(
@@ -236,10 +200,7 @@ fn overlaps_are_what_truth_says() {
 /// Published reprints are UTF-8 or UTF-16LE with a BOM.
 fn decode(bytes: &[u8]) -> String {
     match bytes {
-        [0xFF, 0xFE, rest @ ..] => encoding_rs::UTF_16LE
-            .decode_without_bom_handling(rest)
-            .0
-            .into_owned(),
+        [0xFF, 0xFE, rest @ ..] => encoding_rs::UTF_16LE.decode_without_bom_handling(rest).0.into_owned(),
         _ => String::from_utf8(bytes.to_vec()).unwrap(),
     }
 }
@@ -254,19 +215,11 @@ fn novel_shares_add_up() {
         .iter()
         .filter(|d| d["container"] == false)
         .collect();
-    let novel =
-        content.iter().filter(|d| d["overlap"] == "new").count() as f64 / content.len() as f64;
+    let novel = content.iter().filter(|d| d["overlap"] == "new").count() as f64 / content.len() as f64;
     assert!((novel - truth["novel_share_count"].as_f64().unwrap()).abs() < 0.0001);
     let bytes: u64 = content.iter().map(|d| d["bytes"].as_u64().unwrap()).sum();
-    let covered: u64 = content
-        .iter()
-        .map(|d| d["covered_bytes"].as_u64().unwrap())
-        .sum();
-    assert!(
-        ((bytes - covered) as f64 / bytes as f64 - truth["novel_share_bytes"].as_f64().unwrap())
-            .abs()
-            < 0.0001
-    );
+    let covered: u64 = content.iter().map(|d| d["covered_bytes"].as_u64().unwrap()).sum();
+    assert!(((bytes - covered) as f64 / bytes as f64 - truth["novel_share_bytes"].as_f64().unwrap()).abs() < 0.0001);
     // The draw follows --published-share (hundreds of documents: ±8 points).
     assert!(
         (novel - (1.0 - SPEC.published_share)).abs() < 0.08,

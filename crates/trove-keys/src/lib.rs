@@ -38,22 +38,14 @@ pub use note::{NoteSigningKey, NoteVerifierKey};
 /// Errors from creating or loading key files. Each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error(
-        "key directory {0} already holds keys; pass --force to replace them (the old keys are lost)"
-    )]
+    #[error("key directory {0} already holds keys; pass --force to replace them (the old keys are lost)")]
     AlreadyExists(PathBuf),
     #[error("key file {path} is missing: run `trove init` for this data directory")]
     Missing { path: PathBuf },
     #[error("cannot read key file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("cannot write key file {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
     #[error(
         "private key file {path} has mode {mode:04o}, readable by others; run `chmod 600 {path}` and check who may have copied it"
     )]
@@ -112,9 +104,7 @@ pub struct Keyring {
 impl Keyring {
     /// Opens an existing key directory without reading any key yet.
     pub fn open(dir: &Path) -> Self {
-        Keyring {
-            dir: dir.to_owned(),
-        }
+        Keyring { dir: dir.to_owned() }
     }
 
     /// Creates every key a newsroom starts with: the age identity and its
@@ -129,11 +119,9 @@ impl Keyring {
             path: dir.to_owned(),
             source,
         })?;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|source| {
-            KeyError::Write {
-                path: dir.to_owned(),
-                source,
-            }
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|source| KeyError::Write {
+            path: dir.to_owned(),
+            source,
         })?;
 
         let identity = age::x25519::Identity::generate();
@@ -165,23 +153,14 @@ impl Keyring {
     }
 
     /// Creates (or replaces) the Ed25519 key of one role.
-    pub fn generate_statement_key(
-        &self,
-        role: &StatementRole,
-    ) -> Result<NoteVerifierKey, KeyError> {
+    pub fn generate_statement_key(&self, role: &StatementRole) -> Result<NoteVerifierKey, KeyError> {
         let mut seed = Zeroizing::new([0u8; 32]);
         getrandom::getrandom(seed.as_mut()).map_err(|e| KeyError::Random(e.to_string()))?;
         let key = NoteSigningKey::from_seed(&role.key_name(), &seed);
         let stem = role.file_stem();
-        write_private(
-            &self.path(&format!("{stem}.key")),
-            key.to_note_string().as_bytes(),
-        )?;
+        write_private(&self.path(&format!("{stem}.key")), key.to_note_string().as_bytes())?;
         let verifier = key.verifier();
-        write_public(
-            &self.path(&format!("{stem}.vkey")),
-            format!("{verifier}\n").as_bytes(),
-        )?;
+        write_public(&self.path(&format!("{stem}.vkey")), format!("{verifier}\n").as_bytes())?;
         Ok(verifier)
     }
 
@@ -214,12 +193,10 @@ impl Keyring {
     pub fn identity(&self) -> Result<age::x25519::Identity, KeyError> {
         let path = self.path(IDENTITY_FILE);
         let text = read_private(&path)?;
-        let line = content_lines(&text)
-            .next()
-            .ok_or_else(|| KeyError::Malformed {
-                path: path.clone(),
-                reason: "no AGE-SECRET-KEY line".into(),
-            })?;
+        let line = content_lines(&text).next().ok_or_else(|| KeyError::Malformed {
+            path: path.clone(),
+            reason: "no AGE-SECRET-KEY line".into(),
+        })?;
         age::x25519::Identity::from_str(line).map_err(|_| KeyError::Malformed {
             path,
             reason: "not an age X25519 identity".into(),
@@ -262,16 +239,11 @@ impl Keyring {
         vkeys.sort();
         for path in vkeys {
             let text = read_file(&path)?;
-            let verifier =
-                NoteVerifierKey::parse(text.trim()).map_err(|reason| KeyError::Malformed {
-                    path: path.clone(),
-                    reason,
-                })?;
-            let role = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default()
-                .to_owned();
+            let verifier = NoteVerifierKey::parse(text.trim()).map_err(|reason| KeyError::Malformed {
+                path: path.clone(),
+                reason,
+            })?;
+            let role = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
             keys.push(PublicKeyInfo {
                 role,
                 kind: "ed25519-note-vkey",
@@ -291,9 +263,7 @@ fn content_lines(text: &str) -> impl Iterator<Item = &str> {
 
 fn read_file(path: &Path) -> Result<String, KeyError> {
     fs::read_to_string(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => KeyError::Missing {
-            path: path.to_owned(),
-        },
+        std::io::ErrorKind::NotFound => KeyError::Missing { path: path.to_owned() },
         _ => KeyError::Read {
             path: path.to_owned(),
             source,
@@ -304,9 +274,7 @@ fn read_file(path: &Path) -> Result<String, KeyError> {
 /// Reads a private key file after checking that only its owner can read it.
 fn read_private(path: &Path) -> Result<Zeroizing<String>, KeyError> {
     let meta = fs::metadata(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => KeyError::Missing {
-            path: path.to_owned(),
-        },
+        std::io::ErrorKind::NotFound => KeyError::Missing { path: path.to_owned() },
         _ => KeyError::Read {
             path: path.to_owned(),
             source,
@@ -361,11 +329,7 @@ mod tests {
         let ring = Keyring::generate(&keys, "ana", false).unwrap();
         let identity = ring.identity().map_err(|e| e.to_string()).unwrap();
         assert_eq!(ring.recipients().unwrap(), vec![identity.to_public()]);
-        let mode = fs::metadata(keys.join(IDENTITY_FILE))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777;
+        let mode = fs::metadata(keys.join(IDENTITY_FILE)).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         let editor = StatementRole::Editor("ana".into());
         let signer = ring.signing_key(&editor).unwrap();

@@ -23,24 +23,19 @@ fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.contains('+')
-        && !name.chars().any(|c| c.is_whitespace() || c.is_control())
+    !name.is_empty() && !name.contains('+') && !name.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Splits `<name>+<hex id>+<base64>` (the name may not hold `+`).
 fn split_key(text: &str) -> Result<(&str, &str, Vec<u8>), String> {
     let mut parts = text.splitn(3, '+');
-    let (Some(name), Some(id_hex), Some(encoded)) = (parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(name), Some(id_hex), Some(encoded)) = (parts.next(), parts.next(), parts.next()) else {
         return Err("expected <name>+<id>+<key>".into());
     };
     if !valid_name(name) {
         return Err(format!("invalid key name {name:?}"));
     }
-    let bytes = BASE64
-        .decode(encoded)
-        .map_err(|e| format!("bad base64: {e}"))?;
+    let bytes = BASE64.decode(encoded).map_err(|e| format!("bad base64: {e}"))?;
     if bytes.len() != 33 || bytes[0] != ALG_ED25519 {
         return Err("not an Ed25519 key".into());
     }
@@ -134,8 +129,7 @@ impl NoteVerifierKey {
     pub fn parse(text: &str) -> Result<Self, String> {
         let (name, id_hex, bytes) = split_key(text)?;
         let public: [u8; 32] = bytes[1..].try_into().map_err(|_| "bad key length")?;
-        let key =
-            VerifyingKey::from_bytes(&public).map_err(|e| format!("invalid Ed25519 point: {e}"))?;
+        let key = VerifyingKey::from_bytes(&public).map_err(|e| format!("invalid Ed25519 point: {e}"))?;
         let id = key_id(name, &public);
         if hex_id(&id) != id_hex {
             return Err("the key id does not match the name and key".into());
@@ -173,13 +167,7 @@ impl fmt::Display for NoteVerifierKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut bytes = vec![ALG_ED25519];
         bytes.extend_from_slice(self.key.as_bytes());
-        write!(
-            f,
-            "{}+{}+{}",
-            self.name,
-            hex_id(&self.id),
-            BASE64.encode(bytes)
-        )
+        write!(f, "{}+{}+{}", self.name, hex_id(&self.id), BASE64.encode(bytes))
     }
 }
 

@@ -34,6 +34,7 @@
 mod backend;
 mod ids;
 pub mod padme;
+mod pipeline;
 mod repo;
 mod sealed;
 mod submission;
@@ -80,10 +81,7 @@ pub enum StoreError {
     )]
     IdMismatch { blob: BlobId, actual: BlobId },
     #[error("metadata database: {context}: {source}")]
-    Database {
-        context: String,
-        source: sqlx::Error,
-    },
+    Database { context: String, source: sqlx::Error },
     #[error("metadata database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("submission {submission}: {reason}")]
@@ -94,12 +92,10 @@ impl StoreError {
     fn from_decrypt(blob: BlobId, error: age::DecryptError) -> Self {
         match error {
             age::DecryptError::NoMatchingKeys => StoreError::WrongIdentity { blob },
-            age::DecryptError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                StoreError::Corrupt {
-                    blob,
-                    reason: "the ciphertext is truncated inside its header".into(),
-                }
-            }
+            age::DecryptError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => StoreError::Corrupt {
+                blob,
+                reason: "the ciphertext is truncated inside its header".into(),
+            },
             other => StoreError::Corrupt {
                 blob,
                 reason: format!("the age header is invalid ({other})"),

@@ -40,10 +40,7 @@ mod tests {
         for len in (0..200_000u64).chain([1 << 30, (1 << 30) + 1, 68_000_000_000, u64::MAX / 4]) {
             let padded = padded_len(len);
             assert!(padded >= len && padded >= previous, "{len} -> {padded}");
-            assert!(
-                padded as f64 <= len as f64 * 1.12 + 1.0,
-                "{len} -> {padded}"
-            );
+            assert!(padded as f64 <= len as f64 * 1.12 + 1.0, "{len} -> {padded}");
             assert_eq!(padded_len(padded), padded);
             previous = padded;
         }

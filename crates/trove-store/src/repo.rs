@@ -7,9 +7,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use sqlx::Row;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::{BlobId, StoreError, SubmissionId};
 
@@ -46,17 +44,13 @@ pub struct SubmissionRecord {
 /// Metadata storage. Implementations must make an acknowledged write
 /// durable before returning.
 pub trait MetadataRepo: Send + Sync {
-    fn insert_submission(
-        &self,
-        record: &SubmissionRecord,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn insert_submission(&self, record: &SubmissionRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn submission(
         &self,
         id: &SubmissionId,
     ) -> impl Future<Output = Result<Option<SubmissionRecord>, StoreError>> + Send;
     /// All submissions, newest day first.
-    fn submissions(&self)
-    -> impl Future<Output = Result<Vec<SubmissionRecord>, StoreError>> + Send;
+    fn submissions(&self) -> impl Future<Output = Result<Vec<SubmissionRecord>, StoreError>> + Send;
 }
 
 /// The embedded default: one SQLite file, WAL, `synchronous=FULL`.
@@ -94,22 +88,15 @@ impl SqliteRepo {
     }
 
     async fn blobs_of(&self, id: &str) -> Result<Vec<BlobId>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT blob_id FROM submission_blobs WHERE submission_id = ? ORDER BY ordinal",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err(format!("reading the blobs of submission {id}")))?;
-        rows.iter()
-            .map(|row| BlobId::from_str(row.get::<&str, _>(0)))
-            .collect()
+        let rows = sqlx::query("SELECT blob_id FROM submission_blobs WHERE submission_id = ? ORDER BY ordinal")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err(format!("reading the blobs of submission {id}")))?;
+        rows.iter().map(|row| BlobId::from_str(row.get::<&str, _>(0))).collect()
     }
 
-    async fn record_from_row(
-        &self,
-        row: &sqlx::sqlite::SqliteRow,
-    ) -> Result<SubmissionRecord, StoreError> {
+    async fn record_from_row(&self, row: &sqlx::sqlite::SqliteRow) -> Result<SubmissionRecord, StoreError> {
         let id: String = row.get("id");
         let channel = match row.get::<&str, _>("channel") {
             "intake" => Channel::Intake,
@@ -139,27 +126,23 @@ impl MetadataRepo for SqliteRepo {
             .await
             .map_err(db_err(context()))?;
         for (ordinal, blob) in record.blobs.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO submission_blobs (submission_id, ordinal, blob_id) VALUES (?, ?, ?)",
-            )
-            .bind(&id)
-            .bind(ordinal as i64)
-            .bind(blob.to_hex())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err(context()))?;
+            sqlx::query("INSERT INTO submission_blobs (submission_id, ordinal, blob_id) VALUES (?, ?, ?)")
+                .bind(&id)
+                .bind(ordinal as i64)
+                .bind(blob.to_hex())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(context()))?;
         }
         tx.commit().await.map_err(db_err(context()))
     }
 
     async fn submission(&self, id: &SubmissionId) -> Result<Option<SubmissionRecord>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, received_day, channel, manifest_blob FROM submissions WHERE id = ?",
-        )
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err(format!("reading submission {id}")))?;
+        let row = sqlx::query("SELECT id, received_day, channel, manifest_blob FROM submissions WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err(format!("reading submission {id}")))?;
         match row {
             Some(row) => Ok(Some(self.record_from_row(&row).await?)),
             None => Ok(None),
@@ -167,10 +150,12 @@ impl MetadataRepo for SqliteRepo {
     }
 
     async fn submissions(&self) -> Result<Vec<SubmissionRecord>, StoreError> {
-        let rows = sqlx::query("SELECT id, received_day, channel, manifest_blob FROM submissions ORDER BY received_day DESC, id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err("listing submissions"))?;
+        let rows = sqlx::query(
+            "SELECT id, received_day, channel, manifest_blob FROM submissions ORDER BY received_day DESC, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("listing submissions"))?;
         let mut records = Vec::with_capacity(rows.len());
         for row in &rows {
             records.push(self.record_from_row(row).await?);

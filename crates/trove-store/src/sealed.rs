@@ -16,20 +16,19 @@
 //! clear next to the blob. The blob's id is the BLAKE3 of the whole
 //! ciphertext file.
 
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::iter;
-use std::sync::{Arc, Mutex};
 
 use age::{Decryptor, Encryptor, Identity, Recipient};
 
 use crate::backend::BlobBackend;
 use crate::padme::padded_len;
+use crate::pipeline::{OffloadWriter, ReadAhead, SourceHash, read_full};
 use crate::{BlobId, ContentId, StoreError};
 
 const FORMAT_VERSION: u8 = 1;
 const FRAME_LEN: usize = 64 * 1024;
 const TRAILER_LEN: usize = 32 + 8;
-const IO_BUFFER: usize = 256 * 1024;
 
 /// What `put` learned while streaming.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,17 +51,11 @@ pub struct BlobSealer<B> {
 }
 
 impl<B: BlobBackend> BlobSealer<B> {
-    pub fn new(
-        backend: B,
-        recipients: Vec<Box<dyn Recipient + Send + Sync>>,
-    ) -> Result<Self, StoreError> {
+    pub fn new(backend: B, recipients: Vec<Box<dyn Recipient + Send + Sync>>) -> Result<Self, StoreError> {
         if recipients.is_empty() {
             return Err(StoreError::NoRecipients);
         }
-        Ok(BlobSealer {
-            backend,
-            recipients,
-        })
+        Ok(BlobSealer { backend, recipients })
     }
 
     pub fn backend(&self) -> &B {
@@ -71,22 +64,35 @@ impl<B: BlobBackend> BlobSealer<B> {
 
     /// Streams `plaintext` into a new blob in bounded memory. An error from
     /// the reader or the backend leaves no visible blob.
-    pub fn put(&self, mut plaintext: impl Read) -> Result<PutReceipt, StoreError> {
-        let staged = self.backend.stage()?;
-        let hashing = HashingWriter {
-            inner: BufWriter::with_capacity(IO_BUFFER, staged),
-            hasher: blake3::Hasher::new(),
-            len: 0,
+    pub fn put(&self, plaintext: impl Read) -> Result<PutReceipt, StoreError> {
+        let (offload, writer) = OffloadWriter::spawn(self.backend.stage()?);
+        let sealed = self.seal(offload, plaintext);
+        let written = writer
+            .join()
+            .map_err(|_| StoreError::Write(io::Error::other("the blob writer thread panicked")))?;
+        let ((content, plaintext_len), (staged, cipher_hash, stored_len)) = match (sealed, written) {
+            (Ok(sealed), Ok(written)) => (sealed, written),
+            // When the writer failed (a full disk), its error is the cause.
+            (Ok(_) | Err(StoreError::Write(_)), Err(cause)) => return Err(StoreError::Write(cause)),
+            (Err(error), _) => return Err(error),
         };
-        let encryptor = Encryptor::with_recipients(
-            self.recipients.iter().map(|r| r.as_ref() as &dyn Recipient),
-        )
-        .map_err(|e| StoreError::Encrypt(e.to_string()))?;
-        let mut sealed = encryptor.wrap_output(hashing).map_err(StoreError::Write)?;
+        let blob = BlobId::from_bytes(*cipher_hash.as_bytes());
+        staged.commit(&blob)?;
+        Ok(PutReceipt {
+            blob,
+            content,
+            plaintext_len,
+            stored_len,
+        })
+    }
 
-        sealed
-            .write_all(&[FORMAT_VERSION])
-            .map_err(StoreError::Write)?;
+    /// Encrypts the framed, padded plaintext into `out`.
+    fn seal(&self, out: OffloadWriter, mut plaintext: impl Read) -> Result<(ContentId, u64), StoreError> {
+        let encryptor = Encryptor::with_recipients(self.recipients.iter().map(|r| r.as_ref() as &dyn Recipient))
+            .map_err(|e| StoreError::Encrypt(e.to_string()))?;
+        let mut sealed = encryptor.wrap_output(out).map_err(StoreError::Write)?;
+
+        sealed.write_all(&[FORMAT_VERSION]).map_err(StoreError::Write)?;
         let mut content = blake3::Hasher::new();
         let mut plaintext_len = 0u64;
         let mut frames = 0u64;
@@ -109,12 +115,8 @@ impl<B: BlobBackend> BlobSealer<B> {
             }
         }
         let content = ContentId::from_bytes(*content.finalize().as_bytes());
-        sealed
-            .write_all(&0u32.to_be_bytes())
-            .map_err(StoreError::Write)?;
-        sealed
-            .write_all(content.as_bytes())
-            .map_err(StoreError::Write)?;
+        sealed.write_all(&0u32.to_be_bytes()).map_err(StoreError::Write)?;
+        sealed.write_all(content.as_bytes()).map_err(StoreError::Write)?;
         sealed
             .write_all(&plaintext_len.to_be_bytes())
             .map_err(StoreError::Write)?;
@@ -124,26 +126,15 @@ impl<B: BlobBackend> BlobSealer<B> {
         buffer.fill(0);
         while padding > 0 {
             let step = padding.min(buffer.len() as u64) as usize;
-            sealed
-                .write_all(&buffer[..step])
-                .map_err(StoreError::Write)?;
+            sealed.write_all(&buffer[..step]).map_err(StoreError::Write)?;
             padding -= step as u64;
         }
-
-        let hashing = sealed.finish().map_err(StoreError::Write)?;
-        let blob = BlobId::from_bytes(*hashing.hasher.finalize().as_bytes());
-        let stored_len = hashing.len;
-        let staged = hashing
-            .inner
-            .into_inner()
-            .map_err(|e| StoreError::Write(e.into_error()))?;
-        staged.commit(&blob)?;
-        Ok(PutReceipt {
-            blob,
-            content,
-            plaintext_len,
-            stored_len,
-        })
+        sealed
+            .finish()
+            .map_err(StoreError::Write)?
+            .finish()
+            .map_err(StoreError::Write)?;
+        Ok((content, plaintext_len))
     }
 }
 
@@ -167,14 +158,8 @@ impl<B: BlobBackend> BlobOpener<B> {
     /// the ciphertext matches `id`; a mismatch is an error from `read`, so a
     /// caller must treat what it read as untrusted until `read` returns 0.
     pub fn open(&self, id: &BlobId) -> Result<BlobReader, StoreError> {
-        let raw = self.backend.open(id)?;
-        let cipher_hash = Arc::new(Mutex::new(blake3::Hasher::new()));
-        let hashing = HashingReader {
-            inner: raw,
-            hasher: Arc::clone(&cipher_hash),
-        };
-        let decryptor = Decryptor::new_buffered(BufReader::with_capacity(IO_BUFFER, hashing))
-            .map_err(|e| StoreError::from_decrypt(*id, e))?;
+        let (ahead, cipher_hash) = ReadAhead::spawn(self.backend.open(id)?);
+        let decryptor = Decryptor::new_buffered(ahead).map_err(|e| StoreError::from_decrypt(*id, e))?;
         let stream = decryptor
             .decrypt(iter::once(self.identity.as_ref() as &dyn Identity))
             .map_err(|e| StoreError::from_decrypt(*id, e))?;
@@ -221,7 +206,7 @@ enum ReadState {
 pub struct BlobReader {
     id: BlobId,
     stream: Box<dyn Read + Send>,
-    cipher_hash: Arc<Mutex<blake3::Hasher>>,
+    cipher_hash: SourceHash,
     content: blake3::Hasher,
     plaintext_len: u64,
     state: ReadState,
@@ -239,10 +224,7 @@ impl BlobReader {
     /// Turns an error from `read` back into the store error it carries.
     pub fn explain(&self, error: io::Error) -> StoreError {
         let text = error.to_string();
-        match error
-            .into_inner()
-            .map(|inner| inner.downcast::<StoreError>())
-        {
+        match error.into_inner().map(|inner| inner.downcast::<StoreError>()) {
             Some(Ok(store)) => *store,
             _ => StoreError::Corrupt {
                 blob: self.id,
@@ -264,17 +246,13 @@ impl BlobReader {
     fn stream_error(&self, error: io::Error) -> io::Error {
         let reason = match error.kind() {
             io::ErrorKind::UnexpectedEof => "the ciphertext is truncated".to_string(),
-            _ => format!(
-                "the ciphertext fails authentication, so it was changed or truncated ({error})"
-            ),
+            _ => format!("the ciphertext fails authentication, so it was changed or truncated ({error})"),
         };
         self.corrupt(reason)
     }
 
     fn read_exact_inner(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        self.stream
-            .read_exact(buf)
-            .map_err(|e| self.stream_error(e))
+        self.stream.read_exact(buf).map_err(|e| self.stream_error(e))
     }
 
     /// Reads the trailer and the padding, then checks both hashes.
@@ -285,10 +263,7 @@ impl BlobReader {
         let sealed_len = u64::from_be_bytes(trailer[32..].try_into().expect("8 bytes"));
         let mut padding = [0u8; 8192];
         loop {
-            let n = self
-                .stream
-                .read(&mut padding)
-                .map_err(|e| self.stream_error(e))?;
+            let n = self.stream.read(&mut padding).map_err(|e| self.stream_error(e))?;
             if n == 0 {
                 break;
             }
@@ -300,14 +275,12 @@ impl BlobReader {
         if content != sealed_content || self.plaintext_len != sealed_len {
             return Err(self.corrupt("the plaintext does not match the content id sealed with it"));
         }
-        let cipher = BlobId::from_bytes(
-            *self
-                .cipher_hash
-                .lock()
-                .expect("hasher lock")
-                .finalize()
-                .as_bytes(),
-        );
+        // age has read its input to the end, so the read-ahead has hashed it all.
+        let cipher = self
+            .cipher_hash
+            .get()
+            .ok_or_else(|| self.corrupt("the ciphertext was not read to its end"))?;
+        let cipher = BlobId::from_bytes(*cipher.as_bytes());
         if cipher != self.id {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -330,9 +303,7 @@ impl Read for BlobReader {
                     let mut version = [0u8; 1];
                     self.read_exact_inner(&mut version)?;
                     if version[0] != FORMAT_VERSION {
-                        return Err(
-                            self.corrupt(format!("unknown blob format version {}", version[0]))
-                        );
+                        return Err(self.corrupt(format!("unknown blob format version {}", version[0])));
                     }
                     self.state = ReadState::FrameHeader;
                 }
@@ -352,10 +323,7 @@ impl Read for BlobReader {
                         return Ok(0);
                     }
                     let want = remaining.min(buf.len());
-                    let n = self
-                        .stream
-                        .read(&mut buf[..want])
-                        .map_err(|e| self.stream_error(e))?;
+                    let n = self.stream.read(&mut buf[..want]).map_err(|e| self.stream_error(e))?;
                     if n == 0 {
                         return Err(self.corrupt("the ciphertext is truncated"));
                     }
@@ -373,50 +341,5 @@ impl Read for BlobReader {
                 ReadState::Done { .. } => return Ok(0),
             }
         }
-    }
-}
-
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-struct HashingWriter<W> {
-    inner: W,
-    hasher: blake3::Hasher,
-    len: u64,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.len += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-struct HashingReader {
-    inner: Box<dyn Read + Send>,
-    hasher: Arc<Mutex<blake3::Hasher>>,
-}
-
-impl Read for HashingReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.lock().expect("hasher lock").update(&buf[..n]);
-        Ok(n)
     }
 }

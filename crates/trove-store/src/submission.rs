@@ -8,8 +8,8 @@ use std::io::Read;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BlobBackend, BlobId, BlobOpener, BlobSealer, Channel, ContentId, MetadataRepo, StoreError,
-    SubmissionId, SubmissionRecord,
+    BlobBackend, BlobId, BlobOpener, BlobSealer, Channel, ContentId, MetadataRepo, StoreError, SubmissionId,
+    SubmissionRecord,
 };
 
 /// The sealed list of a submission's files. Desk only: reading it needs the
@@ -55,9 +55,7 @@ mod hex_id {
         s.collect_str(value)
     }
 
-    pub fn deserialize<'de, T: FromStr<Err: Display>, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<T, D::Error> {
+    pub fn deserialize<'de, T: FromStr<Err: Display>, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
         let text = String::deserialize(d)?;
         text.parse().map_err(serde::de::Error::custom)
     }
@@ -123,11 +121,7 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
     }
 
     /// Seals the manifest and records the submission.
-    pub async fn commit(
-        self,
-        repo: &impl MetadataRepo,
-        channel: Channel,
-    ) -> Result<SubmissionSummary, StoreError> {
+    pub async fn commit(self, repo: &impl MetadataRepo, channel: Channel) -> Result<SubmissionSummary, StoreError> {
         let manifest = Manifest {
             version: 1,
             files: self.files,
@@ -159,10 +153,7 @@ pub fn read_manifest<B: BlobBackend>(
     opener.copy_to(&record.manifest, &mut json)?;
     serde_json::from_slice(&json).map_err(|e| StoreError::Submission {
         submission: record.id.to_string(),
-        reason: format!(
-            "the manifest blob {} is not a valid manifest: {e}",
-            record.manifest
-        ),
+        reason: format!("the manifest blob {} is not a valid manifest: {e}", record.manifest),
     })
 }
 

@@ -112,10 +112,7 @@ fn round_trips_edge_sizes() {
         noise(len).read_to_end(&mut original).unwrap();
         let receipt = sealer.put(original.as_slice()).unwrap();
         assert_eq!(receipt.plaintext_len, len);
-        assert_eq!(
-            receipt.content.as_bytes(),
-            blake3::hash(&original).as_bytes()
-        );
+        assert_eq!(receipt.content.as_bytes(), blake3::hash(&original).as_bytes());
         let stored = fs::read(fx.blob_path(&receipt.blob)).unwrap();
         assert_eq!(stored.len() as u64, receipt.stored_len);
         assert_eq!(
@@ -124,20 +121,14 @@ fn round_trips_edge_sizes() {
             "named by the ciphertext hash"
         );
         let mut back = Vec::new();
-        assert_eq!(
-            opener.copy_to(&receipt.blob, &mut back).unwrap(),
-            receipt.content
-        );
+        assert_eq!(opener.copy_to(&receipt.blob, &mut back).unwrap(), receipt.content);
         assert_eq!(back, original, "len {len}");
     }
 }
 
 /// Length of the age header: up to and including the `--- <mac>` line.
 fn header_len(bytes: &[u8]) -> usize {
-    let mac = bytes
-        .windows(5)
-        .position(|w| w == b"\n--- ")
-        .expect("an age header");
+    let mac = bytes.windows(5).position(|w| w == b"\n--- ").expect("an age header");
     mac + 1
         + bytes[mac + 1..]
             .iter()
@@ -184,15 +175,9 @@ fn a_changed_byte_is_detected_and_named() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 1;
     fs::write(&path, bytes).unwrap();
-    let error = fx
-        .opener()
-        .copy_to(&receipt.blob, &mut io::sink())
-        .unwrap_err();
+    let error = fx.opener().copy_to(&receipt.blob, &mut io::sink()).unwrap_err();
     assert!(matches!(error, StoreError::Corrupt { .. }), "{error}");
-    assert!(
-        error.to_string().contains(&receipt.blob.to_hex()),
-        "{error}"
-    );
+    assert!(error.to_string().contains(&receipt.blob.to_hex()), "{error}");
 }
 
 #[test]
@@ -209,10 +194,7 @@ fn truncated_ciphertext_is_detected() {
         let path = fx.blob_path(&receipt.blob);
         let bytes = fs::read(&path).unwrap();
         fs::write(&path, &bytes[..cut(&bytes)]).unwrap();
-        let error = fx
-            .opener()
-            .copy_to(&receipt.blob, &mut io::sink())
-            .unwrap_err();
+        let error = fx.opener().copy_to(&receipt.blob, &mut io::sink()).unwrap_err();
         let message = error.to_string();
         assert!(
             matches!(error, StoreError::Corrupt { .. }) && message.contains("truncated"),
@@ -230,10 +212,7 @@ fn a_swapped_blob_fails_its_id() {
     let first = sealer.put(&b"first"[..]).unwrap();
     let second = sealer.put(&b"second"[..]).unwrap();
     fs::copy(fx.blob_path(&second.blob), fx.blob_path(&first.blob)).unwrap();
-    let error = fx
-        .opener()
-        .copy_to(&first.blob, &mut io::sink())
-        .unwrap_err();
+    let error = fx.opener().copy_to(&first.blob, &mut io::sink()).unwrap_err();
     assert!(
         matches!(error, StoreError::IdMismatch { blob, .. } if blob == first.blob),
         "{error}"
@@ -249,9 +228,7 @@ fn the_wrong_identity_is_named_as_such() {
         FsBackend::open(&fx.root).unwrap(),
         Box::new(age::x25519::Identity::generate()),
     );
-    let error = stranger
-        .copy_to(&receipt.blob, &mut io::sink())
-        .unwrap_err();
+    let error = stranger.copy_to(&receipt.blob, &mut io::sink()).unwrap_err();
     assert!(matches!(error, StoreError::WrongIdentity { .. }), "{error}");
 }
 
@@ -296,9 +273,7 @@ fn stale_staging_files_are_swept() {
     let backend = FsBackend::open(&fx.root).unwrap();
     fs::write(fx.root.join(".staging/put-killed"), b"half a blob").unwrap();
     assert_eq!(
-        backend
-            .sweep_staging(std::time::Duration::from_secs(3600))
-            .unwrap(),
+        backend.sweep_staging(std::time::Duration::from_secs(3600)).unwrap(),
         0,
         "young files stay"
     );
@@ -318,9 +293,7 @@ fn a_plaintext_that_does_not_match_its_sealed_content_id_is_detected() {
     inner.extend(blake3::hash(b"other").as_bytes());
     inner.extend(5u64.to_be_bytes());
     let recipient = fx.identity.to_public();
-    let encryptor =
-        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-            .unwrap();
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient)).unwrap();
     let mut ciphertext = Vec::new();
     let mut writer = encryptor.wrap_output(&mut ciphertext).unwrap();
     writer.write_all(&inner).unwrap();
@@ -330,8 +303,5 @@ fn a_plaintext_that_does_not_match_its_sealed_content_id_is_detected() {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(&path, ciphertext).unwrap();
     let error = fx.opener().copy_to(&id, &mut io::sink()).unwrap_err();
-    assert!(
-        error.to_string().contains("does not match the content id"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("does not match the content id"), "{error}");
 }

@@ -28,8 +28,7 @@ impl DataDir {
                 root.display()
             ),
             Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("cannot read the data directory {}", root.display()));
+                return Err(e).with_context(|| format!("cannot read the data directory {}", root.display()));
             }
             Ok(meta) if !meta.is_dir() => bail!("{} is not a directory", root.display()),
             Ok(_) => {}
@@ -56,8 +55,7 @@ impl DataDir {
                 root.display()
             );
         }
-        std::fs::create_dir_all(root)
-            .with_context(|| format!("cannot create {}", root.display()))?;
+        std::fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
         std::fs::write(&config_path, config::TEMPLATE)
             .with_context(|| format!("cannot write {}", config_path.display()))?;
         Self::open(root)
@@ -80,9 +78,7 @@ impl DataDir {
         let backend = match self.config.store.backend {
             StoreBackend::Fs => FsBackend::open(&path)?,
         };
-        backend.sweep_staging(Duration::from_secs(
-            self.config.store.stale_staging_hours * 3600,
-        ))?;
+        backend.sweep_staging(Duration::from_secs(self.config.store.stale_staging_hours * 3600))?;
         Ok(backend)
     }
 
@@ -104,9 +100,7 @@ impl DataDir {
 
     pub async fn repo(&self, create: bool) -> anyhow::Result<SqliteRepo> {
         match self.config.database.backend {
-            DatabaseBackend::Sqlite => {
-                Ok(SqliteRepo::open(&self.resolve(&self.config.database.path), create).await?)
-            }
+            DatabaseBackend::Sqlite => Ok(SqliteRepo::open(&self.resolve(&self.config.database.path), create).await?),
         }
     }
 }

@@ -17,18 +17,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
 use trove_keys::Keyring;
-use trove_store::{
-    BlobId, Channel, MetadataRepo, SubmissionId, SubmissionSummary, SubmissionWriter, read_manifest,
-};
+use trove_store::{BlobId, Channel, MetadataRepo, SubmissionId, SubmissionSummary, SubmissionWriter, read_manifest};
 
 use datadir::DataDir;
 
 #[derive(Parser)]
-#[command(
-    name = "trove",
-    version,
-    about = "Leak intake, verification and publication"
-)]
+#[command(name = "trove", version, about = "Leak intake, verification and publication")]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -123,9 +117,7 @@ enum BlobCommand {
 /// Parses 500K, 100M, 1G, 2GiB or plain bytes (binary units).
 fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let number: u64 = number
         .parse()
@@ -138,17 +130,12 @@ fn parse_size(text: &str) -> Result<u64, String> {
         "t" | "tb" | "tib" => 1 << 40,
         other => return Err(format!("unknown size unit {other:?} (use K, M, G or T)")),
     };
-    number
-        .checked_mul(factor)
-        .ok_or_else(|| format!("{text} is too large"))
+    number.checked_mul(factor).ok_or_else(|| format!("{text} is too large"))
 }
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TROVE_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TROVE_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -164,13 +151,8 @@ fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let Global {
-        data: given_data,
-        json,
-    } = cli.global;
-    let data = given_data
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("trove-data"));
+    let Global { data: given_data, json } = cli.global;
+    let data = given_data.clone().unwrap_or_else(|| PathBuf::from("trove-data"));
     match cli.command {
         Command::Init { force, editor } => init(&data, force, &editor, json).await,
         Command::Keys {
@@ -187,9 +169,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print_report(json, &summary, |s| s.submission.to_string());
             Ok(())
         }
-        Command::Submissions { id } => {
-            submissions(&DataDir::open(&data)?, id.as_deref(), json).await
-        }
+        Command::Submissions { id } => submissions(&DataDir::open(&data)?, id.as_deref(), json).await,
         Command::GenCorpus {
             out,
             seed,
@@ -218,20 +198,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             });
             Ok(())
         }
-        Command::Demo {
-            no_serve,
-            size,
-            seed,
-        } => demo(given_data.as_deref(), no_serve, size, seed, json).await,
+        Command::Demo { no_serve, size, seed } => demo(given_data.as_deref(), no_serve, size, seed, json).await,
     }
 }
 
 fn print_report<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).expect("reports serialize")
-        );
+        println!("{}", serde_json::to_string_pretty(value).expect("reports serialize"));
     } else {
         println!("{}", human(value));
     }
@@ -319,16 +292,14 @@ fn blob_get(dir: &DataDir, id: &str, out: Option<&Path>) -> anyhow::Result<()> {
             // Write beside the target and rename, so a failed check leaves
             // no plausible-looking partial file.
             let partial = path.with_extension("partial");
-            let mut file = File::create(&partial)
-                .with_context(|| format!("cannot create {}", partial.display()))?;
+            let mut file = File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
             if let Err(error) = opener.copy_to(&id, &mut file) {
                 let _ = std::fs::remove_file(&partial);
                 return Err(error.into());
             }
             file.sync_all()
                 .with_context(|| format!("cannot write {}", partial.display()))?;
-            std::fs::rename(&partial, path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))?;
         }
         None => {
             let stdout = std::io::stdout();
@@ -381,8 +352,7 @@ fn utf8_path(path: &Path) -> anyhow::Result<&str> {
 fn collect_inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
     let mut inputs = Vec::new();
     for path in paths {
-        let meta =
-            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
         if meta.is_file() {
             let name = path.file_name().map(Path::new).unwrap_or(path);
             inputs.push(Input {
@@ -392,8 +362,7 @@ fn collect_inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
             });
         } else if meta.is_dir() {
             for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
-                let entry =
-                    entry.with_context(|| format!("cannot read inside {}", path.display()))?;
+                let entry = entry.with_context(|| format!("cannot read inside {}", path.display()))?;
                 if entry.file_type().is_symlink() {
                     tracing::warn!(path = %entry.path().display(), "skipping a symbolic link");
                     continue;
@@ -401,10 +370,7 @@ fn collect_inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
                 if !entry.file_type().is_file() {
                     continue;
                 }
-                let relative = entry
-                    .path()
-                    .strip_prefix(path)
-                    .expect("walkdir stays under its root");
+                let relative = entry.path().strip_prefix(path).expect("walkdir stays under its root");
                 let parts = relative
                     .iter()
                     .map(|part| utf8_path(Path::new(part)))
@@ -447,8 +413,7 @@ async fn submit(dir: &DataDir, paths: &[PathBuf]) -> anyhow::Result<SubmissionSu
     }
     let bar = progress_bar(inputs.iter().map(|i| i.len).sum(), "submitting");
     for input in &inputs {
-        let file = File::open(&input.source)
-            .with_context(|| format!("cannot open {}", input.source.display()))?;
+        let file = File::open(&input.source).with_context(|| format!("cannot open {}", input.source.display()))?;
         writer
             .add_file(&input.relative, bar.wrap_read(file))
             .with_context(|| format!("storing {}", input.source.display()))?;
@@ -510,13 +475,7 @@ fn gen_corpus(out: &Path, spec: &trove_corpus::Spec) -> anyhow::Result<trove_cor
     Ok(summary)
 }
 
-async fn demo(
-    data: Option<&Path>,
-    no_serve: bool,
-    size: u64,
-    seed: u64,
-    json: bool,
-) -> anyhow::Result<()> {
+async fn demo(data: Option<&Path>, no_serve: bool, size: u64, seed: u64, json: bool) -> anyhow::Result<()> {
     // Without --data the demo gets a fresh folder of its own, kept after it
     // ends so that its output can be looked at.
     let data = match data {

@@ -26,10 +26,7 @@ fn ok(output: Output) -> String {
 }
 
 fn fails(output: Output) -> String {
-    assert!(
-        !output.status.success(),
-        "trove succeeded where it must fail"
-    );
+    assert!(!output.status.success(), "trove succeeded where it must fail");
     String::from_utf8(output.stderr).unwrap()
 }
 
@@ -69,16 +66,12 @@ fn submit_leaves_no_plaintext_and_no_plaintext_hash_in_the_data_dir() {
     let data = init(tmp.path());
     let leak = tmp.path().join("leak");
     fs::create_dir_all(leak.join("inner")).unwrap();
-    let secret = b"MEMO 4471: the deputy minister approved the transfer to Istmo Trust on 3 May.\n"
-        .repeat(40);
+    let secret = b"MEMO 4471: the deputy minister approved the transfer to Istmo Trust on 3 May.\n".repeat(40);
     fs::write(leak.join("inner/memo-zanzibar-4471.txt"), &secret).unwrap();
     fs::write(leak.join("empty.bin"), b"").unwrap();
 
-    let report: serde_json::Value = serde_json::from_str(&ok(trove(
-        &data,
-        &["submit", leak.to_str().unwrap(), "--json"],
-    )))
-    .unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(trove(&data, &["submit", leak.to_str().unwrap(), "--json"]))).unwrap();
     assert_eq!(report["files"], 2);
     assert_eq!(report["bytes"], secret.len());
     let submission = report["submission"].as_str().unwrap().to_owned();
@@ -162,10 +155,7 @@ fn init_refuses_an_existing_data_dir_unless_forced() {
             && keys.contains("trove-intake+")
             && keys.contains("trove-editor-chief+")
     );
-    assert!(
-        !keys.contains("AGE-SECRET-KEY") && !keys.contains("PRIVATE"),
-        "{keys}"
-    );
+    assert!(!keys.contains("AGE-SECRET-KEY") && !keys.contains("PRIVATE"), "{keys}");
 }
 
 #[test]
@@ -233,10 +223,7 @@ fn damaged_blobs_are_named_and_others_still_read() {
         (&swapped, "does not match its id"),
     ] {
         let message = fails(get(id));
-        assert!(
-            message.contains(id.as_str()) && message.contains(expect),
-            "{message}"
-        );
+        assert!(message.contains(id.as_str()) && message.contains(expect), "{message}");
         assert!(!out.exists(), "a failed get leaves no output file");
     }
     ok(get(&good));
@@ -266,16 +253,10 @@ fn a_non_utf8_path_stores_nothing() {
     let leak = tmp.path().join("leak");
     fs::create_dir(&leak).unwrap();
     fs::write(leak.join("a-fine-name.txt"), b"fine").unwrap();
-    fs::write(
-        leak.join(std::ffi::OsStr::from_bytes(b"bad-\xff-name.txt")),
-        b"bad",
-    )
-    .unwrap();
+    fs::write(leak.join(std::ffi::OsStr::from_bytes(b"bad-\xff-name.txt")), b"bad").unwrap();
     let message = fails(trove(&data, &["submit", leak.to_str().unwrap()]));
     assert!(
-        message.contains("not valid UTF-8")
-            && message.contains("bad-")
-            && message.contains("Nothing was stored"),
+        message.contains("not valid UTF-8") && message.contains("bad-") && message.contains("Nothing was stored"),
         "{message}"
     );
     assert!(blob_files(&data).is_empty(), "{:?}", blob_files(&data));
@@ -315,11 +296,8 @@ fn gen_corpus_and_demo_run_end_to_end() {
     assert!(corpus.join("truth.json").exists() && corpus.join("dkim-keys.txt").exists());
 
     let data = tmp.path().join("demo");
-    let report: serde_json::Value = serde_json::from_str(&ok(trove(
-        &data,
-        &["demo", "--no-serve", "--size", "300K", "--json"],
-    )))
-    .unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(trove(&data, &["demo", "--no-serve", "--size", "300K", "--json"]))).unwrap();
     let files = report["submission"]["files"].as_u64().unwrap();
     let on_disk = all_files(&data.join("demo-corpus/cache")).len() as u64;
     assert_eq!(files, on_disk, "the demo submits every file of its cache");

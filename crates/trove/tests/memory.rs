@@ -11,10 +11,7 @@ const RSS_LIMIT_KIB: i64 = 64 * 1024;
 fn peak_child_rss_kib() -> i64 {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage writes into the struct we own.
-    assert_eq!(
-        unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) },
-        0
-    );
+    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) }, 0);
     usage.ru_maxrss
 }
 
@@ -43,11 +40,7 @@ fn a_multi_gib_blob_round_trips_in_constant_memory() {
         .arg(&input)
         .output()
         .unwrap();
-    assert!(
-        put.status.success(),
-        "{}",
-        String::from_utf8_lossy(&put.stderr)
-    );
+    assert!(put.status.success(), "{}", String::from_utf8_lossy(&put.stderr));
     let id = String::from_utf8(put.stdout).unwrap().trim().to_owned();
     fs::remove_file(&input).unwrap();
 
@@ -71,10 +64,7 @@ fn a_multi_gib_blob_round_trips_in_constant_memory() {
         // A slice comparison is a memcmp, fast even in a debug build.
         nonzero_chunks += u64::from(buffer[..n] != zeros[..n]);
     }
-    assert!(
-        get.wait().unwrap().success(),
-        "get checks both hashes before exiting 0"
-    );
+    assert!(get.wait().unwrap().success(), "get checks both hashes before exiting 0");
     assert_eq!((total, nonzero_chunks), (SIZE, 0));
     let peak = peak_child_rss_kib();
     assert!(peak < RSS_LIMIT_KIB, "peak RSS {peak} KiB");
