@@ -712,55 +712,55 @@ impl Generator {
             let relay = domain.to_owned();
             let mut bytes = message.to_bytes(&relay);
             let (mut dkim, mut tampered) = (Dkim::None, false);
-            if let Some((key, selector)) = &self.keys[from.org] {
-                if self.rng.gen_bool(0.8) {
-                    let canons = [
-                        (Canon::Relaxed, Canon::Relaxed),
-                        (Canon::Relaxed, Canon::Simple),
-                        (Canon::Simple, Canon::Simple),
-                    ];
-                    let (header_canon, body_canon) = *canons.choose(&mut self.rng).expect("canons");
-                    let headers = [
-                        "from",
-                        "to",
-                        "subject",
-                        "date",
-                        "message-id",
-                        "in-reply-to",
-                        "references",
-                        "mime-version",
-                        "content-type",
-                    ];
-                    let signature = dkim::sign(
-                        &bytes,
-                        key,
-                        domain,
-                        selector,
-                        &headers,
-                        header_canon,
-                        body_canon,
-                        date.unix_timestamp() + 3,
-                    );
-                    dkim = Dkim::Pass;
-                    if self.rng.gen_bool(0.15) {
-                        // Changed after signing: the body or a signed header.
-                        if self.rng.gen_bool(0.5) {
-                            message.body = message.body.replacen(
-                                &sample,
-                                &format!("{sample} Transfer the balance to the new account today."),
-                                1,
-                            );
-                        } else {
-                            message.subject = format!("{} (revised)", message.subject);
-                        }
-                        bytes = message.to_bytes(&relay);
-                        dkim = Dkim::Fail;
-                        tampered = true;
+            if let Some((key, selector)) = &self.keys[from.org]
+                && self.rng.gen_bool(0.8)
+            {
+                let canons = [
+                    (Canon::Relaxed, Canon::Relaxed),
+                    (Canon::Relaxed, Canon::Simple),
+                    (Canon::Simple, Canon::Simple),
+                ];
+                let (header_canon, body_canon) = *canons.choose(&mut self.rng).expect("canons");
+                let headers = [
+                    "from",
+                    "to",
+                    "subject",
+                    "date",
+                    "message-id",
+                    "in-reply-to",
+                    "references",
+                    "mime-version",
+                    "content-type",
+                ];
+                let signature = dkim::sign(
+                    &bytes,
+                    key,
+                    domain,
+                    selector,
+                    &headers,
+                    header_canon,
+                    body_canon,
+                    date.unix_timestamp() + 3,
+                );
+                dkim = Dkim::Pass;
+                if self.rng.gen_bool(0.15) {
+                    // Changed after signing: the body or a signed header.
+                    if self.rng.gen_bool(0.5) {
+                        message.body = message.body.replacen(
+                            &sample,
+                            &format!("{sample} Transfer the balance to the new account today."),
+                            1,
+                        );
+                    } else {
+                        message.subject = format!("{} (revised)", message.subject);
                     }
-                    let mut signed = signature.into_bytes();
-                    signed.extend(bytes);
-                    bytes = signed;
+                    bytes = message.to_bytes(&relay);
+                    dkim = Dkim::Fail;
+                    tampered = true;
                 }
+                let mut signed = signature.into_bytes();
+                signed.extend(bytes);
+                bytes = signed;
             }
             let children = attached.into_iter().collect();
             messages.push(Doc {

@@ -169,7 +169,7 @@ fn overlaps_are_what_truth_says() {
             "near" => {
                 let (original, published) = (String::from_utf8(original).unwrap(), decode(&published));
                 let similarity = jaccard(&original, &published);
-                assert!(similarity >= 0.8 && similarity < 1.0, "{path}: {similarity}");
+                assert!((0.8..1.0).contains(&similarity), "{path}: {similarity}");
                 assert!(
                     (similarity - doc["similarity"].as_f64().unwrap()).abs() < 0.001,
                     "{path}"

@@ -185,7 +185,8 @@ fn truncated_ciphertext_is_detected() {
     let fx = Fixture::new();
     // Cut inside the last chunk (an authentication failure) and exactly at a
     // chunk boundary (a missing final chunk).
-    let cuts: [(u64, fn(&[u8]) -> usize); 2] = [
+    type Cut = fn(&[u8]) -> usize;
+    let cuts: [(u64, Cut); 2] = [
         (10, |bytes| bytes.len() - 17),
         (150_000, |bytes| header_len(bytes) + 65_536 + 16),
     ];

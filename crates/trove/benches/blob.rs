@@ -24,6 +24,10 @@ struct Run {
 /// Runs a command and reads its own peak RSS with wait4. Dirty pages left by
 /// the previous command are written out first, so that no run pays for
 /// another's writeback.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which clippy does not see"
+)]
 fn run(command: &mut Command) -> Run {
     // SAFETY: sync(2) takes no arguments and cannot fail.
     unsafe { libc::sync() };
@@ -135,10 +139,9 @@ fn main() {
     // Rounds interleave the two tools, so both meet the disk in the same
     // state (a virtual disk slows down after gigabytes of writes).
     let (mut puts, mut encs, mut encs_durable, mut gets, mut decs) = (vec![], vec![], vec![], vec![], vec![]);
-    let mut id = String::new();
     for _ in 0..3 {
         let put = run(&mut trove_cmd(&["blob", "put", input_arg]));
-        id = put.stdout.trim().to_owned();
+        let id = put.stdout.trim().to_owned();
         puts.push(put);
         let enc = run(Command::new("age").args(["-r", &recipient, "-o", sealed_arg, input_arg]));
         // SAFETY: sync(2) takes no arguments and cannot fail.
