@@ -33,7 +33,7 @@ use std::str::FromStr;
 
 use zeroize::Zeroizing;
 
-pub use note::{NoteSigningKey, NoteVerifierKey};
+pub use note::{KeyAlg, NoteSigningKey, NoteVerifierKey};
 
 /// Errors from creating or loading key files. Each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +66,8 @@ pub enum StatementRole {
     Intake,
     /// An editor's key: signs decisions.
     Editor(String),
+    /// A partner's witness key: cosigns checkpoints (tlog-cosignature/v1).
+    Witness(String),
 }
 
 impl StatementRole {
@@ -74,6 +76,7 @@ impl StatementRole {
             StatementRole::Log => "log".into(),
             StatementRole::Intake => "intake".into(),
             StatementRole::Editor(name) => format!("editor-{name}"),
+            StatementRole::Witness(name) => format!("witness-{name}"),
         }
     }
 
@@ -156,7 +159,11 @@ impl Keyring {
     pub fn generate_statement_key(&self, role: &StatementRole) -> Result<NoteVerifierKey, KeyError> {
         let mut seed = Zeroizing::new([0u8; 32]);
         getrandom::getrandom(seed.as_mut()).map_err(|e| KeyError::Random(e.to_string()))?;
-        let key = NoteSigningKey::from_seed(&role.key_name(), &seed);
+        let alg = match role {
+            StatementRole::Witness(_) => KeyAlg::Cosignature,
+            _ => KeyAlg::Ed25519,
+        };
+        let key = NoteSigningKey::with_alg(&role.key_name(), alg, &seed);
         let stem = role.file_stem();
         write_private(&self.path(&format!("{stem}.key")), key.to_note_string().as_bytes())?;
         let verifier = key.verifier();

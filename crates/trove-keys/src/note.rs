@@ -1,7 +1,7 @@
 //! Ed25519 keys in the C2SP signed-note key encoding
 //! (<https://c2sp.org/signed-note>): the key id is the first four bytes of
-//! SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key), 0x01 being the Ed25519
-//! signature type.
+//! SHA-256(name ‖ 0x0A ‖ alg ‖ public key), where alg is 0x01 for plain
+//! Ed25519 note signatures and 0x04 for tlog-cosignature/v1 (witnesses).
 
 use std::fmt;
 
@@ -11,12 +11,36 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-const ALG_ED25519: u8 = 0x01;
+/// The signature type of a note key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAlg {
+    /// A plain Ed25519 note signature (0x01).
+    Ed25519,
+    /// A timestamped tlog-cosignature/v1 over Ed25519 (0x04).
+    Cosignature,
+}
 
-fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
+impl KeyAlg {
+    pub fn byte(self) -> u8 {
+        match self {
+            KeyAlg::Ed25519 => 0x01,
+            KeyAlg::Cosignature => 0x04,
+        }
+    }
+
+    fn from_byte(byte: u8) -> Option<Self> {
+        match byte {
+            0x01 => Some(KeyAlg::Ed25519),
+            0x04 => Some(KeyAlg::Cosignature),
+            _ => None,
+        }
+    }
+}
+
+fn key_id(name: &str, alg: KeyAlg, public: &[u8; 32]) -> [u8; 4] {
     let mut hash = Sha256::new();
     hash.update(name.as_bytes());
-    hash.update([b'\n', ALG_ED25519]);
+    hash.update([b'\n', alg.byte()]);
     hash.update(public);
     let digest = hash.finalize();
     [digest[0], digest[1], digest[2], digest[3]]
@@ -27,7 +51,7 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// Splits `<name>+<hex id>+<base64>` (the name may not hold `+`).
-fn split_key(text: &str) -> Result<(&str, &str, Vec<u8>), String> {
+fn split_key(text: &str) -> Result<(&str, &str, KeyAlg, Vec<u8>), String> {
     let mut parts = text.splitn(3, '+');
     let (Some(name), Some(id_hex), Some(encoded)) = (parts.next(), parts.next(), parts.next()) else {
         return Err("expected <name>+<id>+<key>".into());
@@ -36,15 +60,17 @@ fn split_key(text: &str) -> Result<(&str, &str, Vec<u8>), String> {
         return Err(format!("invalid key name {name:?}"));
     }
     let bytes = BASE64.decode(encoded).map_err(|e| format!("bad base64: {e}"))?;
-    if bytes.len() != 33 || bytes[0] != ALG_ED25519 {
-        return Err("not an Ed25519 key".into());
-    }
-    Ok((name, id_hex, bytes))
+    let alg = match (bytes.len(), KeyAlg::from_byte(bytes[0])) {
+        (33, Some(alg)) => alg,
+        _ => return Err("not an Ed25519 note key (type 0x01 or 0x04)".into()),
+    };
+    Ok((name, id_hex, alg, bytes))
 }
 
 /// A private Ed25519 key with its note name. Its `Debug` shows no secret.
 pub struct NoteSigningKey {
     name: String,
+    alg: KeyAlg,
     key: SigningKey,
 }
 
@@ -57,10 +83,16 @@ impl fmt::Debug for NoteSigningKey {
 }
 
 impl NoteSigningKey {
-    /// Builds a key from a 32-byte seed.
+    /// Builds a plain Ed25519 note key from a 32-byte seed.
     pub fn from_seed(name: &str, seed: &[u8; 32]) -> Self {
+        Self::with_alg(name, KeyAlg::Ed25519, seed)
+    }
+
+    /// Builds a key of either type from a 32-byte seed.
+    pub fn with_alg(name: &str, alg: KeyAlg, seed: &[u8; 32]) -> Self {
         NoteSigningKey {
             name: name.to_owned(),
+            alg,
             key: SigningKey::from_bytes(seed),
         }
     }
@@ -70,21 +102,21 @@ impl NoteSigningKey {
         let rest = text
             .strip_prefix("PRIVATE+KEY+")
             .ok_or("expected a PRIVATE+KEY+ line")?;
-        let (name, id_hex, bytes) = split_key(rest)?;
+        let (name, id_hex, alg, bytes) = split_key(rest)?;
         let bytes = Zeroizing::new(bytes);
         let mut seed = Zeroizing::new([0u8; 32]);
         seed.copy_from_slice(&bytes[1..]);
-        let key = NoteSigningKey::from_seed(name, &seed);
+        let key = NoteSigningKey::with_alg(name, alg, &seed);
         if hex_id(&key.verifier().id) != id_hex {
             return Err("the key id does not match the key".into());
         }
         Ok(key)
     }
 
-    /// The encoding written to the 0600 key file.
-    pub(crate) fn to_note_string(&self) -> Zeroizing<String> {
+    /// The private encoding: write it only into a 0600 key file.
+    pub fn to_note_string(&self) -> Zeroizing<String> {
         let mut bytes = Zeroizing::new(Vec::with_capacity(33));
-        bytes.push(ALG_ED25519);
+        bytes.push(self.alg.byte());
         bytes.extend_from_slice(self.key.as_bytes());
         let verifier = self.verifier();
         Zeroizing::new(format!(
@@ -99,12 +131,17 @@ impl NoteSigningKey {
         &self.name
     }
 
+    pub fn alg(&self) -> KeyAlg {
+        self.alg
+    }
+
     /// The public half.
     pub fn verifier(&self) -> NoteVerifierKey {
         let public = self.key.verifying_key();
         NoteVerifierKey {
-            id: key_id(&self.name, public.as_bytes()),
+            id: key_id(&self.name, self.alg, public.as_bytes()),
             name: self.name.clone(),
+            alg: self.alg,
             key: public,
         }
     }
@@ -120,6 +157,7 @@ impl NoteSigningKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteVerifierKey {
     name: String,
+    alg: KeyAlg,
     id: [u8; 4],
     key: VerifyingKey,
 }
@@ -127,15 +165,16 @@ pub struct NoteVerifierKey {
 impl NoteVerifierKey {
     /// Parses the vkey text form.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let (name, id_hex, bytes) = split_key(text)?;
+        let (name, id_hex, alg, bytes) = split_key(text)?;
         let public: [u8; 32] = bytes[1..].try_into().map_err(|_| "bad key length")?;
         let key = VerifyingKey::from_bytes(&public).map_err(|e| format!("invalid Ed25519 point: {e}"))?;
-        let id = key_id(name, &public);
+        let id = key_id(name, alg, &public);
         if hex_id(&id) != id_hex {
             return Err("the key id does not match the name and key".into());
         }
         Ok(NoteVerifierKey {
             name: name.to_owned(),
+            alg,
             id,
             key,
         })
@@ -143,6 +182,10 @@ impl NoteVerifierKey {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    pub fn alg(&self) -> KeyAlg {
+        self.alg
     }
 
     /// The 4-byte key id used in signature lines.
@@ -165,7 +208,7 @@ impl NoteVerifierKey {
 
 impl fmt::Display for NoteVerifierKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut bytes = vec![ALG_ED25519];
+        let mut bytes = vec![self.alg.byte()];
         bytes.extend_from_slice(self.key.as_bytes());
         write!(f, "{}+{}+{}", self.name, hex_id(&self.id), BASE64.encode(bytes))
     }
@@ -197,6 +240,17 @@ mod tests {
         let signature = key.sign(b"hello\n");
         assert!(key.verifier().verify(b"hello\n", &signature));
         assert!(!key.verifier().verify(b"hellp\n", &signature));
+    }
+
+    #[test]
+    fn cosignature_keys_get_their_own_id() {
+        let plain = NoteSigningKey::from_seed("witness.example/w1", &[9; 32]);
+        let cosigner = NoteSigningKey::with_alg("witness.example/w1", KeyAlg::Cosignature, &[9; 32]);
+        assert_ne!(plain.verifier().id(), cosigner.verifier().id());
+        let text = cosigner.verifier().to_string();
+        assert_eq!(NoteVerifierKey::parse(&text).unwrap().alg(), KeyAlg::Cosignature);
+        let round = NoteSigningKey::parse(cosigner.to_note_string().trim()).unwrap();
+        assert_eq!(round.verifier(), cosigner.verifier());
     }
 
     #[test]

@@ -1,0 +1,155 @@
+//! Auditing a log from its files alone: the checkpoint, the tiles, the
+//! entry bundles, the log's verifier key and the statement keys.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::PathBuf;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use trove_keys::NoteVerifierKey;
+
+use crate::LedgerError;
+use crate::checkpoint::SignedCheckpoint;
+use crate::log::Fetch;
+use crate::merkle::{self, Hash, LeafHashes};
+use crate::statement::open_entry;
+use crate::tiles::{self, TILE_HEIGHT, TILE_WIDTH};
+
+/// What `verify` needs besides the files.
+pub struct VerifyOptions {
+    pub log_key: NoteVerifierKey,
+    /// Keys whose signatures on entries are accepted.
+    pub statement_keys: Vec<NoteVerifierKey>,
+    /// A witness whose cosignature the checkpoint must carry.
+    pub witness: Option<NoteVerifierKey>,
+    /// Where the last verified checkpoint is remembered, for the
+    /// consistency and rollback checks.
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VerifyReport {
+    pub origin: String,
+    pub size: u64,
+    pub root: String,
+    pub entries_by_kind: BTreeMap<String, u64>,
+    pub tiles_checked: u64,
+    pub previous_size: Option<u64>,
+    pub cosigned_at: Option<u64>,
+}
+
+/// Verifies everything: the checkpoint's signature (and cosignature),
+/// every entry's signature, every tile against the entries, the root
+/// against the checkpoint, and consistency with the last checkpoint seen.
+pub fn verify_log<F: Fetch>(fetch: &F, options: &VerifyOptions) -> Result<VerifyReport, LedgerError> {
+    let text =
+        String::from_utf8(fetch.fetch("checkpoint")?).map_err(|_| LedgerError::Checkpoint("not UTF-8".into()))?;
+    let signed = SignedCheckpoint::open(&text, &options.log_key)?;
+    let checkpoint = &signed.checkpoint;
+    let cosigned_at = match &options.witness {
+        Some(witness) => Some(signed.note.cosigned_by(witness).ok_or_else(|| {
+            LedgerError::Signature(format!(
+                "the checkpoint carries no valid cosignature by the witness {}",
+                witness.name()
+            ))
+        })?),
+        None => None,
+    };
+    let size = checkpoint.size;
+
+    let mut leaves: Vec<Hash> = Vec::with_capacity(size as usize);
+    let mut by_kind = BTreeMap::new();
+    for bundle in 0..size.div_ceil(TILE_WIDTH) {
+        let width = (size - bundle * TILE_WIDTH).min(TILE_WIDTH);
+        let path = tiles::bundle_path(bundle, width);
+        let entries =
+            tiles::decode_bundle(&fetch.fetch(&path)?, width).map_err(|reason| LedgerError::Bundle { path, reason })?;
+        for (offset, entry) in entries.iter().enumerate() {
+            let index = bundle * TILE_WIDTH + offset as u64;
+            let (statement, _) =
+                open_entry(entry, &options.statement_keys).map_err(|reason| LedgerError::Entry { index, reason })?;
+            *by_kind.entry(statement.kind().to_owned()).or_insert(0) += 1;
+            leaves.push(merkle::leaf_hash(entry));
+        }
+    }
+
+    // Every tile, level by level, against hashes recomputed from the entries.
+    let mut level_hashes = leaves.clone();
+    let mut tiles_checked = 0;
+    for level in 0u8.. {
+        if level_hashes.is_empty() {
+            break;
+        }
+        let mut next = Vec::new();
+        for (index, chunk) in level_hashes.chunks(TILE_WIDTH as usize).enumerate() {
+            let path = tiles::tile_path(level, index as u64, chunk.len() as u64);
+            if fetch.fetch(&path)? != chunk.concat() {
+                return Err(LedgerError::Tile {
+                    path,
+                    reason: "its hashes do not match the entries".into(),
+                });
+            }
+            tiles_checked += 1;
+            if chunk.len() as u64 == TILE_WIDTH {
+                next.push(merkle::root_of_complete(chunk));
+            }
+        }
+        debug_assert!(level < 8 * TILE_HEIGHT);
+        level_hashes = next;
+    }
+
+    let root = merkle::tree_root(&LeafHashes(&leaves), size).expect("infallible");
+    if root != checkpoint.root {
+        return Err(LedgerError::RootMismatch { size });
+    }
+
+    let previous_size = match &options.state {
+        Some(path) => check_against_state(path, &checkpoint.origin, size, &leaves)?,
+        None => None,
+    };
+    Ok(VerifyReport {
+        origin: checkpoint.origin.clone(),
+        size,
+        root: BASE64.encode(root),
+        entries_by_kind: by_kind,
+        tiles_checked,
+        previous_size,
+        cosigned_at,
+    })
+}
+
+/// Compares with the checkpoint remembered in `path` (one line: origin,
+/// size, base64 root), then remembers this one.
+fn check_against_state(path: &PathBuf, origin: &str, size: u64, leaves: &[Hash]) -> Result<Option<u64>, LedgerError> {
+    let mut previous = None;
+    if let Ok(text) = fs::read_to_string(path) {
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        if let [seen_origin, seen_size, seen_root] = parts.as_slice()
+            && *seen_origin == origin
+        {
+            let seen_size: u64 = seen_size.parse().map_err(|_| LedgerError::State(path.clone()))?;
+            if size < seen_size {
+                return Err(LedgerError::Rollback {
+                    seen: seen_size,
+                    now: size,
+                });
+            }
+            let prefix_root =
+                merkle::tree_root(&LeafHashes(&leaves[..seen_size as usize]), seen_size).expect("infallible");
+            if BASE64.encode(prefix_root) != *seen_root {
+                return Err(LedgerError::Inconsistent {
+                    seen: seen_size,
+                    now: size,
+                });
+            }
+            previous = Some(seen_size);
+        }
+    }
+    let root = merkle::tree_root(&LeafHashes(leaves), size).expect("infallible");
+    fs::write(path, format!("{origin} {size} {}\n", BASE64.encode(root))).map_err(|source| LedgerError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(previous)
+}
