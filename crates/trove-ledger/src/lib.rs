@@ -26,6 +26,7 @@
 //! ```
 
 pub mod checkpoint;
+mod keylist;
 mod log;
 pub mod merkle;
 pub mod statement;
@@ -34,6 +35,7 @@ mod verify;
 
 use std::path::PathBuf;
 
+pub use keylist::{KEY_LIST, encode_key_list, read_key_list};
 pub use log::{DirFetch, Fetch, LogWriter, Sequencer, TileSource};
 pub use verify::{VerifyOptions, VerifyReport, verify_log};
 

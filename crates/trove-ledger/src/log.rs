@@ -295,6 +295,12 @@ impl LogWriter {
             .map_err(io_error(&self.root))
     }
 
+    /// Publishes the statement keys the log accepts (see [`crate::KEY_LIST`]).
+    pub fn publish_keys(&self, keys: &[trove_keys::NoteVerifierKey]) -> Result<(), LedgerError> {
+        self.write_file(crate::KEY_LIST, crate::encode_key_list(&self.key, keys).as_bytes())?;
+        sync_tree(&self.root)
+    }
+
     /// Replaces the checkpoint with one that carries more signatures
     /// (cosignatures) over the same body.
     pub fn store_cosigned(&mut self, note: crate::checkpoint::SignedNote) -> Result<(), LedgerError> {

@@ -251,7 +251,12 @@ mod tests {
         fn new(leaves: &[Hash]) -> Self {
             let mut levels = vec![leaves.to_vec()];
             while levels.last().unwrap().len() > 1 {
-                let next = levels.last().unwrap().chunks_exact(2).map(|p| node_hash(&p[0], &p[1])).collect();
+                let next = levels
+                    .last()
+                    .unwrap()
+                    .chunks_exact(2)
+                    .map(|p| node_hash(&p[0], &p[1]))
+                    .collect();
                 levels.push(next);
             }
             AllSubtrees(levels)

@@ -19,7 +19,8 @@ use crate::tiles::{self, TILE_HEIGHT, TILE_WIDTH};
 /// What `verify` needs besides the files.
 pub struct VerifyOptions {
     pub log_key: NoteVerifierKey,
-    /// Keys whose signatures on entries are accepted.
+    /// Keys whose signatures on entries are accepted; when empty, the key
+    /// list the log publishes (signed by the log key) is used.
     pub statement_keys: Vec<NoteVerifierKey>,
     /// A witness whose cosignature the checkpoint must carry.
     pub witness: Option<NoteVerifierKey>,
@@ -57,6 +58,13 @@ pub fn verify_log<F: Fetch>(fetch: &F, options: &VerifyOptions) -> Result<Verify
         None => None,
     };
     let size = checkpoint.size;
+    let published_keys;
+    let statement_keys = if options.statement_keys.is_empty() {
+        published_keys = crate::keylist::read_key_list(fetch, &options.log_key)?;
+        &published_keys
+    } else {
+        &options.statement_keys
+    };
 
     let mut leaves: Vec<Hash> = Vec::with_capacity(size as usize);
     let mut by_kind = BTreeMap::new();
@@ -68,7 +76,7 @@ pub fn verify_log<F: Fetch>(fetch: &F, options: &VerifyOptions) -> Result<Verify
         for (offset, entry) in entries.iter().enumerate() {
             let index = bundle * TILE_WIDTH + offset as u64;
             let (statement, _) =
-                open_entry(entry, &options.statement_keys).map_err(|reason| LedgerError::Entry { index, reason })?;
+                open_entry(entry, statement_keys).map_err(|reason| LedgerError::Entry { index, reason })?;
             *by_kind.entry(statement.kind().to_owned()).or_insert(0) += 1;
             leaves.push(merkle::leaf_hash(entry));
         }

@@ -27,7 +27,12 @@ fn statement_key() -> NoteSigningKey {
 /// The entry every test writes at `index`, so any reader can recompute it.
 fn entry(index: u64) -> Vec<u8> {
     let document: [u8; 32] = Sha256::digest(index.to_be_bytes()).into();
-    Statement::Withheld { document, reason: "TEST".into() }.sign(&statement_key()).unwrap()
+    Statement::Withheld {
+        document,
+        reason: "TEST".into(),
+    }
+    .sign(&statement_key())
+    .unwrap()
 }
 
 fn options(state: Option<&Path>) -> VerifyOptions {
@@ -72,7 +77,13 @@ fn appends_across_tile_levels_verify_and_prove() {
     let source = TileSource::new(&fetch, total);
     for index in [0, 1, 255, 256, 65_535, 65_536, total - 1] {
         let proof = inclusion_proof(&source, index, total).unwrap();
-        assert!(verify_inclusion(index, total, &merkle::leaf_hash(&entry(index)), &proof, &checkpoint.root));
+        assert!(verify_inclusion(
+            index,
+            total,
+            &merkle::leaf_hash(&entry(index)),
+            &proof,
+            &checkpoint.root
+        ));
     }
 }
 
@@ -90,7 +101,10 @@ fn damage_is_detected_and_named() {
     changed[40] ^= 1;
     fs::write(&tile, &changed).unwrap();
     let error = verify_log(&fetch, &options(None)).unwrap_err();
-    assert!(matches!(&error, LedgerError::Tile { path, .. } if path == "tile/0/001"), "{error}");
+    assert!(
+        matches!(&error, LedgerError::Tile { path, .. } if path == "tile/0/001"),
+        "{error}"
+    );
     fs::write(&tile, &original).unwrap();
 
     // A truncated entry bundle.
@@ -106,13 +120,22 @@ fn damage_is_detected_and_named() {
     let original = fs::read_to_string(&checkpoint).unwrap();
     let opened = SignedCheckpoint::open(&original, &log_key().verifier()).unwrap();
     let impostor = NoteSigningKey::from_seed("trove-log", &[9; 32]);
-    fs::write(&checkpoint, SignedCheckpoint::sign(opened.checkpoint.clone(), &impostor).note.encode()).unwrap();
+    fs::write(
+        &checkpoint,
+        SignedCheckpoint::sign(opened.checkpoint.clone(), &impostor)
+            .note
+            .encode(),
+    )
+    .unwrap();
     let error = verify_log(&fetch, &options(None)).unwrap_err();
     assert!(matches!(error, LedgerError::Signature(_)), "{error}");
     fs::write(&checkpoint, &original).unwrap();
 
     // An entry signed by a key the verifier does not know.
-    let stranger = VerifyOptions { statement_keys: vec![log_key().verifier()], ..options(None) };
+    let stranger = VerifyOptions {
+        statement_keys: vec![log_key().verifier()],
+        ..options(None)
+    };
     let error = verify_log(&fetch, &stranger).unwrap_err();
     assert!(matches!(error, LedgerError::Entry { index: 0, .. }), "{error}");
 
@@ -128,7 +151,10 @@ fn rollback_and_rewrite_are_caught_by_the_remembered_checkpoint() {
     fill(&big, 500, 100);
     verify_log(&DirFetch(big.clone()), &options(Some(&state))).unwrap();
     let error = verify_log(&DirFetch(small.clone()), &options(Some(&state))).unwrap_err();
-    assert!(matches!(error, LedgerError::Rollback { seen: 500, now: 300 }), "{error}");
+    assert!(
+        matches!(error, LedgerError::Rollback { seen: 500, now: 300 }),
+        "{error}"
+    );
 
     // A fork: the same key, a different entry at index 10.
     let fork = tmp.path().join("fork");
@@ -137,7 +163,10 @@ fn rollback_and_rewrite_are_caught_by_the_remembered_checkpoint() {
     entries[10] = entry(10_000);
     writer.append(&entries).unwrap();
     let error = verify_log(&DirFetch(fork), &options(Some(&state))).unwrap_err();
-    assert!(matches!(error, LedgerError::Inconsistent { seen: 500, now: 600 }), "{error}");
+    assert!(
+        matches!(error, LedgerError::Inconsistent { seen: 500, now: 600 }),
+        "{error}"
+    );
 
     // The honest log, grown, is consistent with what was seen.
     let mut writer = LogWriter::open(&big, log_key()).unwrap();
@@ -152,7 +181,10 @@ fn a_witness_cosignature_is_required_when_asked_for() {
     let root = tmp.path().join("log");
     let mut writer = fill(&root, 10, 10);
     let witness = NoteSigningKey::with_alg("partner.example/witness", KeyAlg::Cosignature, &[4; 32]);
-    let with_witness = VerifyOptions { witness: Some(witness.verifier()), ..options(None) };
+    let with_witness = VerifyOptions {
+        witness: Some(witness.verifier()),
+        ..options(None)
+    };
     let error = verify_log(&DirFetch(root.clone()), &with_witness).unwrap_err();
     assert!(error.to_string().contains("partner.example/witness"), "{error}");
 
@@ -173,7 +205,11 @@ fn concurrent_appenders_are_sequenced() {
     let threads: Vec<_> = (0..4)
         .map(|t| {
             let sequencer = sequencer.clone();
-            std::thread::spawn(move || (0..100).map(|i| sequencer.append(entry(t * 1000 + i)).unwrap()).collect::<Vec<u64>>())
+            std::thread::spawn(move || {
+                (0..100)
+                    .map(|i| sequencer.append(entry(t * 1000 + i)).unwrap())
+                    .collect::<Vec<u64>>()
+            })
         })
         .collect();
     let indices: HashSet<u64> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
@@ -195,7 +231,9 @@ fn child_appender() {
     loop {
         let start = writer.size();
         let count = rng.gen_range(1..40);
-        let range = writer.append(&(start..start + count).map(entry).collect::<Vec<_>>()).unwrap();
+        let range = writer
+            .append(&(start..start + count).map(entry).collect::<Vec<_>>())
+            .unwrap();
         println!("ack {} {}", range.start, range.end);
     }
 }
@@ -208,7 +246,13 @@ fn killed_writers_lose_nothing() {
     let mut acknowledged = 0;
     for round in 0..12 {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "child_appender", "--ignored", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "child_appender",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD, &root)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -232,14 +276,28 @@ fn killed_writers_lose_nothing() {
 
         let report = verify_log(&DirFetch(root.clone()), &options(None))
             .unwrap_or_else(|e| panic!("round {round}: the log does not verify after a kill: {e}"));
-        assert!(report.size >= acknowledged, "round {round}: {} < {acknowledged} acknowledged", report.size);
+        assert!(
+            report.size >= acknowledged,
+            "round {round}: {} < {acknowledged} acknowledged",
+            report.size
+        );
         // Every entry is the one its index calls for.
         let fetch = DirFetch(root.clone());
         let source = TileSource::new(&fetch, report.size);
-        let checkpoint = LogWriter::open(&root, log_key()).unwrap().checkpoint().checkpoint.clone();
+        let checkpoint = LogWriter::open(&root, log_key())
+            .unwrap()
+            .checkpoint()
+            .checkpoint
+            .clone();
         for index in [0, acknowledged.saturating_sub(1), report.size - 1] {
             let proof = inclusion_proof(&source, index, report.size).unwrap();
-            assert!(verify_inclusion(index, report.size, &merkle::leaf_hash(&entry(index)), &proof, &checkpoint.root));
+            assert!(verify_inclusion(
+                index,
+                report.size,
+                &merkle::leaf_hash(&entry(index)),
+                &proof,
+                &checkpoint.root
+            ));
         }
     }
     assert!(acknowledged > 12);

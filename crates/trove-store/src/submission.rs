@@ -18,6 +18,26 @@ use crate::{
 pub struct Manifest {
     pub version: u32,
     pub files: Vec<ManifestFile>,
+    /// The salt of the submission's receipt commitment (hex). Sealed here,
+    /// and given to the source, so that only they can open the commitment.
+    #[serde(default)]
+    pub salt: String,
+}
+
+impl Manifest {
+    /// The receipt commitment: SHA-256("trove/receipt/v1\n" ‖ salt ‖ the
+    /// content ids of the files in order). It proves which files were handed
+    /// over to whoever holds the salt and the files, and to no one else.
+    pub fn commitment(&self) -> [u8; 32] {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(b"trove/receipt/v1\n");
+        hash.update(hex::decode(&self.salt).unwrap_or_default());
+        for file in &self.files {
+            hash.update(file.content.as_bytes());
+        }
+        hash.finalize().into()
+    }
 }
 
 /// One file of a submission.
@@ -33,12 +53,18 @@ pub struct ManifestFile {
 }
 
 /// What `trove submit` reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SubmissionSummary {
     #[serde(serialize_with = "serialize_display")]
     pub submission: SubmissionId,
     pub files: usize,
     pub bytes: u64,
+    /// The receipt commitment (see [`Manifest::commitment`]).
+    #[serde(skip)]
+    pub commitment: [u8; 32],
+    /// The day the submission was recorded, `YYYY-MM-DD`.
+    #[serde(skip)]
+    pub day: String,
 }
 
 fn serialize_display<S: serde::Serializer>(value: &SubmissionId, s: S) -> Result<S::Ok, S::Error> {
@@ -122,9 +148,12 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
 
     /// Seals the manifest and records the submission.
     pub async fn commit(self, repo: &impl MetadataRepo, channel: Channel) -> Result<SubmissionSummary, StoreError> {
+        let mut salt = [0u8; 32];
+        getrandom::getrandom(&mut salt).map_err(|e| StoreError::Random(e.to_string()))?;
         let manifest = Manifest {
             version: 1,
             files: self.files,
+            salt: hex::encode(salt),
         };
         let json = serde_json::to_vec(&manifest).expect("a manifest always serializes");
         let sealed = self.sealer.put(json.as_slice())?;
@@ -140,6 +169,8 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
             submission: self.id,
             files: manifest.files.len(),
             bytes: manifest.files.iter().map(|f| f.size).sum(),
+            commitment: manifest.commitment(),
+            day: record.received_day,
         })
     }
 }

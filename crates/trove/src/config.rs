@@ -23,6 +23,11 @@ stale_staging_hours = 24
 backend = "sqlite"
 path = "trove.db"
 
+[log]
+# The transparency log: checkpoint, tiles and entry bundles in the C2SP
+# tlog-tiles layout, served as static files under /log/ by `trove serve`.
+path = "log"
+
 [keys]
 # The key directory: the newsroom's age identity (desk only, mode 0600), its
 # recipient list (all that the intake holds), and Ed25519 statement keys for
@@ -35,7 +40,23 @@ path = "keys"
 pub struct Config {
     pub store: StoreConfig,
     pub database: DatabaseConfig,
+    #[serde(default)]
+    pub log: LogConfig,
     pub keys: KeysConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub path: PathBuf,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            path: PathBuf::from("log"),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -69,6 +69,11 @@ impl DataDir {
         Keyring::open(&self.resolve(&self.config.keys.path))
     }
 
+    /// The transparency log's folder (served as `/log/`).
+    pub fn log_dir(&self) -> PathBuf {
+        self.resolve(&self.config.log.path)
+    }
+
     pub fn keys_dir(&self) -> PathBuf {
         self.resolve(&self.config.keys.path)
     }

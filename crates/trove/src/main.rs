@@ -4,6 +4,8 @@
 
 mod config;
 mod datadir;
+mod ledger;
+mod serve;
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -84,11 +86,23 @@ enum Command {
         #[arg(long, default_value_t = 0.45)]
         published_share: f64,
     },
-    /// Run the whole path on generated data.
+    /// The transparency log: append, checkpoint, prove, verify, cosign.
+    Log {
+        #[command(subcommand)]
+        command: ledger::LogCommand,
+    },
+    /// Serve this data directory over HTTP (for now: the log under /log/).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+    },
+    /// Run the whole path on generated data, then serve it.
     Demo {
-        /// Do not start servers (there are none yet; kept for scripts).
+        /// Stop after the run instead of serving.
         #[arg(long)]
         no_serve: bool,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
         #[arg(long, default_value = "8M", value_parser = parse_size)]
         size: u64,
         #[arg(long, default_value_t = 1)]
@@ -165,10 +179,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: BlobCommand::Get { id, out },
         } => blob_get(&DataDir::open(&data)?, &id, out.as_deref()),
         Command::Submit { paths } => {
-            let summary = submit(&DataDir::open(&data)?, &paths).await?;
-            print_report(json, &summary, |s| s.submission.to_string());
+            let dir = DataDir::open(&data)?;
+            let summary = submit(&dir, &paths).await?;
+            let index = ledger::append_receipt(&dir, &summary)?;
+            let report = json!({ "submission": summary.submission.to_string(), "files": summary.files, "bytes": summary.bytes, "receipt_index": index });
+            print_report(json, &report, |_| summary.submission.to_string());
             Ok(())
         }
+        Command::Log { command } => ledger::run(&data, command, json).await,
+        Command::Serve { addr } => serve::serve(DataDir::open(&data)?.log_dir(), addr).await,
         Command::Submissions { id } => submissions(&DataDir::open(&data)?, id.as_deref(), json).await,
         Command::GenCorpus {
             out,
@@ -198,11 +217,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             });
             Ok(())
         }
-        Command::Demo { no_serve, size, seed } => demo(given_data.as_deref(), no_serve, size, seed, json).await,
+        Command::Demo {
+            no_serve,
+            addr,
+            size,
+            seed,
+        } => demo(given_data.as_deref(), no_serve, addr, size, seed, json).await,
     }
 }
 
-fn print_report<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) {
+pub(crate) fn print_report<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) {
     if json {
         println!("{}", serde_json::to_string_pretty(value).expect("reports serialize"));
     } else {
@@ -475,7 +499,14 @@ fn gen_corpus(out: &Path, spec: &trove_corpus::Spec) -> anyhow::Result<trove_cor
     Ok(summary)
 }
 
-async fn demo(data: Option<&Path>, no_serve: bool, size: u64, seed: u64, json: bool) -> anyhow::Result<()> {
+async fn demo(
+    data: Option<&Path>,
+    no_serve: bool,
+    addr: std::net::SocketAddr,
+    size: u64,
+    seed: u64,
+    json: bool,
+) -> anyhow::Result<()> {
     // Without --data the demo gets a fresh folder of its own, kept after it
     // ends so that its output can be looked at.
     let data = match data {
@@ -509,12 +540,15 @@ async fn demo(data: Option<&Path>, no_serve: bool, size: u64, seed: u64, json: b
         )?)
     };
     let summary = submit(&dir, &[corpus_dir.join("cache")]).await?;
+    let receipt_index = ledger::append_receipt(&dir, &summary)?;
+    let checkpoint = ledger::open_log(&dir)?.checkpoint().checkpoint.clone();
     let report = json!({
         "data": data,
         "corpus": corpus_dir,
         "generated": corpus,
         "submission": summary,
-        "served": false,
+        "receipt_index": receipt_index,
+        "log_size": checkpoint.size,
     });
     print_report(json, &report, |_| {
         let mut text = format!("data directory   {}\n", data.display());
@@ -527,19 +561,26 @@ async fn demo(data: Option<&Path>, no_serve: bool, size: u64, seed: u64, json: b
             ));
         }
         text.push_str(&format!(
-            "submitted        {} ({} files, {} bytes, sealed to the newsroom key)\n\nnext:\n  trove --data {} submissions {}\n  trove --data {} keys list\n",
+            "submitted        {} ({} files, {} bytes, sealed to the newsroom key)\nreceipt          entry {receipt_index} of the transparency log ({} entries)\n\nnext:\n  trove --data {} submissions {}\n  trove --data {} log verify\n",
             summary.submission,
             summary.files,
             summary.bytes,
+            checkpoint.size,
             data.display(),
             summary.submission,
             data.display()
         ));
         if !no_serve {
-            text.push_str("\nNothing is served yet: the source interface and the archive arrive with the intake and publication work.\n");
+            text.push_str(&format!(
+                "\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{addr}/log/ --vkey {}\n",
+                data.join("keys/log.vkey").display()
+            ));
         }
         text
     });
+    if !no_serve {
+        serve::serve(dir.log_dir(), addr).await?;
+    }
     Ok(())
 }
 
