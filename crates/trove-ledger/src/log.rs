@@ -113,6 +113,9 @@ pub struct LogWriter {
     /// The entries of the last, incomplete bundle.
     bundle: Vec<Vec<u8>>,
     checkpoint: SignedCheckpoint,
+    files_written: u64,
+    /// Held open for its exclusive lock: one writer per log at a time.
+    _lock: fs::File,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> LedgerError + '_ {
@@ -127,6 +130,9 @@ impl LogWriter {
     /// is the log's origin. Recovers the state of the last checkpoint.
     pub fn open(root: &Path, key: NoteSigningKey) -> Result<Self, LedgerError> {
         fs::create_dir_all(root).map_err(io_error(root))?;
+        // Writers in other processes wait here until this one is dropped.
+        let lock = fs::File::open(root).map_err(io_error(root))?;
+        lock_exclusive(&lock).map_err(io_error(root))?;
         let fetch = DirFetch(root.to_owned());
         let checkpoint_path = root.join("checkpoint");
         if !checkpoint_path.exists() {
@@ -145,6 +151,8 @@ impl LogWriter {
                 partial: Vec::new(),
                 bundle: Vec::new(),
                 checkpoint,
+                files_written: 0,
+                _lock: lock,
             };
             writer.write_checkpoint()?;
             return Ok(writer);
@@ -182,11 +190,18 @@ impl LogWriter {
             partial,
             bundle,
             checkpoint,
+            files_written: 0,
+            _lock: lock,
         })
     }
 
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// Tile and bundle files written since this writer was opened.
+    pub fn files_written(&self) -> u64 {
+        self.files_written
     }
 
     pub fn checkpoint(&self) -> &SignedCheckpoint {
@@ -234,6 +249,7 @@ impl LogWriter {
         for (path, bytes) in &files {
             self.write_file(path, bytes)?;
         }
+        self.files_written += files.len() as u64;
         sync_tree(&self.root)?;
         let root = merkle::tree_root(&TileSource::new(&DirFetch(self.root.clone()), self.size), self.size)?;
         self.checkpoint = SignedCheckpoint::sign(
@@ -311,6 +327,16 @@ impl LogWriter {
         }
         self.checkpoint.note = note;
         self.write_checkpoint()
+    }
+}
+
+fn lock_exclusive(file: &fs::File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor we own; the lock ends when it closes.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
     }
 }
 

@@ -114,6 +114,8 @@ enum Command {
 enum KeysCommand {
     /// List the public parts of every key.
     List,
+    /// Create a witness key (tlog-cosignature/v1) for a partner; prints its vkey.
+    AddWitness { name: String },
 }
 
 #[derive(Subcommand)]
@@ -172,6 +174,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys {
             command: KeysCommand::List,
         } => keys_list(&DataDir::open(&data)?, json),
+        Command::Keys {
+            command: KeysCommand::AddWitness { name },
+        } => {
+            let dir = DataDir::open(&data)?;
+            let vkey = dir
+                .keyring()
+                .generate_statement_key(&trove_keys::StatementRole::Witness(name.clone()))?;
+            let key_file = dir.keys_dir().join(format!("witness-{name}.key"));
+            print_report(json, &json!({ "vkey": vkey.to_string(), "key_file": key_file }), |_| {
+                format!(
+                    "{vkey}\nThe private key is in {}: hand it to the partner, and keep no copy.",
+                    key_file.display()
+                )
+            });
+            Ok(())
+        }
         Command::Blob {
             command: BlobCommand::Put { file },
         } => blob_put(&DataDir::open(&data)?, &file, json),
