@@ -20,28 +20,14 @@ pub struct DocMeta {
     pub revision: u32,
 }
 
-fn iso(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-fn pdf_date(t: OffsetDateTime) -> String {
-    format!(
-        "D:{:04}{:02}{:02}{:02}{:02}{:02}Z",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+/// `2014-03-02T10:15:00Z` (OOXML) or `D:20140302101500Z` (PDF).
+fn timestamp(t: OffsetDateTime, pdf: bool) -> String {
+    let (y, mo, d, h, mi, s) = (t.year(), t.month() as u8, t.day(), t.hour(), t.minute(), t.second());
+    if pdf {
+        format!("D:{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}Z")
+    } else {
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    }
 }
 
 /// Keeps to the characters PDF's standard Helvetica encodes.
@@ -106,8 +92,8 @@ pub fn pdf(lines: &[String], meta: &DocMeta, producer: &str) -> Result<Vec<u8>, 
         "Author" => Object::string_literal(ascii_only(&meta.author)),
         "Creator" => Object::string_literal("Microsoft Word 2013"),
         "Producer" => Object::string_literal(producer),
-        "CreationDate" => Object::string_literal(pdf_date(meta.created)),
-        "ModDate" => Object::string_literal(pdf_date(meta.modified)),
+        "CreationDate" => Object::string_literal(timestamp(meta.created, true)),
+        "ModDate" => Object::string_literal(timestamp(meta.modified, true)),
     });
     doc.trailer.set("Root", catalog_id);
     doc.trailer.set("Info", info_id);
@@ -155,8 +141,8 @@ fn core_xml(meta: &DocMeta) -> String {
         xml_escape(&meta.author),
         xml_escape(&meta.author),
         meta.revision,
-        iso(meta.created),
-        iso(meta.modified),
+        timestamp(meta.created, false),
+        timestamp(meta.modified, false),
     )
 }
 

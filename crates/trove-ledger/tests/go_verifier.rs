@@ -11,6 +11,21 @@ use trove_keys::NoteSigningKey;
 use trove_ledger::LogWriter;
 use trove_ledger::statement::{Outcome, Statement};
 
+/// Runs tests/go/tlogcheck.go over a log folder.
+fn tlogcheck(root: &Path, vkey: &Path) -> std::process::Output {
+    Command::new("go")
+        .arg("run")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go/tlogcheck.go"))
+        .arg(root)
+        .arg(vkey)
+        .env("GO111MODULE", "off")
+        .env("GOPATH", "/usr/share/gocode")
+        .env("GOCACHE", Path::new(env!("CARGO_TARGET_TMPDIR")).join("gocache"))
+        .env("GOFLAGS", "-buildvcs=false")
+        .output()
+        .expect("`go` runs: install golang-go and golang-golang-x-mod-dev (scripts/test does)")
+}
+
 #[test]
 fn go_sumdb_verifies_the_log() {
     let tmp = tempfile::tempdir().unwrap();
@@ -52,18 +67,7 @@ fn go_sumdb_verifies_the_log() {
     let vkey = tmp.path().join("log.vkey");
     std::fs::write(&vkey, format!("{}\n", log_key.verifier())).unwrap();
 
-    let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go/tlogcheck.go");
-    let output = Command::new("go")
-        .arg("run")
-        .arg(&program)
-        .arg(&root)
-        .arg(&vkey)
-        .env("GO111MODULE", "off")
-        .env("GOPATH", "/usr/share/gocode")
-        .env("GOCACHE", Path::new(env!("CARGO_TARGET_TMPDIR")).join("gocache"))
-        .env("GOFLAGS", "-buildvcs=false")
-        .output()
-        .expect("`go` runs: install golang-go and golang-golang-x-mod-dev (scripts/test does)");
+    let output = tlogcheck(&root, &vkey);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -77,16 +81,6 @@ fn go_sumdb_verifies_the_log() {
     let mut bytes = std::fs::read(&tile).unwrap();
     bytes[0] ^= 1;
     std::fs::write(&tile, bytes).unwrap();
-    let output = Command::new("go")
-        .arg("run")
-        .arg(&program)
-        .arg(&root)
-        .arg(&vkey)
-        .env("GO111MODULE", "off")
-        .env("GOPATH", "/usr/share/gocode")
-        .env("GOCACHE", Path::new(env!("CARGO_TARGET_TMPDIR")).join("gocache"))
-        .env("GOFLAGS", "-buildvcs=false")
-        .output()
-        .unwrap();
+    let output = tlogcheck(&root, &vkey);
     assert!(!output.status.success(), "Go's sumdb accepted a changed tile");
 }

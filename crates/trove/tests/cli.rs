@@ -1,29 +1,16 @@
 //! The `trove` binary as a user runs it: a real data directory, a real
 //! SQLite file, the real commands.
 
+mod common;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use base64::Engine;
+use common::{ok, trove};
 use sha2::Digest;
-
-fn trove(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trove"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("TROVE_DATA")
-        .output()
-        .expect("the trove binary runs")
-}
-
-fn ok(output: Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "trove failed: {stderr}");
-    String::from_utf8(output.stdout).unwrap()
-}
 
 fn fails(output: Output) -> String {
     assert!(!output.status.success(), "trove succeeded where it must fail");

@@ -2,6 +2,8 @@
 //! `/log/`, an outsider verifying with only the URL and the vkey, decisions,
 //! proofs and witness cosignatures.
 
+mod common;
+
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -9,25 +11,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-
-fn trove(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trove"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("TROVE_DATA")
-        .output()
-        .unwrap()
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "trove failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+use common::{ok, trove};
 
 fn json(output: Output) -> serde_json::Value {
     serde_json::from_str(&ok(output)).unwrap()
