@@ -25,8 +25,9 @@ fn a_multi_gib_blob_round_trips_in_constant_memory() {
             .arg("--data")
             .arg(&data)
             .arg("init")
-            .status()
+            .output()
             .unwrap()
+            .status
             .success()
     );
 
