@@ -32,6 +32,7 @@
 //! ```
 
 mod backend;
+mod documents;
 mod ids;
 pub mod padme;
 mod pipeline;
@@ -43,6 +44,7 @@ use std::io;
 use std::path::PathBuf;
 
 pub use backend::{BlobBackend, FsBackend, StagedBlob};
+pub use documents::DocumentRecord;
 pub use ids::{BlobId, ContentId, SubmissionId};
 pub use repo::{Channel, MetadataRepo, SqliteRepo, SubmissionRecord};
 pub use sealed::{BlobOpener, BlobReader, BlobSealer, PutReceipt};

@@ -1,0 +1,583 @@
+//! Text, metadata and children of one document, by type.
+
+use std::io::{Cursor, Read};
+
+use mail_parser::{MessageParser, MimeHeaders};
+use serde_json::{Map, Value, json};
+
+use crate::Limits;
+use crate::detect::DocType;
+
+/// A document's status after extraction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    /// Something was read, not all (the reason says what is missing).
+    Partial(String),
+    Encrypted(String),
+    Failed(String),
+}
+
+impl Status {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Partial(_) => "partial",
+            Status::Encrypted(_) => "encrypted",
+            Status::Failed(_) => "failed",
+        }
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Status::Ok => None,
+            Status::Partial(r) | Status::Encrypted(r) | Status::Failed(r) => Some(r),
+        }
+    }
+}
+
+/// Something found inside a document: its name in the provenance path and
+/// its bytes (or why they could not be had).
+pub struct Child {
+    pub name: String,
+    pub bytes: Result<Vec<u8>, Status>,
+}
+
+pub struct Extracted {
+    pub text: Option<String>,
+    pub metadata: Map<String, Value>,
+    pub children: Vec<Child>,
+    pub status: Status,
+}
+
+impl Extracted {
+    fn new() -> Self {
+        Extracted {
+            text: None,
+            metadata: Map::new(),
+            children: Vec::new(),
+            status: Status::Ok,
+        }
+    }
+
+    fn failed(reason: impl Into<String>) -> Self {
+        Extracted {
+            status: Status::Failed(reason.into()),
+            ..Extracted::new()
+        }
+    }
+}
+
+/// Extracts a document of a known type. Never panics: a parser that does
+/// is caught and its document recorded as failed.
+pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match doc_type {
+        DocType::Email => email(bytes, limits),
+        DocType::Mbox => mbox(bytes),
+        DocType::Zip => zip_archive(bytes, limits),
+        DocType::TarGz | DocType::Gzip => gzip(bytes, doc_type, limits),
+        DocType::Tar => tar_archive(bytes, limits),
+        DocType::Pdf => pdf(bytes),
+        DocType::Docx => docx(bytes),
+        DocType::Xlsx => xlsx(bytes),
+        DocType::Html => {
+            let (text, encoding) = decode_text(bytes);
+            let mut out = Extracted::new();
+            out.metadata.insert("encoding".into(), json!(encoding));
+            if let Some(title) = between(&text, "<title>", "</title>") {
+                out.metadata
+                    .insert("title".into(), json!(decode_entities(title.trim())));
+            }
+            out.text = Some(html_to_text(&text));
+            out
+        }
+        DocType::Text | DocType::Csv => {
+            let (text, encoding) = decode_text(bytes);
+            let mut out = Extracted::new();
+            out.metadata.insert("encoding".into(), json!(encoding));
+            out.text = Some(text);
+            out
+        }
+        DocType::Empty => Extracted::new(),
+        DocType::Binary => Extracted::new(),
+    }));
+    let mut extracted = result.unwrap_or_else(|_| Extracted::failed("the parser crashed on this document"));
+    if let Some(text) = &mut extracted.text
+        && text.len() > limits.max_text_bytes
+    {
+        let mut cut = limits.max_text_bytes;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        if extracted.status == Status::Ok {
+            extracted.status = Status::Partial(format!("text capped at {} bytes", limits.max_text_bytes));
+        }
+    }
+    extracted
+}
+
+/// Decodes text: a BOM first, then valid UTF-8, then a guess (chardetng)
+/// among the legacy encodings (windows-125x, KOI8-R, ISO-8859-x, …).
+pub fn decode_text(bytes: &[u8]) -> (String, &'static str) {
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom..]);
+        return (text.into_owned(), encoding.name());
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return (text.to_owned(), "UTF-8");
+    }
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(bytes, true);
+    let encoding = detector.guess(None, true);
+    let (text, _, _) = encoding.decode(bytes);
+    (text.into_owned(), encoding.name())
+}
+
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let lower = text.to_ascii_lowercase();
+    let start = lower.find(open)? + open.len();
+    let end = start + lower[start..].find(close)?;
+    text.get(start..end)
+}
+
+fn decode_entities(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
+/// Visible text of an HTML page: tags dropped, script and style skipped,
+/// block ends turned into line breaks, common entities decoded.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        let Some(close) = after.find('>') else { break };
+        let tag = after[1..close].trim_start_matches('/').to_ascii_lowercase();
+        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        rest = &after[close + 1..];
+        if (name == "script" || name == "style") && !after[1..].starts_with('/') {
+            let end = format!("</{name}");
+            let skip = rest.to_ascii_lowercase().find(&end).unwrap_or(rest.len());
+            rest = &rest[skip..];
+        } else if matches!(
+            name.as_str(),
+            "p" | "br" | "div" | "h1" | "h2" | "h3" | "li" | "tr" | "title"
+        ) {
+            out.push('\n');
+        }
+    }
+    out.push_str(rest);
+    decode_entities(&out)
+}
+
+fn email(bytes: &[u8], limits: &Limits) -> Extracted {
+    let Some(message) = MessageParser::default().parse(bytes) else {
+        return Extracted::failed("not a parseable RFC 5322 message");
+    };
+    let mut out = Extracted::new();
+    let addresses = |list: Option<&mail_parser::Address>| -> Vec<String> {
+        list.map(|l| l.iter().filter_map(|a| a.address().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    };
+    let ids = |value: &mail_parser::HeaderValue| -> Vec<String> {
+        match value {
+            mail_parser::HeaderValue::Text(t) => vec![t.to_string()],
+            mail_parser::HeaderValue::TextList(list) => list.iter().map(|t| t.to_string()).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let meta = &mut out.metadata;
+    meta.insert("from".into(), json!(addresses(message.from())));
+    meta.insert("to".into(), json!(addresses(message.to())));
+    meta.insert("subject".into(), json!(message.subject()));
+    meta.insert("date".into(), json!(message.date().map(|d| d.to_rfc3339())));
+    meta.insert("message_id".into(), json!(message.message_id()));
+    meta.insert("in_reply_to".into(), json!(ids(message.in_reply_to())));
+    meta.insert("references".into(), json!(ids(message.references())));
+    let body = message
+        .body_text(0)
+        .map(|t| t.into_owned())
+        .or_else(|| message.body_html(0).map(|h| html_to_text(&h)))
+        .unwrap_or_default();
+    out.text = Some(format!("{}\n\n{body}", message.subject().unwrap_or_default()));
+    for (i, part) in message.attachments().enumerate() {
+        let name = part.attachment_name().map(|n| n.replace('/', "_")).unwrap_or_else(|| {
+            if part.is_message() {
+                format!("message-{}.eml", i + 1)
+            } else {
+                format!("part-{}", i + 1)
+            }
+        });
+        let contents = match part.message() {
+            Some(nested) => nested.raw_message().to_vec(),
+            None => part.contents().to_vec(),
+        };
+        let bytes = if contents.len() > limits.max_document_bytes {
+            Err(Status::Partial(format!(
+                "attachment of {} bytes is over the limit",
+                contents.len()
+            )))
+        } else {
+            Ok(contents)
+        };
+        out.children.push(Child { name, bytes });
+    }
+    out
+}
+
+/// Splits an mbox (mboxo or mboxrd) into messages `#1`, `#2`, …, undoing
+/// the `>From ` quoting, so each message's bytes are exactly as sent.
+pub fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut messages = Vec::new();
+    let mut current: Option<Vec<u8>> = None;
+    let mut previous_blank = true;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        if line.starts_with(b"From ") && previous_blank {
+            if let Some(mut message) = current.take() {
+                // The blank line before a separator belongs to the mbox.
+                if message.ends_with(b"\n") {
+                    message.pop();
+                }
+                messages.push(message);
+            }
+            current = Some(Vec::new());
+            previous_blank = false;
+            continue;
+        }
+        previous_blank = line == b"\n" || line == b"\r\n";
+        if let Some(message) = current.as_mut() {
+            let quoted = line
+                .iter()
+                .position(|&b| b != b'>')
+                .is_some_and(|i| i > 0 && line[i..].starts_with(b"From "));
+            message.extend_from_slice(if quoted { &line[1..] } else { line });
+        }
+    }
+    if let Some(mut message) = current {
+        if message.ends_with(b"\n") {
+            message.pop();
+        }
+        messages.push(message);
+    }
+    messages
+}
+
+fn mbox(bytes: &[u8]) -> Extracted {
+    let mut out = Extracted::new();
+    for (i, message) in split_mbox(bytes).into_iter().enumerate() {
+        out.children.push(Child {
+            name: format!("#{}", i + 1),
+            bytes: Ok(message),
+        });
+    }
+    out.metadata.insert("messages".into(), json!(out.children.len()));
+    out
+}
+
+/// Reads at most `limit` bytes; more means a bomb (or a file over the
+/// per-document limit).
+fn read_bounded(reader: impl Read, limit: u64, what: &str) -> Result<Vec<u8>, Status> {
+    let mut out = Vec::new();
+    let read = reader.take(limit + 1).read_to_end(&mut out);
+    match read {
+        Err(e) => Err(Status::Failed(format!("{what}: {e}"))),
+        Ok(n) if n as u64 > limit => Err(Status::Failed(format!(
+            "{what} expands past {limit} bytes (decompression bomb or over the limit)"
+        ))),
+        Ok(_) => Ok(out),
+    }
+}
+
+fn zip_archive(bytes: &[u8], limits: &Limits) -> Extracted {
+    let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
+        Ok(archive) => archive,
+        Err(e) => return Extracted::failed(format!("corrupt zip: {e}")),
+    };
+    let mut out = Extracted::new();
+    for index in 0..archive.len() {
+        let entry = match archive.by_index(index) {
+            Ok(entry) => entry,
+            Err(zip::result::ZipError::UnsupportedArchive(reason)) if reason.contains("assword") => {
+                out.children.push(Child {
+                    name: format!("entry-{index}"),
+                    bytes: Err(Status::Encrypted("password-protected zip entry".into())),
+                });
+                continue;
+            }
+            Err(e) => {
+                out.children.push(Child {
+                    name: format!("entry-{index}"),
+                    bytes: Err(Status::Failed(format!("corrupt zip entry: {e}"))),
+                });
+                continue;
+            }
+        };
+        if entry.is_dir() {
+            continue;
+        }
+        let name = entry
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| format!("entry-{index}"));
+        if entry.encrypted() {
+            out.children.push(Child {
+                name,
+                bytes: Err(Status::Encrypted("password-protected zip entry".into())),
+            });
+            continue;
+        }
+        let limit = limits.expansion_limit(entry.compressed_size());
+        let bytes = read_bounded(entry, limit, &format!("zip entry {name}"));
+        out.children.push(Child { name, bytes });
+    }
+    out
+}
+
+fn gzip(bytes: &[u8], doc_type: DocType, limits: &Limits) -> Extracted {
+    let decoded = match read_bounded(
+        flate2::read::GzDecoder::new(bytes),
+        limits.expansion_limit(bytes.len() as u64),
+        "gzip stream",
+    ) {
+        Ok(decoded) => decoded,
+        Err(status) => {
+            return Extracted {
+                status,
+                ..Extracted::new()
+            };
+        }
+    };
+    if doc_type == DocType::TarGz {
+        // A .tar.gz is one container: its members follow it directly.
+        return tar_archive(&decoded, limits);
+    }
+    let mut out = Extracted::new();
+    out.children.push(Child {
+        name: "contents".into(),
+        bytes: Ok(decoded),
+    });
+    out
+}
+
+fn tar_archive(bytes: &[u8], limits: &Limits) -> Extracted {
+    let mut out = Extracted::new();
+    let mut archive = tar::Archive::new(bytes);
+    let entries = match archive.entries() {
+        Ok(entries) => entries,
+        Err(e) => return Extracted::failed(format!("corrupt tar: {e}")),
+    };
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                out.status = Status::Partial(format!("the tar is cut short or corrupt: {e}"));
+                break;
+            }
+        };
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = entry
+            .path()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| "entry".into());
+        let mut buffer = Vec::new();
+        let bytes = match (&mut entry)
+            .take(limits.max_document_bytes as u64)
+            .read_to_end(&mut buffer)
+        {
+            Ok(_) => Ok(buffer),
+            Err(e) => Err(Status::Failed(format!("tar entry {name}: {e}"))),
+        };
+        out.children.push(Child { name, bytes });
+    }
+    out
+}
+
+fn pdf(bytes: &[u8]) -> Extracted {
+    let revisions = bytes.windows(5).filter(|w| w == b"%%EOF").count();
+    let document = match lopdf::Document::load_mem(bytes) {
+        Ok(document) => document,
+        Err(lopdf::Error::Decryption(_)) => {
+            return Extracted {
+                status: Status::Encrypted("password-protected PDF".into()),
+                ..Extracted::new()
+            };
+        }
+        Err(e) => return Extracted::failed(format!("unreadable PDF: {e}")),
+    };
+    let mut out = Extracted::new();
+    if document.is_encrypted() {
+        out.status = Status::Encrypted("password-protected PDF".into());
+        return out;
+    }
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    out.metadata.insert("pages".into(), json!(pages.len()));
+    out.metadata.insert("revisions".into(), json!(revisions));
+    if let Ok(info) = document
+        .trailer
+        .get(b"Info")
+        .and_then(|o| o.as_reference())
+        .and_then(|id| document.get_dictionary(id))
+    {
+        for key in ["Title", "Author", "Creator", "Producer", "CreationDate", "ModDate"] {
+            if let Ok(lopdf::Object::String(value, _)) = info.get(key.as_bytes()) {
+                out.metadata
+                    .insert(key.to_ascii_lowercase(), json!(String::from_utf8_lossy(value)));
+            }
+        }
+    }
+    let mut text = String::new();
+    let mut unreadable = 0;
+    for page in &pages {
+        match document.extract_text(&[*page]) {
+            Ok(page_text) => text.push_str(&page_text),
+            Err(_) => unreadable += 1,
+        }
+        text.push('\u{c}');
+    }
+    if unreadable > 0 {
+        out.status = Status::Partial(format!(
+            "{unreadable} of {} pages have no readable text layer",
+            pages.len()
+        ));
+    }
+    out.text = Some(text);
+    out
+}
+
+/// The text content of every element named `tag` (local name), with a
+/// line break after every `break_after` element.
+fn xml_text(xml: &[u8], tag: &[u8], break_after: &[u8]) -> Result<String, String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut out = String::new();
+    let mut inside = false;
+    let mut buffer = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buffer).map_err(|e| e.to_string())? {
+            Event::Start(e) if e.local_name().as_ref() == tag => inside = true,
+            Event::End(e) if e.local_name().as_ref() == tag => inside = false,
+            Event::End(e) if e.local_name().as_ref() == break_after => out.push('\n'),
+            Event::Text(t) if inside => out.push_str(&t.xml_content().map_err(|e| e.to_string())?),
+            Event::GeneralRef(r) if inside => {
+                let entity = String::from_utf8_lossy(&r);
+                out.push_str(&decode_entities(&format!("&{entity};")));
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buffer.clear();
+    }
+    Ok(out)
+}
+
+fn office_metadata(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, out: &mut Extracted) {
+    for (part, fields) in [
+        (
+            "docProps/core.xml",
+            &["title", "creator", "lastModifiedBy", "created", "modified", "revision"][..],
+        ),
+        ("docProps/app.xml", &["Company", "Application"][..]),
+    ] {
+        let Ok(bytes) = read_part(archive, part) else { continue };
+        for field in fields {
+            if let Ok(value) = xml_text(&bytes, field.as_bytes(), b"-") {
+                let value = value.trim();
+                if !value.is_empty() {
+                    out.metadata.insert(field.to_ascii_lowercase(), json!(value));
+                }
+            }
+        }
+    }
+}
+
+fn read_part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
+    let entry = archive.by_name(name).map_err(|e| format!("{name}: {e}"))?;
+    read_bounded(entry, 256 << 20, name).map_err(|s| s.reason().unwrap_or_default().to_owned())
+}
+
+fn docx(bytes: &[u8]) -> Extracted {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Extracted::failed("corrupt DOCX package");
+    };
+    let mut out = Extracted::new();
+    office_metadata(&mut archive, &mut out);
+    match read_part(&mut archive, "word/document.xml").and_then(|xml| xml_text(&xml, b"t", b"p")) {
+        Ok(text) => out.text = Some(text),
+        Err(reason) => out.status = Status::Failed(format!("DOCX body unreadable: {reason}")),
+    }
+    out
+}
+
+fn xlsx(bytes: &[u8]) -> Extracted {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Extracted::failed("corrupt XLSX package");
+    };
+    let mut out = Extracted::new();
+    office_metadata(&mut archive, &mut out);
+    let mut text = String::new();
+    if let Ok(shared) = read_part(&mut archive, "xl/sharedStrings.xml") {
+        text.push_str(&xml_text(&shared, b"t", b"si").unwrap_or_default());
+    }
+    let sheets: Vec<String> = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| n.starts_with("xl/worksheets/") && n.ends_with(".xml"))
+        .map(|n| n.into_owned())
+        .collect();
+    for sheet in sheets {
+        match read_part(&mut archive, &sheet).and_then(|xml| {
+            let cells = xml_text(&xml, b"t", b"row")?;
+            let values = xml_text(&xml, b"v", b"row")?;
+            Ok(format!("{cells}\n{values}"))
+        }) {
+            Ok(sheet_text) => text.push_str(&sheet_text),
+            Err(reason) => out.status = Status::Partial(format!("{sheet}: {reason}")),
+        }
+    }
+    out.text = Some(text);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mbox_split_undoes_mboxrd_quoting_exactly() {
+        let first = b"Subject: a\r\n\r\nFrom the desk:\r\n>From quoted\r\n".to_vec();
+        let second = b"Subject: b\r\n\r\nbody\r\n".to_vec();
+        let mbox = b"From x Mon Mar  2 10:22:01 2015\nSubject: a\r\n\r\n>From the desk:\r\n>>From quoted\r\n\nFrom y Mon Mar  2 10:22:01 2015\nSubject: b\r\n\r\nbody\r\n\n";
+        assert_eq!(split_mbox(mbox), vec![first, second]);
+    }
+
+    #[test]
+    fn legacy_encodings_are_detected() {
+        let text = "Приказ министерства внутренних дел о финансировании операции на границе";
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(text);
+        assert_eq!(decode_text(&cp1251), (text.to_owned(), "windows-1251"));
+        let (koi8, _, _) = encoding_rs::KOI8_R.encode(text);
+        assert_eq!(decode_text(&koi8).0, text);
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(decode_text(&utf16), (text.to_owned(), "UTF-16LE"));
+    }
+
+    #[test]
+    fn html_text_skips_scripts() {
+        let html = "<html><head><title>T &amp; U</title><script>var x = '<p>';</script></head><body><p>One</p><p>Two &lt;3</p></body></html>";
+        let text = html_to_text(html);
+        assert!(
+            text.contains("One") && text.contains("Two <3") && !text.contains("var x"),
+            "{text}"
+        );
+    }
+}
