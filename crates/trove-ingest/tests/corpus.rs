@@ -26,7 +26,11 @@ fn words(text: &str) -> String {
 async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
     let tmp = tempfile::tempdir().unwrap();
     let corpus = tmp.path().join("corpus");
-    let spec = trove_corpus::Spec { seed: 21, size: 700_000, published_share: 0.45 };
+    let spec = trove_corpus::Spec {
+        seed: 21,
+        size: 700_000,
+        published_share: 0.45,
+    };
     trove_corpus::generate(&corpus, &spec, |_, _| {}).unwrap();
 
     let identity = age::x25519::Identity::generate();
@@ -43,7 +47,9 @@ async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
     let summary = writer.commit(&repo, Channel::Cli).await.unwrap();
     let record = repo.submission(&summary.submission).await.unwrap().unwrap();
 
-    let report = ingest_submission(&opener, &sealer, &repo, &record, &Limits::default(), |_| {}).await.unwrap();
+    let report = ingest_submission(&opener, &sealer, &repo, &record, &Limits::default(), |_| {})
+        .await
+        .unwrap();
     assert_eq!(report.failed, 0, "{report:?}");
 
     let truth: serde_json::Value = serde_json::from_slice(&fs::read(corpus.join("truth.json")).unwrap()).unwrap();
@@ -53,7 +59,9 @@ async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
     let truth_docs = truth["documents"].as_array().unwrap();
     for expected in truth_docs {
         let path = expected["path"].as_str().unwrap();
-        let doc = by_path.get(path).unwrap_or_else(|| panic!("{path} was not found by ingest"));
+        let doc = by_path
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} was not found by ingest"));
         assert_eq!(doc.doc_type, expected["type"].as_str().unwrap(), "{path}");
         assert_eq!(doc.status, "ok", "{path}: {:?}", doc.reason);
         if let Some(sample) = expected["sample"].as_str() {
@@ -61,12 +69,21 @@ async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
             let mut text = Vec::new();
             opener.copy_to(&blob, &mut text).unwrap();
             let text = words(&String::from_utf8(text).unwrap());
-            assert!(text.contains(&words(sample)), "{path}: the text does not hold {sample:?}");
+            assert!(
+                text.contains(&words(sample)),
+                "{path}: the text does not hold {sample:?}"
+            );
         }
     }
-    assert_eq!(documents.len(), truth_docs.len(), "ingest found documents that truth.json does not list");
+    assert_eq!(
+        documents.len(),
+        truth_docs.len(),
+        "ingest found documents that truth.json does not list"
+    );
 
     // Run again: nothing is added twice.
-    let again = ingest_submission(&opener, &sealer, &repo, &record, &Limits::default(), |_| {}).await.unwrap();
+    let again = ingest_submission(&opener, &sealer, &repo, &record, &Limits::default(), |_| {})
+        .await
+        .unwrap();
     assert_eq!((again.added, again.documents), (0, documents.len()));
 }

@@ -28,6 +28,18 @@ path = "trove.db"
 # tlog-tiles layout, served as static files under /log/ by `trove serve`.
 path = "log"
 
+[ingest]
+# Containers nested deeper than this are recorded but not opened.
+max_depth = 12
+# An archive member may expand to at most this many times its compressed
+# size (and at least 1 MiB); beyond, it is recorded as a decompression bomb.
+max_ratio = 200
+# The largest document read into memory (MiB); larger ones are recorded as
+# partial with the reason.
+max_document_mib = 256
+# Extracted text beyond this (MiB) is cut, and the cut recorded.
+max_text_mib = 32
+
 [keys]
 # The key directory: the newsroom's age identity (desk only, mode 0600), its
 # recipient list (all that the intake holds), and Ed25519 statement keys for
@@ -42,6 +54,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     #[serde(default)]
     pub log: LogConfig,
+    #[serde(default)]
+    pub ingest: IngestConfig,
     pub keys: KeysConfig,
 }
 
@@ -49,6 +63,26 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
     pub path: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    pub max_depth: usize,
+    pub max_ratio: u64,
+    pub max_document_mib: usize,
+    pub max_text_mib: usize,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            max_depth: 12,
+            max_ratio: 200,
+            max_document_mib: 256,
+            max_text_mib: 32,
+        }
+    }
 }
 
 impl Default for LogConfig {

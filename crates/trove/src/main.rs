@@ -4,6 +4,7 @@
 
 mod config;
 mod datadir;
+mod ingest;
 mod ledger;
 mod serve;
 
@@ -86,6 +87,21 @@ enum Command {
         #[arg(long, default_value_t = 0.45)]
         published_share: f64,
     },
+    /// Unpack a submission and extract every document's text and metadata.
+    Ingest {
+        submission: String,
+        /// Print the report of an earlier ingest instead of ingesting.
+        #[arg(long)]
+        report: bool,
+        /// Forget the failed documents and try them again.
+        #[arg(long)]
+        retry_failed: bool,
+    },
+    /// A submission's documents, or one document (text, metadata, provenance).
+    Docs {
+        #[command(subcommand)]
+        command: DocsCommand,
+    },
     /// The transparency log: append, checkpoint, prove, verify, cosign.
     Log {
         #[command(subcommand)]
@@ -108,6 +124,14 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum DocsCommand {
+    /// List the documents of a submission.
+    List { submission: String },
+    /// Show one document.
+    Show { document: String },
 }
 
 #[derive(Subcommand)]
@@ -205,6 +229,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Log { command } => ledger::run(&data, command, json).await,
+        Command::Ingest {
+            submission,
+            report,
+            retry_failed,
+        } => ingest::run_ingest(&data, &submission, report, retry_failed, json).await,
+        Command::Docs {
+            command: DocsCommand::List { submission },
+        } => ingest::docs_list(&data, &submission, json).await,
+        Command::Docs {
+            command: DocsCommand::Show { document },
+        } => ingest::docs_show(&data, &document, json).await,
         Command::Serve { addr } => serve::serve(DataDir::open(&data)?.log_dir(), addr).await,
         Command::Submissions { id } => submissions(&DataDir::open(&data)?, id.as_deref(), json).await,
         Command::GenCorpus {
@@ -358,7 +393,7 @@ fn blob_get(dir: &DataDir, id: &str, out: Option<&Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn progress_bar(total: u64, what: &str) -> ProgressBar {
+pub(crate) fn progress_bar(total: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(total);
     if std::io::stderr().is_terminal() {
         bar.set_style(
@@ -559,6 +594,8 @@ async fn demo(
     };
     let summary = submit(&dir, &[corpus_dir.join("cache")]).await?;
     let receipt_index = ledger::append_receipt(&dir, &summary)?;
+    ingest::ingest(&dir, &summary.submission, false).await?;
+    let ingested = ingest::summarize(&dir.repo(false).await?.documents(&summary.submission).await?);
     let checkpoint = ledger::open_log(&dir)?.checkpoint().checkpoint.clone();
     let report = json!({
         "data": data,
@@ -567,6 +604,7 @@ async fn demo(
         "submission": summary,
         "receipt_index": receipt_index,
         "log_size": checkpoint.size,
+        "ingest": ingested,
     });
     print_report(json, &report, |_| {
         let mut text = format!("data directory   {}\n", data.display());
@@ -588,6 +626,7 @@ async fn demo(
             summary.submission,
             data.display()
         ));
+        text.push_str(&format!("\ningest: {}", ingest::human_summary(&ingested)));
         if !no_serve {
             text.push_str(&format!(
                 "\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{addr}/log/ --vkey {}\n",
