@@ -16,6 +16,9 @@ pub enum DocType {
     Html,
     Csv,
     Text,
+    /// An OLE compound file: legacy Office, Outlook .msg, or an encrypted
+    /// OOXML package.
+    Ole,
     Empty,
     Binary,
 }
@@ -35,6 +38,7 @@ impl DocType {
             DocType::Html => "html",
             DocType::Csv => "csv",
             DocType::Text => "text",
+            DocType::Ole => "ole",
             DocType::Empty => "empty",
             DocType::Binary => "binary",
         }
@@ -72,6 +76,9 @@ pub fn detect(bytes: &[u8]) -> DocType {
         use std::io::Read;
         let _ = flate2::read::GzDecoder::new(bytes).take(512).read_to_end(&mut head);
         return if is_tar(&head) { DocType::TarGz } else { DocType::Gzip };
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return DocType::Ole;
     }
     if bytes.starts_with(b"%PDF-") {
         return DocType::Pdf;

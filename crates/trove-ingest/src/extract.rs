@@ -98,6 +98,7 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
             out.text = Some(text);
             out
         }
+        DocType::Ole => ole(bytes),
         DocType::Empty => Extracted::new(),
         DocType::Binary => Extracted::new(),
     }));
@@ -175,6 +176,20 @@ pub fn html_to_text(html: &str) -> String {
     }
     out.push_str(rest);
     decode_entities(&out)
+}
+
+/// OLE compound files: an OOXML package encrypted with a password is one,
+/// with an `EncryptionInfo` stream. Legacy Office and .msg text extraction
+/// is not done yet; their type is recorded.
+fn ole(bytes: &[u8]) -> Extracted {
+    let marker: Vec<u8> = "EncryptionInfo".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut out = Extracted::new();
+    if bytes.windows(marker.len()).any(|w| w == marker) {
+        out.status = Status::Encrypted("password-protected Office document".into());
+    } else {
+        out.status = Status::Partial("OLE compound file (legacy Office or Outlook): text not extracted yet".into());
+    }
+    out
 }
 
 fn email(bytes: &[u8], limits: &Limits) -> Extracted {
@@ -302,18 +317,22 @@ fn zip_archive(bytes: &[u8], limits: &Limits) -> Extracted {
     };
     let mut out = Extracted::new();
     for index in 0..archive.len() {
+        let listed = match archive.name_for_index(index) {
+            Some(Ok(name)) => name.into_owned(),
+            _ => format!("entry-{index}"),
+        };
         let entry = match archive.by_index(index) {
             Ok(entry) => entry,
             Err(zip::result::ZipError::UnsupportedArchive(reason)) if reason.contains("assword") => {
                 out.children.push(Child {
-                    name: format!("entry-{index}"),
+                    name: listed,
                     bytes: Err(Status::Encrypted("password-protected zip entry".into())),
                 });
                 continue;
             }
             Err(e) => {
                 out.children.push(Child {
-                    name: format!("entry-{index}"),
+                    name: listed,
                     bytes: Err(Status::Failed(format!("corrupt zip entry: {e}"))),
                 });
                 continue;
