@@ -10,9 +10,16 @@ pub enum DocType {
     TarGz,
     Gzip,
     Tar,
+    Bzip2,
+    Xz,
+    SevenZip,
     Pdf,
     Docx,
     Xlsx,
+    Pptx,
+    Odt,
+    Ods,
+    Image,
     Html,
     Csv,
     Text,
@@ -32,6 +39,13 @@ impl DocType {
             DocType::TarGz => "tar.gz",
             DocType::Gzip => "gzip",
             DocType::Tar => "tar",
+            DocType::Bzip2 => "bzip2",
+            DocType::Xz => "xz",
+            DocType::SevenZip => "7z",
+            DocType::Pptx => "pptx",
+            DocType::Odt => "odt",
+            DocType::Ods => "ods",
+            DocType::Image => "image",
             DocType::Pdf => "pdf",
             DocType::Docx => "docx",
             DocType::Xlsx => "xlsx",
@@ -77,6 +91,23 @@ pub fn detect(bytes: &[u8]) -> DocType {
         let _ = flate2::read::GzDecoder::new(bytes).take(512).read_to_end(&mut head);
         return if is_tar(&head) { DocType::TarGz } else { DocType::Gzip };
     }
+    if bytes.starts_with(b"BZh") && bytes.len() > 10 && bytes[3].is_ascii_digit() {
+        return DocType::Bzip2;
+    }
+    if bytes.starts_with(&[0xFD, b'7', b'z', b'X', b'Z', 0x00]) {
+        return DocType::Xz;
+    }
+    if bytes.starts_with(&[b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C]) {
+        return DocType::SevenZip;
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+        || bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+        || bytes.starts_with(b"II*\0")
+        || bytes.starts_with(b"MM\0*")
+        || bytes.starts_with(b"GIF8")
+    {
+        return DocType::Image;
+    }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         return DocType::Ole;
     }
@@ -108,9 +139,20 @@ pub fn detect(bytes: &[u8]) -> DocType {
 }
 
 fn detect_zip(bytes: &[u8]) -> DocType {
-    let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
         return DocType::Zip;
     };
+    // OpenDocument names its type in a first, stored `mimetype` entry.
+    if let Ok(mut entry) = archive.by_name("mimetype") {
+        let mut mimetype = String::new();
+        use std::io::Read;
+        let _ = (&mut entry).take(100).read_to_string(&mut mimetype);
+        match mimetype.trim() {
+            "application/vnd.oasis.opendocument.text" => return DocType::Odt,
+            "application/vnd.oasis.opendocument.spreadsheet" => return DocType::Ods,
+            _ => {}
+        }
+    }
     let names: Vec<String> = archive
         .file_names()
         .filter_map(Result::ok)
@@ -122,6 +164,9 @@ fn detect_zip(bytes: &[u8]) -> DocType {
         }
         if names.iter().any(|n| n.starts_with("xl/")) {
             return DocType::Xlsx;
+        }
+        if names.iter().any(|n| n.starts_with("ppt/")) {
+            return DocType::Pptx;
         }
     }
     DocType::Zip

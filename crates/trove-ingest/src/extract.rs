@@ -77,6 +77,26 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
         DocType::Zip => zip_archive(bytes, limits),
         DocType::TarGz | DocType::Gzip => gzip(bytes, doc_type, limits),
         DocType::Tar => tar_archive(bytes, limits),
+        DocType::Bzip2 => decompressed(bzip2::read::BzDecoder::new(bytes), bytes.len(), "bzip2 stream", limits),
+        DocType::Xz => {
+            let mut decoded = Vec::new();
+            let limit = limits.expansion_limit(bytes.len() as u64);
+            match lzma_rs::xz_decompress(
+                &mut std::io::BufReader::new(bytes),
+                &mut LimitedWriter {
+                    out: &mut decoded,
+                    limit,
+                },
+            ) {
+                Ok(()) => container_of_decoded(decoded, limits),
+                Err(e) => Extracted::failed(format!("xz stream: {e} (corrupt, or expands past {limit} bytes)")),
+            }
+        }
+        DocType::SevenZip => seven_zip(bytes, limits),
+        DocType::Pptx => pptx(bytes),
+        DocType::Odt => open_document(bytes, b"p"),
+        DocType::Ods => open_document(bytes, b"table-row"),
+        DocType::Image => image(bytes, limits),
         DocType::Pdf => pdf(bytes),
         DocType::Docx => docx(bytes),
         DocType::Xlsx => xlsx(bytes),
@@ -103,6 +123,12 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
         DocType::Binary => Extracted::new(),
     }));
     let mut extracted = result.unwrap_or_else(|_| Extracted::failed("the parser crashed on this document"));
+    if let Some(text) = &extracted.text
+        && let Some(info) = whatlang::detect(&text.chars().take(5_000).collect::<String>())
+        && info.is_reliable()
+    {
+        extracted.metadata.insert("language".into(), json!(info.lang().code()));
+    }
     if let Some(text) = &mut extracted.text
         && text.len() > limits.max_text_bytes
     {
@@ -383,6 +409,215 @@ fn gzip(bytes: &[u8], doc_type: DocType, limits: &Limits) -> Extracted {
         bytes: Ok(decoded),
     });
     out
+}
+
+/// A bounded writer: more than `limit` bytes is an error (a bomb).
+struct LimitedWriter<'a> {
+    out: &'a mut Vec<u8>,
+    limit: u64,
+}
+
+impl std::io::Write for LimitedWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if (self.out.len() + buf.len()) as u64 > self.limit {
+            return Err(std::io::Error::other("decompression bomb"));
+        }
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The contents of a single-stream compressor: a tar's members, or one child.
+fn container_of_decoded(decoded: Vec<u8>, limits: &Limits) -> Extracted {
+    if detect_tar(&decoded) {
+        return tar_archive(&decoded, limits);
+    }
+    let mut out = Extracted::new();
+    out.children.push(Child {
+        name: "contents".into(),
+        bytes: Ok(decoded),
+    });
+    out
+}
+
+fn detect_tar(bytes: &[u8]) -> bool {
+    bytes.len() >= 262 && &bytes[257..262] == b"ustar"
+}
+
+fn decompressed(reader: impl Read, compressed: usize, what: &str, limits: &Limits) -> Extracted {
+    match read_bounded(reader, limits.expansion_limit(compressed as u64), what) {
+        Ok(decoded) => container_of_decoded(decoded, limits),
+        Err(status) => Extracted {
+            status,
+            ..Extracted::new()
+        },
+    }
+}
+
+fn seven_zip(bytes: &[u8], limits: &Limits) -> Extracted {
+    let mut reader = match sevenz_rust2::ArchiveReader::new(Cursor::new(bytes), sevenz_rust2::Password::empty()) {
+        Ok(reader) => reader,
+        Err(sevenz_rust2::Error::PasswordRequired | sevenz_rust2::Error::MaybeBadPassword(_)) => {
+            return Extracted {
+                status: Status::Encrypted("password-protected 7z archive".into()),
+                ..Extracted::new()
+            };
+        }
+        Err(e) => return Extracted::failed(format!("corrupt 7z: {e}")),
+    };
+    let mut out = Extracted::new();
+    let limit = limits.max_document_bytes as u64;
+    let result = reader.for_each_entries(|entry, content| {
+        if !entry.is_directory() {
+            let bytes = read_bounded(content, limit, &format!("7z entry {}", entry.name()));
+            out.children.push(Child {
+                name: entry.name().to_owned(),
+                bytes,
+            });
+        }
+        Ok(true)
+    });
+    if let Err(e) = result {
+        out.status = match e {
+            sevenz_rust2::Error::PasswordRequired | sevenz_rust2::Error::MaybeBadPassword(_) => {
+                Status::Encrypted("password-protected 7z archive".into())
+            }
+            e => Status::Partial(format!("the 7z archive is damaged: {e}")),
+        };
+    }
+    out
+}
+
+fn pptx(bytes: &[u8]) -> Extracted {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Extracted::failed("corrupt PPTX package");
+    };
+    let mut out = Extracted::new();
+    office_metadata(&mut archive, &mut out);
+    let mut slides: Vec<String> = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| n.starts_with("ppt/slides/slide") && n.ends_with(".xml"))
+        .map(|n| n.into_owned())
+        .collect();
+    // slide2.xml before slide10.xml.
+    slides.sort_by_key(|n| {
+        n.trim_start_matches("ppt/slides/slide")
+            .trim_end_matches(".xml")
+            .parse::<u32>()
+            .unwrap_or(0)
+    });
+    let mut text = String::new();
+    for slide in &slides {
+        match read_part(&mut archive, slide).and_then(|xml| xml_text(&xml, b"t", b"p")) {
+            Ok(slide_text) => {
+                text.push_str(&slide_text);
+                text.push('\u{c}');
+            }
+            Err(reason) => out.status = Status::Partial(format!("{slide}: {reason}")),
+        }
+    }
+    out.metadata.insert("slides".into(), json!(slides.len()));
+    out.text = Some(text);
+    out
+}
+
+/// ODT and ODS: text from content.xml, metadata from meta.xml.
+fn open_document(bytes: &[u8], block: &[u8]) -> Extracted {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Extracted::failed("corrupt OpenDocument package");
+    };
+    let mut out = Extracted::new();
+    if let Ok(meta) = read_part(&mut archive, "meta.xml") {
+        for (field, key) in [
+            ("title", "title"),
+            ("initial-creator", "creator"),
+            ("creator", "lastmodifiedby"),
+            ("creation-date", "created"),
+            ("date", "modified"),
+            ("editing-cycles", "revision"),
+        ] {
+            if let Ok(value) = xml_text(&meta, field.as_bytes(), b"-") {
+                let value = value.trim();
+                if !value.is_empty() {
+                    out.metadata.insert(key.into(), json!(value));
+                }
+            }
+        }
+    }
+    match read_part(&mut archive, "content.xml").and_then(|xml| all_text(&xml, block)) {
+        Ok(text) => out.text = Some(text),
+        Err(reason) => out.status = Status::Failed(format!("OpenDocument body unreadable: {reason}")),
+    }
+    out
+}
+
+/// All character data of an XML document, with a line break after every
+/// `block` element.
+fn all_text(xml: &[u8], block: &[u8]) -> Result<String, String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut out = String::new();
+    let mut buffer = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buffer).map_err(|e| e.to_string())? {
+            Event::Text(t) => out.push_str(&t.xml_content().map_err(|e| e.to_string())?),
+            Event::End(e) if e.local_name().as_ref() == block => out.push('\n'),
+            Event::Empty(e) if e.local_name().as_ref() == b"s" || e.local_name().as_ref() == b"tab" => out.push(' '),
+            Event::Eof => break,
+            _ => {}
+        }
+        buffer.clear();
+    }
+    Ok(out)
+}
+
+/// Images: EXIF metadata, and OCR through the `tesseract` command when it
+/// is installed (fed on stdin, so no image is written to disk).
+fn image(bytes: &[u8], limits: &Limits) -> Extracted {
+    let mut out = Extracted::new();
+    if let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) {
+        for field in exif.fields() {
+            if field.ifd_num == exif::In::PRIMARY {
+                out.metadata.insert(
+                    format!("exif.{}", field.tag),
+                    json!(field.display_value().with_unit(&exif).to_string()),
+                );
+            }
+        }
+    }
+    if let Some(language) = &limits.ocr_language {
+        match ocr(bytes, language) {
+            Ok(text) => out.text = Some(text),
+            Err(reason) => out.status = Status::Partial(format!("OCR failed: {reason}")),
+        }
+    }
+    out
+}
+
+fn ocr(bytes: &[u8], language: &str) -> Result<String, String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("tesseract")
+        .args(["stdin", "stdout", "-l", language])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run tesseract: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    let input = bytes.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    let _ = writer.join();
+    if !output.status.success() {
+        return Err(format!("tesseract exited with {}", output.status));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 fn tar_archive(bytes: &[u8], limits: &Limits) -> Extracted {

@@ -54,6 +54,9 @@ pub struct Limits {
     pub max_document_bytes: usize,
     /// Extracted text beyond this is cut, and the cut recorded.
     pub max_text_bytes: usize,
+    /// Tesseract's language for OCR of images (e.g. `eng+rus`); `None`
+    /// when tesseract is not installed or OCR is off.
+    pub ocr_language: Option<String>,
 }
 
 impl Default for Limits {
@@ -63,6 +66,7 @@ impl Default for Limits {
             max_ratio: 200,
             max_document_bytes: 256 << 20,
             max_text_bytes: 32 << 20,
+            ocr_language: None,
         }
     }
 }

@@ -39,6 +39,9 @@ max_ratio = 200
 max_document_mib = 256
 # Extracted text beyond this (MiB) is cut, and the cut recorded.
 max_text_mib = 32
+# Tesseract languages for OCR of images, used when the `tesseract` command
+# is installed (e.g. "eng+rus"); "" turns OCR off.
+ocr_language = "eng"
 
 [keys]
 # The key directory: the newsroom's age identity (desk only, mode 0600), its
@@ -72,6 +75,8 @@ pub struct IngestConfig {
     pub max_ratio: u64,
     pub max_document_mib: usize,
     pub max_text_mib: usize,
+    #[serde(default)]
+    pub ocr_language: String,
 }
 
 impl Default for IngestConfig {
@@ -81,6 +86,7 @@ impl Default for IngestConfig {
             max_ratio: 200,
             max_document_mib: 256,
             max_text_mib: 32,
+            ocr_language: String::new(),
         }
     }
 }

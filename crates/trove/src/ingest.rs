@@ -152,6 +152,15 @@ impl DataDir {
             max_ratio: config.max_ratio,
             max_document_bytes: config.max_document_mib << 20,
             max_text_bytes: config.max_text_mib << 20,
+            ocr_language: (!config.ocr_language.is_empty() && tesseract_installed())
+                .then(|| config.ocr_language.clone()),
         }
     }
+}
+
+fn tesseract_installed() -> bool {
+    std::process::Command::new("tesseract")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
