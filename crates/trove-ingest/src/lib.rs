@@ -20,10 +20,10 @@
 //! let one bad document stop a submission.
 //!
 //! ```no_run
-//! # async fn run(opener: &trove_store::BlobOpener<trove_store::FsBackend>,
+//! # async fn run(opener: std::sync::Arc<trove_store::BlobOpener<trove_store::FsBackend>>,
 //! #   sealer: &trove_store::BlobSealer<trove_store::FsBackend>, repo: &trove_store::SqliteRepo,
 //! #   record: &trove_store::SubmissionRecord) -> Result<(), trove_ingest::IngestError> {
-//! let report = trove_ingest::ingest_submission(opener, sealer, repo, record, &Default::default(), |_| {}).await?;
+//! let report = trove_ingest::ingest_submission(opener.clone(), sealer, repo, record, &Default::default(), 2, |_| {}).await?;
 //! println!("{} documents, {} failed", report.documents, report.failed);
 //! # Ok(()) }
 //! ```
@@ -31,12 +31,15 @@
 mod detect;
 mod extract;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 use trove_store::{
-    BlobBackend, BlobOpener, BlobSealer, DocumentRecord, SqliteRepo, StoreError, SubmissionRecord, read_manifest,
+    BlobBackend, BlobOpener, BlobSealer, DocumentRecord, ManifestFile, SqliteRepo, StoreError, SubmissionRecord,
+    read_manifest,
 };
 
 pub use detect::{DocType, detect};
@@ -115,129 +118,180 @@ struct Pending {
     depth: usize,
 }
 
-/// Ingests a submission. Resumable: documents already recorded are kept,
-/// and their text is not sealed again.
-pub async fn ingest_submission<B: BlobBackend>(
-    opener: &BlobOpener<B>,
+/// A document a worker has read, on its way to the writer.
+struct Found {
+    id: String,
+    path: String,
+    parent: Option<String>,
+    content_id: String,
+    doc_type: &'static str,
+    size: usize,
+    status: Status,
+    text: Option<String>,
+    metadata: serde_json::Map<String, Value>,
+}
+
+enum Message {
+    Document(Box<Found>),
+    /// A manifest file and everything inside it is done (its size, for progress).
+    FileDone(u64),
+}
+
+/// Ingests a submission with `threads` workers. Workers decrypt, unpack and
+/// extract whole files; one writer seals the text and records documents,
+/// reusing the text of identical bytes already ingested. Resumable:
+/// documents already recorded are kept and not read again.
+pub async fn ingest_submission<B: BlobBackend + 'static>(
+    opener: Arc<BlobOpener<B>>,
     sealer: &BlobSealer<B>,
     repo: &SqliteRepo,
     record: &SubmissionRecord,
     limits: &Limits,
+    threads: usize,
     mut progress: impl FnMut(u64),
 ) -> Result<IngestReport, IngestError> {
-    let manifest = read_manifest(opener, record)?;
+    let manifest = read_manifest(&opener, record)?;
     let submission = record.id.to_string();
+    let known: Arc<HashSet<String>> = Arc::new(repo.documents(&record.id).await?.into_iter().map(|d| d.id).collect());
+    let files = Arc::new(manifest.files);
+    let next = Arc::new(AtomicUsize::new(0));
+    // Bounded: workers wait when the writer falls behind, so memory holds
+    // at most this many extracted documents.
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Message>(64);
+    let workers: Vec<_> = (0..threads.max(1))
+        .map(|_| {
+            let (opener, files, next, known, sender) = (
+                opener.clone(),
+                files.clone(),
+                next.clone(),
+                known.clone(),
+                sender.clone(),
+            );
+            let (submission, limits) = (submission.clone(), limits.clone());
+            std::thread::spawn(move || {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(file) = files.get(index) else { break };
+                    let bytes = read_file(&opener, file, &limits);
+                    let mut stack = vec![Pending {
+                        path: file.path.clone(),
+                        parent: None,
+                        bytes,
+                        depth: 0,
+                    }];
+                    while let Some(pending) = stack.pop() {
+                        let (found, children) = read_one(&submission, pending, &limits, &known);
+                        if let Some(found) = found
+                            && sender.blocking_send(Message::Document(Box::new(found))).is_err()
+                        {
+                            return;
+                        }
+                        stack.extend(children.into_iter().rev());
+                    }
+                    if sender.blocking_send(Message::FileDone(file.size)).is_err() {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(sender);
+
     let mut report = IngestReport::default();
-    for file in &manifest.files {
-        let bytes = if file.size > limits.max_document_bytes as u64 {
-            Err(Status::Partial(format!(
-                "{} bytes is over the in-memory limit of {}",
-                file.size, limits.max_document_bytes
-            )))
-        } else {
-            let mut bytes = Vec::with_capacity(file.size as usize);
-            match opener.open(&file.blob) {
-                Ok(mut reader) => match reader.read_to_end(&mut bytes) {
-                    Ok(_) => Ok(bytes),
-                    Err(e) => Err(Status::Failed(reader.explain(e).to_string())),
-                },
-                Err(e) => Err(Status::Failed(e.to_string())),
+    let mut outcome = Ok(());
+    while let Some(message) = receiver.recv().await {
+        match message {
+            Message::FileDone(size) => progress(size),
+            Message::Document(found) => {
+                if let Err(error) = write_one(sealer, repo, record, *found, &mut report).await {
+                    outcome = Err(error);
+                    break;
+                }
             }
-        };
-        let mut stack = vec![Pending {
-            path: file.path.clone(),
-            parent: None,
-            bytes,
-            depth: 0,
-        }];
-        while let Some(pending) = stack.pop() {
-            let children = ingest_one(sealer, repo, &submission, record, pending, limits, &mut report).await?;
-            // Reversed, so that members come out in archive order.
-            stack.extend(children.into_iter().rev());
         }
-        progress(file.size);
     }
+    drop(receiver);
+    for worker in workers {
+        let _ = worker.join();
+    }
+    outcome?;
     report.documents = repo.documents(&record.id).await?.len();
     Ok(report)
 }
 
-async fn ingest_one<B: BlobBackend>(
-    sealer: &BlobSealer<B>,
-    repo: &SqliteRepo,
+fn read_file<B: BlobBackend>(opener: &BlobOpener<B>, file: &ManifestFile, limits: &Limits) -> Result<Vec<u8>, Status> {
+    if file.size > limits.max_document_bytes as u64 {
+        return Err(Status::Partial(format!(
+            "{} bytes is over the in-memory limit of {}",
+            file.size, limits.max_document_bytes
+        )));
+    }
+    let mut bytes = Vec::with_capacity(file.size as usize);
+    match opener.open(&file.blob) {
+        Ok(mut reader) => match reader.read_to_end(&mut bytes) {
+            Ok(_) => Ok(bytes),
+            Err(e) => Err(Status::Failed(reader.explain(e).to_string())),
+        },
+        Err(e) => Err(Status::Failed(e.to_string())),
+    }
+}
+
+/// Reads one document: what to record (unless already recorded) and what
+/// it contains.
+fn read_one(
     submission: &str,
-    record: &SubmissionRecord,
-    mut pending: Pending,
+    pending: Pending,
     limits: &Limits,
-    report: &mut IngestReport,
-) -> Result<Vec<Pending>, IngestError> {
+    known: &HashSet<String>,
+) -> (Option<Found>, Vec<Pending>) {
     let id = document_id(submission, &pending.path);
-    let known = repo.document(&id).await?;
-    let bytes = match std::mem::replace(&mut pending.bytes, Ok(Vec::new())) {
+    let is_known = known.contains(&id);
+    let found = |content_id: String, doc_type: &'static str, size: usize, status: Status| Found {
+        id: id.clone(),
+        path: pending.path.clone(),
+        parent: pending.parent.clone(),
+        content_id,
+        doc_type,
+        size,
+        status,
+        text: None,
+        metadata: Default::default(),
+    };
+    let bytes = match &pending.bytes {
         Ok(bytes) => bytes,
         Err(status) => {
-            let doc = document(
-                &id,
-                record,
-                &pending,
-                "",
-                "unknown",
-                0,
-                &status,
-                None,
-                Value::Object(Default::default()),
+            return (
+                (!is_known).then(|| found(String::new(), "unknown", 0, status.clone())),
+                Vec::new(),
             );
-            record_document(repo, &doc, report).await?;
-            return Ok(Vec::new());
         }
     };
-    let content_id = blake3::hash(&bytes).to_hex().to_string();
-    let doc_type = detect(&bytes);
+    let content_id = blake3::hash(bytes).to_hex().to_string();
+    let doc_type = detect(bytes);
     let container = matches!(
         doc_type,
-        DocType::Zip | DocType::Tar | DocType::TarGz | DocType::Gzip | DocType::Mbox | DocType::Email
+        DocType::Zip
+            | DocType::Tar
+            | DocType::TarGz
+            | DocType::Gzip
+            | DocType::Bzip2
+            | DocType::Xz
+            | DocType::SevenZip
+            | DocType::Mbox
+            | DocType::Email
     );
-    if known.is_some() && !container {
-        return Ok(Vec::new());
+    if is_known && !container {
+        return (None, Vec::new());
     }
     if pending.depth > limits.max_depth {
         let status = Status::Failed(format!("nested deeper than {} levels; not opened", limits.max_depth));
-        let doc = document(
-            &id,
-            record,
-            &pending,
-            &content_id,
-            doc_type.name(),
-            bytes.len(),
-            &status,
-            None,
-            Value::Object(Default::default()),
+        return (
+            (!is_known).then(|| found(content_id, doc_type.name(), bytes.len(), status)),
+            Vec::new(),
         );
-        record_document(repo, &doc, report).await?;
-        return Ok(Vec::new());
     }
-    // Identical bytes elsewhere: reuse their text instead of extracting again.
-    if !container && let Some(twin) = repo.document_with_content(&content_id).await? {
-        let status = match twin.status.as_str() {
-            "ok" => Status::Ok,
-            "encrypted" => Status::Encrypted(twin.reason.clone().unwrap_or_default()),
-            _ => Status::Partial(twin.reason.clone().unwrap_or_default()),
-        };
-        let doc = document(
-            &id,
-            record,
-            &pending,
-            &content_id,
-            &twin.doc_type,
-            bytes.len(),
-            &status,
-            twin.text_blob,
-            twin.metadata,
-        );
-        record_document(repo, &doc, report).await?;
-        return Ok(Vec::new());
-    }
-    let extracted = extract(doc_type, &bytes, limits);
-    let children: Vec<Pending> = extracted
+    let extracted = extract(doc_type, bytes, limits);
+    let children = extracted
         .children
         .into_iter()
         .map(|child| Pending {
@@ -247,60 +301,47 @@ async fn ingest_one<B: BlobBackend>(
             depth: pending.depth + 1,
         })
         .collect();
-    if known.is_none() {
-        let text_blob = match &extracted.text {
-            Some(text) if !text.is_empty() => Some(sealer.put(text.as_bytes())?.blob),
-            _ => None,
-        };
-        let doc = document(
-            &id,
-            record,
-            &pending,
-            &content_id,
-            doc_type.name(),
-            bytes.len(),
-            &extracted.status,
-            text_blob,
-            Value::Object(extracted.metadata),
-        );
-        record_document(repo, &doc, report).await?;
+    if is_known {
+        return (None, children);
     }
-    Ok(children)
+    let mut record = found(content_id, doc_type.name(), bytes.len(), extracted.status);
+    record.text = extracted.text;
+    record.metadata = extracted.metadata;
+    (Some(record), children)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn document(
-    id: &str,
-    record: &SubmissionRecord,
-    pending: &Pending,
-    content_id: &str,
-    doc_type: &str,
-    size: usize,
-    status: &Status,
-    text_blob: Option<trove_store::BlobId>,
-    metadata: Value,
-) -> DocumentRecord {
-    DocumentRecord {
-        id: id.to_owned(),
-        submission: record.id,
-        parent: pending.parent.clone(),
-        path: pending.path.clone(),
-        content_id: content_id.to_owned(),
-        doc_type: doc_type.to_owned(),
-        size: size as u64,
-        status: status.name().to_owned(),
-        reason: status.reason().map(str::to_owned),
-        text_blob,
-        metadata,
-    }
-}
-
-async fn record_document(
+async fn write_one<B: BlobBackend>(
+    sealer: &BlobSealer<B>,
     repo: &SqliteRepo,
-    doc: &DocumentRecord,
+    record: &SubmissionRecord,
+    found: Found,
     report: &mut IngestReport,
 ) -> Result<(), IngestError> {
-    if repo.insert_document(doc).await? {
+    // Identical bytes already ingested: their sealed text serves again.
+    let twin = if found.content_id.is_empty() {
+        None
+    } else {
+        repo.document_with_content(&found.content_id).await?
+    };
+    let text_blob = match (twin, &found.text) {
+        (Some(twin), _) if twin.text_blob.is_some() => twin.text_blob,
+        (_, Some(text)) if !text.is_empty() => Some(sealer.put(text.as_bytes())?.blob),
+        _ => None,
+    };
+    let doc = DocumentRecord {
+        id: found.id,
+        submission: record.id,
+        parent: found.parent,
+        path: found.path,
+        content_id: found.content_id,
+        doc_type: found.doc_type.to_owned(),
+        size: found.size as u64,
+        status: found.status.name().to_owned(),
+        reason: found.status.reason().map(str::to_owned),
+        text_blob,
+        metadata: Value::Object(found.metadata),
+    };
+    if repo.insert_document(&doc).await? {
         report.added += 1;
         *report.by_type.entry(doc.doc_type.clone()).or_insert(0) += 1;
         *report.by_status.entry(doc.status.clone()).or_insert(0) += 1;

@@ -84,7 +84,7 @@ async fn ingest(files: &[(&str, Vec<u8>)]) -> (Vec<DocumentRecord>, tempfile::Te
     let identity = age::x25519::Identity::generate();
     let backend = FsBackend::open(&tmp.path().join("blobs")).unwrap();
     let sealer = BlobSealer::new(backend.clone(), vec![Box::new(identity.to_public())]).unwrap();
-    let opener = BlobOpener::new(backend, Box::new(identity));
+    let opener = std::sync::Arc::new(BlobOpener::new(backend, Box::new(identity)));
     let repo = SqliteRepo::open(&tmp.path().join("trove.db"), true).await.unwrap();
     let mut writer = SubmissionWriter::new(&sealer).unwrap();
     for (name, bytes) in files {
@@ -96,7 +96,7 @@ async fn ingest(files: &[(&str, Vec<u8>)]) -> (Vec<DocumentRecord>, tempfile::Te
         max_depth: 6,
         ..Limits::default()
     };
-    ingest_submission(&opener, &sealer, &repo, &record, &limits, |_| {})
+    ingest_submission(opener.clone(), &sealer, &repo, &record, &limits, 2, |_| {})
         .await
         .unwrap();
     (repo.documents(&record.id).await.unwrap(), tmp)

@@ -36,7 +36,7 @@ async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
     let identity = age::x25519::Identity::generate();
     let backend = FsBackend::open(&tmp.path().join("blobs")).unwrap();
     let sealer = BlobSealer::new(backend.clone(), vec![Box::new(identity.to_public())]).unwrap();
-    let opener = BlobOpener::new(backend, Box::new(identity));
+    let opener = std::sync::Arc::new(BlobOpener::new(backend, Box::new(identity)));
     let repo = SqliteRepo::open(&tmp.path().join("trove.db"), true).await.unwrap();
     let mut writer = SubmissionWriter::new(&sealer).unwrap();
     let mut files = Vec::new();
@@ -47,7 +47,7 @@ async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
     let summary = writer.commit(&repo, Channel::Cli).await.unwrap();
     let record = repo.submission(&summary.submission).await.unwrap().unwrap();
 
-    let report = ingest_submission(&opener, &sealer, &repo, &record, &Limits::default(), |_| {})
+    let report = ingest_submission(opener.clone(), &sealer, &repo, &record, &Limits::default(), 2, |_| {})
         .await
         .unwrap();
     assert_eq!(report.failed, 0, "{report:?}");
@@ -82,7 +82,7 @@ async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
     );
 
     // Run again: nothing is added twice.
-    let again = ingest_submission(&opener, &sealer, &repo, &record, &Limits::default(), |_| {})
+    let again = ingest_submission(opener.clone(), &sealer, &repo, &record, &Limits::default(), 2, |_| {})
         .await
         .unwrap();
     assert_eq!((again.added, again.documents), (0, documents.len()));

@@ -13,7 +13,12 @@ use crate::datadir::DataDir;
 use crate::{print_report, progress_bar};
 
 /// Ingests a submission and returns its report.
-pub async fn ingest(dir: &DataDir, id: &SubmissionId, retry_failed: bool) -> anyhow::Result<IngestReport> {
+pub async fn ingest(
+    dir: &DataDir,
+    id: &SubmissionId,
+    retry_failed: bool,
+    threads: usize,
+) -> anyhow::Result<IngestReport> {
     let repo = dir.repo(false).await?;
     let record = repo
         .submission(id)
@@ -22,11 +27,12 @@ pub async fn ingest(dir: &DataDir, id: &SubmissionId, retry_failed: bool) -> any
     if retry_failed {
         repo.delete_failed_documents(id).await?;
     }
-    let opener = dir.opener()?;
+    let opener = std::sync::Arc::new(dir.opener()?);
     let sealer = dir.sealer()?;
     let manifest = trove_store::read_manifest(&opener, &record)?;
     let bar = progress_bar(manifest.files.iter().map(|f| f.size).sum(), "ingesting");
-    let report = ingest_submission(&opener, &sealer, &repo, &record, &dir.ingest_limits(), |bytes| {
+    let limits = dir.ingest_limits();
+    let report = ingest_submission(opener.clone(), &sealer, &repo, &record, &limits, threads, |bytes| {
         bar.inc(bytes)
     })
     .await?;
@@ -78,12 +84,13 @@ pub async fn run_ingest(
     id: &str,
     report_only: bool,
     retry_failed: bool,
+    threads: usize,
     json: bool,
 ) -> anyhow::Result<()> {
     let dir = DataDir::open(data)?;
     let id = SubmissionId::from_str(id)?;
     if !report_only {
-        ingest(&dir, &id, retry_failed).await?;
+        ingest(&dir, &id, retry_failed, threads).await?;
     }
     let documents = dir.repo(false).await?.documents(&id).await?;
     let summary = summarize(&documents);
@@ -163,4 +170,9 @@ fn tesseract_installed() -> bool {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success())
+}
+
+/// Worker threads by default: one per core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }

@@ -96,6 +96,9 @@ enum Command {
         /// Forget the failed documents and try them again.
         #[arg(long)]
         retry_failed: bool,
+        /// Worker threads [default: one per core].
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// A submission's documents, or one document (text, metadata, provenance).
     Docs {
@@ -233,7 +236,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             submission,
             report,
             retry_failed,
-        } => ingest::run_ingest(&data, &submission, report, retry_failed, json).await,
+            threads,
+        } => {
+            let threads = threads.unwrap_or_else(ingest::default_threads);
+            ingest::run_ingest(&data, &submission, report, retry_failed, threads, json).await
+        }
         Command::Docs {
             command: DocsCommand::List { submission },
         } => ingest::docs_list(&data, &submission, json).await,
@@ -594,7 +601,7 @@ async fn demo(
     };
     let summary = submit(&dir, &[corpus_dir.join("cache")]).await?;
     let receipt_index = ledger::append_receipt(&dir, &summary)?;
-    ingest::ingest(&dir, &summary.submission, false).await?;
+    ingest::ingest(&dir, &summary.submission, false, ingest::default_threads()).await?;
     let ingested = ingest::summarize(&dir.repo(false).await?.documents(&summary.submission).await?);
     let checkpoint = ledger::open_log(&dir)?.checkpoint().checkpoint.clone();
     let report = json!({
