@@ -124,7 +124,7 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
     }));
     let mut extracted = result.unwrap_or_else(|_| Extracted::failed("the parser crashed on this document"));
     if let Some(text) = &extracted.text
-        && let Some(info) = whatlang::detect(&text.chars().take(5_000).collect::<String>())
+        && let Some(info) = whatlang::detect(&text.chars().take(400).collect::<String>())
         && info.is_reliable()
     {
         extracted.metadata.insert("language".into(), json!(info.lang().code()));

@@ -31,7 +31,7 @@
 mod detect;
 mod extract;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,7 +39,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::Value;
 use trove_store::{
     BlobBackend, BlobOpener, BlobSealer, DocumentRecord, ManifestFile, SqliteRepo, StoreError, SubmissionRecord,
-    read_manifest,
+    TextRef, read_manifest,
 };
 
 pub use detect::{DocType, detect};
@@ -199,16 +199,24 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
 
     let mut report = IngestReport::default();
     let mut outcome = Ok(());
+    let mut batch = Vec::with_capacity(WRITE_BATCH);
+    let mut texts = HashMap::new();
     while let Some(message) = receiver.recv().await {
         match message {
             Message::FileDone(size) => progress(size),
-            Message::Document(found) => {
-                if let Err(error) = write_one(sealer, repo, record, *found, &mut report).await {
-                    outcome = Err(error);
-                    break;
-                }
+            Message::Document(found) => batch.push(*found),
+        }
+        // Write when the batch is full, or when the workers have nothing
+        // ready, so that a slow file does not hold finished ones back.
+        if batch.len() >= WRITE_BATCH || (!batch.is_empty() && receiver.is_empty()) {
+            if let Err(error) = write_batch(sealer, repo, record, &mut batch, &mut texts, &mut report).await {
+                outcome = Err(error);
+                break;
             }
         }
+    }
+    if outcome.is_ok() && !batch.is_empty() {
+        outcome = write_batch(sealer, repo, record, &mut batch, &mut texts, &mut report).await;
     }
     drop(receiver);
     for worker in workers {
@@ -310,38 +318,80 @@ fn read_one(
     (Some(record), children)
 }
 
-async fn write_one<B: BlobBackend>(
+/// Documents written per transaction (and per blob-store sync).
+const WRITE_BATCH: usize = 256;
+
+/// Seals the batch's texts without a sync each, syncs the blob store once,
+/// then records the batch in one transaction: a row never points at text
+/// that is not on disk. Identical bytes share one sealed text.
+async fn write_batch<B: BlobBackend>(
     sealer: &BlobSealer<B>,
     repo: &SqliteRepo,
     record: &SubmissionRecord,
-    found: Found,
+    batch: &mut Vec<Found>,
+    texts: &mut HashMap<String, Option<TextRef>>,
     report: &mut IngestReport,
 ) -> Result<(), IngestError> {
-    // Identical bytes already ingested: their sealed text serves again.
-    let twin = if found.content_id.is_empty() {
+    // One sealed pack holds the new texts of the batch.
+    let mut pack: Vec<u8> = Vec::new();
+    let mut pending: Vec<(Found, Option<TextRef>, Option<(u64, u64)>)> = Vec::with_capacity(batch.len());
+    let unseen: Vec<&str> = batch
+        .iter()
+        .map(|f| f.content_id.as_str())
+        .filter(|c| !c.is_empty() && !texts.contains_key(*c))
+        .collect();
+    let twins = repo.texts_of_contents(&unseen).await?;
+    for found in batch.drain(..) {
+        let known_text = texts
+            .get(&found.content_id)
+            .or_else(|| twins.get(&found.content_id))
+            .copied();
+        let (shared, range) = match (known_text, &found.text) {
+            (Some(Some(text)), _) => (Some(text), None),
+            (_, Some(text)) if !text.is_empty() => {
+                let range = (pack.len() as u64, text.len() as u64);
+                pack.extend_from_slice(text.as_bytes());
+                (None, Some(range))
+            }
+            _ => (None, None),
+        };
+        pending.push((found, shared, range));
+    }
+    let pack_blob = if pack.is_empty() {
         None
     } else {
-        repo.document_with_content(&found.content_id).await?
+        Some(sealer.put_deferred(pack.as_slice())?.blob)
     };
-    let text_blob = match (twin, &found.text) {
-        (Some(twin), _) if twin.text_blob.is_some() => twin.text_blob,
-        (_, Some(text)) if !text.is_empty() => Some(sealer.put(text.as_bytes())?.blob),
-        _ => None,
-    };
-    let doc = DocumentRecord {
-        id: found.id,
-        submission: record.id,
-        parent: found.parent,
-        path: found.path,
-        content_id: found.content_id,
-        doc_type: found.doc_type.to_owned(),
-        size: found.size as u64,
-        status: found.status.name().to_owned(),
-        reason: found.status.reason().map(str::to_owned),
-        text_blob,
-        metadata: Value::Object(found.metadata),
-    };
-    if repo.insert_document(&doc).await? {
+    let mut documents = Vec::with_capacity(pending.len());
+    for (found, shared, range) in pending {
+        let text = shared.or_else(|| {
+            let (offset, len) = range?;
+            Some(TextRef {
+                blob: pack_blob?,
+                offset,
+                len,
+            })
+        });
+        if !found.content_id.is_empty() {
+            texts.insert(found.content_id.clone(), text);
+        }
+        documents.push(DocumentRecord {
+            id: found.id,
+            submission: record.id,
+            parent: found.parent,
+            path: found.path,
+            content_id: found.content_id,
+            doc_type: found.doc_type.to_owned(),
+            size: found.size as u64,
+            status: found.status.name().to_owned(),
+            reason: found.status.reason().map(str::to_owned),
+            text,
+            metadata: Value::Object(found.metadata),
+        });
+    }
+    sealer.backend().sync()?;
+    repo.insert_documents(&documents).await?;
+    for doc in &documents {
         report.added += 1;
         *report.by_type.entry(doc.doc_type.clone()).or_insert(0) += 1;
         *report.by_status.entry(doc.status.clone()).or_insert(0) += 1;

@@ -65,10 +65,8 @@ async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
         assert_eq!(doc.doc_type, expected["type"].as_str().unwrap(), "{path}");
         assert_eq!(doc.status, "ok", "{path}: {:?}", doc.reason);
         if let Some(sample) = expected["sample"].as_str() {
-            let blob = doc.text_blob.unwrap_or_else(|| panic!("{path} has no text"));
-            let mut text = Vec::new();
-            opener.copy_to(&blob, &mut text).unwrap();
-            let text = words(&String::from_utf8(text).unwrap());
+            let text_ref = doc.text.unwrap_or_else(|| panic!("{path} has no text"));
+            let text = words(&trove_store::read_text(&opener, &text_ref).unwrap());
             assert!(
                 text.contains(&words(sample)),
                 "{path}: the text does not hold {sample:?}"

@@ -11,7 +11,9 @@ CREATE TABLE documents (
     size          INTEGER NOT NULL,
     status        TEXT NOT NULL CHECK (status IN ('ok', 'partial', 'encrypted', 'failed')),
     reason        TEXT,
-    text_blob     TEXT,                        -- sealed extracted text
+    text_blob     TEXT,                        -- the sealed text pack holding this document's text
+    text_offset   INTEGER,                     -- where its text starts in the pack (bytes)
+    text_len      INTEGER,                     -- and how long it is
     metadata      TEXT NOT NULL,               -- JSON object
     UNIQUE (submission_id, path)
 );

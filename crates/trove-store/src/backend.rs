@@ -9,11 +9,21 @@ use std::time::{Duration, SystemTime};
 
 use crate::{BlobId, StoreError};
 
+/// When a committed blob must be on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Before `commit` returns.
+    Now,
+    /// At the next [`BlobBackend::sync`]: for many small blobs written as
+    /// one batch (ingest's extracted text), which the caller syncs once.
+    Deferred,
+}
+
 /// A blob being written. Nothing is visible under any id until
 /// [`StagedBlob::commit`]; dropping it (or a crash) leaves no visible blob.
 pub trait StagedBlob: Write + Send {
-    /// Makes the written bytes durable and visible as `id`.
-    fn commit(self: Box<Self>, id: &BlobId) -> Result<(), StoreError>;
+    /// Makes the written bytes visible as `id`, and durable as asked.
+    fn commit(self: Box<Self>, id: &BlobId, durability: Durability) -> Result<(), StoreError>;
 }
 
 /// Storage for ciphertext blobs.
@@ -26,6 +36,8 @@ pub trait BlobBackend: Send + Sync {
     fn contains(&self, id: &BlobId) -> Result<bool, StoreError>;
     /// Removes a blob (intake retention, tests). Missing blobs are not an error.
     fn remove(&self, id: &BlobId) -> Result<(), StoreError>;
+    /// Makes every blob committed with [`Durability::Deferred`] durable.
+    fn sync(&self) -> Result<(), StoreError>;
 }
 
 /// Content-addressed files: `ROOT/ab/cd/abcd…` (two fan-out levels keep
@@ -122,7 +134,7 @@ impl Write for FsStaged {
 }
 
 impl StagedBlob for FsStaged {
-    fn commit(self: Box<Self>, id: &BlobId) -> Result<(), StoreError> {
+    fn commit(self: Box<Self>, id: &BlobId, durability: Durability) -> Result<(), StoreError> {
         let backend = FsBackend { root: self.root };
         let target = backend.path_of(id);
         let dir = target.parent().expect("blob paths have a parent").to_owned();
@@ -130,14 +142,19 @@ impl StagedBlob for FsStaged {
             let path = path.to_owned();
             move |source| StoreError::Io { path, source }
         };
-        self.file.as_file().sync_all().map_err(io_err(self.file.path()))?;
+        if durability == Durability::Now {
+            self.file.as_file().sync_all().map_err(io_err(self.file.path()))?;
+        }
         fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         self.file.persist(&target).map_err(|e| StoreError::Io {
             path: target.clone(),
             source: e.error,
         })?;
         // The rename is durable only once the directory entry is.
-        File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err(&dir))
+        match durability {
+            Durability::Now => File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err(&dir)),
+            Durability::Deferred => Ok(()),
+        }
     }
 }
 
@@ -168,6 +185,26 @@ impl BlobBackend for FsBackend {
     fn contains(&self, id: &BlobId) -> Result<bool, StoreError> {
         let path = self.path_of(id);
         path.try_exists().map_err(|source| StoreError::Io { path, source })
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        let io_err = |source| StoreError::Io {
+            path: self.root.clone(),
+            source,
+        };
+        let root = File::open(&self.root).map_err(io_err)?;
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: syncfs on a descriptor we own: every file and
+            // directory entry of this file system reaches the disk.
+            if unsafe { libc::syncfs(root.as_raw_fd()) } != 0 {
+                return Err(io_err(io::Error::last_os_error()));
+            }
+            Ok(())
+        }
+        #[cfg(not(target_os = "linux"))]
+        root.sync_all().map_err(io_err)
     }
 
     fn remove(&self, id: &BlobId) -> Result<(), StoreError> {

@@ -20,8 +20,39 @@ pub struct DocumentRecord {
     /// `ok`, `partial`, `encrypted` or `failed`.
     pub status: String,
     pub reason: Option<String>,
-    pub text_blob: Option<BlobId>,
+    /// Where the extracted text is: a range of a sealed text pack.
+    pub text: Option<TextRef>,
     pub metadata: serde_json::Value,
+}
+
+/// A document's text: bytes `offset..offset + len` of a sealed blob that
+/// packs the texts of many documents (one blob per ingest batch, instead of
+/// one small file each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRef {
+    pub blob: BlobId,
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// Reads a document's text out of its pack (desk only).
+pub fn read_text<B: crate::BlobBackend>(opener: &crate::BlobOpener<B>, text: &TextRef) -> Result<String, StoreError> {
+    use std::io::Read;
+    let mut reader = opener.open(&text.blob)?;
+    let mut skipped = std::io::sink();
+    std::io::copy(&mut (&mut reader).take(text.offset), &mut skipped).map_err(|e| reader.explain(e))?;
+    let mut bytes = Vec::with_capacity(text.len as usize);
+    (&mut reader)
+        .take(text.len)
+        .read_to_end(&mut bytes)
+        .map_err(|e| reader.explain(e))?;
+    if (bytes.len() as u64) < text.len {
+        return Err(StoreError::Corrupt {
+            blob: text.blob,
+            reason: "the text pack is shorter than the document index says".into(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn db_err(context: String) -> impl FnOnce(sqlx::Error) -> StoreError {
@@ -32,25 +63,40 @@ impl SqliteRepo {
     /// Records a document; a document already recorded at the same path
     /// (an ingest that was killed and run again) is left as it is.
     pub async fn insert_document(&self, doc: &DocumentRecord) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT OR IGNORE INTO documents (id, submission_id, parent_id, path, content_id, type, size, status, reason, text_blob, metadata)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&doc.id)
-        .bind(doc.submission.to_string())
-        .bind(&doc.parent)
-        .bind(&doc.path)
-        .bind(&doc.content_id)
-        .bind(&doc.doc_type)
-        .bind(doc.size as i64)
-        .bind(&doc.status)
-        .bind(&doc.reason)
-        .bind(doc.text_blob.map(|b| b.to_hex()))
-        .bind(doc.metadata.to_string())
-        .execute(self.pool())
-        .await
-        .map_err(db_err(format!("recording document {}", doc.path)))?;
-        Ok(done.rows_affected() == 1)
+        Ok(self.insert_documents(std::slice::from_ref(doc)).await? == 1)
+    }
+
+    /// Records many documents in one transaction (one sync for the batch);
+    /// returns how many were new.
+    pub async fn insert_documents(&self, docs: &[DocumentRecord]) -> Result<usize, StoreError> {
+        let context = || format!("recording {} documents", docs.len());
+        let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
+        let mut added = 0;
+        for doc in docs {
+            let done = sqlx::query(
+                "INSERT OR IGNORE INTO documents (id, submission_id, parent_id, path, content_id, type, size, status, reason, text_blob, text_offset, text_len, metadata)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&doc.id)
+            .bind(doc.submission.to_string())
+            .bind(&doc.parent)
+            .bind(&doc.path)
+            .bind(&doc.content_id)
+            .bind(&doc.doc_type)
+            .bind(doc.size as i64)
+            .bind(&doc.status)
+            .bind(&doc.reason)
+            .bind(doc.text.map(|t| t.blob.to_hex()))
+            .bind(doc.text.map(|t| t.offset as i64))
+            .bind(doc.text.map(|t| t.len as i64))
+            .bind(doc.metadata.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(format!("recording document {}", doc.path)))?;
+            added += done.rows_affected() as usize;
+        }
+        tx.commit().await.map_err(db_err(context()))?;
+        Ok(added)
     }
 
     /// Deletes the failed documents of a submission (for a retry).
@@ -82,6 +128,42 @@ impl SqliteRepo {
         row.as_ref().map(row_to_document).transpose()
     }
 
+    /// For each content id already ingested, the text of one document with
+    /// those bytes (one query for a whole batch).
+    pub async fn texts_of_contents(
+        &self,
+        content_ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, Option<TextRef>>, StoreError> {
+        let mut found = std::collections::HashMap::new();
+        for chunk in content_ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            let sql = format!(
+                "SELECT content_id, text_blob, text_offset, text_len FROM documents WHERE status != 'failed' AND content_id IN ({placeholders})"
+            );
+            // Only `?` placeholders are spliced in; every value is bound.
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let rows = query
+                .fetch_all(self.pool())
+                .await
+                .map_err(db_err("looking up known contents".into()))?;
+            for row in rows {
+                let text = match row.get::<Option<&str>, _>("text_blob") {
+                    Some(blob) => Some(TextRef {
+                        blob: BlobId::from_str(blob)?,
+                        offset: row.get::<Option<i64>, _>("text_offset").unwrap_or(0) as u64,
+                        len: row.get::<Option<i64>, _>("text_len").unwrap_or(0) as u64,
+                    }),
+                    None => None,
+                };
+                found.insert(row.get::<String, _>("content_id"), text);
+            }
+        }
+        Ok(found)
+    }
+
     /// A document with these bytes already ingested, to reuse its text.
     pub async fn document_with_content(&self, content_id: &str) -> Result<Option<DocumentRecord>, StoreError> {
         let row = sqlx::query("SELECT * FROM documents WHERE content_id = ? AND status != 'failed' LIMIT 1")
@@ -105,10 +187,14 @@ fn row_to_document(row: &sqlx::sqlite::SqliteRow) -> Result<DocumentRecord, Stor
         size: row.get::<i64, _>("size") as u64,
         status: row.get("status"),
         reason: row.get("reason"),
-        text_blob: row
-            .get::<Option<&str>, _>("text_blob")
-            .map(BlobId::from_str)
-            .transpose()?,
+        text: match row.get::<Option<&str>, _>("text_blob") {
+            Some(blob) => Some(TextRef {
+                blob: BlobId::from_str(blob)?,
+                offset: row.get::<Option<i64>, _>("text_offset").unwrap_or(0) as u64,
+                len: row.get::<Option<i64>, _>("text_len").unwrap_or(0) as u64,
+            }),
+            None => None,
+        },
         metadata: serde_json::from_str(&metadata).unwrap_or(serde_json::Value::Null),
     })
 }

@@ -21,7 +21,7 @@ use std::iter;
 
 use age::{Decryptor, Encryptor, Identity, Recipient};
 
-use crate::backend::BlobBackend;
+use crate::backend::{BlobBackend, Durability};
 use crate::padme::padded_len;
 use crate::pipeline::{OffloadWriter, ReadAhead, SourceHash, read_full};
 use crate::{BlobId, ContentId, StoreError};
@@ -62,9 +62,20 @@ impl<B: BlobBackend> BlobSealer<B> {
         &self.backend
     }
 
-    /// Streams `plaintext` into a new blob in bounded memory. An error from
-    /// the reader or the backend leaves no visible blob.
+    /// Streams `plaintext` into a new blob in bounded memory, durable when
+    /// this returns. An error from the reader or the backend leaves no
+    /// visible blob.
     pub fn put(&self, plaintext: impl Read) -> Result<PutReceipt, StoreError> {
+        self.put_with(plaintext, Durability::Now)
+    }
+
+    /// As [`BlobSealer::put`], but the blob is durable only after the next
+    /// `backend().sync()`: for batches of small blobs synced once.
+    pub fn put_deferred(&self, plaintext: impl Read) -> Result<PutReceipt, StoreError> {
+        self.put_with(plaintext, Durability::Deferred)
+    }
+
+    fn put_with(&self, plaintext: impl Read, durability: Durability) -> Result<PutReceipt, StoreError> {
         let (offload, writer) = OffloadWriter::spawn(self.backend.stage()?);
         let sealed = self.seal(offload, plaintext);
         let written = writer
@@ -77,7 +88,7 @@ impl<B: BlobBackend> BlobSealer<B> {
             (Err(error), _) => return Err(error),
         };
         let blob = BlobId::from_bytes(*cipher_hash.as_bytes());
-        staged.commit(&blob)?;
+        staged.commit(&blob, durability)?;
         Ok(PutReceipt {
             blob,
             content,

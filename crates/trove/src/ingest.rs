@@ -123,12 +123,8 @@ pub async fn docs_show(data: &Path, id: &str, json: bool) -> anyhow::Result<()> 
         .document(id)
         .await?
         .with_context(|| format!("no document {id}"))?;
-    let text = match doc.text_blob {
-        Some(blob) => {
-            let mut bytes = Vec::new();
-            dir.opener()?.copy_to(&blob, &mut bytes)?;
-            String::from_utf8_lossy(&bytes).into_owned()
-        }
+    let text = match &doc.text {
+        Some(text) => trove_store::read_text(&dir.opener()?, text)?,
         None => String::new(),
     };
     let value = json!({
