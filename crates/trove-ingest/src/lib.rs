@@ -208,11 +208,11 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
         }
         // Write when the batch is full, or when the workers have nothing
         // ready, so that a slow file does not hold finished ones back.
-        if batch.len() >= WRITE_BATCH || (!batch.is_empty() && receiver.is_empty()) {
-            if let Err(error) = write_batch(sealer, repo, record, &mut batch, &mut texts, &mut report).await {
-                outcome = Err(error);
-                break;
-            }
+        if (batch.len() >= WRITE_BATCH || (!batch.is_empty() && receiver.is_empty()))
+            && let Err(error) = write_batch(sealer, repo, record, &mut batch, &mut texts, &mut report).await
+        {
+            outcome = Err(error);
+            break;
         }
     }
     if outcome.is_ok() && !batch.is_empty() {
@@ -334,7 +334,9 @@ async fn write_batch<B: BlobBackend>(
 ) -> Result<(), IngestError> {
     // One sealed pack holds the new texts of the batch.
     let mut pack: Vec<u8> = Vec::new();
-    let mut pending: Vec<(Found, Option<TextRef>, Option<(u64, u64)>)> = Vec::with_capacity(batch.len());
+    // Each document with the text it shares, or its (offset, len) in the pack.
+    type Placed = (Found, Option<TextRef>, Option<(u64, u64)>);
+    let mut pending: Vec<Placed> = Vec::with_capacity(batch.len());
     let unseen: Vec<&str> = batch
         .iter()
         .map(|f| f.content_id.as_str())
