@@ -14,44 +14,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+mod measure;
+
 use trove_ingest::{DocType, Limits, extract, split_mbox};
 
 fn run(command: &mut Command) -> (f64, i64, String) {
-    let start = Instant::now();
-    let child = command
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .expect("spawn");
-    let pid = child.id() as libc::pid_t;
-    let output = child.wait_with_output_rusage(pid);
-    (start.elapsed().as_secs_f64(), output.0, output.1)
-}
-
-trait WaitRusage {
-    fn wait_with_output_rusage(self, pid: libc::pid_t) -> (i64, String);
-}
-
-impl WaitRusage for std::process::Child {
-    #[expect(clippy::zombie_processes, reason = "reaped by wait4, which clippy does not see")]
-    fn wait_with_output_rusage(mut self, pid: libc::pid_t) -> (i64, String) {
-        use std::io::Read;
-        let mut stdout = String::new();
-        self.stdout
-            .take()
-            .expect("piped")
-            .read_to_string(&mut stdout)
-            .expect("stdout");
-        let mut status = 0;
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: waits for our own child, writing into structs we own.
-        assert_eq!(unsafe { libc::wait4(pid, &mut status, 0, &mut usage) }, pid);
-        assert!(
-            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-            "command failed"
-        );
-        (usage.ru_maxrss, stdout)
-    }
+    let done = measure::run(command.stderr(std::process::Stdio::inherit()));
+    (done.wall.as_secs_f64(), done.peak_rss_kib, done.stdout)
 }
 
 fn files(dir: &Path, extension: &str) -> Vec<PathBuf> {

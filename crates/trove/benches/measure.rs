@@ -1,0 +1,49 @@
+//! Shared by the benchmarks: run a command and read its own peak RSS.
+
+use std::io::Read;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Run {
+    pub wall: Duration,
+    pub peak_rss_kib: i64,
+    pub stdout: String,
+}
+
+/// Runs a command and reads its own peak RSS with wait4. Dirty pages left by
+/// the previous command are written out first, so that no run pays for
+/// another's writeback.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which clippy does not see"
+)]
+pub fn run(command: &mut Command) -> Run {
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
+    let start = Instant::now();
+    let child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("command starts");
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = String::new();
+    child
+        .stdout
+        .expect("piped")
+        .read_to_string(&mut stdout)
+        .expect("stdout");
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child and writes into structs we own.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{command:?} failed"
+    );
+    Run {
+        wall: start.elapsed(),
+        peak_rss_kib: usage.ru_maxrss,
+        stdout,
+    }
+}
