@@ -152,7 +152,7 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
 ) -> Result<IngestReport, IngestError> {
     let manifest = read_manifest(&opener, record)?;
     let submission = record.id.to_string();
-    let known: Arc<HashSet<String>> = Arc::new(repo.documents(&record.id).await?.into_iter().map(|d| d.id).collect());
+    let known: Arc<HashSet<String>> = Arc::new(repo.document_ids(&record.id).await?);
     let files = Arc::new(manifest.files);
     let next = Arc::new(AtomicUsize::new(0));
     // Bounded: workers wait when the writer falls behind, so memory holds
@@ -223,7 +223,7 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
         let _ = worker.join();
     }
     outcome?;
-    report.documents = repo.documents(&record.id).await?.len();
+    report.documents = repo.document_summary(&record.id).await?.documents() as usize;
     Ok(report)
 }
 

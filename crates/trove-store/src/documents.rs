@@ -25,6 +25,21 @@ pub struct DocumentRecord {
     pub metadata: serde_json::Value,
 }
 
+/// What `trove ingest --report` shows.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentSummary {
+    pub by_type: std::collections::BTreeMap<String, u64>,
+    pub by_status: std::collections::BTreeMap<String, u64>,
+    /// Path, status and reason of every document that is not `ok`.
+    pub problems: Vec<(String, String, Option<String>)>,
+}
+
+impl DocumentSummary {
+    pub fn documents(&self) -> u64 {
+        self.by_status.values().sum()
+    }
+}
+
 /// A document's text: bytes `offset..offset + len` of a sealed blob that
 /// packs the texts of many documents (one blob per ingest batch, instead of
 /// one small file each).
@@ -107,6 +122,59 @@ impl SqliteRepo {
             .await
             .map_err(db_err(format!("clearing failures of {submission}")))?;
         Ok(done.rows_affected())
+    }
+
+    /// The ids of a submission's documents (for resuming without loading
+    /// every record).
+    pub async fn document_ids(
+        &self,
+        submission: &SubmissionId,
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM documents WHERE submission_id = ?")
+            .bind(submission.to_string())
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err(format!("listing the document ids of {submission}")))?;
+        Ok(rows.iter().map(|row| row.get::<String, _>(0)).collect())
+    }
+
+    /// Counts by type and by status, and every document that is not `ok`
+    /// (path, status, reason), computed by the database.
+    pub async fn document_summary(&self, submission: &SubmissionId) -> Result<DocumentSummary, StoreError> {
+        let id = submission.to_string();
+        let count = |sql: &'static str| {
+            let id = id.clone();
+            async move {
+                let rows = sqlx::query(sql)
+                    .bind(id)
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(db_err(format!("summarizing the documents of {submission}")))?;
+                Ok::<_, StoreError>(
+                    rows.iter()
+                        .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1) as u64))
+                        .collect(),
+                )
+            }
+        };
+        let by_type = count("SELECT type, COUNT(*) FROM documents WHERE submission_id = ? GROUP BY type").await?;
+        let by_status = count("SELECT status, COUNT(*) FROM documents WHERE submission_id = ? GROUP BY status").await?;
+        let rows = sqlx::query(
+            "SELECT path, status, reason FROM documents WHERE submission_id = ? AND status != 'ok' ORDER BY path",
+        )
+        .bind(&id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err(format!("listing the problems of {submission}")))?;
+        let problems = rows
+            .iter()
+            .map(|r| (r.get("path"), r.get("status"), r.get("reason")))
+            .collect();
+        Ok(DocumentSummary {
+            by_type,
+            by_status,
+            problems,
+        })
     }
 
     /// A submission's documents, in provenance order.

@@ -44,7 +44,7 @@ use std::io;
 use std::path::PathBuf;
 
 pub use backend::{BlobBackend, Durability, FsBackend, StagedBlob};
-pub use documents::{DocumentRecord, TextRef, read_text};
+pub use documents::{DocumentRecord, DocumentSummary, TextRef, read_text};
 pub use ids::{BlobId, ContentId, SubmissionId};
 pub use repo::{Channel, MetadataRepo, SqliteRepo, SubmissionRecord};
 pub use sealed::{BlobOpener, BlobReader, BlobSealer, PutReceipt};

@@ -1,13 +1,12 @@
 //! `trove ingest` and `trove docs`: the binary's glue to trove-ingest.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
 use anyhow::Context;
 use serde_json::json;
 use trove_ingest::{IngestReport, Limits, ingest_submission};
-use trove_store::{DocumentRecord, MetadataRepo, SubmissionId};
+use trove_store::{DocumentSummary, MetadataRepo, SubmissionId};
 
 use crate::datadir::DataDir;
 use crate::{print_report, progress_bar};
@@ -41,23 +40,17 @@ pub async fn ingest(
 }
 
 /// Counts by type and status, and every failure with its reason.
-pub fn summarize(documents: &[DocumentRecord]) -> serde_json::Value {
-    let mut by_type: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
-    for doc in documents {
-        *by_type.entry(&doc.doc_type).or_insert(0) += 1;
-        *by_status.entry(&doc.status).or_insert(0) += 1;
-    }
-    let problems: Vec<_> = documents
+pub fn summarize(summary: &DocumentSummary) -> serde_json::Value {
+    let problems: Vec<_> = summary
+        .problems
         .iter()
-        .filter(|d| d.status != "ok")
-        .map(|d| json!({ "path": d.path, "status": d.status, "reason": d.reason }))
+        .map(|(path, status, reason)| json!({ "path": path, "status": status, "reason": reason }))
         .collect();
     json!({
-        "documents": documents.len(),
-        "failed": by_status.get("failed").copied().unwrap_or(0),
-        "by_type": by_type,
-        "by_status": by_status,
+        "documents": summary.documents(),
+        "failed": summary.by_status.get("failed").copied().unwrap_or(0),
+        "by_type": summary.by_type,
+        "by_status": summary.by_status,
         "problems": problems,
     })
 }
@@ -92,8 +85,7 @@ pub async fn run_ingest(
     if !report_only {
         ingest(&dir, &id, retry_failed, threads).await?;
     }
-    let documents = dir.repo(false).await?.documents(&id).await?;
-    let summary = summarize(&documents);
+    let summary = summarize(&dir.repo(false).await?.document_summary(&id).await?);
     print_report(json, &summary, human_summary);
     Ok(())
 }

@@ -602,7 +602,7 @@ async fn demo(
     let summary = submit(&dir, &[corpus_dir.join("cache")]).await?;
     let receipt_index = ledger::append_receipt(&dir, &summary)?;
     ingest::ingest(&dir, &summary.submission, false, ingest::default_threads()).await?;
-    let ingested = ingest::summarize(&dir.repo(false).await?.documents(&summary.submission).await?);
+    let ingested = ingest::summarize(&dir.repo(false).await?.document_summary(&summary.submission).await?);
     let checkpoint = ledger::open_log(&dir)?.checkpoint().checkpoint.clone();
     let report = json!({
         "data": data,
