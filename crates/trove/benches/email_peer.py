@@ -1,6 +1,7 @@
 """The peer for the ingest benchmark: Python's standard email package parsing
 the same .eml and .mbox files that trove parses, as ingest would (headers,
-text body, attachments). Prints one line: seconds messages."""
+text body, attachments). Usage: email_peer.py LIST_FILE. Prints one line:
+seconds messages."""
 import email
 import email.policy
 import mailbox
@@ -8,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-paths = [Path(p) for p in sys.argv[1:]]
+# One path per line in the file named by the argument (thousands of paths
+# do not fit on a command line).
+paths = [Path(p) for p in Path(sys.argv[1]).read_text().splitlines() if p]
 start = time.perf_counter()
 messages = 0
 for path in paths:

@@ -133,7 +133,13 @@ fn main() {
     }
     let ours = start.elapsed().as_secs_f64();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/email_peer.py");
-    let (_, _, peer) = run(Command::new("python3").arg(script).args(&mail));
+    let list = tmp.path().join("mail-files.txt");
+    std::fs::write(
+        &list,
+        mail.iter().map(|p| format!("{}\n", p.display())).collect::<String>(),
+    )
+    .expect("list");
+    let (_, _, peer) = run(Command::new("python3").arg(script).arg(&list));
     let mut fields = peer.split_whitespace();
     let python: f64 = fields.next().and_then(|s| s.parse().ok()).expect("python seconds");
     let python_messages: usize = fields.next().and_then(|s| s.parse().ok()).expect("python messages");
