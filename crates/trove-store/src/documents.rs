@@ -218,28 +218,11 @@ impl SqliteRepo {
                 .await
                 .map_err(db_err("looking up known contents".into()))?;
             for row in rows {
-                let text = match row.get::<Option<&str>, _>("text_blob") {
-                    Some(blob) => Some(TextRef {
-                        blob: BlobId::from_str(blob)?,
-                        offset: row.get::<Option<i64>, _>("text_offset").unwrap_or(0) as u64,
-                        len: row.get::<Option<i64>, _>("text_len").unwrap_or(0) as u64,
-                    }),
-                    None => None,
-                };
+                let text = text_ref(&row)?;
                 found.insert(row.get::<String, _>("content_id"), text);
             }
         }
         Ok(found)
-    }
-
-    /// A document with these bytes already ingested, to reuse its text.
-    pub async fn document_with_content(&self, content_id: &str) -> Result<Option<DocumentRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM documents WHERE content_id = ? AND status != 'failed' LIMIT 1")
-            .bind(content_id)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(db_err(format!("looking up content {content_id}")))?;
-        row.as_ref().map(row_to_document).transpose()
     }
 }
 
@@ -255,14 +238,19 @@ fn row_to_document(row: &sqlx::sqlite::SqliteRow) -> Result<DocumentRecord, Stor
         size: row.get::<i64, _>("size") as u64,
         status: row.get("status"),
         reason: row.get("reason"),
-        text: match row.get::<Option<&str>, _>("text_blob") {
-            Some(blob) => Some(TextRef {
-                blob: BlobId::from_str(blob)?,
-                offset: row.get::<Option<i64>, _>("text_offset").unwrap_or(0) as u64,
-                len: row.get::<Option<i64>, _>("text_len").unwrap_or(0) as u64,
-            }),
-            None => None,
-        },
+        text: text_ref(row)?,
         metadata: serde_json::from_str(&metadata).unwrap_or(serde_json::Value::Null),
     })
+}
+
+/// The text range of a row that has `text_blob`, `text_offset`, `text_len`.
+fn text_ref(row: &sqlx::sqlite::SqliteRow) -> Result<Option<TextRef>, StoreError> {
+    match row.get::<Option<&str>, _>("text_blob") {
+        Some(blob) => Ok(Some(TextRef {
+            blob: BlobId::from_str(blob)?,
+            offset: row.get::<Option<i64>, _>("text_offset").unwrap_or(0) as u64,
+            len: row.get::<Option<i64>, _>("text_len").unwrap_or(0) as u64,
+        })),
+        None => Ok(None),
+    }
 }
