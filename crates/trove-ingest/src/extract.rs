@@ -493,17 +493,11 @@ fn seven_zip(bytes: &[u8], limits: &Limits) -> Extracted {
 }
 
 fn pptx(bytes: &[u8]) -> Extracted {
-    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Extracted::failed("corrupt PPTX package");
+    let (mut archive, mut out) = match open_office(bytes, "PPTX") {
+        Ok(opened) => opened,
+        Err(failed) => return failed,
     };
-    let mut out = Extracted::new();
-    office_metadata(&mut archive, &mut out);
-    let mut slides: Vec<String> = archive
-        .file_names()
-        .filter_map(Result::ok)
-        .filter(|n| n.starts_with("ppt/slides/slide") && n.ends_with(".xml"))
-        .map(|n| n.into_owned())
-        .collect();
+    let mut slides = xml_parts(&archive, "ppt/slides/slide");
     // slide2.xml before slide10.xml.
     slides.sort_by_key(|n| {
         n.trim_start_matches("ppt/slides/slide")
@@ -733,7 +727,7 @@ fn xml_text(xml: &[u8], tag: &[u8], break_after: &[u8]) -> Result<String, String
     Ok(out)
 }
 
-fn office_metadata(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, out: &mut Extracted) {
+fn office_metadata(archive: &mut Package<'_>, out: &mut Extracted) {
     for (part, fields) in [
         (
             "docProps/core.xml",
@@ -753,17 +747,37 @@ fn office_metadata(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, out: &mut Extra
     }
 }
 
-fn read_part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, String> {
+fn read_part(archive: &mut Package<'_>, name: &str) -> Result<Vec<u8>, String> {
     let entry = archive.by_name(name).map_err(|e| format!("{name}: {e}"))?;
     read_bounded(entry, 256 << 20, name).map_err(|s| s.reason().unwrap_or_default().to_owned())
 }
 
-fn docx(bytes: &[u8]) -> Extracted {
-    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Extracted::failed("corrupt DOCX package");
-    };
+type Package<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+
+/// Opens an OOXML package and reads its core and app properties.
+fn open_office<'a>(bytes: &'a [u8], kind: &str) -> Result<(Package<'a>, Extracted), Extracted> {
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| Extracted::failed(format!("corrupt {kind} package")))?;
     let mut out = Extracted::new();
     office_metadata(&mut archive, &mut out);
+    Ok((archive, out))
+}
+
+/// The package's XML parts whose names start with `prefix`.
+fn xml_parts(archive: &Package<'_>, prefix: &str) -> Vec<String> {
+    archive
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| n.starts_with(prefix) && n.ends_with(".xml"))
+        .map(|n| n.into_owned())
+        .collect()
+}
+
+fn docx(bytes: &[u8]) -> Extracted {
+    let (mut archive, mut out) = match open_office(bytes, "DOCX") {
+        Ok(opened) => opened,
+        Err(failed) => return failed,
+    };
     match read_part(&mut archive, "word/document.xml").and_then(|xml| xml_text(&xml, b"t", b"p")) {
         Ok(text) => out.text = Some(text),
         Err(reason) => out.status = Status::Failed(format!("DOCX body unreadable: {reason}")),
@@ -772,21 +786,15 @@ fn docx(bytes: &[u8]) -> Extracted {
 }
 
 fn xlsx(bytes: &[u8]) -> Extracted {
-    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Extracted::failed("corrupt XLSX package");
+    let (mut archive, mut out) = match open_office(bytes, "XLSX") {
+        Ok(opened) => opened,
+        Err(failed) => return failed,
     };
-    let mut out = Extracted::new();
-    office_metadata(&mut archive, &mut out);
     let mut text = String::new();
     if let Ok(shared) = read_part(&mut archive, "xl/sharedStrings.xml") {
         text.push_str(&xml_text(&shared, b"t", b"si").unwrap_or_default());
     }
-    let sheets: Vec<String> = archive
-        .file_names()
-        .filter_map(Result::ok)
-        .filter(|n| n.starts_with("xl/worksheets/") && n.ends_with(".xml"))
-        .map(|n| n.into_owned())
-        .collect();
+    let sheets = xml_parts(&archive, "xl/worksheets/");
     for sheet in sheets {
         match read_part(&mut archive, &sheet).and_then(|xml| {
             let cells = xml_text(&xml, b"t", b"row")?;

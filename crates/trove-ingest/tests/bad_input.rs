@@ -3,10 +3,11 @@
 
 use std::io::{Cursor, Write};
 
+mod common;
+
+use common::Store;
 use trove_ingest::{Limits, ingest_submission};
-use trove_store::{
-    BlobOpener, BlobSealer, Channel, DocumentRecord, FsBackend, MetadataRepo, SqliteRepo, SubmissionWriter,
-};
+use trove_store::DocumentRecord;
 use zip::write::SimpleFileOptions;
 
 fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
@@ -80,26 +81,26 @@ fn nested_zip(levels: usize) -> Vec<u8> {
 }
 
 async fn ingest(files: &[(&str, Vec<u8>)]) -> (Vec<DocumentRecord>, tempfile::TempDir) {
-    let tmp = tempfile::tempdir().unwrap();
-    let identity = age::x25519::Identity::generate();
-    let backend = FsBackend::open(&tmp.path().join("blobs")).unwrap();
-    let sealer = BlobSealer::new(backend.clone(), vec![Box::new(identity.to_public())]).unwrap();
-    let opener = std::sync::Arc::new(BlobOpener::new(backend, Box::new(identity)));
-    let repo = SqliteRepo::open(&tmp.path().join("trove.db"), true).await.unwrap();
-    let mut writer = SubmissionWriter::new(&sealer).unwrap();
-    for (name, bytes) in files {
-        writer.add_file(name, bytes.as_slice()).unwrap();
-    }
-    let summary = writer.commit(&repo, Channel::Cli).await.unwrap();
-    let record = repo.submission(&summary.submission).await.unwrap().unwrap();
+    let store = Store::new().await;
+    let record = store
+        .submit(files.iter().map(|(name, bytes)| (name.to_string(), bytes.as_slice())))
+        .await;
     let limits = Limits {
         max_depth: 6,
         ..Limits::default()
     };
-    ingest_submission(opener.clone(), &sealer, &repo, &record, &limits, 2, |_| {})
-        .await
-        .unwrap();
-    (repo.documents(&record.id).await.unwrap(), tmp)
+    ingest_submission(
+        store.opener.clone(),
+        &store.sealer,
+        &store.repo,
+        &record,
+        &limits,
+        2,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    (store.repo.documents(&record.id).await.unwrap(), store.tmp)
 }
 
 fn find<'a>(docs: &'a [DocumentRecord], path: &str) -> &'a DocumentRecord {

@@ -4,7 +4,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use trove_ingest::{Limits, ingest_submission};
-use trove_store::{BlobOpener, BlobSealer, Channel, FsBackend, MetadataRepo, SqliteRepo, SubmissionWriter};
+mod common;
+
+use common::Store;
 
 fn files_under(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
     let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
@@ -33,21 +35,19 @@ async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
     };
     trove_corpus::generate(&corpus, &spec, |_, _| {}).unwrap();
 
-    let identity = age::x25519::Identity::generate();
-    let backend = FsBackend::open(&tmp.path().join("blobs")).unwrap();
-    let sealer = BlobSealer::new(backend.clone(), vec![Box::new(identity.to_public())]).unwrap();
-    let opener = std::sync::Arc::new(BlobOpener::new(backend, Box::new(identity)));
-    let repo = SqliteRepo::open(&tmp.path().join("trove.db"), true).await.unwrap();
-    let mut writer = SubmissionWriter::new(&sealer).unwrap();
+    let store = Store::new().await;
+    let (sealer, opener, repo) = (&store.sealer, &store.opener, &store.repo);
     let mut files = Vec::new();
     files_under(&corpus.join("cache"), &corpus.join("cache"), &mut files);
-    for (relative, path) in &files {
-        writer.add_file(relative, fs::File::open(path).unwrap()).unwrap();
-    }
-    let summary = writer.commit(&repo, Channel::Cli).await.unwrap();
-    let record = repo.submission(&summary.submission).await.unwrap().unwrap();
+    let record = store
+        .submit(
+            files
+                .iter()
+                .map(|(relative, path)| (relative.clone(), fs::File::open(path).unwrap())),
+        )
+        .await;
 
-    let report = ingest_submission(opener.clone(), &sealer, &repo, &record, &Limits::default(), 2, |_| {})
+    let report = ingest_submission(opener.clone(), sealer, repo, &record, &Limits::default(), 2, |_| {})
         .await
         .unwrap();
     assert_eq!(report.failed, 0, "{report:?}");
@@ -66,7 +66,7 @@ async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
         assert_eq!(doc.status, "ok", "{path}: {:?}", doc.reason);
         if let Some(sample) = expected["sample"].as_str() {
             let text_ref = doc.text.unwrap_or_else(|| panic!("{path} has no text"));
-            let text = words(&trove_store::read_text(&opener, &text_ref).unwrap());
+            let text = words(&trove_store::read_text(opener, &text_ref).unwrap());
             assert!(
                 text.contains(&words(sample)),
                 "{path}: the text does not hold {sample:?}"
@@ -80,7 +80,7 @@ async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
     );
 
     // Run again: nothing is added twice.
-    let again = ingest_submission(opener.clone(), &sealer, &repo, &record, &Limits::default(), 2, |_| {})
+    let again = ingest_submission(opener.clone(), sealer, repo, &record, &Limits::default(), 2, |_| {})
         .await
         .unwrap();
     assert_eq!((again.added, again.documents), (0, documents.len()));
