@@ -23,8 +23,13 @@ pub enum DocType {
     Html,
     Csv,
     Text,
-    /// An OLE compound file: legacy Office, Outlook .msg, or an encrypted
-    /// OOXML package.
+    /// Outlook .msg.
+    Msg,
+    /// Legacy Word (97 and later).
+    Doc,
+    /// Legacy Excel (BIFF5/BIFF8).
+    Xls,
+    /// Another OLE compound file: an encrypted OOXML package, PowerPoint 97, …
     Ole,
     Empty,
     Binary,
@@ -52,6 +57,9 @@ impl DocType {
             DocType::Html => "html",
             DocType::Csv => "csv",
             DocType::Text => "text",
+            DocType::Msg => "msg",
+            DocType::Doc => "doc",
+            DocType::Xls => "xls",
             DocType::Ole => "ole",
             DocType::Empty => "empty",
             DocType::Binary => "binary",
@@ -109,7 +117,7 @@ pub fn detect(bytes: &[u8]) -> DocType {
         return DocType::Image;
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        return DocType::Ole;
+        return crate::ole::detect_ole(bytes);
     }
     if bytes.starts_with(b"%PDF-") {
         return DocType::Pdf;

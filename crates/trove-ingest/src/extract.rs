@@ -51,7 +51,7 @@ pub struct Extracted {
 }
 
 impl Extracted {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Extracted {
             text: None,
             metadata: Map::new(),
@@ -60,7 +60,7 @@ impl Extracted {
         }
     }
 
-    fn failed(reason: impl Into<String>) -> Self {
+    pub(crate) fn failed(reason: impl Into<String>) -> Self {
         Extracted {
             status: Status::Failed(reason.into()),
             ..Extracted::new()
@@ -94,8 +94,8 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
         }
         DocType::SevenZip => seven_zip(bytes, limits),
         DocType::Pptx => pptx(bytes),
-        DocType::Odt => open_document(bytes, b"p"),
-        DocType::Ods => open_document(bytes, b"table-row"),
+        DocType::Odt => open_document(bytes, "p"),
+        DocType::Ods => open_document(bytes, "table-row"),
         DocType::Image => image(bytes, limits),
         DocType::Pdf => pdf(bytes),
         DocType::Docx => docx(bytes),
@@ -118,7 +118,10 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
             out.text = Some(text);
             out
         }
-        DocType::Ole => ole(bytes),
+        DocType::Ole => crate::ole::other(bytes),
+        DocType::Doc => crate::ole::doc(bytes),
+        DocType::Xls => crate::ole::xls(bytes),
+        DocType::Msg => crate::ole::msg(bytes, limits.max_document_bytes),
         DocType::Empty => Extracted::new(),
         DocType::Binary => Extracted::new(),
     }));
@@ -202,20 +205,6 @@ pub fn html_to_text(html: &str) -> String {
     }
     out.push_str(rest);
     decode_entities(&out)
-}
-
-/// OLE compound files: an OOXML package encrypted with a password is one,
-/// with an `EncryptionInfo` stream. Legacy Office and .msg text extraction
-/// is not done yet; their type is recorded.
-fn ole(bytes: &[u8]) -> Extracted {
-    let marker: Vec<u8> = "EncryptionInfo".encode_utf16().flat_map(u16::to_le_bytes).collect();
-    let mut out = Extracted::new();
-    if bytes.windows(marker.len()).any(|w| w == marker) {
-        out.status = Status::Encrypted("password-protected Office document".into());
-    } else {
-        out.status = Status::Partial("OLE compound file (legacy Office or Outlook): text not extracted yet".into());
-    }
-    out
 }
 
 fn email(bytes: &[u8], limits: &Limits) -> Extracted {
@@ -507,7 +496,7 @@ fn pptx(bytes: &[u8]) -> Extracted {
     });
     let mut text = String::new();
     for slide in &slides {
-        match read_part(&mut archive, slide).and_then(|xml| xml_text(&xml, b"t", b"p")) {
+        match read_part(&mut archive, slide).and_then(|xml| xml_text(&xml, "t", "p")) {
             Ok(slide_text) => {
                 text.push_str(&slide_text);
                 text.push('\u{c}');
@@ -521,7 +510,7 @@ fn pptx(bytes: &[u8]) -> Extracted {
 }
 
 /// ODT and ODS: text from content.xml, metadata from meta.xml.
-fn open_document(bytes: &[u8], block: &[u8]) -> Extracted {
+fn open_document(bytes: &[u8], block: &str) -> Extracted {
     let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Extracted::failed("corrupt OpenDocument package");
     };
@@ -535,7 +524,7 @@ fn open_document(bytes: &[u8], block: &[u8]) -> Extracted {
             ("date", "modified"),
             ("editing-cycles", "revision"),
         ] {
-            if let Ok(value) = xml_text(&meta, field.as_bytes(), b"-") {
+            if let Ok(value) = xml_text(&meta, field, "-") {
                 let value = value.trim();
                 if !value.is_empty() {
                     out.metadata.insert(key.into(), json!(value));
@@ -552,16 +541,16 @@ fn open_document(bytes: &[u8], block: &[u8]) -> Extracted {
 
 /// All character data of an XML document, with a line break after every
 /// `block` element.
-fn all_text(xml: &[u8], block: &[u8]) -> Result<String, String> {
+fn all_text(xml: &[u8], block: &str) -> Result<String, String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut out = String::new();
     let mut buffer = Vec::new();
     loop {
         match reader.read_event_into(&mut buffer).map_err(|e| e.to_string())? {
-            Event::Text(t) => out.push_str(&t.xml_content().map_err(|e| e.to_string())?),
+            Event::Text(t) => out.push_str(&t.xml10_content()),
             Event::End(e) if e.local_name().as_ref() == block => out.push('\n'),
-            Event::Empty(e) if e.local_name().as_ref() == b"s" || e.local_name().as_ref() == b"tab" => out.push(' '),
+            Event::Empty(e) if e.local_name().as_ref() == "s" || e.local_name().as_ref() == "tab" => out.push(' '),
             Event::Eof => break,
             _ => {}
         }
@@ -703,7 +692,7 @@ fn pdf(bytes: &[u8]) -> Extracted {
 
 /// The text content of every element named `tag` (local name), with a
 /// line break after every `break_after` element.
-fn xml_text(xml: &[u8], tag: &[u8], break_after: &[u8]) -> Result<String, String> {
+fn xml_text(xml: &[u8], tag: &str, break_after: &str) -> Result<String, String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut out = String::new();
@@ -714,9 +703,9 @@ fn xml_text(xml: &[u8], tag: &[u8], break_after: &[u8]) -> Result<String, String
             Event::Start(e) if e.local_name().as_ref() == tag => inside = true,
             Event::End(e) if e.local_name().as_ref() == tag => inside = false,
             Event::End(e) if e.local_name().as_ref() == break_after => out.push('\n'),
-            Event::Text(t) if inside => out.push_str(&t.xml_content().map_err(|e| e.to_string())?),
+            Event::Text(t) if inside => out.push_str(&t.xml10_content()),
             Event::GeneralRef(r) if inside => {
-                let entity = String::from_utf8_lossy(&r);
+                let entity: &str = r.as_ref();
                 out.push_str(&decode_entities(&format!("&{entity};")));
             }
             Event::Eof => break,
@@ -737,7 +726,7 @@ fn office_metadata(archive: &mut Package<'_>, out: &mut Extracted) {
     ] {
         let Ok(bytes) = read_part(archive, part) else { continue };
         for field in fields {
-            if let Ok(value) = xml_text(&bytes, field.as_bytes(), b"-") {
+            if let Ok(value) = xml_text(&bytes, field, "-") {
                 let value = value.trim();
                 if !value.is_empty() {
                     out.metadata.insert(field.to_ascii_lowercase(), json!(value));
@@ -778,7 +767,7 @@ fn docx(bytes: &[u8]) -> Extracted {
         Ok(opened) => opened,
         Err(failed) => return failed,
     };
-    match read_part(&mut archive, "word/document.xml").and_then(|xml| xml_text(&xml, b"t", b"p")) {
+    match read_part(&mut archive, "word/document.xml").and_then(|xml| xml_text(&xml, "t", "p")) {
         Ok(text) => out.text = Some(text),
         Err(reason) => out.status = Status::Failed(format!("DOCX body unreadable: {reason}")),
     }
@@ -792,13 +781,13 @@ fn xlsx(bytes: &[u8]) -> Extracted {
     };
     let mut text = String::new();
     if let Ok(shared) = read_part(&mut archive, "xl/sharedStrings.xml") {
-        text.push_str(&xml_text(&shared, b"t", b"si").unwrap_or_default());
+        text.push_str(&xml_text(&shared, "t", "si").unwrap_or_default());
     }
     let sheets = xml_parts(&archive, "xl/worksheets/");
     for sheet in sheets {
         match read_part(&mut archive, &sheet).and_then(|xml| {
-            let cells = xml_text(&xml, b"t", b"row")?;
-            let values = xml_text(&xml, b"v", b"row")?;
+            let cells = xml_text(&xml, "t", "row")?;
+            let values = xml_text(&xml, "v", "row")?;
             Ok(format!("{cells}\n{values}"))
         }) {
             Ok(sheet_text) => text.push_str(&sheet_text),

@@ -8,11 +8,13 @@
 //! (ok, partial, encrypted, failed with the reason). A document that cannot
 //! be read is recorded as such, and the rest of the submission goes on.
 //!
-//! Formats read now: email (RFC 5322 with MIME), mbox, zip, tar, tar.gz,
-//! gzip, PDF (text per page, document info, page and revision counts),
-//! DOCX and XLSX (text and core/app properties), HTML, CSV, and text in any
-//! common encoding (BOM, UTF-8, else detected: windows-125x, KOI8-R,
-//! ISO-8859-x, …). Everything else gets its detected type and size.
+//! Formats read: email (RFC 5322 with MIME), mbox, Outlook .msg, zip (and
+//! zip64), tar, gzip, bzip2, xz, 7z, PDF (text per page, document info and
+//! XMP, page and revision counts, OCR of pages without text), DOCX, XLSX,
+//! PPTX, ODT, ODS, legacy .doc and .xls (text and document properties),
+//! HTML, CSV, images (EXIF, OCR), and text in any common encoding (BOM,
+//! UTF-8, else detected: windows-125x, KOI8-R, ISO-8859-x, …). Everything
+//! else gets its detected type and size.
 //!
 //! What this crate must never do: write anything outside the store (it
 //! never touches the file system: archive members are bytes in memory, so
@@ -30,6 +32,7 @@
 
 mod detect;
 mod extract;
+mod ole;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;

@@ -205,9 +205,26 @@ async fn each_problem_is_recorded_and_the_rest_is_ingested() {
 
 #[tokio::test]
 async fn an_encrypted_office_document_is_marked_encrypted() {
-    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    ole.extend(vec![0u8; 500]);
-    ole.extend("EncryptionInfo".encode_utf16().flat_map(u16::to_le_bytes));
-    let (docs, _tmp) = ingest(&[("locked.docx", ole)]).await;
+    // Office wraps a password-protected OOXML package in a compound file.
+    let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    file.create_stream("/EncryptionInfo")
+        .unwrap()
+        .write_all(&[4, 0, 4, 0, 0x40, 0, 0, 0])
+        .unwrap();
+    file.create_stream("/EncryptedPackage")
+        .unwrap()
+        .write_all(&[0x5A; 4096])
+        .unwrap();
+    let ole = file.into_inner().into_inner();
+    // A compound-file signature over garbage is a corrupt file, not a crash.
+    let mut corrupt = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    corrupt.extend([0x42; 700]);
+    let (docs, _tmp) = ingest(&[("locked.docx", ole), ("corrupt.doc", corrupt)]).await;
     assert_eq!(find(&docs, "locked.docx").status, "encrypted");
+    let corrupt = find(&docs, "corrupt.doc");
+    assert_eq!(corrupt.status, "failed", "{corrupt:?}");
+    assert!(
+        corrupt.reason.as_deref().unwrap_or("").contains("compound file"),
+        "{corrupt:?}"
+    );
 }

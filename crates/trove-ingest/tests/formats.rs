@@ -184,3 +184,200 @@ fn language_is_detected() {
         text_of("Министерство внутренних дел направило распоряжение о проверке всех подразделений области.".as_bytes());
     assert_eq!(meta["language"], "rus");
 }
+
+fn utf16(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+/// A compound file with the given streams (paths from the root; parent
+/// storages are created on the way).
+fn compound_of(streams: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    for (path, bytes) in streams {
+        let parent = std::path::Path::new(path).parent().unwrap();
+        if parent != std::path::Path::new("/") && !file.exists(parent) {
+            file.create_storage_all(parent).unwrap();
+        }
+        file.create_stream(path).unwrap().write_all(bytes).unwrap();
+    }
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
+
+/// An OLE property set with string and FILETIME properties ([MS-OLEPS]).
+fn summary_information(strings: &[(u32, &str)], times: &[(u32, u64)]) -> Vec<u8> {
+    let mut properties: Vec<(u32, Vec<u8>)> = vec![(1, [2u32.to_le_bytes(), 1252u32.to_le_bytes()].concat())];
+    for (id, text) in strings {
+        let mut value = 0x1Eu32.to_le_bytes().to_vec();
+        let bytes = [text.as_bytes(), b"\0"].concat();
+        value.extend((bytes.len() as u32).to_le_bytes());
+        value.extend(&bytes);
+        value.resize(value.len().div_ceil(4) * 4, 0);
+        properties.push((*id, value));
+    }
+    for (id, ticks) in times {
+        properties.push((
+            *id,
+            [0x40u32.to_le_bytes().to_vec(), ticks.to_le_bytes().to_vec()].concat(),
+        ));
+    }
+    let mut section = Vec::new();
+    let mut offset = 8 + properties.len() * 8;
+    let mut index = Vec::new();
+    for (id, value) in &properties {
+        index.extend(id.to_le_bytes());
+        index.extend((offset as u32).to_le_bytes());
+        offset += value.len();
+    }
+    section.extend((offset as u32).to_le_bytes());
+    section.extend((properties.len() as u32).to_le_bytes());
+    section.extend(index);
+    for (_, value) in properties {
+        section.extend(value);
+    }
+    let mut out = vec![0xFE, 0xFF, 0, 0, 2, 0, 2, 0];
+    out.extend([0; 16]); // CLSID
+    out.extend(1u32.to_le_bytes());
+    out.extend([
+        0xE0, 0x85, 0x9F, 0xF2, 0xF9, 0x4F, 0x68, 0x10, 0xAB, 0x91, 0x08, 0x00, 0x2B, 0x27, 0xB3, 0xD9,
+    ]);
+    out.extend(48u32.to_le_bytes());
+    out.extend(section);
+    out
+}
+
+/// 2019-03-14T09:30:00Z as a Windows FILETIME.
+const MARCH_14_2019: u64 = (1_552_555_800 + 11_644_473_600) * 10_000_000;
+
+#[test]
+fn outlook_msg_yields_headers_body_and_attachments() {
+    let mut properties = vec![0u8; 32];
+    properties.extend(0x0040u16.to_le_bytes());
+    properties.extend(0x0039u16.to_le_bytes());
+    properties.extend(6u32.to_le_bytes());
+    properties.extend(MARCH_14_2019.to_le_bytes());
+    let msg = compound_of(&[
+        ("/__properties_version1.0", properties),
+        ("/__substg1.0_0037001F", utf16("Transfer schedule")),
+        ("/__substg1.0_5D01001F", utf16("a.petrov@ministry.example")),
+        (
+            "/__substg1.0_1000001F",
+            utf16("Please see the attached ledger before Friday."),
+        ),
+        ("/__substg1.0_1035001F", utf16("<m1@ministry.example>")),
+        (
+            "/__recip_version1.0_#00000000/__substg1.0_39FE001F",
+            utf16("clerk@bank.example"),
+        ),
+        (
+            "/__attach_version1.0_#00000000/__substg1.0_3707001F",
+            utf16("ledger.csv"),
+        ),
+        (
+            "/__attach_version1.0_#00000000/__substg1.0_37010102",
+            b"date,amount\n2019-03-01,48000\n".to_vec(),
+        ),
+    ]);
+    let (kind, text, meta) = text_of(&msg);
+    assert_eq!(kind, DocType::Msg);
+    assert!(
+        text.contains("Transfer schedule") && text.contains("attached ledger before Friday"),
+        "{text}"
+    );
+    assert_eq!(meta["from"], serde_json::json!(["a.petrov@ministry.example"]));
+    assert_eq!(meta["to"], serde_json::json!(["clerk@bank.example"]));
+    assert_eq!(meta["message_id"], "<m1@ministry.example>");
+    assert_eq!(meta["date"], "2019-03-14T09:30:00Z");
+    assert_eq!(
+        children_of(&msg),
+        vec![("ledger.csv".to_owned(), b"date,amount\n2019-03-01,48000\n".to_vec())]
+    );
+}
+
+/// A minimal Word 97 file: a FIB pointing at a piece table with one 8-bit
+/// piece and one UTF-16 piece ([MS-DOC] 2.5.1, 2.9.38).
+fn word_document(ascii: &str, unicode: &str, encrypted: bool) -> Vec<u8> {
+    const CSW: usize = 14;
+    const CSLW: usize = 22;
+    let fc_lcb_at = 32 + 2 + CSW * 2 + 2 + CSLW * 4 + 2;
+    let mut word = vec![0u8; 0x800];
+    word[0..2].copy_from_slice(&0xA5ECu16.to_le_bytes());
+    word[2..4].copy_from_slice(&0x00C1u16.to_le_bytes());
+    let flags: u16 = 0x0200 | if encrypted { 0x0100 } else { 0 };
+    word[10..12].copy_from_slice(&flags.to_le_bytes());
+    word[32..34].copy_from_slice(&(CSW as u16).to_le_bytes());
+    word[34 + CSW * 2..36 + CSW * 2].copy_from_slice(&(CSLW as u16).to_le_bytes());
+    word[fc_lcb_at - 2..fc_lcb_at].copy_from_slice(&0x5Du16.to_le_bytes());
+    let ascii_at = word.len();
+    word.extend(ascii.as_bytes());
+    let unicode_at = word.len();
+    word.extend(utf16(unicode));
+    let (a, u) = (ascii.len() as u32, unicode.encode_utf16().count() as u32);
+    let mut plc = Vec::new();
+    for cp in [0, a, a + u] {
+        plc.extend(cp.to_le_bytes());
+    }
+    for fc in [(ascii_at as u32 * 2) | 0x4000_0000, unicode_at as u32] {
+        plc.extend(0u16.to_le_bytes());
+        plc.extend(fc.to_le_bytes());
+        plc.extend(0u16.to_le_bytes());
+    }
+    let mut table = vec![0u8; 16];
+    let clx_at = table.len();
+    table.push(0x02);
+    table.extend((plc.len() as u32).to_le_bytes());
+    table.extend(&plc);
+    let clx = 33 * 8 + fc_lcb_at;
+    word[clx..clx + 4].copy_from_slice(&(clx_at as u32).to_le_bytes());
+    word[clx + 4..clx + 8].copy_from_slice(&((table.len() - clx_at) as u32).to_le_bytes());
+    compound_of(&[
+        ("/WordDocument", word),
+        ("/1Table", table),
+        (
+            "/\u{5}SummaryInformation",
+            summary_information(&[(2, "Memo"), (4, "A. Petrov"), (9, "7")], &[(12, MARCH_14_2019)]),
+        ),
+    ])
+}
+
+#[test]
+fn legacy_word_text_and_summary_information() {
+    let doc = word_document("Procurement memo\rFor internal use\r", "Перевод утверждён\r", false);
+    let (kind, text, meta) = text_of(&doc);
+    assert_eq!(kind, DocType::Doc);
+    assert_eq!(text, "Procurement memo\nFor internal use\nПеревод утверждён\n");
+    assert_eq!(meta["title"], "Memo");
+    assert_eq!(meta["creator"], "A. Petrov");
+    assert_eq!(meta["revision"], "7");
+    assert_eq!(meta["created"], "2019-03-14T09:30:00Z");
+
+    let locked = word_document("secret", "", true);
+    let extracted = extract(detect(&locked), &locked, &Limits::default());
+    assert_eq!(extracted.status.name(), "encrypted");
+}
+
+#[test]
+fn legacy_excel_written_by_xlwt_is_read() {
+    // tests/fixtures/make_xls.py wrote it with xlwt, an independent writer.
+    let xls = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy.xls")).unwrap();
+    let (kind, text, meta) = text_of(&xls);
+    assert_eq!(kind, DocType::Xls);
+    assert!(text.contains("Procurement transfer\t48000.5"), "{text}");
+    assert!(text.contains("Перевод утверждён"), "{text}");
+    assert_eq!(meta["sheets"], serde_json::json!(["Ledger", "Notes"]));
+}
+
+#[test]
+fn zip64_archives_are_unpacked() {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    zip.start_file("big/notes.txt", SimpleFileOptions::default().large_file(true))
+        .unwrap();
+    zip.write_all(b"zip64 member text").unwrap();
+    let zip = zip.finish().unwrap().into_inner();
+    // The local header carries the zip64 extra field (id 0x0001).
+    assert!(zip.windows(2).any(|w| w == [0x01, 0x00]));
+    assert_eq!(
+        children_of(&zip),
+        vec![("big/notes.txt".to_owned(), b"zip64 member text".to_vec())]
+    );
+}
