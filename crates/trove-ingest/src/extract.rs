@@ -97,7 +97,7 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
         DocType::Odt => open_document(bytes, "p"),
         DocType::Ods => open_document(bytes, "table-row"),
         DocType::Image => image(bytes, limits),
-        DocType::Pdf => pdf(bytes),
+        DocType::Pdf => pdf(bytes, limits),
         DocType::Docx => docx(bytes),
         DocType::Xlsx => xlsx(bytes),
         DocType::Html => {
@@ -582,25 +582,111 @@ fn image(bytes: &[u8], limits: &Limits) -> Extracted {
     out
 }
 
-fn ocr(bytes: &[u8], language: &str) -> Result<String, String> {
+fn ocr(image: &[u8], language: &str) -> Result<String, String> {
+    let text = pipe_through("tesseract", &["stdin", "stdout", "-l", language], image)?;
+    Ok(String::from_utf8_lossy(&text).into_owned())
+}
+
+/// Runs `program` with `input` on its stdin and returns its stdout: the
+/// bytes go through pipes, never through a file, so no plaintext touches
+/// the disk.
+fn pipe_through(program: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, String> {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let mut child = Command::new("tesseract")
-        .args(["stdin", "stdout", "-l", language])
+    let mut child = Command::new(program)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("cannot run tesseract: {e}"))?;
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
     let mut stdin = child.stdin.take().ok_or("no stdin")?;
-    let input = bytes.to_vec();
+    // Written from a thread: a child that fills its stdout before reading
+    // all its input would otherwise deadlock with us.
+    let input = input.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let output = child.wait_with_output().map_err(|e| e.to_string())?;
     let _ = writer.join();
     if !output.status.success() {
-        return Err(format!("tesseract exited with {}", output.status));
+        return Err(format!("{program} exited with {}", output.status));
     }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    Ok(output.stdout)
+}
+
+/// Renders one PDF page (poppler's `pdftoppm`, 200 dpi) and reads it with
+/// tesseract.
+fn ocr_pdf_page(pdf: &[u8], page: u32, language: &str) -> Result<String, String> {
+    let page = page.to_string();
+    let png = pipe_through("pdftoppm", &["-r", "200", "-f", &page, "-l", &page, "-png", "-"], pdf)?;
+    ocr(&png, language)
+}
+
+/// XMP metadata ([ISO 16684-1]) of a PDF: the common Dublin Core, XMP and
+/// PDF properties, from elements or from attributes of rdf:Description.
+fn xmp_fields(xml: &[u8]) -> Map<String, Value> {
+    use quick_xml::events::Event;
+    const FIELDS: &[&str] = &[
+        "dc:title",
+        "dc:creator",
+        "dc:description",
+        "xmp:CreateDate",
+        "xmp:ModifyDate",
+        "xmp:MetadataDate",
+        "xmp:CreatorTool",
+        "pdf:Producer",
+        "pdf:Keywords",
+        "xmpMM:DocumentID",
+        "xmpMM:InstanceID",
+    ];
+    let mut fields = Map::new();
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut current: Option<&str> = None;
+    let (mut value, mut items) = (String::new(), Vec::new());
+    let mut buffer = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buffer) {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
+                let name = e.name();
+                if let Some(field) = FIELDS.iter().find(|f| **f == name.as_ref()) {
+                    current = Some(field);
+                }
+                for attribute in e.attributes().flatten() {
+                    let key = attribute.key;
+                    if let Some(field) = FIELDS.iter().find(|f| **f == key.as_ref())
+                        && let Ok(value) = attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    {
+                        fields.insert((*field).to_owned(), json!(value.trim()));
+                    }
+                }
+            }
+            Ok(Event::End(e)) => {
+                let name = e.name();
+                if current.is_some() && name.as_ref() == "rdf:li" || current.is_some_and(|f| f == name.as_ref()) {
+                    if !value.trim().is_empty() {
+                        items.push(value.trim().to_owned());
+                    }
+                    value.clear();
+                }
+                if let Some(field) = current.filter(|f| *f == name.as_ref()) {
+                    if !items.is_empty() {
+                        // Sequences (several creators) are joined.
+                        fields.insert(field.to_owned(), json!(items.join("; ")));
+                    }
+                    items.clear();
+                    current = None;
+                }
+            }
+            Ok(Event::Text(t)) if current.is_some() => value.push_str(&t.xml10_content()),
+            Ok(Event::GeneralRef(r)) if current.is_some() => {
+                let entity: &str = r.as_ref();
+                value.push_str(&decode_entities(&format!("&{entity};")));
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buffer.clear();
+    }
+    fields
 }
 
 fn tar_archive(bytes: &[u8], limits: &Limits) -> Extracted {
@@ -638,7 +724,7 @@ fn tar_archive(bytes: &[u8], limits: &Limits) -> Extracted {
     out
 }
 
-fn pdf(bytes: &[u8]) -> Extracted {
+fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
     let revisions = bytes.windows(5).filter(|w| w == b"%%EOF").count();
     let document = match lopdf::Document::load_mem(bytes) {
         Ok(document) => document,
@@ -655,7 +741,7 @@ fn pdf(bytes: &[u8]) -> Extracted {
         out.status = Status::Encrypted("password-protected PDF".into());
         return out;
     }
-    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    let pages = document.get_pages();
     out.metadata.insert("pages".into(), json!(pages.len()));
     out.metadata.insert("revisions".into(), json!(revisions));
     if let Ok(info) = document
@@ -671,20 +757,56 @@ fn pdf(bytes: &[u8]) -> Extracted {
             }
         }
     }
+    if let Ok(stream) = document
+        .catalog()
+        .and_then(|c| c.get(b"Metadata"))
+        .and_then(|o| o.as_reference())
+        .and_then(|id| document.get_object(id))
+        .and_then(|o| o.as_stream())
+    {
+        let xml = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
+        let xmp = xmp_fields(&xml);
+        if !xmp.is_empty() {
+            out.metadata.insert("xmp".into(), Value::Object(xmp));
+        }
+    }
     let mut text = String::new();
-    let mut unreadable = 0;
-    for page in &pages {
-        match document.extract_text(&[*page]) {
-            Ok(page_text) => text.push_str(&page_text),
-            Err(_) => unreadable += 1,
+    let mut without_text = Vec::new();
+    let mut ocr_pages = Vec::new();
+    let mut ocr_failures = Vec::new();
+    for (page, page_id) in &pages {
+        let page_text = document.extract_text(&[*page]).unwrap_or_default();
+        // A page with no text and no image is blank, not scanned.
+        let scanned = page_text.trim().is_empty()
+            && document
+                .get_page_images(*page_id)
+                .is_ok_and(|images| !images.is_empty());
+        if !scanned {
+            text.push_str(&page_text);
+        } else if let Some(language) = &limits.ocr_language {
+            match ocr_pdf_page(bytes, *page, language) {
+                Ok(recognized) => {
+                    text.push_str(&recognized);
+                    ocr_pages.push(*page);
+                }
+                Err(reason) => ocr_failures.push(format!("page {page}: {reason}")),
+            }
+        } else {
+            without_text.push(*page);
         }
         text.push('\u{c}');
     }
-    if unreadable > 0 {
+    if !ocr_pages.is_empty() {
+        out.metadata.insert("ocr_pages".into(), json!(ocr_pages));
+    }
+    if !without_text.is_empty() {
         out.status = Status::Partial(format!(
-            "{unreadable} of {} pages have no readable text layer",
+            "{} of {} pages are images without a text layer, and OCR is off (tesseract not installed or ocr_language empty)",
+            without_text.len(),
             pages.len()
         ));
+    } else if !ocr_failures.is_empty() {
+        out.status = Status::Partial(format!("OCR failed: {}", ocr_failures.join("; ")));
     }
     out.text = Some(text);
     out

@@ -381,3 +381,163 @@ fn zip64_archives_are_unpacked() {
         vec![("big/notes.txt".to_owned(), b"zip64 member text".to_vec())]
     );
 }
+
+/// A PDF whose pages are `pages`: each either a line of text (a text
+/// layer) or a grey image (width, height, pixels) with no text layer.
+fn pdf_of(pages: &[Result<&str, (u32, u32, Vec<u8>)>], xmp: Option<&str>) -> Vec<u8> {
+    use lopdf::content::{Content, Operation};
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.6");
+    let pages_id = doc.new_object_id();
+    let font = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let mut kids = Vec::new();
+    for page in pages {
+        let (operations, resources) = match page {
+            Ok(text) => (
+                vec![
+                    Operation::new("BT", vec![]),
+                    Operation::new("Tf", vec!["F1".into(), 24.into()]),
+                    Operation::new("Td", vec![60.into(), 700.into()]),
+                    Operation::new("Tj", vec![Object::string_literal(*text)]),
+                    Operation::new("ET", vec![]),
+                ],
+                dictionary! { "Font" => dictionary! { "F1" => font } },
+            ),
+            Err((width, height, pixels)) => {
+                let image = doc.add_object(Stream::new(
+                    dictionary! {
+                        "Type" => "XObject", "Subtype" => "Image", "Width" => *width as i64,
+                        "Height" => *height as i64, "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
+                    },
+                    pixels.clone(),
+                ));
+                (
+                    vec![
+                        Operation::new("q", vec![]),
+                        Operation::new(
+                            "cm",
+                            vec![595.into(), 0.into(), 0.into(), 842.into(), 0.into(), 0.into()],
+                        ),
+                        Operation::new("Do", vec!["Im1".into()]),
+                        Operation::new("Q", vec![]),
+                    ],
+                    dictionary! { "XObject" => dictionary! { "Im1" => image } },
+                )
+            }
+        };
+        let content = doc.add_object(Stream::new(dictionary! {}, Content { operations }.encode().unwrap()));
+        kids.push(Object::from(doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content, "Resources" => resources,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        })));
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
+    );
+    let mut catalog = dictionary! { "Type" => "Catalog", "Pages" => pages_id };
+    if let Some(xmp) = xmp {
+        let metadata = doc.add_object(Stream::new(
+            dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
+            xmp.as_bytes().to_vec(),
+        ));
+        catalog.set("Metadata", metadata);
+    }
+    let catalog = doc.add_object(catalog);
+    doc.trailer.set("Root", catalog);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// Runs a poppler tool on `input` through pipes.
+fn poppler(program: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} (Debian poppler-utils, installed by scripts/test): {e}"));
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{program} failed");
+    output.stdout
+}
+
+/// The text "Confidential procurement ledger" as a scanned page would
+/// hold it: pixels only.
+fn scanned_page() -> (u32, u32, Vec<u8>) {
+    let text_pdf = pdf_of(&[Ok("Confidential procurement ledger")], None);
+    let pgm = poppler("pdftoppm", &["-r", "150", "-gray", "-"], &text_pdf);
+    // Binary PGM: "P5\n<w> <h>\n255\n" then the pixels.
+    let header: Vec<&[u8]> = pgm.splitn(4, |b| b.is_ascii_whitespace()).collect();
+    let width: u32 = std::str::from_utf8(header[1]).unwrap().parse().unwrap();
+    let height: u32 = std::str::from_utf8(header[2]).unwrap().parse().unwrap();
+    let pixels = pgm[pgm.len() - (width * height) as usize..].to_vec();
+    (width, height, pixels)
+}
+
+fn ocr_limits() -> Limits {
+    let installed = std::process::Command::new("tesseract").arg("--version").output();
+    assert!(
+        installed.is_ok_and(|o| o.status.success()),
+        "tesseract (Debian tesseract-ocr, installed by scripts/test) is needed"
+    );
+    Limits {
+        ocr_language: Some("eng".into()),
+        ..Limits::default()
+    }
+}
+
+#[test]
+fn pdf_pages_without_a_text_layer_are_read_by_ocr() {
+    let pdf = pdf_of(&[Ok("Cover note from the archive"), Err(scanned_page())], None);
+    // Without OCR, the scanned page is reported missing.
+    let plain = extract(detect(&pdf), &pdf, &Limits::default());
+    assert_eq!(plain.status.name(), "partial");
+    assert!(
+        plain.status.reason().unwrap().contains("1 of 2 pages"),
+        "{:?}",
+        plain.status
+    );
+
+    let read = extract(detect(&pdf), &pdf, &ocr_limits());
+    assert_eq!(read.status, trove_ingest::Status::Ok);
+    let text = read.text.unwrap().to_lowercase();
+    assert!(text.contains("cover note from the archive"), "{text}");
+    assert!(text.contains("procurement ledger"), "{text}");
+    assert_eq!(read.metadata["ocr_pages"], serde_json::json!([2]));
+}
+
+#[test]
+fn images_are_read_by_ocr() {
+    let pdf = pdf_of(&[Ok("Wire transfer approved")], None);
+    let png = poppler("pdftoppm", &["-r", "150", "-png", "-"], &pdf);
+    assert_eq!(detect(&png), DocType::Image);
+    let read = extract(DocType::Image, &png, &ocr_limits());
+    assert_eq!(read.status, trove_ingest::Status::Ok);
+    assert!(read.text.unwrap().contains("Wire transfer approved"));
+}
+
+#[test]
+fn pdf_xmp_metadata_is_read() {
+    let xmp = r#"<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+  xmp:CreateDate="2019-03-14T09:30:00+03:00" pdf:Producer="Acrobat Distiller 11.0">
+<xmp:CreatorTool>Microsoft Word 2016</xmp:CreatorTool></rdf:Description>
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">Tender &amp; award</rdf:li></rdf:Alt></dc:title>
+<dc:creator><rdf:Seq><rdf:li>A. Petrov</rdf:li><rdf:li>B. Ivanova</rdf:li></rdf:Seq></dc:creator>
+</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>"#;
+    let pdf = pdf_of(&[Ok("Tender and award")], Some(xmp));
+    let (_, _, meta) = text_of(&pdf);
+    let xmp = &meta["xmp"];
+    assert_eq!(xmp["xmp:CreateDate"], "2019-03-14T09:30:00+03:00");
+    assert_eq!(xmp["pdf:Producer"], "Acrobat Distiller 11.0");
+    assert_eq!(xmp["xmp:CreatorTool"], "Microsoft Word 2016");
+    assert_eq!(xmp["dc:title"], "Tender & award");
+    assert_eq!(xmp["dc:creator"], "A. Petrov; B. Ivanova");
+}
