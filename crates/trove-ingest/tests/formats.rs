@@ -382,9 +382,12 @@ fn zip64_archives_are_unpacked() {
     );
 }
 
+/// A grey image: width, height, one byte a pixel.
+type Grey = (u32, u32, Vec<u8>);
+
 /// A PDF whose pages are `pages`: each either a line of text (a text
-/// layer) or a grey image (width, height, pixels) with no text layer.
-fn pdf_of(pages: &[Result<&str, (u32, u32, Vec<u8>)>], xmp: Option<&str>) -> Vec<u8> {
+/// layer) or a grey image with no text layer.
+fn pdf_of(pages: &[Result<&str, Grey>], xmp: Option<&str>) -> Vec<u8> {
     use lopdf::content::{Content, Operation};
     use lopdf::{Document, Object, Stream, dictionary};
     let mut doc = Document::with_version("1.6");
@@ -468,7 +471,7 @@ fn poppler(program: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
 
 /// The text "Confidential procurement ledger" as a scanned page would
 /// hold it: pixels only.
-fn scanned_page() -> (u32, u32, Vec<u8>) {
+fn scanned_page() -> Grey {
     let text_pdf = pdf_of(&[Ok("Confidential procurement ledger")], None);
     let pgm = poppler("pdftoppm", &["-r", "150", "-gray", "-"], &text_pdf);
     // Binary PGM: "P5\n<w> <h>\n255\n" then the pixels.
