@@ -1,6 +1,6 @@
 //! Text, metadata and children of one document, by type.
 
-use std::io::{Cursor, Read};
+use std::io::{BufRead, Cursor, Read};
 
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::{Map, Value, json};
@@ -73,7 +73,7 @@ impl Extracted {
 pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match doc_type {
         DocType::Email => email(bytes, limits),
-        DocType::Mbox => mbox(bytes),
+        DocType::Mbox => mbox(bytes, limits),
         DocType::Zip => zip_archive(bytes, limits),
         DocType::TarGz | DocType::Gzip => gzip(bytes, doc_type, limits),
         DocType::Tar => tar_archive(bytes, limits),
@@ -265,24 +265,83 @@ fn email(bytes: &[u8], limits: &Limits) -> Extracted {
 /// Splits an mbox (mboxo or mboxrd) into messages `#1`, `#2`, …, undoing
 /// the `>From ` quoting, so each message's bytes are exactly as sent.
 pub fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut messages = Vec::new();
-    let mut current: Option<Vec<u8>> = None;
-    let mut previous_blank = true;
-    for line in bytes.split_inclusive(|&b| b == b'\n') {
-        if line.starts_with(b"From ") && previous_blank {
-            if let Some(mut message) = current.take() {
-                // The blank line before a separator belongs to the mbox.
-                if message.ends_with(b"\n") {
-                    message.pop();
-                }
-                messages.push(message);
-            }
-            current = Some(Vec::new());
-            previous_blank = false;
-            continue;
+    MboxMessages::new(bytes, usize::MAX).filter_map(Result::ok).collect()
+}
+
+/// The messages of an mbox read as a stream, one at a time: an mbox of any
+/// size is split in the memory of its largest message. A message over
+/// `limit` bytes is skipped and reported as such.
+pub struct MboxMessages<R> {
+    reader: R,
+    limit: usize,
+    line: Vec<u8>,
+    current: Option<Vec<u8>>,
+    /// The current message is over the limit: its bytes are dropped.
+    over: bool,
+    previous_blank: bool,
+}
+
+impl<R: BufRead> MboxMessages<R> {
+    pub fn new(reader: R, limit: usize) -> Self {
+        MboxMessages {
+            reader,
+            limit,
+            line: Vec::new(),
+            current: None,
+            over: false,
+            previous_blank: true,
         }
-        previous_blank = line == b"\n" || line == b"\r\n";
-        if let Some(message) = current.as_mut() {
+    }
+
+    fn finish(&mut self, mut message: Vec<u8>) -> Result<Vec<u8>, Status> {
+        if std::mem::take(&mut self.over) {
+            return Err(Status::Partial(format!(
+                "message over the limit of {} bytes",
+                self.limit
+            )));
+        }
+        // The blank line before a separator belongs to the mbox.
+        if message.ends_with(b"\n") {
+            message.pop();
+        }
+        Ok(message)
+    }
+}
+
+impl<R: BufRead> Iterator for MboxMessages<R> {
+    type Item = Result<Vec<u8>, Status>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.line.clear();
+            // Bounded, so that a file without line breaks cannot fill memory.
+            let cap = self.limit.saturating_add(1).min(64 << 20) as u64;
+            match (&mut self.reader).take(cap).read_until(b'\n', &mut self.line) {
+                Ok(0) => {
+                    let message = self.current.take()?;
+                    return Some(self.finish(message));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.current = None;
+                    return Some(Err(Status::Failed(format!("reading the mbox: {e}"))));
+                }
+            }
+            let line = &self.line;
+            if line.starts_with(b"From ") && self.previous_blank {
+                self.previous_blank = false;
+                if let Some(message) = self.current.replace(Vec::new()) {
+                    return Some(self.finish(message));
+                }
+                continue;
+            }
+            self.previous_blank = line == b"\n" || line == b"\r\n";
+            let Some(message) = self.current.as_mut() else { continue };
+            if self.over || message.len() + line.len() > self.limit {
+                self.over = true;
+                message.clear();
+                continue;
+            }
             let quoted = line
                 .iter()
                 .position(|&b| b != b'>')
@@ -290,21 +349,14 @@ pub fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
             message.extend_from_slice(if quoted { &line[1..] } else { line });
         }
     }
-    if let Some(mut message) = current {
-        if message.ends_with(b"\n") {
-            message.pop();
-        }
-        messages.push(message);
-    }
-    messages
 }
 
-fn mbox(bytes: &[u8]) -> Extracted {
+fn mbox(bytes: &[u8], limits: &Limits) -> Extracted {
     let mut out = Extracted::new();
-    for (i, message) in split_mbox(bytes).into_iter().enumerate() {
+    for (i, message) in MboxMessages::new(bytes, limits.max_document_bytes).enumerate() {
         out.children.push(Child {
             name: format!("#{}", i + 1),
-            bytes: Ok(message),
+            bytes: message,
         });
     }
     out.metadata.insert("messages".into(), json!(out.children.len()));

@@ -46,7 +46,7 @@ use trove_store::{
 };
 
 pub use detect::{DocType, detect};
-pub use extract::{Status, decode_text, extract, html_to_text, split_mbox};
+pub use extract::{MboxMessages, Status, decode_text, extract, html_to_text, split_mbox};
 
 /// Limits that keep ingest bounded whatever the input.
 #[derive(Debug, Clone)]
@@ -104,6 +104,15 @@ pub struct IngestReport {
     pub by_status: BTreeMap<String, usize>,
 }
 
+/// Work done since the last call of the progress callback.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Bytes of submitted files finished (with everything inside them).
+    pub bytes: u64,
+    /// Documents recorded.
+    pub documents: usize,
+}
+
 /// The id of the document at `path` in `submission`: stable, so a run
 /// that is killed and started again finds what it already recorded.
 pub fn document_id(submission: &str, path: &str) -> String {
@@ -151,7 +160,7 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
     record: &SubmissionRecord,
     limits: &Limits,
     threads: usize,
-    mut progress: impl FnMut(u64),
+    mut progress: impl FnMut(Progress),
 ) -> Result<IngestReport, IngestError> {
     let manifest = read_manifest(&opener, record)?;
     let submission = record.id.to_string();
@@ -172,26 +181,26 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
             );
             let (submission, limits) = (submission.clone(), limits.clone());
             std::thread::spawn(move || {
+                let reader = Reader {
+                    submission: &submission,
+                    limits: &limits,
+                    known: &known,
+                    sender: &sender,
+                };
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(file) = files.get(index) else { break };
-                    let bytes = read_file(&opener, file, &limits);
-                    let mut stack = vec![Pending {
-                        path: file.path.clone(),
-                        parent: None,
-                        bytes,
-                        depth: 0,
-                    }];
-                    while let Some(pending) = stack.pop() {
-                        let (found, children) = read_one(&submission, pending, &limits, &known);
-                        if let Some(found) = found
-                            && sender.blocking_send(Message::Document(Box::new(found))).is_err()
-                        {
-                            return;
-                        }
-                        stack.extend(children.into_iter().rev());
-                    }
-                    if sender.blocking_send(Message::FileDone(file.size)).is_err() {
+                    let sent = if file.size > limits.max_document_bytes as u64 {
+                        reader.stream_large_file(&opener, file)
+                    } else {
+                        reader.drain(vec![Pending {
+                            path: file.path.clone(),
+                            parent: None,
+                            bytes: read_file(&opener, file),
+                            depth: 0,
+                        }])
+                    };
+                    if sent.is_err() || sender.blocking_send(Message::FileDone(file.size)).is_err() {
                         return;
                     }
                 }
@@ -206,16 +215,21 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
     let mut texts = HashMap::new();
     while let Some(message) = receiver.recv().await {
         match message {
-            Message::FileDone(size) => progress(size),
+            Message::FileDone(size) => progress(Progress {
+                bytes: size,
+                documents: 0,
+            }),
             Message::Document(found) => batch.push(*found),
         }
         // Write when the batch is full, or when the workers have nothing
         // ready, so that a slow file does not hold finished ones back.
-        if (batch.len() >= WRITE_BATCH || (!batch.is_empty() && receiver.is_empty()))
-            && let Err(error) = write_batch(sealer, repo, record, &mut batch, &mut texts, &mut report).await
-        {
-            outcome = Err(error);
-            break;
+        if batch.len() >= WRITE_BATCH || (!batch.is_empty() && receiver.is_empty()) {
+            let documents = batch.len();
+            if let Err(error) = write_batch(sealer, repo, record, &mut batch, &mut texts, &mut report).await {
+                outcome = Err(error);
+                break;
+            }
+            progress(Progress { bytes: 0, documents });
         }
     }
     if outcome.is_ok() && !batch.is_empty() {
@@ -230,13 +244,7 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
     Ok(report)
 }
 
-fn read_file<B: BlobBackend>(opener: &BlobOpener<B>, file: &ManifestFile, limits: &Limits) -> Result<Vec<u8>, Status> {
-    if file.size > limits.max_document_bytes as u64 {
-        return Err(Status::Partial(format!(
-            "{} bytes is over the in-memory limit of {}",
-            file.size, limits.max_document_bytes
-        )));
-    }
+fn read_file<B: BlobBackend>(opener: &BlobOpener<B>, file: &ManifestFile) -> Result<Vec<u8>, Status> {
     let mut bytes = Vec::with_capacity(file.size as usize);
     match opener.open(&file.blob) {
         Ok(mut reader) => match reader.read_to_end(&mut bytes) {
@@ -244,6 +252,148 @@ fn read_file<B: BlobBackend>(opener: &BlobOpener<B>, file: &ManifestFile, limits
             Err(e) => Err(Status::Failed(reader.explain(e).to_string())),
         },
         Err(e) => Err(Status::Failed(e.to_string())),
+    }
+}
+
+/// The writer has stopped (it failed); workers stop too.
+struct Stopped;
+
+/// A worker's view of the run.
+struct Reader<'a> {
+    submission: &'a str,
+    limits: &'a Limits,
+    known: &'a HashSet<String>,
+    sender: &'a tokio::sync::mpsc::Sender<Message>,
+}
+
+impl Reader<'_> {
+    fn send(&self, found: Found) -> Result<(), Stopped> {
+        self.sender
+            .blocking_send(Message::Document(Box::new(found)))
+            .map_err(|_| Stopped)
+    }
+
+    /// Reads `stack` and everything inside it, depth first.
+    fn drain(&self, mut stack: Vec<Pending>) -> Result<(), Stopped> {
+        while let Some(pending) = stack.pop() {
+            let (found, children) = read_one(self.submission, pending, self.limits, self.known);
+            if let Some(found) = found {
+                self.send(found)?;
+            }
+            stack.extend(children.into_iter().rev());
+        }
+        Ok(())
+    }
+
+    /// A file over the in-memory limit is read as a stream: its content id
+    /// is hashed as it passes, an mbox is split message by message (each
+    /// read like any document), text is kept up to the text cap, and any
+    /// other type is recorded with its type, size and content id.
+    fn stream_large_file<B: BlobBackend>(&self, opener: &BlobOpener<B>, file: &ManifestFile) -> Result<(), Stopped> {
+        let id = document_id(self.submission, &file.path);
+        let mut found = Found {
+            id: id.clone(),
+            path: file.path.clone(),
+            parent: None,
+            content_id: String::new(),
+            doc_type: "unknown",
+            size: file.size as usize,
+            status: Status::Ok,
+            text: None,
+            metadata: Default::default(),
+        };
+        let blob = match opener.open(&file.blob) {
+            Ok(blob) => blob,
+            Err(e) => {
+                found.status = Status::Failed(e.to_string());
+                return self.send(found);
+            }
+        };
+        let mut stream = std::io::BufReader::with_capacity(1 << 20, Hashing::new(blob));
+        let head = match std::io::BufRead::fill_buf(&mut stream) {
+            Ok(head) => head.to_vec(),
+            Err(e) => {
+                found.status = Status::Failed(e.to_string());
+                return self.send(found);
+            }
+        };
+        let doc_type = detect(&head);
+        found.doc_type = doc_type.name();
+        if self.known.contains(&id) && doc_type != DocType::Mbox {
+            return Ok(());
+        }
+        match doc_type {
+            DocType::Mbox => {
+                let mut messages = 0;
+                for (i, message) in MboxMessages::new(&mut stream, self.limits.max_document_bytes).enumerate() {
+                    messages += 1;
+                    self.drain(vec![Pending {
+                        path: format!("{}/#{}", file.path, i + 1),
+                        parent: Some(id.clone()),
+                        bytes: message,
+                        depth: 1,
+                    }])?;
+                }
+                found.metadata.insert("messages".into(), messages.into());
+            }
+            DocType::Text | DocType::Csv | DocType::Html => {
+                let mut text = Vec::new();
+                let _ = (&mut stream)
+                    .take(self.limits.max_text_bytes as u64)
+                    .read_to_end(&mut text);
+                let (text, encoding) = decode_text(&text);
+                found.metadata.insert("encoding".into(), encoding.into());
+                found.text = Some(if doc_type == DocType::Html {
+                    html_to_text(&text)
+                } else {
+                    text
+                });
+                found.status = Status::Partial(format!("text capped at {} bytes", self.limits.max_text_bytes));
+            }
+            _ => {
+                found.status = Status::Partial(format!(
+                    "{} bytes is over the in-memory limit of {}: type, size and content id recorded, contents not read",
+                    file.size, self.limits.max_document_bytes
+                ));
+            }
+        }
+        // The rest is read to finish the content id (and the blob's own
+        // integrity check, which runs at its end).
+        if let Err(e) = std::io::copy(&mut stream, &mut std::io::sink()) {
+            found.status = Status::Failed(e.to_string());
+        }
+        found.content_id = stream.into_inner().finish();
+        if self.known.contains(&id) {
+            return Ok(());
+        }
+        self.send(found)
+    }
+}
+
+/// Hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: blake3::Hasher,
+}
+
+impl<R: Read> Hashing<R> {
+    fn new(inner: R) -> Self {
+        Hashing {
+            inner,
+            hasher: blake3::Hasher::new(),
+        }
+    }
+
+    fn finish(self) -> String {
+        self.hasher.finalize().to_hex().to_string()
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
     }
 }
 

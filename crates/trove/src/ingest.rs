@@ -30,9 +30,20 @@ pub async fn ingest(
     let sealer = dir.sealer()?;
     let manifest = trove_store::read_manifest(&opener, &record)?;
     let bar = progress_bar(manifest.files.iter().map(|f| f.size).sum(), "ingesting");
+    let documents = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counted = documents.clone();
+    bar.set_style(bar.style().with_key(
+        "docs",
+        move |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+            let done = counted.load(std::sync::atomic::Ordering::Relaxed);
+            let rate = done as f64 / state.elapsed().as_secs_f64().max(0.001);
+            let _ = write!(out, "{done} docs {rate:.0} docs/s");
+        },
+    ));
     let limits = dir.ingest_limits();
-    let report = ingest_submission(opener.clone(), &sealer, &repo, &record, &limits, threads, |bytes| {
-        bar.inc(bytes)
+    let report = ingest_submission(opener.clone(), &sealer, &repo, &record, &limits, threads, |done| {
+        bar.inc(done.bytes);
+        documents.fetch_add(done.documents as u64, std::sync::atomic::Ordering::Relaxed);
     })
     .await?;
     bar.finish_and_clear();

@@ -405,9 +405,10 @@ pub(crate) fn progress_bar(total: u64, what: &str) -> ProgressBar {
     if std::io::stderr().is_terminal() {
         bar.set_style(
             ProgressStyle::with_template(&format!(
-                "{what} {{bar:40}} {{bytes}}/{{total_bytes}} {{bytes_per_sec}} eta {{eta}}"
+                "{what} {{bar:30}} {{bytes}}/{{total_bytes}} {{bytes_per_sec}} {{docs}} eta {{eta}}"
             ))
-            .expect("a valid template"),
+            .expect("a valid template")
+            .with_key("docs", |_: &indicatif::ProgressState, _: &mut dyn std::fmt::Write| {}),
         );
     } else {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
