@@ -62,6 +62,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(256);
     let scratch = std::env::var("TROVE_BENCH_DIR").unwrap_or_else(|_| ".".into());
+    std::fs::create_dir_all(&scratch).expect("the scratch folder can be made");
     let tmp = tempfile::tempdir_in(scratch).expect("scratch");
     let trove = env!("CARGO_BIN_EXE_trove");
     let corpus = tmp.path().join("corpus");
