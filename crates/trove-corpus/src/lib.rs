@@ -745,7 +745,9 @@ impl Generator {
                 dkim = Dkim::Pass;
                 if self.rng.gen_bool(0.15) {
                     // Changed after signing: the body or a signed header.
-                    if self.rng.gen_bool(0.5) {
+                    // (The sample may be wrapped across lines in the body;
+                    // then the subject is changed, so the change is real.)
+                    if self.rng.gen_bool(0.5) && message.body.contains(&sample) {
                         message.body = message.body.replacen(
                             &sample,
                             &format!("{sample} Transfer the balance to the new account today."),

@@ -429,18 +429,7 @@ fn read_one(
     };
     let content_id = blake3::hash(bytes).to_hex().to_string();
     let doc_type = detect(bytes);
-    let container = matches!(
-        doc_type,
-        DocType::Zip
-            | DocType::Tar
-            | DocType::TarGz
-            | DocType::Gzip
-            | DocType::Bzip2
-            | DocType::Xz
-            | DocType::SevenZip
-            | DocType::Mbox
-            | DocType::Email
-    );
+    let container = is_container(doc_type);
     if is_known && !container {
         return (None, Vec::new());
     }
@@ -555,4 +544,69 @@ async fn write_batch<B: BlobBackend>(
         }
     }
     Ok(())
+}
+
+/// Visits every document of a submission with its bytes, in order: each
+/// file, then what it contains, depth first, with the same provenance
+/// paths, limits and container rules as ingest. For readers that need the
+/// original bytes again (DKIM verification hashes them exactly); nothing
+/// is recorded. Files over the in-memory limit are visited only as far as
+/// an mbox's messages.
+pub fn walk_submission<B: BlobBackend>(
+    opener: &BlobOpener<B>,
+    record: &SubmissionRecord,
+    limits: &Limits,
+    mut visit: impl FnMut(&str, DocType, &[u8]),
+) -> Result<(), IngestError> {
+    let manifest = read_manifest(opener, record)?;
+    let mut walk = |stack: &mut Vec<(String, Vec<u8>, usize)>| {
+        while let Some((path, bytes, depth)) = stack.pop() {
+            let doc_type = detect(&bytes);
+            visit(&path, doc_type, &bytes);
+            if is_container(doc_type) && depth <= limits.max_depth {
+                let children = extract(doc_type, &bytes, limits).children;
+                for child in children.into_iter().rev() {
+                    if let Ok(child_bytes) = child.bytes {
+                        stack.push((format!("{path}/{}", child.name), child_bytes, depth + 1));
+                    }
+                }
+            }
+        }
+    };
+    for file in &manifest.files {
+        if file.size > limits.max_document_bytes as u64 {
+            let Ok(blob) = opener.open(&file.blob) else { continue };
+            let mut stream = std::io::BufReader::with_capacity(1 << 20, blob);
+            let is_mbox = std::io::BufRead::fill_buf(&mut stream).is_ok_and(|head| detect(head) == DocType::Mbox);
+            if is_mbox {
+                for (i, message) in MboxMessages::new(&mut stream, limits.max_document_bytes).enumerate() {
+                    if let Ok(message) = message {
+                        walk(&mut vec![(format!("{}/#{}", file.path, i + 1), message, 1)]);
+                    }
+                }
+            }
+            continue;
+        }
+        if let Ok(bytes) = read_file(opener, file) {
+            walk(&mut vec![(file.path.clone(), bytes, 0)]);
+        }
+    }
+    Ok(())
+}
+
+/// Types whose documents hold other documents.
+pub fn is_container(doc_type: DocType) -> bool {
+    matches!(
+        doc_type,
+        DocType::Zip
+            | DocType::Tar
+            | DocType::TarGz
+            | DocType::Gzip
+            | DocType::Bzip2
+            | DocType::Xz
+            | DocType::SevenZip
+            | DocType::Mbox
+            | DocType::Email
+            | DocType::Msg
+    )
 }

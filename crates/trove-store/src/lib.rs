@@ -39,6 +39,7 @@ mod pipeline;
 mod repo;
 mod sealed;
 mod submission;
+mod verification;
 
 use std::io;
 use std::path::PathBuf;
@@ -49,6 +50,7 @@ pub use ids::{BlobId, ContentId, SubmissionId};
 pub use repo::{Channel, MetadataRepo, SqliteRepo, SubmissionRecord};
 pub use sealed::{BlobOpener, BlobReader, BlobSealer, PutReceipt};
 pub use submission::{Manifest, ManifestFile, SubmissionSummary, SubmissionWriter, read_manifest};
+pub use verification::{ArchivedKey, VerificationRecord};
 
 /// Errors of the store. Each names the blob, file or submission concerned
 /// and, where there is one, what to do.

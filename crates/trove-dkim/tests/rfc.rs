@@ -1,0 +1,261 @@
+//! The RFC's worked example, a re-wrapped message, and every kind of bad
+//! input becoming an outcome.
+
+use ed25519_dalek::Signer;
+use sha2::Digest;
+use trove_dkim::{Outcome, canonical_body, canonical_header, header_fields, verify, without_signature_value};
+
+const ED25519_RECORD: &str = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+const RSA_RECORD: &str = "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWR\
+iGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutAC\
+DfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3\
+Ip3G+2kryOTIKT+l/K4w3QIDAQAB";
+
+/// RFC 8463 Appendix A.3, corrected. As printed, the RFC indents every
+/// line by three spaces (page layout) and its body shows one space after
+/// "game."; the signed message is RFC 6376 A.1's, with two. The errata
+/// against RFC 8463 record that the printed example does not verify as
+/// printed; this is the form that does, with both of A.2's keys.
+fn rfc8463_message() -> Vec<u8> {
+    [
+        "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;",
+        " d=football.example.com; i=@football.example.com;",
+        " q=dns/txt; s=brisbane; t=1528637909; h=from : to :",
+        " subject : date : message-id : from : subject : date;",
+        " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;",
+        " b=/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11Bus",
+        " Fa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==",
+        "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;",
+        " d=football.example.com; i=@football.example.com;",
+        " q=dns/txt; s=test; t=1528637909; h=from : to : subject :",
+        " date : message-id : from : subject : date;",
+        " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;",
+        " b=F45dVWDfMbQDGHJFlXUNB2HKfbCeLRyhDXgFpEL8GwpsRe0IeIixNTe3",
+        " DhCVlUrSjV4BwcVcOF6+FF3Zo9Rpo1tFOeS9mPYQTnGdaSGsgeefOsk2Jz",
+        " dA+L10TeYt9BgDfQNZtKdN1WO//KgIqXP7OdEFE4LjFYNcUxZQ4FADY+8=",
+        "From: Joe SixPack <joe@football.example.com>",
+        "To: Suzie Q <suzie@shopping.example.net>",
+        "Subject: Is dinner ready?",
+        "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)",
+        "Message-ID: <20030712040037.46341.5F8J@football.example.com>",
+        "",
+        "Hi.",
+        "",
+        "We lost the game.  Are you hungry yet?",
+        "",
+        "Joe.",
+        "",
+    ]
+    .join("\r\n")
+    .into_bytes()
+}
+
+fn rfc_keys(selector: &str, domain: &str) -> Option<String> {
+    match (selector, domain) {
+        ("brisbane", "football.example.com") => Some(ED25519_RECORD.into()),
+        ("test", "football.example.com") => Some(RSA_RECORD.into()),
+        _ => None,
+    }
+}
+
+#[test]
+fn rfc8463_example_verifies_with_both_keys() {
+    let results = verify(&rfc8463_message(), &rfc_keys);
+    let outcomes: Vec<_> = results
+        .iter()
+        .map(|r| (r.algorithm.unwrap(), r.outcome.clone()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![("ed25519-sha256", Outcome::Pass), ("rsa-sha256", Outcome::Pass)]
+    );
+    assert_eq!(results[0].key.as_ref().unwrap().bits, 256);
+    // A.2's RSA key is 1024 bits: weak evidence, reported as its size.
+    assert_eq!(results[1].key.as_ref().unwrap().bits, 1024);
+    assert_eq!(
+        results[0].signed_headers.len(),
+        8,
+        "from, subject and date are over-signed"
+    );
+    assert_eq!(results[0].timestamp, Some(1528637909));
+}
+
+#[test]
+fn rfc8463_ed25519_key_is_rfc8032_test_1() {
+    // A.1's secret key (RFC 8032 §7.1 test 1) gives A.2's public key.
+    let secret: [u8; 32] = hex::decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let public = ed25519_dalek::SigningKey::from_bytes(&secret).verifying_key();
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(public.as_bytes());
+    assert!(ED25519_RECORD.ends_with(&encoded));
+}
+
+#[test]
+fn tampering_is_told_apart_from_a_changed_header() {
+    let message = rfc8463_message();
+    let text = String::from_utf8(message).unwrap();
+    let body = verify(text.replace("hungry", "Hungry").as_bytes(), &rfc_keys);
+    assert!(body.iter().all(|r| r.outcome == Outcome::BodyHashMismatch));
+    let header = verify(
+        text.replace("Is dinner ready?", "Is dinner ready!").as_bytes(),
+        &rfc_keys,
+    );
+    assert!(header.iter().all(|r| r.outcome == Outcome::SignatureMismatch));
+    // A From added on top breaks over-signed From.
+    let added = verify(format!("From: mallory@evil.example\r\n{text}").as_bytes(), &rfc_keys);
+    assert!(added.iter().all(|r| r.outcome == Outcome::SignatureMismatch));
+    // The same message with bare LF line ends (as stored in an mbox) passes.
+    let unix = verify(text.replace("\r\n", "\n").as_bytes(), &rfc_keys);
+    assert!(unix.iter().all(|r| r.outcome == Outcome::Pass));
+}
+
+/// Signs `message` with Ed25519 the way a signer does, over `headers`.
+fn sign(message: &str, key: &ed25519_dalek::SigningKey, canon: &str, extra: &str, headers: &[&str]) -> String {
+    let (head, body) = message.split_once("\r\n\r\n").unwrap();
+    let head = format!("{head}\r\n");
+    let (hc, bc) = canon.split_once('/').unwrap();
+    let canon_of = |name: &str| trove_dkim::Canon::parse(name).unwrap();
+    let body_hash = sha2::Sha256::digest(canonical_body(body.as_bytes(), canon_of(bc)));
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let value = format!(
+        " v=1; a=ed25519-sha256; c={canon}; d=ministry.example; s=2019;{extra}\r\n h={};\r\n bh={}; b=",
+        headers.join(":"),
+        b64.encode(body_hash)
+    );
+    let fields = header_fields(head.as_bytes());
+    let mut data = Vec::new();
+    for name in headers {
+        if let Some(field) = fields
+            .iter()
+            .rev()
+            .find(|f| trove_dkim::field_name(f).eq_ignore_ascii_case(name))
+        {
+            data.extend(canonical_header(field, canon_of(hc)));
+        }
+    }
+    let own = format!("DKIM-Signature:{}", without_signature_value(&value));
+    let mut own = canonical_header(own.as_bytes(), canon_of(hc));
+    if own.ends_with(b"\r\n") {
+        own.truncate(own.len() - 2);
+    }
+    data.extend(own);
+    let signature = key.sign(&sha2::Sha256::digest(&data));
+    format!(
+        "DKIM-Signature:{value}{}\r\n{message}",
+        b64.encode(signature.to_bytes())
+    )
+}
+
+fn ministry_key() -> (ed25519_dalek::SigningKey, String) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    use base64::Engine;
+    let record = format!(
+        "v=DKIM1; k=ed25519; p={}",
+        base64::engine::general_purpose::STANDARD.encode(key.verifying_key().as_bytes())
+    );
+    (key, record)
+}
+
+const MEMO: &str = "From: a.petrov@ministry.example\r\nTo: desk@bank.example\r\nSubject: Transfer\r\n\
+Date: Thu, 14 Mar 2019 09:30:00 +0300\r\n\r\nThe transfer of 48 000 EUR to the account in Limassol is approved for Friday, \
+subject to the usual conditions.\r\n";
+
+#[test]
+fn a_message_rewrapped_by_a_mail_client_passes_relaxed_and_fails_simple() {
+    let (key, record) = ministry_key();
+    let keys = |_: &str, _: &str| Some(record.clone());
+    // What a client does on the way: it refolds a long header, turns a
+    // tab into spaces, and leaves trailing blanks and blank lines.
+    let rewrapped = |signed: &str| {
+        signed
+            .replace("Subject: Transfer", "Subject:\r\n  Transfer")
+            .replace("48 000 EUR", "48\t000 EUR")
+            .replace("conditions.\r\n", "conditions.   \r\n\r\n\r\n")
+    };
+    let relaxed = sign(MEMO, &key, "relaxed/relaxed", "", &["from", "to", "subject", "date"]);
+    let simple = sign(MEMO, &key, "simple/simple", "", &["from", "to", "subject", "date"]);
+    assert_eq!(verify(relaxed.as_bytes(), &keys)[0].outcome, Outcome::Pass);
+    assert_eq!(verify(simple.as_bytes(), &keys)[0].outcome, Outcome::Pass);
+    assert_eq!(verify(rewrapped(&relaxed).as_bytes(), &keys)[0].outcome, Outcome::Pass);
+    let simple_result = &verify(rewrapped(&simple).as_bytes(), &keys)[0];
+    assert_eq!(simple_result.outcome, Outcome::BodyHashMismatch);
+}
+
+#[test]
+fn body_length_limit_reports_the_unsigned_tail() {
+    let (key, record) = ministry_key();
+    let keys = |_: &str, _: &str| Some(record.clone());
+    let body = MEMO.split_once("\r\n\r\n").unwrap().1;
+    let l = canonical_body(body.as_bytes(), trove_dkim::Canon::Relaxed).len();
+    let signed = sign(MEMO, &key, "relaxed/relaxed", &format!(" l={l};"), &["from", "subject"]);
+    let appended = format!("{signed}Also: wire it to the other account instead.\r\n");
+    let result = &verify(appended.as_bytes(), &keys)[0];
+    assert_eq!(result.outcome, Outcome::Pass);
+    assert_eq!(result.length, Some(l as u64));
+    assert_eq!(
+        result.unsigned_tail,
+        Some("Also: wire it to the other account instead.\r\n".len() as u64)
+    );
+}
+
+#[test]
+fn bad_input_becomes_an_outcome() {
+    let (key, record) = ministry_key();
+    let good = sign(
+        MEMO,
+        &key,
+        "relaxed/relaxed",
+        " x=1552600000;",
+        &["from", "to", "subject", "date"],
+    );
+    let keys = |_: &str, _: &str| Some(record.clone());
+    let outcome = |message: &str, keys: &dyn Fn(&str, &str) -> Option<String>| {
+        verify(message.as_bytes(), &|s: &str, d: &str| keys(s, d))[0]
+            .outcome
+            .clone()
+    };
+    let unusable = |message: &str| match outcome(message, &keys) {
+        Outcome::Unusable(reason) => reason,
+        other => panic!("expected unusable, got {other:?}"),
+    };
+    // An expired x= is a fact, not a failure.
+    let passed = &verify(good.as_bytes(), &keys)[0];
+    assert_eq!(
+        (passed.outcome.clone(), passed.expires),
+        (Outcome::Pass, Some(1552600000))
+    );
+    // Malformed tags, bad base64, unknown algorithm.
+    assert!(unusable(&good.replacen("v=1;", "v=1; ;junk;", 1)).contains("malformed tag list"));
+    assert!(unusable(&good.replacen(" b=", " b=!!!", 1)).contains("bad base64 in b="));
+    assert!(unusable(&good.replacen("a=ed25519-sha256", "a=rsa-md5", 1)).contains("unknown algorithm a=rsa-md5"));
+    assert!(unusable(&good.replacen(" d=ministry.example;", "", 1)).contains("missing required tag d="));
+    // A missing key, a revoked key, a key record that is not one.
+    assert_eq!(outcome(&good, &|_, _| None), Outcome::NoKey);
+    assert_eq!(
+        outcome(&good, &|_, _| Some("v=DKIM1; k=ed25519; p=".into())),
+        Outcome::KeyRevoked
+    );
+    assert!(
+        matches!(outcome(&good, &|_, _| Some("v=DKIM1; k=dsa; p=AAAA".into())), Outcome::Unusable(r) if r.contains("k=dsa"))
+    );
+    // A header folded oddly (tabs, several continuation lines) still verifies under relaxed.
+    let folded = good.replacen("Subject: Transfer", "Subject:\r\n\t Transfer", 1);
+    assert_eq!(outcome(&folded, &keys), Outcome::Pass);
+    // An 8-bit body: hashed as bytes, never decoded.
+    let eight_bit = MEMO.replace("conditions.", "conditions \u{00e9}t\u{00e9}.");
+    let signed = sign(&eight_bit, &key, "simple/simple", "", &["from"]);
+    let mut bytes = signed.into_bytes();
+    assert_eq!(verify(&bytes, &keys)[0].outcome, Outcome::Pass);
+    let at = bytes.len() - 5;
+    bytes[at] = 0xFF;
+    assert_eq!(verify(&bytes, &keys)[0].outcome, Outcome::BodyHashMismatch);
+    // A header that is not UTF-8 where the signature is.
+    let mut raw = good.clone().into_bytes();
+    let at = raw.windows(5).position(|w| w == b" b=").unwrap_or(20) + 1;
+    raw.insert(at, 0xC3);
+    assert!(matches!(verify(&raw, &keys)[0].outcome, Outcome::Unusable(_)));
+}

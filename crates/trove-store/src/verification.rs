@@ -1,0 +1,134 @@
+//! The DKIM key archive and stored verification results (desk side).
+
+use sqlx::Row;
+
+use crate::{SqliteRepo, StoreError, SubmissionId};
+
+/// A DKIM key record as seen at `selector._domainkey.domain`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ArchivedKey {
+    pub selector: String,
+    pub domain: String,
+    pub record: String,
+    /// When the record was first and last seen published (YYYY-MM-DD).
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    /// Where it came from: a file name, or `dns`.
+    pub source: String,
+}
+
+/// One document's stored verification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerificationRecord {
+    pub document_id: String,
+    pub verdict: String,
+    pub evidence: serde_json::Value,
+}
+
+fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
+    let context = context.into();
+    move |source| StoreError::Database { context, source }
+}
+
+impl SqliteRepo {
+    /// Adds keys to the archive; a record already there (same selector,
+    /// domain and record) keeps its row, widened to the new seen dates.
+    /// Returns how many records were new.
+    pub async fn add_dkim_keys(&self, keys: &[ArchivedKey]) -> Result<usize, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(db_err("adding DKIM keys"))?;
+        let count = "SELECT count(*) FROM dkim_keys";
+        let before: i64 = sqlx::query_scalar(count)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err("counting DKIM keys"))?;
+        for key in keys {
+            sqlx::query(
+                "INSERT INTO dkim_keys (selector, domain, record, first_seen, last_seen, source) VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (selector, domain, record) DO UPDATE SET
+                   first_seen = min(coalesce(first_seen, excluded.first_seen), coalesce(excluded.first_seen, first_seen)),
+                   last_seen = max(coalesce(last_seen, excluded.last_seen), coalesce(excluded.last_seen, last_seen))",
+            )
+            .bind(&key.selector)
+            .bind(&key.domain)
+            .bind(&key.record)
+            .bind(&key.first_seen)
+            .bind(&key.last_seen)
+            .bind(&key.source)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(format!("adding the key {}._domainkey.{}", key.selector, key.domain)))?;
+        }
+        let after: i64 = sqlx::query_scalar(count)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err("counting DKIM keys"))?;
+        tx.commit().await.map_err(db_err("adding DKIM keys"))?;
+        Ok((after - before) as usize)
+    }
+
+    /// Every archived key, by domain and selector.
+    pub async fn dkim_keys(&self) -> Result<Vec<ArchivedKey>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT selector, domain, record, first_seen, last_seen, source FROM dkim_keys ORDER BY domain, selector, first_seen",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err("listing DKIM keys"))?;
+        Ok(rows
+            .iter()
+            .map(|row| ArchivedKey {
+                selector: row.get(0),
+                domain: row.get(1),
+                record: row.get(2),
+                first_seen: row.get(3),
+                last_seen: row.get(4),
+                source: row.get(5),
+            })
+            .collect())
+    }
+
+    /// Replaces the stored verification of a submission's documents.
+    pub async fn put_verifications(
+        &self,
+        submission: &SubmissionId,
+        records: &[VerificationRecord],
+    ) -> Result<(), StoreError> {
+        let context = format!("storing the verification of {submission}");
+        let mut tx = self.pool().begin().await.map_err(db_err(context.clone()))?;
+        sqlx::query("DELETE FROM verifications WHERE submission_id = ?")
+            .bind(submission.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(context.clone()))?;
+        for record in records {
+            sqlx::query(
+                "INSERT INTO verifications (document_id, submission_id, verdict, evidence) VALUES (?, ?, ?, ?)",
+            )
+            .bind(&record.document_id)
+            .bind(submission.to_string())
+            .bind(&record.verdict)
+            .bind(record.evidence.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(context.clone()))?;
+        }
+        tx.commit().await.map_err(db_err(context))
+    }
+
+    /// The stored verification of a submission's documents.
+    pub async fn verifications(&self, submission: &SubmissionId) -> Result<Vec<VerificationRecord>, StoreError> {
+        let rows = sqlx::query("SELECT document_id, verdict, evidence FROM verifications WHERE submission_id = ?")
+            .bind(submission.to_string())
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err(format!("reading the verification of {submission}")))?;
+        Ok(rows
+            .iter()
+            .map(|row| VerificationRecord {
+                document_id: row.get(0),
+                verdict: row.get(1),
+                evidence: serde_json::from_str(row.get::<&str, _>(2)).unwrap_or_default(),
+            })
+            .collect())
+    }
+}
