@@ -7,6 +7,7 @@ mod datadir;
 mod ingest;
 mod ledger;
 mod serve;
+mod verify;
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -100,6 +101,9 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Authenticity evidence for every document and a verdict for each
+    /// (DKIM against the key archive, Received times, threads, metadata).
+    Verify { submission: String },
     /// A submission's documents, or one document (text, metadata, provenance).
     Docs {
         #[command(subcommand)]
@@ -143,6 +147,19 @@ enum KeysCommand {
     List,
     /// Create a witness key (tlog-cosignature/v1) for a partner; prints its vkey.
     AddWitness { name: String },
+    /// The DKIM key archive that verification uses.
+    Dkim {
+        #[command(subcommand)]
+        command: DkimCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DkimCommand {
+    /// Import keys: lines `selector._domainkey.domain <TXT record> [first-seen] [last-seen]`.
+    Import { file: PathBuf },
+    /// List the archived keys.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -217,6 +234,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             });
             Ok(())
         }
+        Command::Keys {
+            command: KeysCommand::Dkim {
+                command: DkimCommand::Import { file },
+            },
+        } => verify::run_import(&data, &file, json).await,
+        Command::Keys {
+            command: KeysCommand::Dkim {
+                command: DkimCommand::List,
+            },
+        } => verify::run_list(&data, json).await,
+        Command::Verify { submission } => verify::run_verify(&data, &submission, json).await,
         Command::Blob {
             command: BlobCommand::Put { file },
         } => blob_put(&DataDir::open(&data)?, &file, json),
@@ -604,6 +632,9 @@ async fn demo(
     let receipt_index = ledger::append_receipt(&dir, &summary)?;
     ingest::ingest(&dir, &summary.submission, false, ingest::default_threads()).await?;
     let ingested = ingest::summarize(&dir.repo(false).await?.document_summary(&summary.submission).await?);
+    // The corpus's keys stand in for an archive gathered over the years.
+    verify::import_keys(&dir, &corpus_dir.join("dkim-keys.txt")).await?;
+    let verified = verify::verify(&dir, &summary.submission).await?;
     let checkpoint = ledger::open_log(&dir)?.checkpoint().checkpoint.clone();
     let report = json!({
         "data": data,
@@ -613,6 +644,7 @@ async fn demo(
         "receipt_index": receipt_index,
         "log_size": checkpoint.size,
         "ingest": ingested,
+        "verify": verified.summary,
     });
     print_report(json, &report, |_| {
         let mut text = format!("data directory   {}\n", data.display());
@@ -635,6 +667,7 @@ async fn demo(
             data.display()
         ));
         text.push_str(&format!("\ningest: {}", ingest::human_summary(&ingested)));
+        text.push_str(&format!("\nverify: {}", verify::human_summary(&verified)));
         if !no_serve {
             text.push_str(&format!(
                 "\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{addr}/log/ --vkey {}\n",
