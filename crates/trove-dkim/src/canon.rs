@@ -32,7 +32,7 @@ pub fn split_message(message: &[u8]) -> (&[u8], &[u8]) {
     if message.starts_with(b"\r\n") {
         return (&[], &message[2..]);
     }
-    match message.windows(4).position(|w| w == b"\r\n\r\n") {
+    match memchr::memmem::find(message, b"\r\n\r\n") {
         Some(i) => (&message[..i + 2], &message[i + 4..]),
         None => (message, &[]),
     }
@@ -105,55 +105,103 @@ fn collapse_whitespace(bytes: &[u8]) -> Vec<u8> {
 /// The body, canonicalized (every line with its CRLF, trailing empty
 /// lines removed).
 pub fn canonical_body(body: &[u8], canon: Canon) -> Vec<u8> {
-    let mut lines: Vec<Vec<u8>> = body
-        .split(|&b| b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line).to_vec())
-        .collect();
-    // `split` yields a last empty piece after a final CRLF.
-    if body.ends_with(b"\n") {
-        lines.pop();
+    let mut out = Vec::with_capacity(body.len() + 2);
+    write_canonical_body(body, canon, &mut |piece| out.extend_from_slice(piece));
+    out
+}
+
+/// The canonical body, handed to `out` piece by piece (no copy of the
+/// body is made: a hash can be fed directly).
+pub fn write_canonical_body(body: &[u8], canon: Canon, out: &mut dyn FnMut(&[u8])) {
+    // Empty lines are held back until a non-empty line follows: trailing
+    // empty lines are not part of the canonical body.
+    let mut held_empty = 0usize;
+    let mut wrote = false;
+    let mut scratch = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let (line, next) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line: &[u8] = match canon {
+            Canon::Simple => line,
+            Canon::Relaxed => relaxed_line(line, &mut scratch),
+        };
+        if line.is_empty() {
+            held_empty += 1;
+            continue;
+        }
+        for _ in 0..held_empty {
+            out(b"\r\n");
+        }
+        held_empty = 0;
+        out(line);
+        out(b"\r\n");
+        wrote = true;
     }
-    if canon == Canon::Relaxed {
-        for line in &mut lines {
-            let collapsed = collapse_whitespace(line);
-            *line = collapsed.trim_ascii_end().to_vec();
+    if !wrote && canon == Canon::Simple {
+        out(b"\r\n");
+    }
+}
+
+/// A body line under relaxed canonicalization: runs of spaces and tabs
+/// become one space, and trailing ones go. Most lines need no change and
+/// are returned as they are.
+fn relaxed_line<'a>(line: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    let is_space = |b: u8| b == b' ' || b == b'\t';
+    let Some(last) = line.iter().rposition(|&b| !is_space(b)) else {
+        return &[];
+    };
+    let trimmed = &line[..=last];
+    // One pass to see whether anything needs to change: a tab, or two
+    // spaces in a row.
+    let mut previous_space = false;
+    let clean = trimmed.iter().all(|&b| {
+        let ok = b != b'\t' && !(previous_space && b == b' ');
+        previous_space = b == b' ';
+        ok
+    });
+    if clean {
+        return trimmed;
+    }
+    scratch.clear();
+    let mut in_space = false;
+    for &b in trimmed {
+        if is_space(b) {
+            in_space = true;
+        } else {
+            if in_space {
+                scratch.push(b' ');
+                in_space = false;
+            }
+            scratch.push(b);
         }
     }
-    while lines.last().is_some_and(Vec::is_empty) {
-        lines.pop();
-    }
-    if lines.is_empty() {
-        return match canon {
-            Canon::Simple => b"\r\n".to_vec(),
-            Canon::Relaxed => Vec::new(),
-        };
-    }
-    let mut out = Vec::with_capacity(body.len() + 2);
-    for line in lines {
-        out.extend(line);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
+    scratch
 }
 
 /// Bare LF line ends made CRLF, as a message is on the wire: mail stored
 /// in mbox files and on Unix disks has lost its CRs, and DKIM hashes the
 /// wire form.
 pub fn to_wire_form(message: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    let bare_lf = message
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'\n' && (i == 0 || message[i - 1] != b'\r'));
-    if !bare_lf {
+    let bare = |i: usize| i == 0 || message[i - 1] != b'\r';
+    if !memchr::memchr_iter(b'\n', message).any(bare) {
         return std::borrow::Cow::Borrowed(message);
     }
     let mut out = Vec::with_capacity(message.len() + message.len() / 40);
-    for (i, &b) in message.iter().enumerate() {
-        if b == b'\n' && (i == 0 || message[i - 1] != b'\r') {
+    let mut start = 0;
+    for i in memchr::memchr_iter(b'\n', message) {
+        out.extend_from_slice(&message[start..i]);
+        if bare(i) {
             out.push(b'\r');
         }
-        out.push(b);
+        out.push(b'\n');
+        start = i + 1;
     }
+    out.extend_from_slice(&message[start..]);
     std::borrow::Cow::Owned(out)
 }
 

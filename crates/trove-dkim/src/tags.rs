@@ -60,8 +60,14 @@ fn get<'a>(tags: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 fn base64_of(value: &str, tag: &'static str) -> Result<Vec<u8>, TagError> {
-    let compact: String = value.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    BASE64.decode(compact).map_err(|_| TagError::Base64(tag))
+    let bytes = value.as_bytes();
+    let result = if bytes.iter().any(u8::is_ascii_whitespace) {
+        let compact: Vec<u8> = bytes.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+        BASE64.decode(compact)
+    } else {
+        BASE64.decode(bytes)
+    };
+    result.map_err(|_| TagError::Base64(tag))
 }
 
 fn number(value: Option<&str>, tag: &'static str) -> Result<Option<u64>, TagError> {

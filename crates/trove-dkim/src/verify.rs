@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::canon::{canonical_body, canonical_header, field_name, header_fields, split_message, to_wire_form};
+use crate::canon::{canonical_header, field_name, header_fields, split_message, to_wire_form, write_canonical_body};
 use crate::tags::{Algorithm, KeyRecord, KeyType, Signature, without_signature_value};
 
 /// Where keys come from: an archive of records seen over time, looked up
@@ -135,23 +135,34 @@ fn verify_one(fields: &[&[u8]], field: &[u8], body: &[u8], keys: &impl KeySource
         key: None,
     };
 
-    // The body first: it needs no key.
-    let canonical = canonical_body(body, signature.body_canon);
-    let signed_body = match signature.length {
-        Some(length) if length as usize > canonical.len() => {
+    // The body first: it needs no key. It is hashed as it is
+    // canonicalized, up to l= when the signature has one.
+    let limit = signature.length.unwrap_or(u64::MAX);
+    let mut canonical_len = 0u64;
+    let mut sha256 = Sha256::new();
+    let mut sha1 = sha1::Sha1::new();
+    let uses_sha1 = signature.algorithm == Algorithm::RsaSha1;
+    write_canonical_body(body, signature.body_canon, &mut |piece| {
+        let room = limit.saturating_sub(canonical_len).min(piece.len() as u64) as usize;
+        if uses_sha1 {
+            sha1.update(&piece[..room]);
+        } else {
+            sha256.update(&piece[..room]);
+        }
+        canonical_len += piece.len() as u64;
+    });
+    if let Some(length) = signature.length {
+        if length > canonical_len {
             out.outcome = Outcome::BodyHashMismatch;
             out.unsigned_tail = Some(0);
             return out;
         }
-        Some(length) => {
-            out.unsigned_tail = Some((canonical.len() - length as usize) as u64);
-            &canonical[..length as usize]
-        }
-        None => &canonical[..],
-    };
-    let body_matches = match signature.algorithm {
-        Algorithm::RsaSha1 => sha1::Sha1::digest(signed_body).as_slice() == signature.body_hash,
-        _ => Sha256::digest(signed_body).as_slice() == signature.body_hash,
+        out.unsigned_tail = Some(canonical_len - length);
+    }
+    let body_matches = if uses_sha1 {
+        sha1.finalize().as_slice() == signature.body_hash
+    } else {
+        sha256.finalize().as_slice() == signature.body_hash
     };
 
     let Some(record) = keys.record(&signature.selector, &signature.domain) else {
@@ -212,22 +223,16 @@ fn verify_one(fields: &[&[u8]], field: &[u8], body: &[u8], keys: &impl KeySource
 
     let data = signed_header_data(fields, field, &signature, value);
     let valid = match (&verifier, signature.algorithm) {
-        (PublicKey::Ed25519(key), _) => ed25519_dalek::Signature::from_slice(&signature.signature)
-            .is_ok_and(|s| key.verify_strict(&Sha256::digest(&data), &s).is_ok()),
-        (PublicKey::Rsa(key), Algorithm::RsaSha1) => key
-            .verify(
-                rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
-                &sha1::Sha1::digest(&data),
-                &signature.signature,
-            )
-            .is_ok(),
-        (PublicKey::Rsa(key), _) => key
-            .verify(
-                rsa::Pkcs1v15Sign::new::<Sha256>(),
-                &Sha256::digest(&data),
-                &signature.signature,
-            )
-            .is_ok(),
+        // RFC 8032 verification; a small-order public key (which would let
+        // one signature fit many messages) is refused first.
+        (PublicKey::Ed25519(key), _) => {
+            !key.is_weak()
+                && ed25519_dalek::Signature::from_slice(&signature.signature)
+                    .is_ok_and(|s| ed25519_dalek::Verifier::verify(key, &Sha256::digest(&data), &s).is_ok())
+        }
+        (PublicKey::Rsa(key), algorithm) => {
+            rsa_verify(key, algorithm == Algorithm::RsaSha1, &data, &signature.signature)
+        }
     };
     if !valid {
         out.outcome = Outcome::SignatureMismatch;
@@ -247,6 +252,35 @@ impl PublicKey {
             PublicKey::Ed25519(_) => 256,
         }
     }
+}
+
+/// PKCS#1 v1.5 verification. ring's is several times faster than the
+/// `rsa` crate's (whose big-number arithmetic dominated a profile), but it
+/// refuses keys under 1024 bits; those, which are weak evidence anyway,
+/// go through `rsa`.
+fn rsa_verify(key: &rsa::RsaPublicKey, sha1: bool, data: &[u8], signature: &[u8]) -> bool {
+    use rsa::traits::PublicKeyParts;
+    if key.size() * 8 >= 1024 {
+        let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
+        let params = if sha1 {
+            &ring::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY
+        } else {
+            &ring::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
+        };
+        return ring::signature::RsaPublicKeyComponents { n: &n, e: &e }
+            .verify(params, data, signature)
+            .is_ok();
+    }
+    if sha1 {
+        key.verify(
+            rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+            &sha1::Sha1::digest(data),
+            signature,
+        )
+    } else {
+        key.verify(rsa::Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(data), signature)
+    }
+    .is_ok()
 }
 
 /// An RSA key as published: SubjectPublicKeyInfo (RFC 6376), or a bare
