@@ -196,7 +196,18 @@ struct Doc {
     sample: Option<String>,
     dkim: Dkim,
     tampered: bool,
+    /// A message's place in its thread.
+    thread: Option<Thread>,
     children: Vec<Doc>,
+}
+
+/// A message's id, the message it replies to, and the bytes of its body
+/// that quote that message.
+#[derive(Debug, Clone)]
+struct Thread {
+    id: String,
+    replies_to: Option<String>,
+    quoted_bytes: usize,
 }
 
 impl Doc {
@@ -209,6 +220,7 @@ impl Doc {
             sample,
             dkim: Dkim::None,
             tampered: false,
+            thread: None,
             children: Vec::new(),
         }
     }
@@ -251,6 +263,12 @@ struct Generator {
     published_files: usize,
     counter: usize,
     message_counter: usize,
+    /// Messages published so far, with their corpus and published path: a
+    /// reply is published only when the message it quotes is (so no
+    /// unpublished text appears inside a published message), and an
+    /// unpublished reply to a published message holds published text (the
+    /// quote), so it is a partial overlap.
+    published_messages: std::collections::HashMap<String, (&'static str, String)>,
     units: usize,
 }
 
@@ -311,6 +329,7 @@ impl Generator {
             published_files: 0,
             counter: 0,
             message_counter: 0,
+            published_messages: Default::default(),
             units: 0,
         })
     }
@@ -439,12 +458,14 @@ impl Generator {
             .rsplit_once('/')
             .map(|(parent, _)| parent.to_owned())
             .unwrap_or_default();
-        self.record(&doc, &parent)
+        self.record(&doc, &parent, None)
     }
 
     /// Adds a document (and its children) to the truth, and publishes it if
     /// the draw says so.
-    fn record(&mut self, doc: &Doc, parent: &str) -> Result<(), CorpusError> {
+    /// `inside`: the corpus and published path of a published message this
+    /// document is attached to (it was published with it).
+    fn record(&mut self, doc: &Doc, parent: &str, inside: Option<(&'static str, String)>) -> Result<(), CorpusError> {
         let path = if parent.is_empty() {
             doc.name.clone()
         } else {
@@ -470,12 +491,42 @@ impl Generator {
             published_path: None,
             sample: doc.sample.clone(),
         };
-        if !entry.container && self.rng.gen_bool(self.spec.published_share) {
+        let quoted = doc
+            .thread
+            .as_ref()
+            .and_then(|t| t.replies_to.as_ref().map(|parent| (parent, t.quoted_bytes)));
+        let quotes_unpublished = quoted.is_some_and(|(parent, _)| !self.published_messages.contains_key(parent));
+        if let Some((corpus, published_path)) = &inside {
+            // An attachment of a published message was published with it.
+            entry.overlap = Overlap::Exact;
+            entry.corpus = Some(corpus);
+            entry.similarity = Some(1.0);
+            entry.covered_bytes = entry.bytes;
+            entry.published_path = Some(format!("{published_path}/{}", doc.name));
+        } else if !entry.container && self.rng.gen_bool(self.spec.published_share) && !quotes_unpublished {
             self.publish(doc, &mut entry)?;
+            if let (Some(thread), Some(corpus), Some(path)) = (&doc.thread, entry.corpus, &entry.published_path) {
+                self.published_messages
+                    .insert(thread.id.clone(), (corpus, path.clone()));
+            }
+        } else if let Some((parent, quoted_bytes)) = quoted
+            && let Some((corpus, path)) = self.published_messages.get(parent)
+        {
+            // Its quote of a published message is published text.
+            entry.overlap = Overlap::Partial;
+            entry.corpus = Some(corpus);
+            entry.covered_bytes = quoted_bytes as u64;
+            entry.similarity = Some(((quoted_bytes as f64 / entry.bytes as f64) * 1000.0).round() / 1000.0);
+            entry.published_path = Some(path.clone());
         }
+        // A published message carries its attachments.
+        let carried = match (&entry.overlap, doc.kind) {
+            (Overlap::Exact, Kind::Email) => entry.corpus.zip(entry.published_path.clone()),
+            _ => None,
+        };
         self.truth.push(&entry)?;
         for child in &doc.children {
-            self.record(child, &path)?;
+            self.record(child, &path, carried.clone())?;
         }
         Ok(())
     }
@@ -674,11 +725,17 @@ impl Generator {
                 "Regards,\n{}\n{}, {}, {}\n",
                 from.name, org.name, org.city, org.country
             ));
+            // The reply quotes what its parent wrote (not the parent's own
+            // quotes): trimmed quoting, as many clients do.
+            let own = body.clone();
+            let mut quoted_bytes = 0;
             if let Some((parent_name, parent_body)) = &previous {
                 body.push_str(&format!("\nOn {}, {parent_name} wrote:\n", mail::rfc2822(date)));
+                let start = body.len();
                 for line in parent_body.lines() {
                     body.push_str(&format!("> {line}\n"));
                 }
+                quoted_bytes = body.len() - start;
             }
             let attached = if self.rng.gen_bool(0.25) {
                 Some(self.attachment()?)
@@ -765,6 +822,7 @@ impl Generator {
                 bytes = signed;
             }
             let children = attached.into_iter().collect();
+            let replies_to = references.last().cloned();
             messages.push(Doc {
                 name: String::new(),
                 kind: Kind::Email,
@@ -773,10 +831,15 @@ impl Generator {
                 sample: Some(sample),
                 dkim,
                 tampered,
+                thread: Some(Thread {
+                    id: message_id.clone(),
+                    replies_to,
+                    quoted_bytes,
+                }),
                 children,
             });
             references.push(message_id);
-            previous = Some((from.name.clone(), body));
+            previous = Some((from.name.clone(), own));
             date += time::Duration::seconds(self.rng.gen_range(600..3 * 86_400));
         }
         Ok(messages)
@@ -810,6 +873,7 @@ impl Generator {
             sample: None,
             dkim: Dkim::None,
             tampered: false,
+            thread: None,
             children,
         })
     }
@@ -992,6 +1056,7 @@ impl Generator {
             sample: None,
             dkim: Dkim::None,
             tampered: false,
+            thread: None,
             children,
         })
     }
@@ -1021,6 +1086,7 @@ impl Generator {
             sample: None,
             dkim: Dkim::None,
             tampered: false,
+            thread: None,
             children: transfer,
         })
     }

@@ -1,7 +1,7 @@
 //! The RFC's worked example, a re-wrapped message, and every kind of bad
 //! input becoming an outcome.
 
-use ed25519_dalek::Signer;
+use ed25519_dalek::Signer as _;
 use sha2::Digest;
 use trove_dkim::{Outcome, canonical_body, canonical_header, header_fields, verify, without_signature_value};
 
@@ -112,17 +112,37 @@ fn tampering_is_told_apart_from_a_changed_header() {
     assert!(unix.iter().all(|r| r.outcome == Outcome::Pass));
 }
 
-/// Signs `message` with Ed25519 the way a signer does, over `headers`.
+/// Signs `message` the way a signer does, over `headers`: Ed25519 with
+/// `key`, or any algorithm through `Signer::Other`.
+enum Signer<'a> {
+    Ed25519(&'a ed25519_dalek::SigningKey),
+    Other(&'a str, &'a dyn Fn(&[u8]) -> Vec<u8>),
+}
+
 fn sign(message: &str, key: &ed25519_dalek::SigningKey, canon: &str, extra: &str, headers: &[&str]) -> String {
+    sign_with(message, Signer::Ed25519(key), canon, extra, headers)
+}
+
+fn sign_with(message: &str, signer: Signer<'_>, canon: &str, extra: &str, headers: &[&str]) -> String {
     let (head, body) = message.split_once("\r\n\r\n").unwrap();
     let head = format!("{head}\r\n");
     let (hc, bc) = canon.split_once('/').unwrap();
     let canon_of = |name: &str| trove_dkim::Canon::parse(name).unwrap();
-    let body_hash = sha2::Sha256::digest(canonical_body(body.as_bytes(), canon_of(bc)));
+    let algorithm = match &signer {
+        Signer::Ed25519(_) => "ed25519-sha256",
+        Signer::Other(name, _) => name,
+    };
+    let canonical = canonical_body(body.as_bytes(), canon_of(bc));
+    let body_hash = if algorithm == "rsa-sha1" {
+        use sha1::Digest as _;
+        sha1::Sha1::digest(&canonical).to_vec()
+    } else {
+        sha2::Sha256::digest(&canonical).to_vec()
+    };
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
     let value = format!(
-        " v=1; a=ed25519-sha256; c={canon}; d=ministry.example; s=2019;{extra}\r\n h={};\r\n bh={}; b=",
+        " v=1; a={algorithm}; c={canon}; d=ministry.example; s=2019;{extra}\r\n h={};\r\n bh={}; b=",
         headers.join(":"),
         b64.encode(body_hash)
     );
@@ -143,11 +163,69 @@ fn sign(message: &str, key: &ed25519_dalek::SigningKey, canon: &str, extra: &str
         own.truncate(own.len() - 2);
     }
     data.extend(own);
-    let signature = key.sign(&sha2::Sha256::digest(&data));
-    format!(
-        "DKIM-Signature:{value}{}\r\n{message}",
-        b64.encode(signature.to_bytes())
-    )
+    let signature = match signer {
+        Signer::Ed25519(key) => key.sign(&sha2::Sha256::digest(&data)).to_bytes().to_vec(),
+        Signer::Other(_, sign) => sign(&data),
+    };
+    format!("DKIM-Signature:{value}{}\r\n{message}", b64.encode(signature))
+}
+
+/// RFC 8463 A.1's RSA key (1024 bits), whose public half is A.2's record.
+const RFC8463_RSA_PRIVATE: &str = "MIICXQIBAAKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQi\
+Y/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqM\
+KrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB\
+AoGAH0cxOhFZDgzXWhDhnAJDw5s4roOXN4OhjiXa8W7Y3rhX3FJqmJSPuC8N9vQm\
+6SVbaLAE4SG5mLMueHlh4KXffEpuLEiNp9Ss3O4YfLiQpbRqE7Tm5SxKjvvQoZZe\
+zHorimOaChRL2it47iuWxzxSiRMv4c+j70GiWdxXnxe4UoECQQDzJB/0U58W7RZy\
+6enGVj2kWF732CoWFZWzi1FicudrBFoy63QwcowpoCazKtvZGMNlPWnC7x/6o8Gc\
+uSe0ga2xAkEA8C7PipPm1/1fTRQvj1o/dDmZp243044ZNyxjg+/OPN0oWCbXIGxy\
+WvmZbXriOWoSALJTjExEgraHEgnXssuk7QJBALl5ICsYMu6hMxO73gnfNayNgPxd\
+WFV6Z7ULnKyV7HSVYF0hgYOHjeYe9gaMtiJYoo0zGN+L3AAtNP9huqkWlzECQE1a\
+licIeVlo1e+qJ6Mgqr0Q7Aa7falZ448ccbSFYEPD6oFxiOl9Y9se9iYHZKKfIcst\
+o7DUw1/hz2Ck4N5JrgUCQQCyKveNvjzkkd8HjYs0SwM0fPjK16//5qDZ2UiDGnOe\
+uEzxBDAr518Z8VFbR41in3W4Y3yCDgQlLlcETrS+zYcL";
+
+#[test]
+fn rsa_sha1_verifies_and_is_reported_as_such() {
+    use base64::Engine;
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use sha1::Digest as _;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(RFC8463_RSA_PRIVATE)
+        .unwrap();
+    let key = rsa::RsaPrivateKey::from_pkcs1_der(&der).unwrap();
+    let sign_sha1 = |data: &[u8]| {
+        key.sign(rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &sha1::Sha1::digest(data))
+            .unwrap()
+    };
+    let signed = sign_with(
+        MEMO,
+        Signer::Other("rsa-sha1", &sign_sha1),
+        "relaxed/simple",
+        "",
+        &["from", "subject"],
+    );
+    let keys = |_: &str, _: &str| Some(RSA_RECORD.to_owned());
+    let result = &verify(signed.as_bytes(), &keys)[0];
+    assert_eq!(result.outcome, Outcome::Pass);
+    assert_eq!(result.algorithm, Some("rsa-sha1"));
+    assert_eq!(result.key.as_ref().unwrap().bits, 1024);
+    // A key record that allows sha256 only refuses it.
+    let strict = |_: &str, _: &str| Some(format!("{RSA_RECORD}; h=sha256"));
+    assert!(matches!(&verify(signed.as_bytes(), &strict)[0].outcome, Outcome::Unusable(r) if r.contains("h=sha256")));
+    // The same key signing rsa-sha256 (the RFC's own pairing) verifies too.
+    let sign_sha256 = |data: &[u8]| {
+        key.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(data))
+            .unwrap()
+    };
+    let signed = sign_with(
+        MEMO,
+        Signer::Other("rsa-sha256", &sign_sha256),
+        "simple/simple",
+        "",
+        &["from"],
+    );
+    assert_eq!(verify(signed.as_bytes(), &keys)[0].outcome, Outcome::Pass);
 }
 
 fn ministry_key() -> (ed25519_dalek::SigningKey, String) {

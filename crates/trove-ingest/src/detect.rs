@@ -71,6 +71,30 @@ fn is_tar(bytes: &[u8]) -> bool {
     bytes.len() >= 262 && &bytes[257..262] == b"ustar"
 }
 
+/// Whether the first line is an mbox `From ` line: `From sender date`,
+/// the date with a time (`09:30:00`) or a year. Text that merely starts
+/// with the word "From" is not an mbox.
+fn is_mbox_separator(bytes: &[u8]) -> bool {
+    let Some(end) = bytes.iter().take(300).position(|&b| b == b'\n') else {
+        return false;
+    };
+    let Ok(line) = std::str::from_utf8(&bytes[..end]) else {
+        return false;
+    };
+    let Some(rest) = line.strip_prefix("From ") else {
+        return false;
+    };
+    let tokens: Vec<&str> = rest.split_whitespace().collect();
+    let has_time = tokens.iter().any(|t| {
+        let b = t.as_bytes();
+        b.len() >= 5 && b[0].is_ascii_digit() && b[1].is_ascii_digit() && b[2] == b':' && b[3].is_ascii_digit()
+    });
+    let has_year = tokens
+        .iter()
+        .any(|t| t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()));
+    tokens.len() >= 3 && (has_time || has_year)
+}
+
 /// Names of headers that open a mail message.
 const MAIL_HEADERS: &[&str] = &[
     "received:",
@@ -125,7 +149,7 @@ pub fn detect(bytes: &[u8]) -> DocType {
     if is_tar(bytes) {
         return DocType::Tar;
     }
-    if bytes.starts_with(b"From ") && bytes.iter().take(200).any(|&b| b == b'\n') {
+    if is_mbox_separator(bytes) {
         return DocType::Mbox;
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
@@ -210,6 +234,11 @@ mod tests {
         assert_eq!(
             detect(b"From a@b Mon Mar  2 10:22:01 2015\nSubject: x\n\nbody\n"),
             DocType::Mbox
+        );
+        // Prose that starts with the word "From" is not an mbox.
+        assert_eq!(
+            detect(b"From the archive of the ministry:\nrecords of transfers\n"),
+            DocType::Text
         );
         assert_eq!(detect(b"Received: from x\r\nSubject: y\r\n\r\nbody"), DocType::Email);
         assert_eq!(detect(b"<!DOCTYPE html>\n<html><p>x</p></html>"), DocType::Html);

@@ -559,39 +559,93 @@ pub fn walk_submission<B: BlobBackend>(
     mut visit: impl FnMut(&str, DocType, &[u8]),
 ) -> Result<(), IngestError> {
     let manifest = read_manifest(opener, record)?;
-    let mut walk = |stack: &mut Vec<(String, Vec<u8>, usize)>| {
-        while let Some((path, bytes, depth)) = stack.pop() {
-            let doc_type = detect(&bytes);
-            visit(&path, doc_type, &bytes);
-            if is_container(doc_type) && depth <= limits.max_depth {
-                let children = extract(doc_type, &bytes, limits).children;
-                for child in children.into_iter().rev() {
-                    if let Ok(child_bytes) = child.bytes {
-                        stack.push((format!("{path}/{}", child.name), child_bytes, depth + 1));
-                    }
-                }
-            }
-        }
-    };
     for file in &manifest.files {
         if file.size > limits.max_document_bytes as u64 {
             let Ok(blob) = opener.open(&file.blob) else { continue };
-            let mut stream = std::io::BufReader::with_capacity(1 << 20, blob);
-            let is_mbox = std::io::BufRead::fill_buf(&mut stream).is_ok_and(|head| detect(head) == DocType::Mbox);
-            if is_mbox {
-                for (i, message) in MboxMessages::new(&mut stream, limits.max_document_bytes).enumerate() {
-                    if let Ok(message) = message {
-                        walk(&mut vec![(format!("{}/#{}", file.path, i + 1), message, 1)]);
-                    }
-                }
-            }
+            walk_large_mbox(&file.path, blob, limits, &mut visit);
             continue;
         }
         if let Ok(bytes) = read_file(opener, file) {
-            walk(&mut vec![(file.path.clone(), bytes, 0)]);
+            walk_tree(file.path.clone(), bytes, limits, &mut visit);
         }
     }
     Ok(())
+}
+
+/// Visits every document in files on disk: a folder (recursively, in name
+/// order, paths relative to it), an archive, an mbox or any one file, with
+/// the same container rules as ingest. For published corpora, which are
+/// public and read in place.
+pub fn walk_path(
+    root: &std::path::Path,
+    limits: &Limits,
+    mut visit: impl FnMut(&str, DocType, &[u8]),
+) -> std::io::Result<()> {
+    let mut files = Vec::new();
+    if root.is_dir() {
+        let mut stack = vec![root.to_owned()];
+        while let Some(dir) = stack.pop() {
+            let mut entries: Vec<_> = std::fs::read_dir(&dir)?.flatten().map(|e| e.path()).collect();
+            entries.sort();
+            for path in entries.into_iter().rev() {
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+    } else {
+        files.push(root.to_owned());
+    }
+    for path in files {
+        let name = path
+            .strip_prefix(root)
+            .ok()
+            .filter(|p| !p.as_os_str().is_empty())
+            .or_else(|| path.file_name().map(std::path::Path::new))
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let size = std::fs::metadata(&path)?.len();
+        if size > limits.max_document_bytes as u64 {
+            walk_large_mbox(&name, std::fs::File::open(&path)?, limits, &mut visit);
+            continue;
+        }
+        walk_tree(name, std::fs::read(&path)?, limits, &mut visit);
+    }
+    Ok(())
+}
+
+/// A file too large to hold: visited only if it is an mbox, message by
+/// message.
+fn walk_large_mbox(path: &str, reader: impl Read, limits: &Limits, visit: &mut impl FnMut(&str, DocType, &[u8])) {
+    let mut stream = std::io::BufReader::with_capacity(1 << 20, reader);
+    let is_mbox = std::io::BufRead::fill_buf(&mut stream).is_ok_and(|head| detect(head) == DocType::Mbox);
+    if is_mbox {
+        for (i, message) in MboxMessages::new(&mut stream, limits.max_document_bytes).enumerate() {
+            if let Ok(message) = message {
+                walk_tree(format!("{path}/#{}", i + 1), message, limits, visit);
+            }
+        }
+    }
+}
+
+/// A document and everything inside it, depth first.
+fn walk_tree(path: String, bytes: Vec<u8>, limits: &Limits, visit: &mut impl FnMut(&str, DocType, &[u8])) {
+    let mut stack = vec![(path, bytes, 0)];
+    while let Some((path, bytes, depth)) = stack.pop() {
+        let doc_type = detect(&bytes);
+        visit(&path, doc_type, &bytes);
+        if is_container(doc_type) && depth <= limits.max_depth {
+            let children = extract(doc_type, &bytes, limits).children;
+            for child in children.into_iter().rev() {
+                if let Ok(child_bytes) = child.bytes {
+                    stack.push((format!("{path}/{}", child.name), child_bytes, depth + 1));
+                }
+            }
+        }
+    }
 }
 
 /// Types whose documents hold other documents.

@@ -74,3 +74,45 @@ pub fn thread_evidence(mail: &[MailDoc<'_>]) -> HashMap<String, Vec<Evidence>> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_find_their_parents() {
+        let parent = json!({ "message_id": "<p@x.example>", "date": "2015-03-01T10:00:00+00:00" });
+        let reply = json!({ "message_id": "<r@x.example>", "in_reply_to": ["<p@x.example>"], "date": "2015-03-01T11:00:00+00:00" });
+        let early =
+            json!({ "message_id": "<e@x.example>", "in_reply_to": "p@x.example", "date": "2015-02-01T11:00:00+00:00" });
+        let orphan = json!({ "message_id": "<o@x.example>", "in_reply_to": ["<gone@x.example>"] });
+        let mail = [
+            MailDoc {
+                id: "p",
+                path: "a.eml",
+                metadata: &parent,
+            },
+            MailDoc {
+                id: "r",
+                path: "b.eml",
+                metadata: &reply,
+            },
+            MailDoc {
+                id: "e",
+                path: "c.eml",
+                metadata: &early,
+            },
+            MailDoc {
+                id: "o",
+                path: "d.eml",
+                metadata: &orphan,
+            },
+        ];
+        let found = thread_evidence(&mail);
+        assert!(!found.contains_key("p"));
+        assert_eq!(found["r"][0].strength, Strength::Supporting);
+        assert_eq!(found["r"][0].facts["parent"], "a.eml");
+        assert_eq!(found["e"][0].strength, Strength::Against);
+        assert_eq!(found["o"][0].strength, Strength::Neutral);
+    }
+}

@@ -6,6 +6,7 @@ mod config;
 mod datadir;
 mod ingest;
 mod ledger;
+mod overlap;
 mod serve;
 mod verify;
 
@@ -101,6 +102,14 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Register, list or remove published corpora (for overlap).
+    Published {
+        #[command(subcommand)]
+        command: PublishedCommand,
+    },
+    /// How much of a submission was already public: exact, near and partial
+    /// overlap with the registered corpora, and the novel share.
+    Overlap { submission: String },
     /// Authenticity evidence for every document and a verdict for each
     /// (DKIM against the key archive, Received times, threads, metadata).
     Verify { submission: String },
@@ -152,6 +161,27 @@ enum KeysCommand {
         #[command(subcommand)]
         command: DkimCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum PublishedCommand {
+    /// Fingerprint a folder, archive, mbox or file as a published corpus.
+    Import {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        publisher: String,
+        /// Publication date, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        url: Option<String>,
+        path: PathBuf,
+    },
+    /// List the registered corpora.
+    List,
+    /// Forget a corpus.
+    Remove { name: String },
 }
 
 #[derive(Subcommand)]
@@ -245,6 +275,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             },
         } => verify::run_list(&data, json).await,
         Command::Verify { submission } => verify::run_verify(&data, &submission, json).await,
+        Command::Overlap { submission } => overlap::run_overlap(&data, &submission, json).await,
+        Command::Published {
+            command:
+                PublishedCommand::Import {
+                    name,
+                    publisher,
+                    date,
+                    url,
+                    path,
+                },
+        } => {
+            let info = trove_overlap::CorpusInfo {
+                name,
+                publisher,
+                date,
+                url,
+            };
+            overlap::run_import(&data, &path, info, json).await
+        }
+        Command::Published {
+            command: PublishedCommand::List,
+        } => overlap::run_list(&data, json).await,
+        Command::Published {
+            command: PublishedCommand::Remove { name },
+        } => overlap::run_remove(&data, &name, json).await,
         Command::Blob {
             command: BlobCommand::Put { file },
         } => blob_put(&DataDir::open(&data)?, &file, json),
@@ -635,6 +690,10 @@ async fn demo(
     // The corpus's keys stand in for an archive gathered over the years.
     verify::import_keys(&dir, &corpus_dir.join("dkim-keys.txt")).await?;
     let verified = verify::verify(&dir, &summary.submission).await?;
+    // The corpora that published parts of the cache, as a newsroom would
+    // have registered them.
+    overlap::import_generated(&dir, &corpus_dir).await?;
+    let overlapped = overlap::overlap(&dir, &summary.submission).await?;
     let checkpoint = ledger::open_log(&dir)?.checkpoint().checkpoint.clone();
     let report = json!({
         "data": data,
@@ -645,6 +704,7 @@ async fn demo(
         "log_size": checkpoint.size,
         "ingest": ingested,
         "verify": verified.summary,
+        "overlap": overlapped.summary,
     });
     print_report(json, &report, |_| {
         let mut text = format!("data directory   {}\n", data.display());
@@ -668,6 +728,7 @@ async fn demo(
         ));
         text.push_str(&format!("\ningest: {}", ingest::human_summary(&ingested)));
         text.push_str(&format!("\nverify: {}", verify::human_summary(&verified)));
+        text.push_str(&format!("\noverlap: {}", overlap::human_summary(&overlapped)));
         if !no_serve {
             text.push_str(&format!(
                 "\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{addr}/log/ --vkey {}\n",

@@ -1,0 +1,258 @@
+//! The on-disk index of published documents: immutable segments, each a
+//! set of sorted tables read through memory maps, so millions of documents
+//! are searched in the memory of the pages touched.
+//!
+//! A segment `seg-NNNNNN` has three files:
+//! - `.bands`: (band key u64, doc u32) records, sorted by key;
+//! - `.winnow`: (fingerprint u64, doc u32, word position u32), sorted;
+//! - `.sets`: every document's shingle set (sorted u64s), back to back;
+//!   where each document's set lies is in the database.
+//!
+//! Every file starts with a 16-byte header: magic, and the highest doc id
+//! in the segment (so ids are never reused, even after a crash between
+//! writing a segment and committing its rows). Files are written to a
+//! temporary name, synced and renamed, so a segment is whole or absent.
+//! An import adds segments; nothing is rewritten.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}: not a trove overlap segment (bad header)")]
+    Corrupt(PathBuf),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
+    move |source| IndexError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+const MAGIC: &[u8; 8] = b"TROVEIX1";
+const HEADER: usize = 16;
+const BAND_RECORD: usize = 12;
+const WINNOW_RECORD: usize = 16;
+
+/// Builds one segment in memory, bounded by the caller flushing it.
+#[derive(Default)]
+pub struct SegmentWriter {
+    bands: Vec<(u64, u32)>,
+    winnow: Vec<(u64, u32, u32)>,
+    sets: Vec<u64>,
+    max_doc: u32,
+}
+
+/// Where a document's shingle set lies: segment, offset (in values), length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SetLocation {
+    pub segment: u32,
+    pub offset: u64,
+    pub len: u32,
+}
+
+impl SegmentWriter {
+    pub fn add(&mut self, doc: u32, band_keys: &[u64], fingerprints: &[(u64, u32)], set: &[u64]) -> (u64, u32) {
+        self.bands.extend(band_keys.iter().map(|&k| (k, doc)));
+        self.winnow.extend(fingerprints.iter().map(|&(h, p)| (h, doc, p)));
+        let offset = self.sets.len() as u64;
+        self.sets.extend_from_slice(set);
+        self.max_doc = self.max_doc.max(doc);
+        (offset, set.len() as u32)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bands.is_empty() && self.sets.is_empty() && self.winnow.is_empty()
+    }
+
+    /// Bytes held (to decide when to flush).
+    pub fn memory(&self) -> usize {
+        self.bands.len() * 16 + self.winnow.len() * 16 + self.sets.len() * 8
+    }
+
+    /// Writes the segment's files durably under `dir`.
+    pub fn finish(mut self, dir: &Path, segment: u32) -> Result<(), IndexError> {
+        self.bands.sort_unstable();
+        self.winnow.sort_unstable();
+        let header = |out: &mut Vec<u8>| {
+            out.extend_from_slice(MAGIC);
+            out.extend_from_slice(&(self.max_doc as u64).to_le_bytes());
+        };
+        let mut bands = Vec::with_capacity(HEADER + self.bands.len() * BAND_RECORD);
+        header(&mut bands);
+        for (key, doc) in &self.bands {
+            bands.extend_from_slice(&key.to_le_bytes());
+            bands.extend_from_slice(&doc.to_le_bytes());
+        }
+        let mut winnow = Vec::with_capacity(HEADER + self.winnow.len() * WINNOW_RECORD);
+        header(&mut winnow);
+        for (hash, doc, position) in &self.winnow {
+            winnow.extend_from_slice(&hash.to_le_bytes());
+            winnow.extend_from_slice(&doc.to_le_bytes());
+            winnow.extend_from_slice(&position.to_le_bytes());
+        }
+        let mut sets = Vec::with_capacity(HEADER + self.sets.len() * 8);
+        header(&mut sets);
+        for value in &self.sets {
+            sets.extend_from_slice(&value.to_le_bytes());
+        }
+        // The sets file is renamed last: a segment counts once it has one.
+        for (extension, bytes) in [("bands", bands), ("winnow", winnow), ("sets", sets)] {
+            let path = dir.join(format!("seg-{segment:06}.{extension}"));
+            let staging = dir.join(format!(".seg-{segment:06}.{extension}.tmp"));
+            let mut file = fs::File::create(&staging).map_err(io_err(&staging))?;
+            file.write_all(&bytes).map_err(io_err(&staging))?;
+            file.sync_all().map_err(io_err(&staging))?;
+            fs::rename(&staging, &path).map_err(io_err(&path))?;
+        }
+        fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
+        Ok(())
+    }
+}
+
+struct Table {
+    map: Option<Mmap>,
+    record: usize,
+}
+
+impl Table {
+    fn open(path: &Path, record: usize) -> Result<(Table, u32), IndexError> {
+        let file = fs::File::open(path).map_err(io_err(path))?;
+        let len = file.metadata().map_err(io_err(path))?.len() as usize;
+        if len < HEADER {
+            return Err(IndexError::Corrupt(path.to_owned()));
+        }
+        // SAFETY: segment files are immutable once renamed into place; no
+        // writer truncates or changes them while they are mapped.
+        let map = unsafe { Mmap::map(&file) }.map_err(io_err(path))?;
+        if &map[..8] != MAGIC || !(len - HEADER).is_multiple_of(record) {
+            return Err(IndexError::Corrupt(path.to_owned()));
+        }
+        let max_doc = u64::from_le_bytes(map[8..16].try_into().unwrap_or_default()) as u32;
+        Ok((Table { map: Some(map), record }, max_doc))
+    }
+
+    fn records(&self) -> &[u8] {
+        self.map.as_deref().map(|m| &m[HEADER..]).unwrap_or_default()
+    }
+
+    fn len(&self) -> usize {
+        self.records().len() / self.record
+    }
+
+    fn key(&self, i: usize) -> u64 {
+        let at = i * self.record;
+        u64::from_le_bytes(self.records()[at..at + 8].try_into().unwrap_or_default())
+    }
+
+    fn u32_at(&self, i: usize, field: usize) -> u32 {
+        let at = i * self.record + 8 + field * 4;
+        u32::from_le_bytes(self.records()[at..at + 4].try_into().unwrap_or_default())
+    }
+
+    /// Record indexes whose key is `key`.
+    fn find(&self, key: u64) -> std::ops::Range<usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.key(mid) < key { lo = mid + 1 } else { hi = mid }
+        }
+        let start = lo;
+        let mut end = start;
+        while end < self.len() && self.key(end) == key {
+            end += 1;
+        }
+        start..end
+    }
+}
+
+struct Segment {
+    number: u32,
+    bands: Table,
+    winnow: Table,
+    sets: Table,
+}
+
+/// All segments of an index folder, mapped.
+pub struct Index {
+    segments: Vec<Segment>,
+    max_doc: u32,
+}
+
+impl Index {
+    /// Opens every whole segment in `dir` (creating the folder if needed).
+    pub fn open(dir: &Path) -> Result<Index, IndexError> {
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let mut numbers: Vec<u32> = fs::read_dir(dir)
+            .map_err(io_err(dir))?
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_prefix("seg-")?.strip_suffix(".sets")?.parse().ok()
+            })
+            .collect();
+        numbers.sort_unstable();
+        let mut segments = Vec::new();
+        let mut max_doc = 0;
+        for number in numbers {
+            let path = |ext: &str| dir.join(format!("seg-{number:06}.{ext}"));
+            let (bands, a) = Table::open(&path("bands"), BAND_RECORD)?;
+            let (winnow, b) = Table::open(&path("winnow"), WINNOW_RECORD)?;
+            let (sets, c) = Table::open(&path("sets"), 8)?;
+            max_doc = max_doc.max(a).max(b).max(c);
+            segments.push(Segment {
+                number,
+                bands,
+                winnow,
+                sets,
+            });
+        }
+        Ok(Index { segments, max_doc })
+    }
+
+    /// The next segment's number.
+    pub fn next_segment(&self) -> u32 {
+        self.segments.last().map(|s| s.number + 1).unwrap_or(1)
+    }
+
+    /// The highest doc id any segment holds.
+    pub fn max_doc(&self) -> u32 {
+        self.max_doc
+    }
+
+    /// Documents sharing a band key.
+    pub fn band_candidates(&self, key: u64, out: &mut Vec<u32>) {
+        for segment in &self.segments {
+            for i in segment.bands.find(key) {
+                out.push(segment.bands.u32_at(i, 0));
+            }
+        }
+    }
+
+    /// (doc, word position) of every published k-gram with this fingerprint.
+    pub fn fingerprint_matches(&self, hash: u64, out: &mut Vec<(u32, u32)>) {
+        for segment in &self.segments {
+            for i in segment.winnow.find(hash) {
+                out.push((segment.winnow.u32_at(i, 0), segment.winnow.u32_at(i, 1)));
+            }
+        }
+    }
+
+    /// A document's shingle set; empty if its segment is gone.
+    pub fn set(&self, at: SetLocation) -> Vec<u64> {
+        let Some(segment) = self.segments.iter().find(|s| s.number == at.segment) else {
+            return Vec::new();
+        };
+        let (start, end) = (at.offset as usize, at.offset as usize + at.len as usize);
+        if end > segment.sets.len() {
+            return Vec::new();
+        }
+        (start..end).map(|i| segment.sets.key(i)).collect()
+    }
+}

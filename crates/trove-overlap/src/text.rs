@@ -1,0 +1,148 @@
+//! Text as overlap sees it: normalized for exact-by-text matching, and as
+//! words with their byte offsets for shingles and quotations.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFKC, case-folded, whitespace collapsed to single spaces and trimmed:
+/// re-encodings (UTF-16, windows-1251), CRLF line ends and re-wrapping all
+/// give the same normalized text.
+pub fn normalize(text: &str) -> String {
+    let folded = caseless::default_case_fold_str(&text.nfkc().collect::<String>());
+    let mut out = String::with_capacity(folded.len());
+    for word in folded.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// BLAKE3 of the normalized text, hex: equal for texts that differ only in
+/// encoding, case, Unicode compatibility forms and whitespace.
+pub fn text_id(text: &str) -> String {
+    blake3::hash(normalize(text).as_bytes()).to_hex().to_string()
+}
+
+/// A word: a maximal run of alphanumeric characters, lower-cased (the
+/// corpus generator's definition), with its byte range in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub hash: u64,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The words of `text` with their byte ranges.
+pub fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut lower = String::new();
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            if start.is_none() {
+                start = Some(i);
+                lower.clear();
+            }
+            lower.extend(c.to_lowercase());
+        } else if let Some(s) = start.take() {
+            out.push(Word {
+                hash: xxhash_rust::xxh3::xxh3_64(lower.as_bytes()),
+                start: s,
+                end: i,
+            });
+        }
+    }
+    if let Some(s) = start {
+        out.push(Word {
+            hash: xxhash_rust::xxh3::xxh3_64(lower.as_bytes()),
+            start: s,
+            end: text.len(),
+        });
+    }
+    out
+}
+
+/// Words in a shingle (the corpus's definition of near-duplicate uses 5).
+pub const SHINGLE_WORDS: usize = 5;
+
+/// Hash of `n` consecutive words starting at each position.
+pub fn kgram_hashes(words: &[Word], n: usize) -> Vec<u64> {
+    if words.len() < n {
+        return Vec::new();
+    }
+    words
+        .windows(n)
+        .map(|window| {
+            let mut bytes = [0u8; 8 * 16];
+            for (i, word) in window.iter().take(16).enumerate() {
+                bytes[i * 8..i * 8 + 8].copy_from_slice(&word.hash.to_le_bytes());
+            }
+            xxhash_rust::xxh3::xxh3_64(&bytes[..8 * window.len().min(16)])
+        })
+        .collect()
+}
+
+/// The set of word 5-shingles, as sorted unique hashes.
+pub fn shingle_set(words: &[Word]) -> Vec<u64> {
+    let mut set = kgram_hashes(words, SHINGLE_WORDS);
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
+/// Jaccard similarity of two sorted unique sets.
+pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let common = intersection(a, b);
+    common as f64 / (a.len() + b.len() - common) as f64
+}
+
+/// Size of the intersection of two sorted unique sets.
+pub fn intersection(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut common) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    common
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalization_erases_encoding_case_and_wrapping() {
+        assert_eq!(normalize("Straße\r\n  ＡＢＣ\tfoo "), "strasse abc foo");
+        assert_eq!(text_id("One two\r\nthree"), text_id("ONE   two three\n"));
+        assert_ne!(text_id("one two"), text_id("one three"));
+    }
+
+    #[test]
+    fn words_keep_their_byte_ranges() {
+        let text = "Перевод — 48 000 EUR, approved.";
+        let found = words(text);
+        let spelled: Vec<&str> = found.iter().map(|w| &text[w.start..w.end]).collect();
+        assert_eq!(spelled, vec!["Перевод", "48", "000", "EUR", "approved"]);
+        assert_eq!(words("EUR")[0].hash, words("eur")[0].hash);
+    }
+
+    #[test]
+    fn jaccard_of_shingle_sets() {
+        let a = shingle_set(&words("a b c d e f g h"));
+        let b = shingle_set(&words("a b c d e f g x"));
+        assert_eq!(a.len(), 4);
+        assert!((jaccard(&a, &b) - 3.0 / 5.0).abs() < 1e-9);
+        assert_eq!(jaccard(&a, &a), 1.0);
+    }
+}

@@ -1,0 +1,289 @@
+//! Overlap of the generated corpus against its ground truth, and the
+//! cases the issue names: a UTF-16 CRLF copy is exact by text, a 30 %
+//! quotation inside an unrelated text is partial with the right span.
+
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+
+use trove_ingest::{Limits, ingest_submission};
+use trove_overlap::index::Index;
+use trove_overlap::{Class, CorpusInfo, import_corpus, overlap_submission};
+use trove_store::{
+    BlobOpener, BlobSealer, Channel, FsBackend, MetadataRepo, SqliteRepo, SubmissionRecord, SubmissionWriter,
+};
+
+struct Desk {
+    tmp: tempfile::TempDir,
+    sealer: BlobSealer<FsBackend>,
+    opener: Arc<BlobOpener<FsBackend>>,
+    repo: SqliteRepo,
+}
+
+impl Desk {
+    async fn new() -> Desk {
+        let tmp = tempfile::tempdir().unwrap();
+        let identity = age::x25519::Identity::generate();
+        let backend = FsBackend::open(&tmp.path().join("blobs")).unwrap();
+        let sealer = BlobSealer::new(backend.clone(), vec![Box::new(identity.to_public())]).unwrap();
+        let opener = Arc::new(BlobOpener::new(backend, Box::new(identity)));
+        let repo = SqliteRepo::open(&tmp.path().join("trove.db"), true).await.unwrap();
+        Desk {
+            tmp,
+            sealer,
+            opener,
+            repo,
+        }
+    }
+
+    fn index_dir(&self) -> std::path::PathBuf {
+        self.tmp.path().join("overlap")
+    }
+
+    async fn submit(&self, files: Vec<(String, Vec<u8>)>) -> SubmissionRecord {
+        let mut writer = SubmissionWriter::new(&self.sealer).unwrap();
+        for (name, bytes) in files {
+            writer.add_file(&name, std::io::Cursor::new(bytes)).unwrap();
+        }
+        let summary = writer.commit(&self.repo, Channel::Cli).await.unwrap();
+        let record = self.repo.submission(&summary.submission).await.unwrap().unwrap();
+        ingest_submission(
+            self.opener.clone(),
+            &self.sealer,
+            &self.repo,
+            &record,
+            &Limits::default(),
+            2,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        record
+    }
+
+    async fn import(&self, name: &str, path: &Path) {
+        let info = CorpusInfo {
+            name: name.into(),
+            publisher: format!("{name} publisher"),
+            date: "2015-06-18".into(),
+            url: None,
+        };
+        import_corpus(&self.repo, &self.index_dir(), path, &info, &Limits::default(), |_| {})
+            .await
+            .unwrap();
+    }
+}
+
+fn files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path.strip_prefix(root).unwrap().display().to_string();
+                out.push((name, fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn overlap_classes_and_novel_share_match_the_truth() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    let spec = trove_corpus::Spec {
+        seed: 13,
+        size: 2_000_000,
+        published_share: 0.45,
+    };
+    trove_corpus::generate(&corpus, &spec, |_, _| {}).unwrap();
+    let desk = Desk::new().await;
+    let record = desk.submit(files_under(&corpus.join("cache"))).await;
+    for entry in fs::read_dir(corpus.join("published")).unwrap().flatten() {
+        if entry.path().is_dir() {
+            desk.import(&entry.file_name().to_string_lossy(), &entry.path()).await;
+        }
+    }
+    let index = Index::open(&desk.index_dir()).unwrap();
+    let report = overlap_submission(&desk.opener, &desk.repo, &index, &record)
+        .await
+        .unwrap();
+
+    let truth: serde_json::Value = serde_json::from_slice(&fs::read(corpus.join("truth.json")).unwrap()).unwrap();
+    let by_path: std::collections::HashMap<&str, &trove_overlap::DocumentOverlap> =
+        report.documents.iter().map(|d| (d.path.as_str(), d)).collect();
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for expected in truth["documents"].as_array().unwrap() {
+        if expected["container"] == true {
+            continue;
+        }
+        let path = expected["path"].as_str().unwrap();
+        let doc = by_path.get(path).unwrap_or_else(|| {
+            let near: Vec<_> = report
+                .documents
+                .iter()
+                .filter(|d| d.path.contains("readme"))
+                .map(|d| (&d.path, &d.doc_type))
+                .collect();
+            panic!("{path} has no overlap result; {near:?}")
+        });
+        checked += 1;
+        let class = match expected["overlap"].as_str().unwrap() {
+            "new" => Class::New,
+            "exact" => Class::Exact,
+            "near" => Class::Near,
+            "partial" => Class::Partial,
+            other => panic!("unknown class {other}"),
+        };
+        if doc.class != class {
+            wrong.push(format!(
+                "{path}: truth {class:?}, found {:?} {:?}",
+                doc.class,
+                doc.matches.first()
+            ));
+            continue;
+        }
+        match class {
+            Class::Near => {
+                let expected_similarity = expected["similarity"].as_f64().unwrap();
+                let found = doc.matches[0].similarity;
+                assert!(
+                    (found - expected_similarity).abs() < 0.05,
+                    "{path}: {found} vs {expected_similarity}"
+                );
+                assert_eq!(doc.matches[0].corpus, expected["corpus"].as_str().unwrap(), "{path}");
+            }
+            // Quotations drawn into articles have a byte span; a reply's
+            // quote of a published message has none (its file is MIME).
+            Class::Partial if expected["span"].is_array() => {
+                let span = expected["span"].as_array().unwrap();
+                let (start, end) = (span[0].as_u64().unwrap() as i64, span[1].as_u64().unwrap() as i64);
+                let found = doc.matches[0].spans[0];
+                // Word boundaries: within a few words of the quoted range.
+                assert!(
+                    (found.0 as i64 - start).abs() < 40 && (found.1 as i64 - end).abs() < 40,
+                    "{path}: {found:?} vs {start}..{end}"
+                );
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} classed wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    let novel = truth["novel_share_count"].as_f64().unwrap();
+    assert!(
+        (report.summary.novel_share_count - novel).abs() <= 0.01,
+        "{} vs {novel}",
+        report.summary.novel_share_count
+    );
+    let novel_bytes = truth["novel_share_bytes"].as_f64().unwrap();
+    assert!(
+        (report.summary.novel_share_bytes - novel_bytes).abs() <= 0.01,
+        "{} vs {novel_bytes}",
+        report.summary.novel_share_bytes
+    );
+    assert!(report.summary.sentence.contains("are in no registered corpus"));
+}
+
+fn prose(seed: u64, words: usize) -> String {
+    // Deterministic filler from a vocabulary of 5 000 made-up words, so
+    // that two texts share a 5-word run only when one copied the other.
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (0..words)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            format!("w{}", (state >> 33) % 5000)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn a_utf16_crlf_copy_is_exact_and_a_quotation_is_partial_with_its_span() {
+    let desk = Desk::new().await;
+    let original = format!("{}\n{}\n", prose(1, 120), prose(2, 120));
+    let article = prose(3, 400);
+    let quoted = prose(4, 300);
+    // The submission holds a memo; 30 % of a second memo (words 120 to
+    // 209 of 300) is a passage an article later quoted.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(quoted.match_indices(' ').map(|(i, _)| i + 1))
+        .collect();
+    let passage_start = starts[120];
+    let passage_end = starts[210] - 1;
+    let passage = &quoted[passage_start..passage_end];
+    let record = desk
+        .submit(vec![
+            ("memo.txt".into(), original.clone().into_bytes()),
+            ("quoted.txt".into(), quoted.clone().into_bytes()),
+        ])
+        .await;
+    let published = tempfile::tempdir().unwrap();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(original.replace('\n', "\r\n").encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    fs::write(published.path().join("memo-reprint.txt"), utf16).unwrap();
+    fs::write(
+        published.path().join("article.txt"),
+        format!(
+            "{} \"{passage}\" {}",
+            &article[..article.len() / 2],
+            &article[article.len() / 2..]
+        ),
+    )
+    .unwrap();
+    desk.import("courier", published.path()).await;
+
+    let index = Index::open(&desk.index_dir()).unwrap();
+    let report = overlap_submission(&desk.opener, &desk.repo, &index, &record)
+        .await
+        .unwrap();
+    let memo = report.documents.iter().find(|d| d.path == "memo.txt").unwrap();
+    assert_eq!((memo.class, memo.matches[0].by), (Class::Exact, "text"));
+    let quote = report.documents.iter().find(|d| d.path == "quoted.txt").unwrap();
+    assert_eq!(quote.class, Class::Partial);
+    let (start, end) = quote.matches[0].spans[0];
+    assert_eq!((start, end), (passage_start, passage_end));
+    assert!(
+        (quote.matches[0].similarity - 0.3).abs() < 0.05,
+        "{}",
+        quote.matches[0].similarity
+    );
+    // Removing the corpus removes its matches.
+    assert!(desk.repo.remove_published_corpus("courier").await.unwrap());
+    let after = overlap_submission(&desk.opener, &desk.repo, &index, &record)
+        .await
+        .unwrap();
+    assert!(after.documents.iter().all(|d| d.class == Class::New));
+    // A second import under the same name is refused.
+    desk.import("again", published.path()).await;
+    let info = CorpusInfo {
+        name: "again".into(),
+        publisher: "p".into(),
+        date: "2015-06-18".into(),
+        url: None,
+    };
+    let refused = import_corpus(
+        &desk.repo,
+        &desk.index_dir(),
+        published.path(),
+        &info,
+        &Limits::default(),
+        |_| {},
+    )
+    .await;
+    assert!(refused.unwrap_err().to_string().contains("registered already"));
+}

@@ -1,0 +1,187 @@
+//! Registered published corpora and their documents (public data, for
+//! overlap measurement).
+
+use sqlx::Row;
+
+use crate::{SqliteRepo, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PublishedCorpus {
+    pub id: i64,
+    pub name: String,
+    pub publisher: String,
+    pub date: String,
+    pub url: Option<String>,
+    pub source: String,
+    pub imported: String,
+    /// Filled in by listings.
+    pub documents: u64,
+    pub bytes: u64,
+}
+
+/// A published document as the overlap index records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedDocument {
+    pub id: u32,
+    pub corpus_id: i64,
+    pub path: String,
+    pub doc_type: String,
+    pub content_id: String,
+    pub text_id: Option<String>,
+    pub size: u64,
+    /// Segment, offset and length of its shingle set in the index.
+    pub set: Option<(u32, u64, u32)>,
+}
+
+fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
+    let context = context.into();
+    move |source| StoreError::Database { context, source }
+}
+
+fn document(row: &sqlx::sqlite::SqliteRow) -> PublishedDocument {
+    let segment: Option<i64> = row.get("segment");
+    PublishedDocument {
+        id: row.get::<i64, _>("id") as u32,
+        corpus_id: row.get("corpus_id"),
+        path: row.get("path"),
+        doc_type: row.get("type"),
+        content_id: row.get("content_id"),
+        text_id: row.get("text_id"),
+        size: row.get::<i64, _>("size") as u64,
+        set: segment.map(|s| {
+            (
+                s as u32,
+                row.get::<i64, _>("set_offset") as u64,
+                row.get::<i64, _>("set_len") as u32,
+            )
+        }),
+    }
+}
+
+const DOCUMENT_COLUMNS: &str = "id, corpus_id, path, type, content_id, text_id, size, segment, set_offset, set_len";
+
+impl SqliteRepo {
+    pub async fn published_corpora(&self) -> Result<Vec<PublishedCorpus>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.name, c.publisher, c.date, c.url, c.source, c.imported,
+                    count(d.id), coalesce(sum(d.size), 0)
+             FROM published_corpora c LEFT JOIN published_documents d ON d.corpus_id = c.id
+             GROUP BY c.id ORDER BY c.date, c.name",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err("listing published corpora"))?;
+        Ok(rows
+            .iter()
+            .map(|row| PublishedCorpus {
+                id: row.get(0),
+                name: row.get(1),
+                publisher: row.get(2),
+                date: row.get(3),
+                url: row.get(4),
+                source: row.get(5),
+                imported: row.get(6),
+                documents: row.get::<i64, _>(7) as u64,
+                bytes: row.get::<i64, _>(8) as u64,
+            })
+            .collect())
+    }
+
+    /// The highest published document id (ids are never reused).
+    pub async fn max_published_document(&self) -> Result<u32, StoreError> {
+        let max: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM published_documents")
+            .fetch_one(self.pool())
+            .await
+            .map_err(db_err("reading published document ids"))?;
+        Ok(max.unwrap_or(0) as u32)
+    }
+
+    /// Registers a corpus and its documents in one transaction.
+    pub async fn add_published_corpus(
+        &self,
+        corpus: &PublishedCorpus,
+        documents: &[PublishedDocument],
+    ) -> Result<i64, StoreError> {
+        let context = format!("registering the published corpus {}", corpus.name);
+        let mut tx = self.pool().begin().await.map_err(db_err(context.clone()))?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO published_corpora (name, publisher, date, url, source, imported) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&corpus.name)
+        .bind(&corpus.publisher)
+        .bind(&corpus.date)
+        .bind(&corpus.url)
+        .bind(&corpus.source)
+        .bind(&corpus.imported)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err(context.clone()))?;
+        for doc in documents {
+            sqlx::query(
+                "INSERT INTO published_documents (id, corpus_id, path, type, content_id, text_id, size, segment, set_offset, set_len)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(doc.id as i64)
+            .bind(id)
+            .bind(&doc.path)
+            .bind(&doc.doc_type)
+            .bind(&doc.content_id)
+            .bind(&doc.text_id)
+            .bind(doc.size as i64)
+            .bind(doc.set.map(|s| s.0 as i64))
+            .bind(doc.set.map(|s| s.1 as i64))
+            .bind(doc.set.map(|s| s.2 as i64))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(context.clone()))?;
+        }
+        tx.commit().await.map_err(db_err(context))?;
+        Ok(id)
+    }
+
+    /// Removes a corpus and its documents; false if there is none by that name.
+    pub async fn remove_published_corpus(&self, name: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM published_corpora WHERE name = ?")
+            .bind(name)
+            .execute(self.pool())
+            .await
+            .map_err(db_err(format!("removing the published corpus {name}")))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Published documents with these bytes.
+    pub async fn published_by_content(&self, content_id: &str) -> Result<Vec<PublishedDocument>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE content_id = ? ORDER BY id"
+        )))
+        .bind(content_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err("looking up published bytes"))?;
+        Ok(rows.iter().map(document).collect())
+    }
+
+    /// Published documents with this normalized text.
+    pub async fn published_by_text(&self, text_id: &str) -> Result<Vec<PublishedDocument>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE text_id = ? ORDER BY id"
+        )))
+        .bind(text_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err("looking up published texts"))?;
+        Ok(rows.iter().map(document).collect())
+    }
+
+    /// A published document by id (None if it was removed).
+    pub async fn published_document(&self, id: u32) -> Result<Option<PublishedDocument>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE id = ?"
+        )))
+        .bind(id as i64)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_err("reading a published document"))?;
+        Ok(row.as_ref().map(document))
+    }
+}
