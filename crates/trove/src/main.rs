@@ -727,7 +727,7 @@ async fn demo(
             data.display()
         ));
         text.push_str(&format!("\ningest: {}", ingest::human_summary(&ingested)));
-        text.push_str(&format!("\nverify: {}", verify::human_summary(&verified)));
+        text.push_str(&format!("\nverify: {}", verify::summary_listing(&verified, 5)));
         text.push_str(&format!("\noverlap: {}", overlap::human_summary(&overlapped)));
         if !no_serve {
             text.push_str(&format!(

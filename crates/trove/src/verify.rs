@@ -78,6 +78,11 @@ pub async fn verify(dir: &DataDir, id: &SubmissionId) -> anyhow::Result<VerifyRe
 }
 
 pub fn human_summary(report: &VerifyReport) -> String {
+    summary_listing(report, usize::MAX)
+}
+
+/// The summary, and at most `limit` suspicious documents with their reasons.
+pub fn summary_listing(report: &VerifyReport, limit: usize) -> String {
     let summary = &report.summary;
     let mut text = format!("{} documents verified\n", summary.documents);
     for (verdict, share) in &summary.by_verdict {

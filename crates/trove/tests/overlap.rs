@@ -1,0 +1,137 @@
+//! `trove published` and `trove overlap` as a user runs them.
+
+mod common;
+
+use common::{ok, trove};
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[test]
+fn published_corpora_are_registered_and_the_overlap_measured() {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    ok(trove(
+        tmp.path(),
+        &[
+            "gen-corpus",
+            "--out",
+            corpus.to_str().unwrap(),
+            "--seed",
+            "6",
+            "--size",
+            "800K",
+        ],
+    ));
+    let data = tmp.path().join("data");
+    ok(trove(&data, &["init"]));
+    let submitted = json(&ok(trove(
+        &data,
+        &["submit", "--json", corpus.join("cache").to_str().unwrap()],
+    )));
+    let id = submitted["submission"].as_str().unwrap();
+    ok(trove(&data, &["ingest", id]));
+
+    // Bad input: a bad date, a missing folder; nothing is registered.
+    let bad_date = trove(
+        &data,
+        &[
+            "published",
+            "import",
+            "--name",
+            "x",
+            "--publisher",
+            "p",
+            "--date",
+            "June 2015",
+            corpus.to_str().unwrap(),
+        ],
+    );
+    assert!(String::from_utf8_lossy(&bad_date.stderr).contains("is not a date like"));
+    let missing = trove(
+        &data,
+        &[
+            "published",
+            "import",
+            "--name",
+            "x",
+            "--publisher",
+            "p",
+            "--date",
+            "2015-06-18",
+            "/nonexistent/corpus",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/corpus"));
+    assert_eq!(
+        json(&ok(trove(&data, &["published", "list", "--json"])))["corpora"],
+        serde_json::json!([])
+    );
+
+    let listing: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(corpus.join("published/corpora.json")).unwrap()).unwrap();
+    for entry in &listing {
+        let name = entry["name"].as_str().unwrap();
+        let imported = json(&ok(trove(
+            &data,
+            &[
+                "published",
+                "import",
+                "--name",
+                name,
+                "--publisher",
+                entry["publisher"].as_str().unwrap(),
+                "--date",
+                entry["date"].as_str().unwrap(),
+                "--url",
+                entry["url"].as_str().unwrap(),
+                "--json",
+                corpus.join("published").join(name).to_str().unwrap(),
+            ],
+        )));
+        assert!(imported["documents"].as_u64().unwrap() > 0);
+    }
+    let again = trove(
+        &data,
+        &[
+            "published",
+            "import",
+            "--name",
+            listing[0]["name"].as_str().unwrap(),
+            "--publisher",
+            "p",
+            "--date",
+            "2015-06-18",
+            corpus.to_str().unwrap(),
+        ],
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("registered already"));
+    let corpora = json(&ok(trove(&data, &["published", "list", "--json"])));
+    assert_eq!(corpora["corpora"].as_array().unwrap().len(), listing.len());
+
+    let report = json(&ok(trove(&data, &["overlap", id, "--json"])));
+    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(corpus.join("truth.json")).unwrap()).unwrap();
+    let summary = &report["summary"];
+    let found = summary["novel_share_count"].as_f64().unwrap();
+    let expected = truth["novel_share_count"].as_f64().unwrap();
+    assert!((found - expected).abs() <= 0.01, "{found} vs {expected}");
+    assert_eq!(summary["by_corpus"].as_array().unwrap().len(), listing.len());
+    let human = ok(trove(&data, &["overlap", id]));
+    assert!(human.contains("are in no registered corpus"), "{human}");
+
+    // Removing a corpus takes its matches away.
+    let removed = listing[0]["name"].as_str().unwrap();
+    ok(trove(&data, &["published", "remove", removed]));
+    let after = json(&ok(trove(&data, &["overlap", id, "--json"])));
+    assert!(
+        after["summary"]["by_corpus"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != removed)
+    );
+    assert!(after["summary"]["novel_share_count"].as_f64().unwrap() > found);
+    let unknown = trove(&data, &["published", "remove", removed]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no published corpus named"));
+}
