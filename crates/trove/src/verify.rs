@@ -97,11 +97,18 @@ pub fn summary_listing(report: &VerifyReport, limit: usize) -> String {
         let outcomes: Vec<String> = summary.dkim.iter().map(|(o, n)| format!("{o} {n}")).collect();
         text.push_str(&format!("DKIM signatures: {}\n", outcomes.join(", ")));
     }
-    for doc in report
+    let suspicious: Vec<_> = report
         .documents
         .iter()
         .filter(|d| d.verdict == trove_verify::Verdict::Suspicious)
-    {
+        .collect();
+    if suspicious.len() > limit {
+        text.push_str(&format!(
+            "{} suspicious documents; the first {limit} (all: trove verify SUBMISSION):\n",
+            suspicious.len()
+        ));
+    }
+    for doc in suspicious.into_iter().take(limit) {
         text.push_str(&format!("suspicious {}\n", doc.path));
         for evidence in doc
             .evidence
