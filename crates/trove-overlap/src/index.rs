@@ -76,44 +76,61 @@ impl SegmentWriter {
         self.bands.len() * 16 + self.winnow.len() * 16 + self.sets.len() * 8
     }
 
-    /// Writes the segment's files durably under `dir`.
+    /// Writes the segment's files durably under `dir`, streaming each
+    /// table out (no second copy of it in memory).
     pub fn finish(mut self, dir: &Path, segment: u32) -> Result<(), IndexError> {
         self.bands.sort_unstable();
         self.winnow.sort_unstable();
-        let header = |out: &mut Vec<u8>| {
-            out.extend_from_slice(MAGIC);
-            out.extend_from_slice(&(self.max_doc as u64).to_le_bytes());
-        };
-        let mut bands = Vec::with_capacity(HEADER + self.bands.len() * BAND_RECORD);
-        header(&mut bands);
-        for (key, doc) in &self.bands {
-            bands.extend_from_slice(&key.to_le_bytes());
-            bands.extend_from_slice(&doc.to_le_bytes());
-        }
-        let mut winnow = Vec::with_capacity(HEADER + self.winnow.len() * WINNOW_RECORD);
-        header(&mut winnow);
-        for (hash, doc, position) in &self.winnow {
-            winnow.extend_from_slice(&hash.to_le_bytes());
-            winnow.extend_from_slice(&doc.to_le_bytes());
-            winnow.extend_from_slice(&position.to_le_bytes());
-        }
-        let mut sets = Vec::with_capacity(HEADER + self.sets.len() * 8);
-        header(&mut sets);
-        for value in &self.sets {
-            sets.extend_from_slice(&value.to_le_bytes());
-        }
+        let max_doc = self.max_doc as u64;
+        let bands = self
+            .bands
+            .iter()
+            .flat_map(|(key, doc)| key.to_le_bytes().into_iter().chain(doc.to_le_bytes()));
+        write_table(dir, segment, "bands", max_doc, bands)?;
+        let winnow = self.winnow.iter().flat_map(|(hash, doc, position)| {
+            hash.to_le_bytes()
+                .into_iter()
+                .chain(doc.to_le_bytes())
+                .chain(position.to_le_bytes())
+        });
+        write_table(dir, segment, "winnow", max_doc, winnow)?;
         // The sets file is renamed last: a segment counts once it has one.
-        for (extension, bytes) in [("bands", bands), ("winnow", winnow), ("sets", sets)] {
-            let path = dir.join(format!("seg-{segment:06}.{extension}"));
-            let staging = dir.join(format!(".seg-{segment:06}.{extension}.tmp"));
-            let mut file = fs::File::create(&staging).map_err(io_err(&staging))?;
-            file.write_all(&bytes).map_err(io_err(&staging))?;
-            file.sync_all().map_err(io_err(&staging))?;
-            fs::rename(&staging, &path).map_err(io_err(&path))?;
-        }
+        let sets = self.sets.iter().flat_map(|value| value.to_le_bytes());
+        write_table(dir, segment, "sets", max_doc, sets)?;
         fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
         Ok(())
     }
+}
+
+/// Writes one table: header, records, sync, rename into place.
+fn write_table(
+    dir: &Path,
+    segment: u32,
+    extension: &str,
+    max_doc: u64,
+    bytes: impl Iterator<Item = u8>,
+) -> Result<(), IndexError> {
+    let path = dir.join(format!("seg-{segment:06}.{extension}"));
+    let staging = dir.join(format!(".seg-{segment:06}.{extension}.tmp"));
+    let file = fs::File::create(&staging).map_err(io_err(&staging))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    out.write_all(MAGIC).map_err(io_err(&staging))?;
+    out.write_all(&max_doc.to_le_bytes()).map_err(io_err(&staging))?;
+    let mut chunk = Vec::with_capacity(1 << 16);
+    for byte in bytes {
+        chunk.push(byte);
+        if chunk.len() == chunk.capacity() {
+            out.write_all(&chunk).map_err(io_err(&staging))?;
+            chunk.clear();
+        }
+    }
+    out.write_all(&chunk).map_err(io_err(&staging))?;
+    let file = out.into_inner().map_err(|e| IndexError::Io {
+        path: staging.clone(),
+        source: e.into_error(),
+    })?;
+    file.sync_all().map_err(io_err(&staging))?;
+    fs::rename(&staging, &path).map_err(io_err(&path))
 }
 
 struct Table {

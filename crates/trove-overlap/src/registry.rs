@@ -29,7 +29,7 @@ pub struct ImportSummary {
 
 /// A segment is written out when its tables reach this size, so an import
 /// of any size runs in bounded memory.
-const SEGMENT_BYTES: usize = 256 << 20;
+const SEGMENT_BYTES: usize = 128 << 20;
 
 fn valid_date(date: &str) -> bool {
     let b = date.as_bytes();

@@ -35,29 +35,51 @@ pub struct Word {
 
 /// The words of `text` with their byte ranges.
 pub fn words(text: &str) -> Vec<Word> {
-    let mut out = Vec::new();
-    let mut start = None;
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(text.len() / 6);
     let mut lower = String::new();
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
-            if start.is_none() {
-                start = Some(i);
-                lower.clear();
+    let mut i = 0;
+    while i < bytes.len() {
+        // ASCII is most text: lower-cased into a small buffer and hashed
+        // without an allocation; anything else goes through char handling.
+        if bytes[i].is_ascii_alphanumeric() {
+            let start = i;
+            let mut buffer = [0u8; 64];
+            let mut len = 0;
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() && len < buffer.len() {
+                buffer[len] = bytes[i].to_ascii_lowercase();
+                len += 1;
+                i += 1;
+            }
+            if i >= bytes.len() || (!bytes[i].is_ascii_alphanumeric() && bytes[i].is_ascii()) {
+                out.push(Word {
+                    hash: xxhash_rust::xxh3::xxh3_64(&buffer[..len]),
+                    start,
+                    end: i,
+                });
+                continue;
+            }
+            // A long word, or one that goes on in non-ASCII letters.
+            i = start;
+        }
+        let c = text[i..].chars().next().unwrap_or(' ');
+        if !c.is_alphanumeric() {
+            i += c.len_utf8();
+            continue;
+        }
+        let start = i;
+        lower.clear();
+        for c in text[start..].chars() {
+            if !c.is_alphanumeric() {
+                break;
             }
             lower.extend(c.to_lowercase());
-        } else if let Some(s) = start.take() {
-            out.push(Word {
-                hash: xxhash_rust::xxh3::xxh3_64(lower.as_bytes()),
-                start: s,
-                end: i,
-            });
+            i += c.len_utf8();
         }
-    }
-    if let Some(s) = start {
         out.push(Word {
             hash: xxhash_rust::xxh3::xxh3_64(lower.as_bytes()),
-            start: s,
-            end: text.len(),
+            start,
+            end: i,
         });
     }
     out
@@ -66,19 +88,22 @@ pub fn words(text: &str) -> Vec<Word> {
 /// Words in a shingle (the corpus's definition of near-duplicate uses 5).
 pub const SHINGLE_WORDS: usize = 5;
 
-/// Hash of `n` consecutive words starting at each position.
+/// Hash of `n` consecutive words starting at each position: the word
+/// hashes combined in order, then mixed (SplitMix64's finalizer).
 pub fn kgram_hashes(words: &[Word], n: usize) -> Vec<u64> {
-    if words.len() < n {
+    if words.len() < n || n == 0 {
         return Vec::new();
     }
     words
         .windows(n)
         .map(|window| {
-            let mut bytes = [0u8; 8 * 16];
-            for (i, word) in window.iter().take(16).enumerate() {
-                bytes[i * 8..i * 8 + 8].copy_from_slice(&word.hash.to_le_bytes());
+            let mut h = n as u64;
+            for word in window {
+                h = (h.rotate_left(23) ^ word.hash).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             }
-            xxhash_rust::xxh3::xxh3_64(&bytes[..8 * window.len().min(16)])
+            h ^= h >> 31;
+            h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            h ^ (h >> 29)
         })
         .collect()
 }
@@ -135,6 +160,18 @@ mod tests {
         let spelled: Vec<&str> = found.iter().map(|w| &text[w.start..w.end]).collect();
         assert_eq!(spelled, vec!["Перевод", "48", "000", "EUR", "approved"]);
         assert_eq!(words("EUR")[0].hash, words("eur")[0].hash);
+    }
+
+    #[test]
+    fn ascii_and_other_words_hash_alike() {
+        let mixed = words("Straße ABC-déf 123 x");
+        let spelled: Vec<u64> = mixed.iter().map(|w| w.hash).collect();
+        let lower: Vec<u64> = words("straße abc déf 123 X").iter().map(|w| w.hash).collect();
+        assert_eq!(spelled, lower);
+        let long = "a".repeat(100);
+        assert_eq!(words(&long).len(), 1);
+        assert_eq!(words(&long)[0].end, 100);
+        assert_eq!(words(&format!("{long}é"))[0].end, 102);
     }
 
     #[test]
