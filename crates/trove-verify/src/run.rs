@@ -109,10 +109,32 @@ pub async fn verify_submission<B: BlobBackend>(
         evidence.entry(id).or_default().extend(found);
     }
 
+    let corpora: HashMap<i64, trove_store::PublishedCorpus> =
+        repo.published_corpora().await?.into_iter().map(|c| (c.id, c)).collect();
     let mut results = Vec::new();
     let mut summary = Summary::default();
     for doc in documents.iter().filter(|d| counted(&d.doc_type)) {
         let mut found = evidence.remove(&doc.id).unwrap_or_default();
+        // Corroboration: the same bytes in a registered published corpus.
+        if !corpora.is_empty() {
+            for published in repo.published_by_content(&doc.content_id).await? {
+                let Some(corpus) = corpora.get(&published.corpus_id) else {
+                    continue;
+                };
+                found.push(Evidence::new(
+                    "corroboration",
+                    crate::Strength::Supporting,
+                    serde_json::json!({
+                        "corpus": corpus.name, "publisher": corpus.publisher, "date": corpus.date,
+                        "document": published.path,
+                    }),
+                    format!(
+                        "The same bytes were published in {} ({}, {}) as {}: the document existed in this form by then.",
+                        corpus.name, corpus.publisher, corpus.date, published.path
+                    ),
+                ));
+            }
+        }
         if doc.doc_type != "email" {
             found.extend(metadata_evidence(&doc.metadata, newest));
         }

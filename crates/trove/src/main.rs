@@ -689,10 +689,11 @@ async fn demo(
     let ingested = ingest::summarize(&dir.repo(false).await?.document_summary(&summary.submission).await?);
     // The corpus's keys stand in for an archive gathered over the years.
     verify::import_keys(&dir, &corpus_dir.join("dkim-keys.txt")).await?;
-    let verified = verify::verify(&dir, &summary.submission).await?;
     // The corpora that published parts of the cache, as a newsroom would
-    // have registered them.
+    // have registered them (verification takes their exact copies as
+    // corroboration, so they come first).
     overlap::import_generated(&dir, &corpus_dir).await?;
+    let verified = verify::verify(&dir, &summary.submission).await?;
     let overlapped = overlap::overlap(&dir, &summary.submission).await?;
     let checkpoint = ledger::open_log(&dir)?.checkpoint().checkpoint.clone();
     let report = json!({

@@ -120,6 +120,26 @@ fn published_corpora_are_registered_and_the_overlap_measured() {
     let human = ok(trove(&data, &["overlap", id]));
     assert!(human.contains("are in no registered corpus"), "{human}");
 
+    // Verification takes exact published copies as corroboration.
+    let verified = json(&ok(trove(&data, &["verify", id, "--json"])));
+    let corroborated = verified["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            d["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "corroboration")
+        })
+        .count();
+    let exact = summary["by_class"]["exact"].as_u64().unwrap() as usize;
+    assert!(
+        corroborated > 0 && corroborated <= exact,
+        "{corroborated} corroborated, {exact} exact"
+    );
+
     // Removing a corpus takes its matches away.
     let removed = listing[0]["name"].as_str().unwrap();
     ok(trove(&data, &["published", "remove", removed]));
