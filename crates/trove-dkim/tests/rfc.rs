@@ -5,57 +5,24 @@ use ed25519_dalek::Signer as _;
 use sha2::Digest;
 use trove_dkim::{Outcome, canonical_body, canonical_header, header_fields, verify, without_signature_value};
 
-const ED25519_RECORD: &str = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
-const RSA_RECORD: &str = "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWR\
-iGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutAC\
-DfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3\
-Ip3G+2kryOTIKT+l/K4w3QIDAQAB";
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
-/// RFC 8463 Appendix A.3, corrected. As printed, the RFC indents every
-/// line by three spaces (page layout) and its body shows one space after
-/// "game."; the signed message is RFC 6376 A.1's, with two. The errata
-/// against RFC 8463 record that the printed example does not verify as
-/// printed; this is the form that does, with both of A.2's keys.
+/// RFC 8463 A.3 (see tests/fixtures/README.md for the corrected form).
 fn rfc8463_message() -> Vec<u8> {
-    [
-        "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;",
-        " d=football.example.com; i=@football.example.com;",
-        " q=dns/txt; s=brisbane; t=1528637909; h=from : to :",
-        " subject : date : message-id : from : subject : date;",
-        " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;",
-        " b=/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11Bus",
-        " Fa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==",
-        "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;",
-        " d=football.example.com; i=@football.example.com;",
-        " q=dns/txt; s=test; t=1528637909; h=from : to : subject :",
-        " date : message-id : from : subject : date;",
-        " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;",
-        " b=F45dVWDfMbQDGHJFlXUNB2HKfbCeLRyhDXgFpEL8GwpsRe0IeIixNTe3",
-        " DhCVlUrSjV4BwcVcOF6+FF3Zo9Rpo1tFOeS9mPYQTnGdaSGsgeefOsk2Jz",
-        " dA+L10TeYt9BgDfQNZtKdN1WO//KgIqXP7OdEFE4LjFYNcUxZQ4FADY+8=",
-        "From: Joe SixPack <joe@football.example.com>",
-        "To: Suzie Q <suzie@shopping.example.net>",
-        "Subject: Is dinner ready?",
-        "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)",
-        "Message-ID: <20030712040037.46341.5F8J@football.example.com>",
-        "",
-        "Hi.",
-        "",
-        "We lost the game.  Are you hungry yet?",
-        "",
-        "Joe.",
-        "",
-    ]
-    .join("\r\n")
-    .into_bytes()
+    std::fs::read(format!("{FIXTURES}/rfc8463-a3.eml")).unwrap()
+}
+
+/// A.2's record for a selector.
+fn rfc_record(selector: &str) -> String {
+    let keys = std::fs::read_to_string(format!("{FIXTURES}/rfc8463-keys.txt")).unwrap();
+    keys.lines()
+        .find_map(|line| line.strip_prefix(&format!("{selector}._domainkey.football.example.com ")))
+        .unwrap()
+        .to_owned()
 }
 
 fn rfc_keys(selector: &str, domain: &str) -> Option<String> {
-    match (selector, domain) {
-        ("brisbane", "football.example.com") => Some(ED25519_RECORD.into()),
-        ("test", "football.example.com") => Some(RSA_RECORD.into()),
-        _ => None,
-    }
+    (domain == "football.example.com" && (selector == "brisbane" || selector == "test")).then(|| rfc_record(selector))
 }
 
 #[test]
@@ -90,7 +57,7 @@ fn rfc8463_ed25519_key_is_rfc8032_test_1() {
     let public = ed25519_dalek::SigningKey::from_bytes(&secret).verifying_key();
     use base64::Engine;
     let encoded = base64::engine::general_purpose::STANDARD.encode(public.as_bytes());
-    assert!(ED25519_RECORD.ends_with(&encoded));
+    assert!(rfc_record("brisbane").ends_with(&encoded));
 }
 
 #[test]
@@ -205,13 +172,13 @@ fn rsa_sha1_verifies_and_is_reported_as_such() {
         "",
         &["from", "subject"],
     );
-    let keys = |_: &str, _: &str| Some(RSA_RECORD.to_owned());
+    let keys = |_: &str, _: &str| Some(rfc_record("test"));
     let result = &verify(signed.as_bytes(), &keys)[0];
     assert_eq!(result.outcome, Outcome::Pass);
     assert_eq!(result.algorithm, Some("rsa-sha1"));
     assert_eq!(result.key.as_ref().unwrap().bits, 1024);
     // A key record that allows sha256 only refuses it.
-    let strict = |_: &str, _: &str| Some(format!("{RSA_RECORD}; h=sha256"));
+    let strict = |_: &str, _: &str| Some(format!("{}; h=sha256", rfc_record("test")));
     assert!(matches!(&verify(signed.as_bytes(), &strict)[0].outcome, Outcome::Unusable(r) if r.contains("h=sha256")));
     // The same key signing rsa-sha256 (the RFC's own pairing) verifies too.
     let sign_sha256 = |data: &[u8]| {

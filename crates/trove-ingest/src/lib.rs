@@ -648,6 +648,17 @@ fn walk_tree(path: String, bytes: Vec<u8>, limits: &Limits, visit: &mut impl FnM
     }
 }
 
+/// Whether a recorded type name (`DocumentRecord::doc_type`) is a
+/// document of the cache in its own right: everything but pure containers
+/// (archives and mboxes, whose contents are the documents). A message
+/// counts, though it holds attachments.
+pub fn counts_as_document(type_name: &str) -> bool {
+    !matches!(
+        type_name,
+        "zip" | "tar" | "tar.gz" | "gzip" | "bzip2" | "xz" | "7z" | "mbox"
+    )
+}
+
 /// Types whose documents hold other documents.
 pub fn is_container(doc_type: DocType) -> bool {
     matches!(

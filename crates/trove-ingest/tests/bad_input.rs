@@ -3,11 +3,9 @@
 
 use std::io::{Cursor, Write};
 
-mod common;
-
-use common::Store;
 use trove_ingest::{Limits, ingest_submission};
 use trove_store::DocumentRecord;
+use trove_testkit::Store;
 use zip::write::SimpleFileOptions;
 
 fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {

@@ -1,24 +1,10 @@
 //! Ingest of the generated corpus against its ground truth.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
 use trove_ingest::{Limits, ingest_submission};
-mod common;
 
-use common::Store;
-
-fn files_under(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
-    let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            files_under(root, &path, out);
-        } else {
-            out.push((path.strip_prefix(root).unwrap().display().to_string(), path));
-        }
-    }
-}
+use trove_testkit::Store;
 
 fn words(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -26,26 +12,10 @@ fn words(text: &str) -> String {
 
 #[tokio::test]
 async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
-    let tmp = tempfile::tempdir().unwrap();
-    let corpus = tmp.path().join("corpus");
-    let spec = trove_corpus::Spec {
-        seed: 21,
-        size: 700_000,
-        published_share: 0.45,
-    };
-    trove_corpus::generate(&corpus, &spec, |_, _| {}).unwrap();
-
+    let (_tmp, corpus) = trove_testkit::generated_corpus(21, 700_000);
     let store = Store::new().await;
     let (sealer, opener, repo) = (&store.sealer, &store.opener, &store.repo);
-    let mut files = Vec::new();
-    files_under(&corpus.join("cache"), &corpus.join("cache"), &mut files);
-    let record = store
-        .submit(
-            files
-                .iter()
-                .map(|(relative, path)| (relative.clone(), fs::File::open(path).unwrap())),
-        )
-        .await;
+    let record = store.submit_folder(&corpus.join("cache")).await;
 
     let report = ingest_submission(opener.clone(), sealer, repo, &record, &Limits::default(), 2, |_| {})
         .await

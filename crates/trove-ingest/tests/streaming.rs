@@ -2,13 +2,11 @@
 //! split message by message, text is capped with the cap recorded, and a
 //! run that stopped part-way resumes without duplicates.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::Store;
 use trove_ingest::{Limits, ingest_submission};
 use trove_store::DocumentRecord;
+use trove_testkit::Store;
 
 /// An mboxrd of `count` messages, one of them quoting a `From ` line.
 fn mbox(count: usize) -> Vec<u8> {

@@ -82,14 +82,6 @@ pub struct OverlapReport {
     pub summary: Summary,
 }
 
-/// Documents that are not containers and so count.
-fn counted(doc: &DocumentRecord) -> bool {
-    !matches!(
-        doc.doc_type.as_str(),
-        "zip" | "tar" | "tar.gz" | "gzip" | "bzip2" | "xz" | "7z" | "mbox"
-    )
-}
-
 /// The texts of `documents`, each text pack read once, front to back.
 fn texts<B: BlobBackend>(
     opener: &BlobOpener<B>,
@@ -184,7 +176,10 @@ pub async fn overlap_submission<B: BlobBackend>(
     if all.is_empty() {
         return Err(OverlapError::NotIngested(record.id.to_string()));
     }
-    let documents: Vec<&DocumentRecord> = all.iter().filter(|d| counted(d)).collect();
+    let documents: Vec<&DocumentRecord> = all
+        .iter()
+        .filter(|d| trove_ingest::counts_as_document(&d.doc_type))
+        .collect();
     let texts = texts(opener, &documents)?;
     let corpora = Corpora {
         by_id: repo.published_corpora().await?.into_iter().map(|c| (c.id, c)).collect(),

@@ -3,61 +3,39 @@
 //! quotation inside an unrelated text is partial with the right span.
 
 use std::fs;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 
-use trove_ingest::{Limits, ingest_submission};
+use trove_ingest::Limits;
 use trove_overlap::index::Index;
 use trove_overlap::{Class, CorpusInfo, import_corpus, overlap_submission};
-use trove_store::{
-    BlobOpener, BlobSealer, Channel, FsBackend, MetadataRepo, SqliteRepo, SubmissionRecord, SubmissionWriter,
-};
+use trove_store::SubmissionRecord;
+use trove_testkit::Store;
 
+/// A desk store with an overlap index beside it.
 struct Desk {
-    tmp: tempfile::TempDir,
-    sealer: BlobSealer<FsBackend>,
-    opener: Arc<BlobOpener<FsBackend>>,
-    repo: SqliteRepo,
+    store: Store,
 }
 
 impl Desk {
     async fn new() -> Desk {
-        let tmp = tempfile::tempdir().unwrap();
-        let identity = age::x25519::Identity::generate();
-        let backend = FsBackend::open(&tmp.path().join("blobs")).unwrap();
-        let sealer = BlobSealer::new(backend.clone(), vec![Box::new(identity.to_public())]).unwrap();
-        let opener = Arc::new(BlobOpener::new(backend, Box::new(identity)));
-        let repo = SqliteRepo::open(&tmp.path().join("trove.db"), true).await.unwrap();
         Desk {
-            tmp,
-            sealer,
-            opener,
-            repo,
+            store: Store::new().await,
         }
     }
 
-    fn index_dir(&self) -> std::path::PathBuf {
-        self.tmp.path().join("overlap")
+    fn index_dir(&self) -> PathBuf {
+        self.store.tmp.path().join("overlap")
     }
 
     async fn submit(&self, files: Vec<(String, Vec<u8>)>) -> SubmissionRecord {
-        let mut writer = SubmissionWriter::new(&self.sealer).unwrap();
-        for (name, bytes) in files {
-            writer.add_file(&name, std::io::Cursor::new(bytes)).unwrap();
-        }
-        let summary = writer.commit(&self.repo, Channel::Cli).await.unwrap();
-        let record = self.repo.submission(&summary.submission).await.unwrap().unwrap();
-        ingest_submission(
-            self.opener.clone(),
-            &self.sealer,
-            &self.repo,
-            &record,
-            &Limits::default(),
-            2,
-            |_| {},
-        )
-        .await
-        .unwrap();
+        let record = self.store.submit_bytes(files).await;
+        self.store.ingest(&record).await;
+        record
+    }
+
+    async fn submit_folder(&self, root: &Path) -> SubmissionRecord {
+        let record = self.store.submit_folder(root).await;
+        self.store.ingest(&record).await;
         record
     }
 
@@ -68,53 +46,39 @@ impl Desk {
             date: "2015-06-18".into(),
             url: None,
         };
-        import_corpus(&self.repo, &self.index_dir(), path, &info, &Limits::default(), |_| {})
-            .await
-            .unwrap();
+        import_corpus(
+            &self.store.repo,
+            &self.index_dir(),
+            path,
+            &info,
+            &Limits::default(),
+            |_| {},
+        )
+        .await
+        .unwrap();
     }
-}
 
-fn files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let name = path.strip_prefix(root).unwrap().display().to_string();
-                out.push((name, fs::read(&path).unwrap()));
-            }
-        }
+    async fn overlap(&self, record: &SubmissionRecord) -> trove_overlap::OverlapReport {
+        let index = Index::open(&self.index_dir()).unwrap();
+        overlap_submission(&self.store.opener, &self.store.repo, &index, record)
+            .await
+            .unwrap()
     }
-    out.sort();
-    out
 }
 
 #[tokio::test]
 async fn overlap_classes_and_novel_share_match_the_truth() {
-    let tmp = tempfile::tempdir().unwrap();
-    let corpus = tmp.path().join("corpus");
-    let spec = trove_corpus::Spec {
-        seed: 13,
-        size: 2_000_000,
-        published_share: 0.45,
-    };
-    trove_corpus::generate(&corpus, &spec, |_, _| {}).unwrap();
+    let (_tmp, corpus) = trove_testkit::generated_corpus(13, 2_000_000);
     let desk = Desk::new().await;
-    let record = desk.submit(files_under(&corpus.join("cache"))).await;
+    let record = desk.submit_folder(&corpus.join("cache")).await;
     for entry in fs::read_dir(corpus.join("published")).unwrap().flatten() {
         if entry.path().is_dir() {
             desk.import(&entry.file_name().to_string_lossy(), &entry.path()).await;
         }
     }
-    let index = Index::open(&desk.index_dir()).unwrap();
-    let report = overlap_submission(&desk.opener, &desk.repo, &index, &record)
-        .await
-        .unwrap();
+    let report = desk.overlap(&record).await;
 
-    let truth: serde_json::Value = serde_json::from_slice(&fs::read(corpus.join("truth.json")).unwrap()).unwrap();
+    let truth = trove_testkit::truth(&corpus);
     let by_path: std::collections::HashMap<&str, &trove_overlap::DocumentOverlap> =
         report.documents.iter().map(|d| (d.path.as_str(), d)).collect();
     let mut wrong = Vec::new();
@@ -247,10 +211,7 @@ async fn a_utf16_crlf_copy_is_exact_and_a_quotation_is_partial_with_its_span() {
     .unwrap();
     desk.import("courier", published.path()).await;
 
-    let index = Index::open(&desk.index_dir()).unwrap();
-    let report = overlap_submission(&desk.opener, &desk.repo, &index, &record)
-        .await
-        .unwrap();
+    let report = desk.overlap(&record).await;
     let memo = report.documents.iter().find(|d| d.path == "memo.txt").unwrap();
     assert_eq!((memo.class, memo.matches[0].by), (Class::Exact, "text"));
     let quote = report.documents.iter().find(|d| d.path == "quoted.txt").unwrap();
@@ -263,10 +224,8 @@ async fn a_utf16_crlf_copy_is_exact_and_a_quotation_is_partial_with_its_span() {
         quote.matches[0].similarity
     );
     // Removing the corpus removes its matches.
-    assert!(desk.repo.remove_published_corpus("courier").await.unwrap());
-    let after = overlap_submission(&desk.opener, &desk.repo, &index, &record)
-        .await
-        .unwrap();
+    assert!(desk.store.repo.remove_published_corpus("courier").await.unwrap());
+    let after = desk.overlap(&record).await;
     assert!(after.documents.iter().all(|d| d.class == Class::New));
     // A second import under the same name is refused.
     desk.import("again", published.path()).await;
@@ -277,7 +236,7 @@ async fn a_utf16_crlf_copy_is_exact_and_a_quotation_is_partial_with_its_span() {
         url: None,
     };
     let refused = import_corpus(
-        &desk.repo,
+        &desk.store.repo,
         &desk.index_dir(),
         published.path(),
         &info,

@@ -223,53 +223,39 @@ mod tests {
     use super::*;
     use trove_store::ArchivedKey;
 
-    const ED25519: &str = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
-    const RSA_1024: &str = "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB";
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../trove-dkim/tests/fixtures");
 
-    /// RFC 8463 A.3 (see trove-dkim's tests for its provenance).
-    fn example() -> Vec<u8> {
-        [
-            "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;",
-            " d=football.example.com; i=@football.example.com;",
-            " q=dns/txt; s=brisbane; t=1528637909; h=from : to :",
-            " subject : date : message-id : from : subject : date;",
-            " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;",
-            " b=/gCrinpcQOoIfuHNQIbq4pgh9kyIK3AQUdt9OdqQehSwhEIug4D11Bus",
-            " Fa3bT3FY5OsU7ZbnKELq+eXdp1Q1Dw==",
-            "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;",
-            " d=football.example.com; i=@football.example.com;",
-            " q=dns/txt; s=test; t=1528637909; h=from : to : subject :",
-            " date : message-id : from : subject : date;",
-            " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;",
-            " b=F45dVWDfMbQDGHJFlXUNB2HKfbCeLRyhDXgFpEL8GwpsRe0IeIixNTe3",
-            " DhCVlUrSjV4BwcVcOF6+FF3Zo9Rpo1tFOeS9mPYQTnGdaSGsgeefOsk2Jz",
-            " dA+L10TeYt9BgDfQNZtKdN1WO//KgIqXP7OdEFE4LjFYNcUxZQ4FADY+8=",
-            "Received: from submit.football.example.com by mx.shopping.example.net; Fri, 11 Jul 2003 21:01:59 -0700",
-            "Received: from laptop by submit.football.example.com; Fri, 11 Jul 2003 21:00:40 -0700",
-            "From: Joe SixPack <joe@football.example.com>",
-            "To: Suzie Q <suzie@shopping.example.net>",
-            "Subject: Is dinner ready?",
-            "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)",
-            "Message-ID: <20030712040037.46341.5F8J@football.example.com>",
-            "",
-            "Hi.",
-            "",
-            "We lost the game.  Are you hungry yet?",
-            "",
-            "Joe.",
-            "",
-        ]
-        .join("\r\n")
-        .into_bytes()
+    /// A.2's record for a selector.
+    fn record(selector: &str) -> String {
+        let keys = crate::parse_key_file(
+            "rfc8463-keys.txt",
+            &std::fs::read_to_string(format!("{FIXTURES}/rfc8463-keys.txt")).unwrap(),
+        )
+        .unwrap();
+        keys.into_iter().find(|k| k.selector == selector).unwrap().record
     }
 
-    fn archive(keys: &[(&str, &str, Option<&str>, Option<&str>)]) -> KeyArchive {
+    /// RFC 8463 A.3 with two Received headers added (unsigned, so the
+    /// signatures still verify).
+    fn example() -> Vec<u8> {
+        let message = String::from_utf8(std::fs::read(format!("{FIXTURES}/rfc8463-a3.eml")).unwrap()).unwrap();
+        message
+            .replacen(
+                "From: Joe",
+                "Received: from submit.football.example.com by mx.shopping.example.net; Fri, 11 Jul 2003 21:01:59 -0700\r\n\
+                 Received: from laptop by submit.football.example.com; Fri, 11 Jul 2003 21:00:40 -0700\r\nFrom: Joe",
+                1,
+            )
+            .into_bytes()
+    }
+
+    fn archive(keys: &[(&str, Option<&str>, Option<&str>)]) -> KeyArchive {
         KeyArchive::new(
             keys.iter()
-                .map(|(selector, record, first, last)| ArchivedKey {
+                .map(|(selector, first, last)| ArchivedKey {
                     selector: (*selector).into(),
                     domain: "football.example.com".into(),
-                    record: (*record).into(),
+                    record: record(selector),
                     first_seen: first.map(str::to_owned),
                     last_seen: last.map(str::to_owned),
                     source: "test".into(),
@@ -288,7 +274,7 @@ mod tests {
 
     #[test]
     fn key_strength_and_key_dates_set_the_weight() {
-        let both = archive(&[("brisbane", ED25519, None, None), ("test", RSA_1024, None, None)]);
+        let both = archive(&[("brisbane", None, None), ("test", None, None)]);
         let found = mail_evidence(&example(), &both);
         let weights = dkim(&found);
         assert_eq!(weights[0].0, Strength::Strong, "{}", weights[0].1);
@@ -297,11 +283,11 @@ mod tests {
         assert_eq!(crate::verdict(&found), crate::Verdict::Verified);
 
         // Only the weak key: consistent, not verified.
-        let weak = mail_evidence(&example(), &archive(&[("test", RSA_1024, None, None)]));
+        let weak = mail_evidence(&example(), &archive(&[("test", None, None)]));
         assert_eq!(crate::verdict(&weak), crate::Verdict::Consistent);
 
         // A key seen published only years after the message: weak too.
-        let late = mail_evidence(&example(), &archive(&[("brisbane", ED25519, Some("2010-01-01"), None)]));
+        let late = mail_evidence(&example(), &archive(&[("brisbane", Some("2010-01-01"), None)]));
         let weights = dkim(&late);
         assert_eq!(weights[0].0, Strength::Supporting);
         assert!(
@@ -345,7 +331,7 @@ mod tests {
     #[test]
     fn a_broken_signature_is_explained_only_by_a_strong_one() {
         let tampered = String::from_utf8(example()).unwrap().replace("hungry", "starving");
-        let keys = archive(&[("brisbane", ED25519, None, None), ("test", RSA_1024, None, None)]);
+        let keys = archive(&[("brisbane", None, None), ("test", None, None)]);
         let found = mail_evidence(tampered.as_bytes(), &keys);
         assert!(dkim(&found).iter().all(|(s, _)| *s == Strength::Against));
         assert_eq!(crate::verdict(&found), crate::Verdict::Suspicious);

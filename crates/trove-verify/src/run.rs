@@ -56,14 +56,6 @@ pub struct VerifyReport {
     pub summary: Summary,
 }
 
-/// Containers are not documents of the cache: their contents are.
-fn counted(doc_type: &str) -> bool {
-    !matches!(
-        doc_type,
-        "zip" | "tar" | "tar.gz" | "gzip" | "bzip2" | "xz" | "7z" | "mbox"
-    )
-}
-
 /// Verifies an ingested submission and stores the results (replacing any
 /// earlier run's).
 pub async fn verify_submission<B: BlobBackend>(
@@ -113,7 +105,10 @@ pub async fn verify_submission<B: BlobBackend>(
         repo.published_corpora().await?.into_iter().map(|c| (c.id, c)).collect();
     let mut results = Vec::new();
     let mut summary = Summary::default();
-    for doc in documents.iter().filter(|d| counted(&d.doc_type)) {
+    for doc in documents
+        .iter()
+        .filter(|d| trove_ingest::counts_as_document(&d.doc_type))
+    {
         let mut found = evidence.remove(&doc.id).unwrap_or_default();
         // Corroboration: the same bytes in a registered published corpus.
         if !corpora.is_empty() {

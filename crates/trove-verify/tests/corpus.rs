@@ -3,52 +3,18 @@
 //! verdicts follow the rules.
 
 use std::fs;
-use std::path::Path;
-use std::sync::Arc;
 
-use trove_ingest::{Limits, ingest_submission};
-use trove_store::{BlobOpener, BlobSealer, Channel, FsBackend, MetadataRepo, SqliteRepo, SubmissionWriter};
+use trove_ingest::Limits;
+use trove_testkit::Store;
 use trove_verify::{KeyArchive, Strength, Verdict, parse_key_file, verify_submission};
-
-fn files_under(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>) {
-    let mut entries: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            files_under(root, &path, out);
-        } else {
-            out.push((path.strip_prefix(root).unwrap().display().to_string(), path));
-        }
-    }
-}
 
 #[tokio::test]
 async fn every_signed_message_gets_the_status_of_the_truth() {
-    let tmp = tempfile::tempdir().unwrap();
-    let corpus = tmp.path().join("corpus");
-    let spec = trove_corpus::Spec {
-        seed: 8,
-        size: 900_000,
-        published_share: 0.45,
-    };
-    trove_corpus::generate(&corpus, &spec, |_, _| {}).unwrap();
-
-    let identity = age::x25519::Identity::generate();
-    let backend = FsBackend::open(&tmp.path().join("blobs")).unwrap();
-    let sealer = BlobSealer::new(backend.clone(), vec![Box::new(identity.to_public())]).unwrap();
-    let opener = Arc::new(BlobOpener::new(backend, Box::new(identity)));
-    let repo = SqliteRepo::open(&tmp.path().join("trove.db"), true).await.unwrap();
-    let mut files = Vec::new();
-    files_under(&corpus.join("cache"), &corpus.join("cache"), &mut files);
-    let mut writer = SubmissionWriter::new(&sealer).unwrap();
-    for (name, path) in &files {
-        writer.add_file(name, fs::File::open(path).unwrap()).unwrap();
-    }
-    let summary = writer.commit(&repo, Channel::Cli).await.unwrap();
-    let record = repo.submission(&summary.submission).await.unwrap().unwrap();
-    ingest_submission(opener.clone(), &sealer, &repo, &record, &Limits::default(), 2, |_| {})
-        .await
-        .unwrap();
+    let (_tmp, corpus) = trove_testkit::generated_corpus(8, 900_000);
+    let store = Store::new().await;
+    let record = store.submit_folder(&corpus.join("cache")).await;
+    store.ingest(&record).await;
+    let (opener, repo) = (&store.opener, &store.repo);
 
     let keys = parse_key_file(
         "dkim-keys.txt",
@@ -57,11 +23,11 @@ async fn every_signed_message_gets_the_status_of_the_truth() {
     .unwrap();
     assert_eq!(repo.add_dkim_keys(&keys).await.unwrap(), keys.len());
     let archive = KeyArchive::new(repo.dkim_keys().await.unwrap());
-    let report = verify_submission(&opener, &repo, &record, &Limits::default(), &archive)
+    let report = verify_submission(opener, repo, &record, &Limits::default(), &archive)
         .await
         .unwrap();
 
-    let truth: serde_json::Value = serde_json::from_slice(&fs::read(corpus.join("truth.json")).unwrap()).unwrap();
+    let truth = trove_testkit::truth(&corpus);
     let by_path: std::collections::HashMap<&str, &trove_verify::DocumentVerification> =
         report.documents.iter().map(|d| (d.path.as_str(), d)).collect();
     let (mut passes, mut fails) = (0, 0);
@@ -108,7 +74,7 @@ async fn every_signed_message_gets_the_status_of_the_truth() {
     let stored = repo.verifications(&record.id).await.unwrap();
     assert_eq!(stored.len(), report.documents.len());
     // Without the keys, signatures weigh nothing: no verified documents.
-    let bare = verify_submission(&opener, &repo, &record, &Limits::default(), &KeyArchive::default())
+    let bare = verify_submission(opener, repo, &record, &Limits::default(), &KeyArchive::default())
         .await
         .unwrap();
     assert_eq!(bare.summary.by_verdict["verified"].documents, 0);

@@ -2,36 +2,13 @@
 
 mod common;
 
-use common::{ok, trove};
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap()
-}
+use common::{ingested_corpus, json, ok, trove};
 
 #[test]
 fn published_corpora_are_registered_and_the_overlap_measured() {
     let tmp = tempfile::tempdir().unwrap();
-    let corpus = tmp.path().join("corpus");
-    ok(trove(
-        tmp.path(),
-        &[
-            "gen-corpus",
-            "--out",
-            corpus.to_str().unwrap(),
-            "--seed",
-            "6",
-            "--size",
-            "800K",
-        ],
-    ));
-    let data = tmp.path().join("data");
-    ok(trove(&data, &["init"]));
-    let submitted = json(&ok(trove(
-        &data,
-        &["submit", "--json", corpus.join("cache").to_str().unwrap()],
-    )));
-    let id = submitted["submission"].as_str().unwrap();
-    ok(trove(&data, &["ingest", id]));
+    let (corpus, data, id) = ingested_corpus(tmp.path(), "6", "800K");
+    let id = id.as_str();
 
     // Bad input: a bad date, a missing folder; nothing is registered.
     let bad_date = trove(

@@ -2,41 +2,22 @@
 
 mod common;
 
-use common::{ok, trove};
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap()
-}
+use common::{ingested_corpus, json, ok, trove};
 
 #[test]
 fn keys_are_imported_and_a_submission_verified() {
     let tmp = tempfile::tempdir().unwrap();
-    let corpus = tmp.path().join("corpus");
-    ok(trove(
-        tmp.path(),
-        &[
-            "gen-corpus",
-            "--out",
-            corpus.to_str().unwrap(),
-            "--seed",
-            "4",
-            "--size",
-            "600K",
-        ],
-    ));
-    let data = tmp.path().join("data");
-    ok(trove(&data, &["init"]));
-    let submitted = json(&ok(trove(
-        &data,
-        &["submit", "--json", corpus.join("cache").to_str().unwrap()],
-    )));
-    let id = submitted["submission"].as_str().unwrap();
+    let (corpus, data, id) = ingested_corpus(tmp.path(), "4", "600K");
+    let id = id.as_str();
 
-    // Verifying before ingest says what to do.
-    let early = trove(&data, &["verify", id]);
+    // Verifying a submission before its ingest says what to do.
+    let lone = tmp.path().join("lone.txt");
+    std::fs::write(&lone, "a note").unwrap();
+    let fresh = json(&ok(trove(&data, &["submit", "--json", lone.to_str().unwrap()])));
+    let fresh = fresh["submission"].as_str().unwrap();
+    let early = trove(&data, &["verify", fresh]);
     assert!(!early.status.success());
-    assert!(String::from_utf8_lossy(&early.stderr).contains(&format!("trove ingest {id}")));
-    ok(trove(&data, &["ingest", id]));
+    assert!(String::from_utf8_lossy(&early.stderr).contains(&format!("trove ingest {fresh}")));
 
     // A key file with a bad line imports nothing and names the line.
     let bad = tmp.path().join("bad-keys.txt");

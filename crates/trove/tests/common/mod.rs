@@ -21,3 +21,36 @@ pub fn ok(output: Output) -> String {
     assert!(output.status.success(), "trove failed: {stderr}");
     String::from_utf8(output.stdout).unwrap()
 }
+
+/// Parses a command's JSON report.
+pub fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+/// Generates a corpus (`seed`, `size` like "800K") under `dir`, makes a data
+/// dir beside it, submits the corpus's cache and ingests it: the corpus
+/// root, the data dir and the submission id.
+pub fn ingested_corpus(dir: &Path, seed: &str, size: &str) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    let corpus = dir.join("corpus");
+    ok(trove(
+        dir,
+        &[
+            "gen-corpus",
+            "--out",
+            corpus.to_str().unwrap(),
+            "--seed",
+            seed,
+            "--size",
+            size,
+        ],
+    ));
+    let data = dir.join("data");
+    ok(trove(&data, &["init"]));
+    let submitted = json(&ok(trove(
+        &data,
+        &["submit", "--json", corpus.join("cache").to_str().unwrap()],
+    )));
+    let id = submitted["submission"].as_str().unwrap().to_owned();
+    ok(trove(&data, &["ingest", &id]));
+    (corpus, data, id)
+}

@@ -1,0 +1,120 @@
+//! Test support shared by the crates' integration tests: a desk store (blob
+//! store, identity, SQLite) in a temporary folder, and generated corpora
+//! submitted and ingested into it.
+//!
+//! What this crate must never be: a normal dependency. It is for
+//! `[dev-dependencies]` only, and it panics on any error (a test's failure
+//! is its report).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use trove_ingest::{IngestReport, Limits, ingest_submission};
+use trove_store::{
+    BlobOpener, BlobSealer, Channel, FsBackend, MetadataRepo, SqliteRepo, SubmissionRecord, SubmissionWriter,
+};
+
+/// A desk's store in a temporary folder.
+pub struct Store {
+    pub tmp: tempfile::TempDir,
+    pub sealer: BlobSealer<FsBackend>,
+    pub opener: Arc<BlobOpener<FsBackend>>,
+    pub repo: SqliteRepo,
+}
+
+impl Store {
+    pub async fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let identity = age::x25519::Identity::generate();
+        let backend = FsBackend::open(&tmp.path().join("blobs")).unwrap();
+        let sealer = BlobSealer::new(backend.clone(), vec![Box::new(identity.to_public())]).unwrap();
+        let opener = Arc::new(BlobOpener::new(backend, Box::new(identity)));
+        let repo = SqliteRepo::open(&tmp.path().join("trove.db"), true).await.unwrap();
+        Store {
+            tmp,
+            sealer,
+            opener,
+            repo,
+        }
+    }
+
+    /// Stores `files` (relative path, contents) as one submission.
+    pub async fn submit<R: Read>(&self, files: impl IntoIterator<Item = (String, R)>) -> SubmissionRecord {
+        let mut writer = SubmissionWriter::new(&self.sealer).unwrap();
+        for (name, reader) in files {
+            writer.add_file(&name, reader).unwrap();
+        }
+        let summary = writer.commit(&self.repo, Channel::Cli).await.unwrap();
+        self.repo.submission(&summary.submission).await.unwrap().unwrap()
+    }
+
+    /// Stores in-memory files as one submission.
+    pub async fn submit_bytes(&self, files: Vec<(String, Vec<u8>)>) -> SubmissionRecord {
+        self.submit(
+            files
+                .into_iter()
+                .map(|(name, bytes)| (name, std::io::Cursor::new(bytes))),
+        )
+        .await
+    }
+
+    /// Stores every file under `root` as one submission.
+    pub async fn submit_folder(&self, root: &Path) -> SubmissionRecord {
+        let files = files_under(root);
+        self.submit(
+            files
+                .into_iter()
+                .map(|(name, path)| (name, std::fs::File::open(path).unwrap())),
+        )
+        .await
+    }
+
+    /// Ingests a submission with default limits on two threads.
+    pub async fn ingest(&self, record: &SubmissionRecord) -> IngestReport {
+        self.ingest_with(record, &Limits::default()).await
+    }
+
+    pub async fn ingest_with(&self, record: &SubmissionRecord, limits: &Limits) -> IngestReport {
+        ingest_submission(self.opener.clone(), &self.sealer, &self.repo, record, limits, 2, |_| {})
+            .await
+            .unwrap()
+    }
+}
+
+/// Every file under `root` (relative path, full path), in name order.
+pub fn files_under(root: &Path) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.strip_prefix(root).unwrap().display().to_string(), path));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A generated corpus in a temporary folder: the folder and the corpus root
+/// (with `cache/`, `published/`, `truth.json`, `dkim-keys.txt`).
+pub fn generated_corpus(seed: u64, size: u64) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    let spec = trove_corpus::Spec {
+        seed,
+        size,
+        published_share: 0.45,
+    };
+    trove_corpus::generate(&corpus, &spec, |_, _| {}).unwrap();
+    (tmp, corpus)
+}
+
+/// truth.json of a generated corpus.
+pub fn truth(corpus: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(corpus.join("truth.json")).unwrap()).unwrap()
+}
