@@ -6,35 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{ok, trove};
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap()
-}
-
-/// A data dir holding one submission of a generated corpus; its id.
-fn submitted(data: &Path, corpus: &Path) -> String {
-    ok(trove(data, &["init"]));
-    let report = json(&ok(trove(data, &["submit", "--json", corpus.to_str().unwrap()])));
-    report["submission"].as_str().unwrap().to_owned()
-}
-
-fn corpus(dir: &Path, size: &str) -> std::path::PathBuf {
-    let out = dir.join("corpus");
-    ok(trove(
-        dir,
-        &[
-            "gen-corpus",
-            "--out",
-            out.to_str().unwrap(),
-            "--seed",
-            "5",
-            "--size",
-            size,
-        ],
-    ));
-    out.join("cache")
-}
+use common::{gen_corpus, init_and_submit, json, ok, trove};
 
 /// Every document as (path, type, status, size), sorted.
 fn documents(data: &Path, id: &str) -> Vec<(String, String, String, u64)> {
@@ -59,14 +31,14 @@ fn documents(data: &Path, id: &str) -> Vec<(String, String, String, u64)> {
 #[test]
 fn ingest_killed_and_run_again_ends_as_one_clean_run() {
     let tmp = tempfile::tempdir().unwrap();
-    let cache = corpus(tmp.path(), "3M");
+    let cache = gen_corpus(tmp.path(), "5", "3M").join("cache");
     let clean = tmp.path().join("clean");
-    let clean_id = submitted(&clean, &cache);
+    let clean_id = init_and_submit(&clean, &cache);
     ok(trove(&clean, &["ingest", &clean_id]));
     let expected = documents(&clean, &clean_id);
 
     let data = tmp.path().join("killed");
-    let id = submitted(&data, &cache);
+    let id = init_and_submit(&data, &cache);
     let mut child = Command::new(env!("CARGO_BIN_EXE_trove"))
         .args(["--data", data.to_str().unwrap(), "ingest", &id, "--threads", "1"])
         .stdout(std::process::Stdio::null())
@@ -94,9 +66,9 @@ fn ingest_killed_and_run_again_ends_as_one_clean_run() {
 #[test]
 fn retry_failed_reruns_only_the_failures() {
     let tmp = tempfile::tempdir().unwrap();
-    let cache = corpus(tmp.path(), "1M");
+    let cache = gen_corpus(tmp.path(), "5", "1M").join("cache");
     let data = tmp.path().join("data");
-    let id = submitted(&data, &cache);
+    let id = init_and_submit(&data, &cache);
     let config = data.join("trove.toml");
     let original = std::fs::read_to_string(&config).unwrap();
     assert!(original.contains("max_depth = 12"));

@@ -27,10 +27,8 @@ pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap()
 }
 
-/// Generates a corpus (`seed`, `size` like "800K") under `dir`, makes a data
-/// dir beside it, submits the corpus's cache and ingests it: the corpus
-/// root, the data dir and the submission id.
-pub fn ingested_corpus(dir: &Path, seed: &str, size: &str) -> (std::path::PathBuf, std::path::PathBuf, String) {
+/// Generates a corpus (`seed`, `size` like "800K") under `dir`; its root.
+pub fn gen_corpus(dir: &Path, seed: &str, size: &str) -> std::path::PathBuf {
     let corpus = dir.join("corpus");
     ok(trove(
         dir,
@@ -44,13 +42,22 @@ pub fn ingested_corpus(dir: &Path, seed: &str, size: &str) -> (std::path::PathBu
             size,
         ],
     ));
+    corpus
+}
+
+/// Makes the data dir `data` and submits `path` into it; the submission id.
+pub fn init_and_submit(data: &Path, path: &Path) -> String {
+    ok(trove(data, &["init"]));
+    let submitted = json(&ok(trove(data, &["submit", "--json", path.to_str().unwrap()])));
+    submitted["submission"].as_str().unwrap().to_owned()
+}
+
+/// A generated corpus under `dir`, its cache submitted into `dir/data` and
+/// ingested: the corpus root, the data dir and the submission id.
+pub fn ingested_corpus(dir: &Path, seed: &str, size: &str) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    let corpus = gen_corpus(dir, seed, size);
     let data = dir.join("data");
-    ok(trove(&data, &["init"]));
-    let submitted = json(&ok(trove(
-        &data,
-        &["submit", "--json", corpus.join("cache").to_str().unwrap()],
-    )));
-    let id = submitted["submission"].as_str().unwrap().to_owned();
+    let id = init_and_submit(&data, &corpus.join("cache"));
     ok(trove(&data, &["ingest", &id]));
     (corpus, data, id)
 }
