@@ -169,13 +169,14 @@ fn verify_one(fields: &[&[u8]], field: &[u8], body: &[u8], keys: &impl KeySource
         out.outcome = Outcome::NoKey;
         return out;
     };
-    let key = match KeyRecord::parse(&record) {
-        Ok(key) => key,
+    let parsed = match parsed_key(&record) {
+        Ok(parsed) => parsed,
         Err(e) => {
             out.outcome = Outcome::Unusable(format!("key record: {e}"));
             return out;
         }
     };
+    let key = &parsed.record;
     if key.public.is_empty() {
         out.outcome = Outcome::KeyRevoked;
         return out;
@@ -192,11 +193,9 @@ fn verify_one(fields: &[&[u8]], field: &[u8], body: &[u8], keys: &impl KeySource
         return out;
     }
     let verifier = match (signature.algorithm, key.key_type) {
-        (Algorithm::Ed25519Sha256, KeyType::Ed25519) => <[u8; 32]>::try_from(key.public.as_slice())
-            .ok()
-            .and_then(|bytes| ed25519_dalek::VerifyingKey::from_bytes(&bytes).ok())
-            .map(PublicKey::Ed25519),
-        (Algorithm::RsaSha256 | Algorithm::RsaSha1, KeyType::Rsa) => rsa_key(&key.public).map(PublicKey::Rsa),
+        (Algorithm::Ed25519Sha256, KeyType::Ed25519) | (Algorithm::RsaSha256 | Algorithm::RsaSha1, KeyType::Rsa) => {
+            parsed.public.as_ref()
+        }
         (algorithm, key_type) => {
             out.outcome = Outcome::Unusable(format!(
                 "a={} with a k={} key",
@@ -212,7 +211,7 @@ fn verify_one(fields: &[&[u8]], field: &[u8], body: &[u8], keys: &impl KeySource
     };
     out.key = Some(KeyFacts {
         key_type: if key.key_type == KeyType::Rsa { "rsa" } else { "ed25519" },
-        fingerprint: hex::encode(Sha256::digest(&key.public)),
+        fingerprint: parsed.fingerprint.clone(),
         bits: verifier.bits(),
         testing: key.testing,
     });
@@ -230,9 +229,13 @@ fn verify_one(fields: &[&[u8]], field: &[u8], body: &[u8], keys: &impl KeySource
                 && ed25519_dalek::Signature::from_slice(&signature.signature)
                     .is_ok_and(|s| ed25519_dalek::Verifier::verify(key, &Sha256::digest(&data), &s).is_ok())
         }
-        (PublicKey::Rsa(key), algorithm) => {
-            rsa_verify(key, algorithm == Algorithm::RsaSha1, &data, &signature.signature)
-        }
+        (PublicKey::Rsa { key, n, e }, algorithm) => rsa_verify(
+            key,
+            (n, e),
+            algorithm == Algorithm::RsaSha1,
+            &data,
+            &signature.signature,
+        ),
     };
     if !valid {
         out.outcome = Outcome::SignatureMismatch;
@@ -241,33 +244,86 @@ fn verify_one(fields: &[&[u8]], field: &[u8], body: &[u8], keys: &impl KeySource
 }
 
 enum PublicKey {
-    Rsa(rsa::RsaPublicKey),
+    /// The key, and its modulus and exponent as big-endian bytes (ring's form).
+    Rsa {
+        key: rsa::RsaPublicKey,
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     Ed25519(ed25519_dalek::VerifyingKey),
 }
 
 impl PublicKey {
     fn bits(&self) -> usize {
         match self {
-            PublicKey::Rsa(key) => rsa::traits::PublicKeyParts::size(key) * 8,
+            PublicKey::Rsa { key, .. } => rsa::traits::PublicKeyParts::size(key) * 8,
             PublicKey::Ed25519(_) => 256,
         }
     }
+}
+
+/// A key record, parsed once: the record, its decoded public key (None
+/// when `p=` is empty or not a key of its type) and its fingerprint.
+struct ParsedKey {
+    record: KeyRecord,
+    public: Option<PublicKey>,
+    fingerprint: String,
+}
+
+thread_local! {
+    /// Parsed key records by their text. A cache of a pure function (the
+    /// same record always parses the same), kept because decoding a key
+    /// (an RSA SubjectPublicKeyInfo, an Ed25519 point) costs as much as a
+    /// verification, and a cache's messages come from few keys.
+    static PARSED_KEYS: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<ParsedKey>>> =
+        Default::default();
+}
+
+fn parsed_key(record: &str) -> Result<std::rc::Rc<ParsedKey>, crate::TagError> {
+    if let Some(found) = PARSED_KEYS.with(|keys| keys.borrow().get(record).cloned()) {
+        return Ok(found);
+    }
+    let parsed = KeyRecord::parse(record)?;
+    let public = match parsed.key_type {
+        _ if parsed.public.is_empty() => None,
+        KeyType::Ed25519 => <[u8; 32]>::try_from(parsed.public.as_slice())
+            .ok()
+            .and_then(|bytes| ed25519_dalek::VerifyingKey::from_bytes(&bytes).ok())
+            .map(PublicKey::Ed25519),
+        KeyType::Rsa => rsa_key(&parsed.public).map(|key| {
+            use rsa::traits::PublicKeyParts;
+            let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
+            PublicKey::Rsa { key, n, e }
+        }),
+    };
+    let entry = std::rc::Rc::new(ParsedKey {
+        fingerprint: hex::encode(Sha256::digest(&parsed.public)),
+        record: parsed,
+        public,
+    });
+    PARSED_KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if keys.len() >= 4096 {
+            keys.clear();
+        }
+        keys.insert(record.to_owned(), entry.clone());
+    });
+    Ok(entry)
 }
 
 /// PKCS#1 v1.5 verification. ring's is several times faster than the
 /// `rsa` crate's (whose big-number arithmetic dominated a profile), but it
 /// refuses keys under 1024 bits; those, which are weak evidence anyway,
 /// go through `rsa`.
-fn rsa_verify(key: &rsa::RsaPublicKey, sha1: bool, data: &[u8], signature: &[u8]) -> bool {
+fn rsa_verify(key: &rsa::RsaPublicKey, (n, e): (&[u8], &[u8]), sha1: bool, data: &[u8], signature: &[u8]) -> bool {
     use rsa::traits::PublicKeyParts;
     if key.size() * 8 >= 1024 {
-        let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
         let params = if sha1 {
             &ring::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY
         } else {
             &ring::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
         };
-        return ring::signature::RsaPublicKeyComponents { n: &n, e: &e }
+        return ring::signature::RsaPublicKeyComponents { n, e }
             .verify(params, data, signature)
             .is_ok();
     }
