@@ -212,6 +212,7 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
     let mut report = IngestReport::default();
     let mut outcome = Ok(());
     let mut batch = Vec::with_capacity(WRITE_BATCH);
+    let mut batch_text = 0usize;
     let mut texts = HashMap::new();
     while let Some(message) = receiver.recv().await {
         match message {
@@ -219,11 +220,18 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
                 bytes: size,
                 documents: 0,
             }),
-            Message::Document(found) => batch.push(*found),
+            Message::Document(found) => {
+                batch_text += found.text.as_ref().map_or(0, String::len);
+                batch.push(*found);
+            }
         }
-        // Write when the batch is full, or when the workers have nothing
-        // ready, so that a slow file does not hold finished ones back.
-        if batch.len() >= WRITE_BATCH || (!batch.is_empty() && receiver.is_empty()) {
+        // Write when the batch is full (by count or by text), or when the
+        // workers have nothing ready and a fair batch is waiting, so that a
+        // slow file does not hold many finished documents back. Small
+        // batches cost a sync each, which is what limits the writer.
+        let idle = receiver.is_empty() && batch.len() >= IDLE_BATCH;
+        if batch.len() >= WRITE_BATCH || batch_text >= WRITE_BATCH_TEXT || idle {
+            batch_text = 0;
             let documents = batch.len();
             if let Err(error) = write_batch(sealer, repo, record, &mut batch, &mut texts, &mut report).await {
                 outcome = Err(error);
@@ -460,8 +468,13 @@ fn read_one(
     (Some(record), children)
 }
 
-/// Documents written per transaction (and per blob-store sync).
-const WRITE_BATCH: usize = 256;
+/// Documents written per transaction (and per blob-store sync), at most.
+const WRITE_BATCH: usize = 1024;
+/// Extracted text held for one batch, at most (memory stays bounded
+/// whatever the documents).
+const WRITE_BATCH_TEXT: usize = 16 << 20;
+/// A batch written early when the workers have nothing ready.
+const IDLE_BATCH: usize = 64;
 
 /// Seals the batch's texts without a sync each, syncs the blob store once,
 /// then records the batch in one transaction: a row never points at text
