@@ -75,7 +75,7 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
         DocType::Email => email(bytes, limits),
         DocType::Mbox => mbox(bytes, limits),
         DocType::Zip => zip_archive(bytes, limits),
-        DocType::TarGz | DocType::Gzip => gzip(bytes, doc_type, limits),
+        DocType::TarGz | DocType::Gzip => gzip(bytes, limits),
         DocType::Tar => tar_archive(bytes, limits),
         DocType::Bzip2 => decompressed(bzip2::read::BzDecoder::new(bytes), bytes.len(), "bzip2 stream", limits),
         DocType::Xz => {
@@ -426,7 +426,7 @@ fn zip_archive(bytes: &[u8], limits: &Limits) -> Extracted {
     out
 }
 
-fn gzip(bytes: &[u8], doc_type: DocType, limits: &Limits) -> Extracted {
+fn gzip(bytes: &[u8], limits: &Limits) -> Extracted {
     let decoded = match read_bounded(
         flate2::read::GzDecoder::new(bytes),
         limits.expansion_limit(bytes.len() as u64),
@@ -440,16 +440,8 @@ fn gzip(bytes: &[u8], doc_type: DocType, limits: &Limits) -> Extracted {
             };
         }
     };
-    if doc_type == DocType::TarGz {
-        // A .tar.gz is one container: its members follow it directly.
-        return tar_archive(&decoded, limits);
-    }
-    let mut out = Extracted::new();
-    out.children.push(Child {
-        name: "contents".into(),
-        bytes: Ok(decoded),
-    });
-    out
+    // A .tar.gz is one container: its members follow it directly.
+    container_of_decoded(decoded, limits)
 }
 
 /// A bounded writer: more than `limit` bytes is an error (a bomb).
@@ -474,7 +466,7 @@ impl std::io::Write for LimitedWriter<'_> {
 
 /// The contents of a single-stream compressor: a tar's members, or one child.
 fn container_of_decoded(decoded: Vec<u8>, limits: &Limits) -> Extracted {
-    if detect_tar(&decoded) {
+    if crate::detect::is_tar(&decoded) {
         return tar_archive(&decoded, limits);
     }
     let mut out = Extracted::new();
@@ -483,10 +475,6 @@ fn container_of_decoded(decoded: Vec<u8>, limits: &Limits) -> Extracted {
         bytes: Ok(decoded),
     });
     out
-}
-
-fn detect_tar(bytes: &[u8]) -> bool {
-    bytes.len() >= 262 && &bytes[257..262] == b"ustar"
 }
 
 fn decompressed(reader: impl Read, compressed: usize, what: &str, limits: &Limits) -> Extracted {

@@ -82,34 +82,31 @@ pub struct OverlapReport {
     pub summary: Summary,
 }
 
-/// The texts of `documents`, each text pack read once, front to back.
+/// The texts of `documents` by document id, each text pack read once,
+/// front to back. Documents with identical bytes share one text range,
+/// which is read once.
 fn texts<B: BlobBackend>(
     opener: &BlobOpener<B>,
     documents: &[&DocumentRecord],
-) -> Result<HashMap<String, String>, OverlapError> {
+) -> Result<HashMap<String, std::rc::Rc<str>>, OverlapError> {
     use std::io::Read;
-    let mut by_pack: BTreeMap<String, Vec<(u64, u64, &str)>> = BTreeMap::new();
-    for doc in documents {
-        if let Some(text) = &doc.text {
-            by_pack
-                .entry(text.blob.to_hex())
-                .or_default()
-                .push((text.offset, text.len, doc.id.as_str()));
-        }
+    let mut by_pack: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
+    for text in documents.iter().filter_map(|d| d.text) {
+        by_pack
+            .entry(text.blob.to_hex())
+            .or_default()
+            .push((text.offset, text.len));
     }
-    let mut out = HashMap::new();
-    for (pack, mut ranges) in by_pack {
-        ranges.sort_unstable();
+    let mut ranges: HashMap<(String, u64), std::rc::Rc<str>> = HashMap::new();
+    for (pack, mut wanted) in by_pack {
+        wanted.sort_unstable();
+        wanted.dedup();
         let blob = pack
             .parse()
             .map_err(|_| OverlapError::BadInput(format!("bad text pack id {pack}")))?;
         let mut reader = opener.open(&blob)?;
         let mut at = 0u64;
-        for (offset, len, id) in ranges {
-            if offset < at {
-                // Two documents sharing one text (identical bytes).
-                continue;
-            }
+        for (offset, len) in wanted {
             std::io::copy(&mut (&mut reader).take(offset - at), &mut std::io::sink()).map_err(|e| reader.explain(e))?;
             let mut bytes = Vec::with_capacity(len as usize);
             (&mut reader)
@@ -117,22 +114,17 @@ fn texts<B: BlobBackend>(
                 .read_to_end(&mut bytes)
                 .map_err(|e| reader.explain(e))?;
             at = offset + len;
-            out.insert(id.to_owned(), String::from_utf8_lossy(&bytes).into_owned());
+            ranges.insert((pack.clone(), offset), String::from_utf8_lossy(&bytes).into());
         }
     }
-    // Documents that share a text range with one read above.
-    for doc in documents {
-        if !out.contains_key(&doc.id)
-            && let Some(text) = &doc.text
-            && let Some(twin) = documents
-                .iter()
-                .find(|d| d.text == Some(*text) && out.contains_key(&d.id))
-        {
-            let shared = out[&twin.id].clone();
-            out.insert(doc.id.clone(), shared);
-        }
-    }
-    Ok(out)
+    Ok(documents
+        .iter()
+        .filter_map(|doc| {
+            let text = doc.text?;
+            let found = ranges.get(&(text.blob.to_hex(), text.offset))?;
+            Some((doc.id.clone(), found.clone()))
+        })
+        .collect())
 }
 
 struct Corpora {
@@ -201,7 +193,7 @@ pub async fn overlap_submission<B: BlobBackend>(
                 .matches
                 .extend(corpora.matched(&published, "bytes", 1.0, Vec::new()));
         }
-        let text = texts.get(&doc.id).map(String::as_str).unwrap_or("");
+        let text = texts.get(&doc.id).map(|t| &**t).unwrap_or("");
         let found = fingerprint(text);
         // Exact: the same normalized text.
         if result.matches.is_empty()
@@ -292,7 +284,7 @@ pub async fn overlap_submission<B: BlobBackend>(
         }
         results.push(result);
     }
-    let summary = summarize(&results, &corpora);
+    let summary = summarize(&results);
     Ok(OverlapReport {
         documents: results,
         summary,
@@ -332,7 +324,7 @@ fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
 }
 
-fn summarize(results: &[DocumentOverlap], corpora: &Corpora) -> Summary {
+fn summarize(results: &[DocumentOverlap]) -> Summary {
     let mut summary = Summary {
         documents: results.len() as u64,
         bytes: results.iter().map(|r| r.size).sum(),
@@ -373,7 +365,6 @@ fn summarize(results: &[DocumentOverlap], corpora: &Corpora) -> Summary {
         share.share_bytes = share.covered_bytes as f64 / bytes;
     }
     shares.sort_by(|a, b| b.documents.cmp(&a.documents).then(a.name.cmp(&b.name)));
-    let _ = corpora;
     let mut sentence = format!(
         "{} of the documents and {} of the bytes are in no registered corpus",
         percent(summary.novel_share_count),

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use sqlx::Row;
 
+use crate::repo::db_err;
 use crate::{BlobId, SqliteRepo, StoreError, SubmissionId};
 
 /// One ingested document.
@@ -68,10 +69,6 @@ pub fn read_text<B: crate::BlobBackend>(opener: &crate::BlobOpener<B>, text: &Te
         });
     }
     Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-fn db_err(context: String) -> impl FnOnce(sqlx::Error) -> StoreError {
-    move |source| StoreError::Database { context, source }
 }
 
 impl SqliteRepo {
@@ -216,7 +213,7 @@ impl SqliteRepo {
             let rows = query
                 .fetch_all(self.pool())
                 .await
-                .map_err(db_err("looking up known contents".into()))?;
+                .map_err(db_err("looking up known contents"))?;
             for row in rows {
                 let text = text_ref(&row)?;
                 found.insert(row.get::<String, _>("content_id"), text);

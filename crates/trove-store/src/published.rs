@@ -3,6 +3,7 @@
 
 use sqlx::Row;
 
+use crate::repo::db_err;
 use crate::{SqliteRepo, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -31,11 +32,6 @@ pub struct PublishedDocument {
     pub size: u64,
     /// Segment, offset and length of its shingle set in the index.
     pub set: Option<(u32, u64, u32)>,
-}
-
-fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
-    let context = context.into();
-    move |source| StoreError::Database { context, source }
 }
 
 fn document(row: &sqlx::sqlite::SqliteRow) -> PublishedDocument {

@@ -59,7 +59,8 @@ pub struct SqliteRepo {
     pool: SqlitePool,
 }
 
-fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
+/// Maps a database error to a store error that says what was being done.
+pub(crate) fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
     let context = context.into();
     move |source| StoreError::Database { context, source }
 }

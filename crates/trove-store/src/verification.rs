@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use crate::repo::db_err;
 use crate::{SqliteRepo, StoreError, SubmissionId};
 
 /// A DKIM key record as seen at `selector._domainkey.domain`.
@@ -23,11 +24,6 @@ pub struct VerificationRecord {
     pub document_id: String,
     pub verdict: String,
     pub evidence: serde_json::Value,
-}
-
-fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
-    let context = context.into();
-    move |source| StoreError::Database { context, source }
 }
 
 impl SqliteRepo {
