@@ -254,7 +254,7 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
 
 fn read_file<B: BlobBackend>(opener: &BlobOpener<B>, file: &ManifestFile) -> Result<Vec<u8>, Status> {
     let mut bytes = Vec::with_capacity(file.size as usize);
-    match opener.open(&file.blob) {
+    match opener.open_file(file) {
         Ok(mut reader) => match reader.read_to_end(&mut bytes) {
             Ok(_) => Ok(bytes),
             Err(e) => Err(Status::Failed(reader.explain(e).to_string())),
@@ -310,7 +310,7 @@ impl Reader<'_> {
             text: None,
             metadata: Default::default(),
         };
-        let blob = match opener.open(&file.blob) {
+        let blob = match opener.open_file(file) {
             Ok(blob) => blob,
             Err(e) => {
                 found.status = Status::Failed(e.to_string());
@@ -574,7 +574,7 @@ pub fn walk_submission<B: BlobBackend>(
     let manifest = read_manifest(opener, record)?;
     for file in &manifest.files {
         if file.size > limits.max_document_bytes as u64 {
-            let Ok(blob) = opener.open(&file.blob) else { continue };
+            let Ok(blob) = opener.open_file(file) else { continue };
             walk_large_mbox(&file.path, blob, limits, &mut visit);
             continue;
         }

@@ -34,6 +34,7 @@
 mod backend;
 mod documents;
 mod ids;
+mod intake;
 pub mod padme;
 mod pipeline;
 mod published;
@@ -48,10 +49,14 @@ use std::path::PathBuf;
 pub use backend::{BlobBackend, Durability, FsBackend, StagedBlob};
 pub use documents::{DocumentRecord, DocumentSummary, TextRef, read_text};
 pub use ids::{BlobId, ContentId, SubmissionId};
+pub use intake::{Direction, MessageRecord, SourceRecord, UploadPart, UploadRecord};
 pub use published::{PublishedCorpus, PublishedDocument};
 pub use repo::{Channel, MetadataRepo, SqliteRepo, SubmissionRecord};
 pub use sealed::{BlobOpener, BlobReader, BlobSealer, PutReceipt};
-pub use submission::{Manifest, ManifestFile, SubmissionSummary, SubmissionWriter, read_manifest};
+pub use submission::{
+    FilePart, FileReader, Manifest, ManifestFile, SubmissionSummary, SubmissionWriter, commitment, file_digest,
+    read_manifest, today_utc,
+};
 pub use verification::{ArchivedKey, VerificationRecord};
 
 /// Errors of the store. Each names the blob, file or submission concerned

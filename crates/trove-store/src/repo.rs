@@ -21,7 +21,7 @@ pub enum Channel {
 }
 
 impl Channel {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Channel::Cli => "cli",
             Channel::Intake => "intake",
@@ -37,6 +37,8 @@ pub struct SubmissionRecord {
     /// `YYYY-MM-DD`, UTC: coarse on purpose.
     pub received_day: String,
     pub channel: Channel,
+    /// The intake source that handed it over (None for `trove submit`).
+    pub source: Option<String>,
     pub manifest: BlobId,
     pub blobs: Vec<BlobId>,
 }
@@ -107,6 +109,7 @@ impl SqliteRepo {
             id: SubmissionId::from_str(&id)?,
             received_day: row.get("received_day"),
             channel,
+            source: row.get("source_id"),
             manifest: BlobId::from_str(row.get::<&str, _>("manifest_blob"))?,
             blobs: self.blobs_of(&id).await?,
         })
@@ -115,35 +118,19 @@ impl SqliteRepo {
 
 impl MetadataRepo for SqliteRepo {
     async fn insert_submission(&self, record: &SubmissionRecord) -> Result<(), StoreError> {
-        let id = record.id.to_string();
-        let context = || format!("recording submission {id}");
+        let context = || format!("recording submission {}", record.id);
         let mut tx = self.pool.begin().await.map_err(db_err(context()))?;
-        sqlx::query("INSERT INTO submissions (id, received_day, channel, manifest_blob) VALUES (?, ?, ?, ?)")
-            .bind(&id)
-            .bind(&record.received_day)
-            .bind(record.channel.as_str())
-            .bind(record.manifest.to_hex())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err(context()))?;
-        for (ordinal, blob) in record.blobs.iter().enumerate() {
-            sqlx::query("INSERT INTO submission_blobs (submission_id, ordinal, blob_id) VALUES (?, ?, ?)")
-                .bind(&id)
-                .bind(ordinal as i64)
-                .bind(blob.to_hex())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err(context()))?;
-        }
+        insert_submission_in(&mut tx, record).await?;
         tx.commit().await.map_err(db_err(context()))
     }
 
     async fn submission(&self, id: &SubmissionId) -> Result<Option<SubmissionRecord>, StoreError> {
-        let row = sqlx::query("SELECT id, received_day, channel, manifest_blob FROM submissions WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err(format!("reading submission {id}")))?;
+        let row =
+            sqlx::query("SELECT id, received_day, channel, source_id, manifest_blob FROM submissions WHERE id = ?")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err(format!("reading submission {id}")))?;
         match row {
             Some(row) => Ok(Some(self.record_from_row(&row).await?)),
             None => Ok(None),
@@ -152,7 +139,7 @@ impl MetadataRepo for SqliteRepo {
 
     async fn submissions(&self) -> Result<Vec<SubmissionRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, received_day, channel, manifest_blob FROM submissions ORDER BY received_day DESC, id",
+            "SELECT id, received_day, channel, source_id, manifest_blob FROM submissions ORDER BY received_day DESC, id",
         )
         .fetch_all(&self.pool)
         .await
@@ -163,4 +150,32 @@ impl MetadataRepo for SqliteRepo {
         }
         Ok(records)
     }
+}
+
+/// Inserts a submission inside a caller's transaction.
+pub(crate) async fn insert_submission_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    record: &SubmissionRecord,
+) -> Result<(), StoreError> {
+    let id = record.id.to_string();
+    let context = || format!("recording submission {id}");
+    sqlx::query("INSERT INTO submissions (id, received_day, channel, source_id, manifest_blob) VALUES (?, ?, ?, ?, ?)")
+        .bind(&id)
+        .bind(&record.received_day)
+        .bind(record.channel.as_str())
+        .bind(&record.source)
+        .bind(record.manifest.to_hex())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err(context()))?;
+    for (ordinal, blob) in record.blobs.iter().enumerate() {
+        sqlx::query("INSERT INTO submission_blobs (submission_id, ordinal, blob_id) VALUES (?, ?, ?)")
+            .bind(&id)
+            .bind(ordinal as i64)
+            .bind(blob.to_hex())
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err(context()))?;
+    }
+    Ok(())
 }

@@ -597,12 +597,12 @@ async fn submissions(dir: &DataDir, id: Option<&str>, json: bool) -> anyhow::Res
             let records = repo.submissions().await?;
             let list: Vec<_> = records
                 .iter()
-                .map(|r| json!({ "submission": r.id.to_string(), "received_day": r.received_day, "files": r.blobs.len() }))
+                .map(|r| json!({ "submission": r.id.to_string(), "received_day": r.received_day, "blobs": r.blobs.len() }))
                 .collect();
             print_report(json, &json!({ "submissions": list }), |_| {
                 records
                     .iter()
-                    .map(|r| format!("{}  {}  {} files", r.id, r.received_day, r.blobs.len()))
+                    .map(|r| format!("{}  {}  {} blobs", r.id, r.received_day, r.blobs.len()))
                     .collect::<Vec<_>>()
                     .join("\n")
             });
@@ -617,7 +617,10 @@ async fn submissions(dir: &DataDir, id: Option<&str>, json: bool) -> anyhow::Res
             let files: Vec<_> = manifest
                 .files
                 .iter()
-                .map(|f| json!({ "path": f.path, "size": f.size, "blob": f.blob.to_string(), "content": f.content.to_string() }))
+                .map(|f| {
+                    let blobs: Vec<String> = f.parts.iter().map(|p| p.blob.to_string()).collect();
+                    json!({ "path": f.path, "size": f.size, "blobs": blobs, "digest": hex::encode(f.digest) })
+                })
                 .collect();
             print_report(
                 json,

@@ -1,0 +1,286 @@
+//! The intake's records: sources, messages, uploads in progress, and what
+//! the desk has confirmed it pulled. See `migrations/0005_intake.sql` for
+//! why none of it says anything about plaintext.
+
+use std::str::FromStr;
+
+use sqlx::Row;
+
+use crate::repo::db_err;
+use crate::{BlobId, SqliteRepo, StoreError, SubmissionId, SubmissionRecord};
+
+/// A source: the Argon2id of its codename and its reply recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRecord {
+    pub id: String,
+    pub reply_recipient: String,
+    pub created_day: String,
+    /// Ciphertext bytes held for the source, counted against its quota.
+    pub stored_bytes: u64,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// From the source, sealed to the newsroom.
+    Source,
+    /// A reply from the newsroom, sealed to the source's reply recipient.
+    Newsroom,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Direction::Source => "source",
+            Direction::Newsroom => "newsroom",
+        }
+    }
+}
+
+/// A sealed message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    pub id: String,
+    pub source_id: String,
+    pub direction: Direction,
+    pub blob: BlobId,
+    pub day: String,
+}
+
+/// A resumable upload in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRecord {
+    pub id: String,
+    pub source_id: String,
+    /// Proves the key in the upload URL; the key itself is never stored.
+    pub key_check: String,
+    /// The length the client declared.
+    pub length: u64,
+    /// The file name, encrypted under the upload key (hex).
+    pub name_sealed: String,
+    pub created_day: String,
+}
+
+/// One acknowledged part of an upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadPart {
+    pub ordinal: u32,
+    pub blob: BlobId,
+    /// Plaintext bytes in the part.
+    pub size: u64,
+    /// Ciphertext bytes stored for it.
+    pub stored: u64,
+    /// The part's BLAKE3, encrypted under the upload key (hex).
+    pub hash_sealed: String,
+}
+
+impl SqliteRepo {
+    /// Records a new source. False if the id is already taken (a codename
+    /// drawn twice, which at 90 bits does not happen, or a replay).
+    pub async fn add_source(&self, source: &SourceRecord) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO sources (id, reply_recipient, created_day, stored_bytes) VALUES (?, ?, ?, 0)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&source.id)
+        .bind(&source.reply_recipient)
+        .bind(&source.created_day)
+        .execute(self.pool())
+        .await
+        .map_err(db_err("recording a new source"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn source(&self, id: &str) -> Result<Option<SourceRecord>, StoreError> {
+        let row = sqlx::query("SELECT id, reply_recipient, created_day, stored_bytes FROM sources WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err("reading a source"))?;
+        Ok(row.map(|row| SourceRecord {
+            id: row.get(0),
+            reply_recipient: row.get(1),
+            created_day: row.get(2),
+            stored_bytes: row.get::<i64, _>(3) as u64,
+        }))
+    }
+
+    /// Counts ciphertext stored for a source (negative when freed).
+    pub async fn add_stored_bytes(&self, source_id: &str, delta: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sources SET stored_bytes = max(0, stored_bytes + ?) WHERE id = ?")
+            .bind(delta)
+            .bind(source_id)
+            .execute(self.pool())
+            .await
+            .map_err(db_err("counting a source's stored bytes"))?;
+        Ok(())
+    }
+
+    pub async fn add_message(&self, message: &MessageRecord) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO messages (id, source_id, direction, blob_id, day) VALUES (?, ?, ?, ?, ?)")
+            .bind(&message.id)
+            .bind(&message.source_id)
+            .bind(message.direction.as_str())
+            .bind(message.blob.to_hex())
+            .bind(&message.day)
+            .execute(self.pool())
+            .await
+            .map_err(db_err("recording a message"))?;
+        Ok(())
+    }
+
+    /// A source's messages, oldest first.
+    pub async fn messages(&self, source_id: &str) -> Result<Vec<MessageRecord>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id, source_id, direction, blob_id, day FROM messages WHERE source_id = ? ORDER BY seq")
+                .bind(source_id)
+                .fetch_all(self.pool())
+                .await
+                .map_err(db_err("reading a source's messages"))?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    /// The submissions a source handed over, oldest first (id and day only).
+    pub async fn source_submissions(&self, source_id: &str) -> Result<Vec<(SubmissionId, String)>, StoreError> {
+        let rows = sqlx::query("SELECT id, received_day FROM submissions WHERE source_id = ? ORDER BY rowid")
+            .bind(source_id)
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err("reading a source's submissions"))?;
+        rows.iter()
+            .map(|row| Ok((SubmissionId::from_str(row.get::<&str, _>(0))?, row.get(1))))
+            .collect()
+    }
+
+    pub async fn create_upload(&self, upload: &UploadRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO uploads (id, source_id, key_check, length, name_sealed, created_day) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&upload.id)
+        .bind(&upload.source_id)
+        .bind(&upload.key_check)
+        .bind(upload.length as i64)
+        .bind(&upload.name_sealed)
+        .bind(&upload.created_day)
+        .execute(self.pool())
+        .await
+        .map_err(db_err("recording an upload"))?;
+        Ok(())
+    }
+
+    pub async fn upload(&self, id: &str) -> Result<Option<UploadRecord>, StoreError> {
+        let row =
+            sqlx::query("SELECT id, source_id, key_check, length, name_sealed, created_day FROM uploads WHERE id = ?")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(db_err(format!("reading upload {id}")))?;
+        Ok(row.map(|row| UploadRecord {
+            id: row.get(0),
+            source_id: row.get(1),
+            key_check: row.get(2),
+            length: row.get::<i64, _>(3) as u64,
+            name_sealed: row.get(4),
+            created_day: row.get(5),
+        }))
+    }
+
+    pub async fn upload_parts(&self, id: &str) -> Result<Vec<UploadPart>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT ordinal, blob_id, size, stored, hash_sealed FROM upload_parts WHERE upload_id = ? ORDER BY ordinal",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err(format!("reading the parts of upload {id}")))?;
+        rows.iter()
+            .map(|row| {
+                Ok(UploadPart {
+                    ordinal: row.get::<i64, _>(0) as u32,
+                    blob: BlobId::from_str(row.get::<&str, _>(1))?,
+                    size: row.get::<i64, _>(2) as u64,
+                    stored: row.get::<i64, _>(3) as u64,
+                    hash_sealed: row.get(4),
+                })
+            })
+            .collect()
+    }
+
+    /// Acknowledges one part: durable when this returns, and counted
+    /// against the source's quota.
+    pub async fn add_upload_part(&self, upload: &UploadRecord, part: &UploadPart) -> Result<(), StoreError> {
+        let context = || format!("recording a part of upload {}", upload.id);
+        let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
+        sqlx::query(
+            "INSERT INTO upload_parts (upload_id, ordinal, blob_id, size, stored, hash_sealed) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&upload.id)
+        .bind(part.ordinal as i64)
+        .bind(part.blob.to_hex())
+        .bind(part.size as i64)
+        .bind(part.stored as i64)
+        .bind(&part.hash_sealed)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err(context()))?;
+        sqlx::query("UPDATE sources SET stored_bytes = stored_bytes + ? WHERE id = ?")
+            .bind(part.stored as i64)
+            .bind(&upload.source_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(context()))?;
+        tx.commit().await.map_err(db_err(context()))
+    }
+
+    /// Forgets an upload (terminated, or turned into a submission by
+    /// [`SqliteRepo::complete_upload`]); returns its parts so the caller can
+    /// delete their blobs.
+    pub async fn delete_upload(&self, upload: &UploadRecord) -> Result<Vec<UploadPart>, StoreError> {
+        let parts = self.upload_parts(&upload.id).await?;
+        let freed: u64 = parts.iter().map(|p| p.stored).sum();
+        let context = || format!("deleting upload {}", upload.id);
+        let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
+        sqlx::query("DELETE FROM uploads WHERE id = ?")
+            .bind(&upload.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(context()))?;
+        sqlx::query("UPDATE sources SET stored_bytes = max(0, stored_bytes - ?) WHERE id = ?")
+            .bind(freed as i64)
+            .bind(&upload.source_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(context()))?;
+        tx.commit().await.map_err(db_err(context()))?;
+        Ok(parts)
+    }
+
+    /// Turns a finished upload into its submission in one transaction, so a
+    /// crash leaves either the upload (complete, resumable to its end) or
+    /// the submission, never both or neither.
+    pub async fn complete_upload(&self, upload: &UploadRecord, record: &SubmissionRecord) -> Result<(), StoreError> {
+        let context = || format!("completing upload {}", upload.id);
+        let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
+        crate::repo::insert_submission_in(&mut tx, record).await?;
+        sqlx::query("DELETE FROM uploads WHERE id = ?")
+            .bind(&upload.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(context()))?;
+        tx.commit().await.map_err(db_err(context()))
+    }
+}
+
+fn message_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<MessageRecord, StoreError> {
+    Ok(MessageRecord {
+        id: row.get(0),
+        source_id: row.get(1),
+        direction: match row.get::<&str, _>(2) {
+            "newsroom" => Direction::Newsroom,
+            _ => Direction::Source,
+        },
+        blob: BlobId::from_str(row.get::<&str, _>(3))?,
+        day: row.get(4),
+    })
+}
