@@ -13,11 +13,13 @@
 //! What this crate must never do: store, log or print a codename, or hold
 //! the newsroom's decryption identity (the intake has only recipients).
 //!
-//! Still to come (issue 3): the intake server itself (source pages, tus
-//! uploads, messages, quotas, hardening, pull).
+//! [`server`] is the intake server: the source pages (no JavaScript), tus
+//! resumable uploads, messages both ways, quotas and hardening headers. It
+//! holds recipients only.
 
 pub mod codename;
 pub mod derive;
+pub mod server;
 
 pub use codename::{Codename, CodenameError};
 pub use derive::{DeriveError, Derived, KeyDerivation, Pepper};

@@ -43,6 +43,35 @@ max_text_mib = 32
 # is installed (e.g. "eng+rus"); "" turns OCR off.
 ocr_language = "eng"
 
+[intake]
+# The newsroom's name on the source pages.
+newsroom = "trove newsroom"
+# The largest file a source may upload, and what one source may have stored
+# at once (sizes like 500M, 100G). Going over either gives a clear page or
+# response and keeps what was already acknowledged.
+max_file = "100G"
+max_source = "100G"
+# Resumable (tus) uploads are sealed in parts of at most this size, each
+# acknowledged as it completes: a dropped connection loses nothing that
+# arrived, and memory stays bounded whatever the file's size.
+part_size = "64M"
+# The longest message a source may send.
+max_message = "256K"
+# A source's session ends after this many idle minutes.
+session_idle_minutes = 30
+# Log-in attempts allowed per minute for one codename, and for everyone
+# together. No per-address state is kept.
+login_attempts_per_codename = 5
+login_attempts_per_minute = 120
+# Argon2id cost of a codename derivation (memory in MiB, passes).
+kdf_memory_mib = 64
+kdf_passes = 3
+# `trove pull`: the newsroom's API key file (its BLAKE3 is compared in
+# constant time), and how many days after the desk confirmed a pull the
+# intake deletes what it pulled.
+api_key_file = "keys/intake.apikey"
+retention_days = 14
+
 [keys]
 # The key directory: the newsroom's age identity (desk only, mode 0600), its
 # recipient list (all that the intake holds), and Ed25519 statement keys for
@@ -59,7 +88,73 @@ pub struct Config {
     pub log: LogConfig,
     #[serde(default)]
     pub ingest: IngestConfig,
+    #[serde(default)]
+    pub intake: IntakeConfig,
     pub keys: KeysConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntakeConfig {
+    pub newsroom: String,
+    #[serde(deserialize_with = "size")]
+    pub max_file: u64,
+    #[serde(deserialize_with = "size")]
+    pub max_source: u64,
+    #[serde(deserialize_with = "size")]
+    pub part_size: u64,
+    #[serde(deserialize_with = "size")]
+    pub max_message: u64,
+    pub session_idle_minutes: u64,
+    pub login_attempts_per_codename: u32,
+    pub login_attempts_per_minute: u32,
+    pub kdf_memory_mib: u32,
+    pub kdf_passes: u32,
+    pub api_key_file: PathBuf,
+    pub retention_days: u64,
+}
+
+impl Default for IntakeConfig {
+    fn default() -> Self {
+        IntakeConfig {
+            newsroom: "trove newsroom".into(),
+            max_file: 100 << 30,
+            max_source: 100 << 30,
+            part_size: 64 << 20,
+            max_message: 256 << 10,
+            session_idle_minutes: 30,
+            login_attempts_per_codename: 5,
+            login_attempts_per_minute: 120,
+            kdf_memory_mib: 64,
+            kdf_passes: 3,
+            api_key_file: PathBuf::from("keys/intake.apikey"),
+            retention_days: 14,
+        }
+    }
+}
+
+fn size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_size(&text).map_err(serde::de::Error::custom)
+}
+
+/// A size like `500K`, `100M`, `1G` (binary units) or plain bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size like 100M or 1G"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => return Err(format!("unknown size unit {other:?} (use K, M, G or T)")),
+    };
+    number.checked_mul(factor).ok_or_else(|| format!("{text} is too large"))
 }
 
 #[derive(Debug, Deserialize)]

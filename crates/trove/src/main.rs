@@ -24,6 +24,7 @@ use serde_json::json;
 use trove_keys::Keyring;
 use trove_store::{BlobId, Channel, MetadataRepo, SubmissionId, SubmissionSummary, SubmissionWriter, read_manifest};
 
+use config::parse_size;
 use datadir::DataDir;
 
 #[derive(Parser)]
@@ -123,11 +124,28 @@ enum Command {
         #[command(subcommand)]
         command: ledger::LogCommand,
     },
-    /// Serve this data directory over HTTP (for now: the log under /log/).
+    /// Serve this data directory over HTTP: the source interface, the
+    /// transparency log under /log/, or both.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
+        /// intake: the source interface only, from recipients alone (no
+        /// identity is loaded); desk: the log (the desk's pages come later);
+        /// all: both on one data directory, the embedded default.
+        #[arg(long, value_enum, default_value = "all")]
+        role: serve::Role,
     },
+    /// Send a reply to the source of a submission, sealed to the source's
+    /// codename-derived key.
+    Reply {
+        submission: String,
+        /// A UTF-8 text file with the reply.
+        #[arg(long)]
+        text_file: PathBuf,
+    },
+    /// The messages exchanged with the source of a submission (desk: opens
+    /// the source's messages with the newsroom identity).
+    Messages { submission: String },
     /// Run the whole path on generated data, then serve it.
     Demo {
         /// Stop after the run instead of serving.
@@ -205,24 +223,6 @@ enum BlobCommand {
 }
 
 /// Parses 500K, 100M, 1G, 2GiB or plain bytes (binary units).
-fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size like 100M or 1G"))?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        "t" | "tb" | "tib" => 1 << 40,
-        other => return Err(format!("unknown size unit {other:?} (use K, M, G or T)")),
-    };
-    number.checked_mul(factor).ok_or_else(|| format!("{text} is too large"))
-}
-
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TROVE_LOG").unwrap_or_else(|_| "warn".into()))
@@ -330,7 +330,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Docs {
             command: DocsCommand::Show { document },
         } => ingest::docs_show(&data, &document, json).await,
-        Command::Serve { addr } => serve::serve(DataDir::open(&data)?.log_dir(), addr).await,
+        Command::Serve { addr, role } => serve::serve(&DataDir::open(&data)?, role, addr).await,
+        Command::Reply { submission, text_file } => serve::reply(&data, &submission, &text_file, json).await,
+        Command::Messages { submission } => serve::messages(&data, &submission, json).await,
         Command::Submissions { id } => submissions(&DataDir::open(&data)?, id.as_deref(), json).await,
         Command::GenCorpus {
             out,
@@ -735,14 +737,15 @@ async fn demo(
         text.push_str(&format!("\noverlap: {}", overlap::human_summary(&overlapped)));
         if !no_serve {
             text.push_str(&format!(
-                "\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{addr}/log/ --vkey {}\n",
+                "\nA source submits at http://{addr}/ (get a codename, upload, read replies; no JavaScript needed).\nReply from the desk with:  trove --data {} reply SUBMISSION --text-file reply.txt\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{addr}/log/ --vkey {}\n",
+                data.display(),
                 data.join("keys/log.vkey").display()
             ));
         }
         text
     });
     if !no_serve {
-        serve::serve(dir.log_dir(), addr).await?;
+        serve::serve(&dir, serve::Role::All, addr).await?;
     }
     Ok(())
 }

@@ -1,0 +1,203 @@
+//! The intake server: the source pages, tus uploads, and what they share.
+//!
+//! Everything here works from recipients only: [`Intake`] holds a
+//! [`BlobSealer`], which cannot decrypt, and the one identity it ever
+//! touches is a logged-in source's own reply identity, derived from the
+//! codename at log-in and dropped with the session.
+//!
+//! Nothing here logs a request: no address, user agent, codename, file name
+//! or size reaches a log line.
+
+mod pages;
+mod sessions;
+mod stream;
+mod tus;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use trove_store::{BlobSealer, FsBackend, SqliteRepo, SubmissionSummary};
+
+use crate::{KeyDerivation, Pepper};
+pub use sessions::Sessions;
+
+/// The intake's limits and policies (`[intake]` in trove.toml).
+#[derive(Debug, Clone)]
+pub struct IntakeLimits {
+    /// The largest file a source may upload, in bytes.
+    pub max_file_bytes: u64,
+    /// What one source may have stored at once (ciphertext bytes).
+    pub max_source_bytes: u64,
+    /// A resumable upload is sealed in parts of at most this many bytes, so
+    /// a broken connection loses nothing that arrived.
+    pub part_bytes: u64,
+    /// Longest message, in bytes.
+    pub max_message_bytes: usize,
+    /// A session idle this long is forgotten.
+    pub session_idle: Duration,
+    /// Log-in attempts allowed per codename, and for all codenames together,
+    /// in any `login_window`.
+    pub login_attempts_per_codename: u32,
+    pub login_attempts_global: u32,
+    pub login_window: Duration,
+    /// A page request (not an upload) must be answered within this.
+    pub page_timeout: Duration,
+    /// An upload that sends nothing for this long is cut off (what arrived
+    /// is kept for a resumable upload).
+    pub upload_idle: Duration,
+}
+
+impl Default for IntakeLimits {
+    fn default() -> Self {
+        IntakeLimits {
+            max_file_bytes: 100 << 30,
+            max_source_bytes: 100 << 30,
+            part_bytes: 64 << 20,
+            max_message_bytes: 256 << 10,
+            session_idle: Duration::from_secs(30 * 60),
+            login_attempts_per_codename: 5,
+            login_attempts_global: 120,
+            login_window: Duration::from_secs(60),
+            page_timeout: Duration::from_secs(30),
+            upload_idle: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Records a submission's receipt (in the embedded default: a signed entry
+/// in the transparency log). Returns the entry's index, if there is one.
+pub type ReceiptSink = Arc<dyn Fn(&SubmissionSummary) -> Result<Option<u64>, String> + Send + Sync>;
+
+/// Everything the intake's handlers share.
+pub struct Intake {
+    pub(crate) sealer: Arc<BlobSealer<FsBackend>>,
+    pub(crate) repo: SqliteRepo,
+    pub(crate) pepper: Pepper,
+    pub(crate) kdf: KeyDerivation,
+    pub(crate) limits: IntakeLimits,
+    pub(crate) sessions: Sessions,
+    pub(crate) newsroom: String,
+    pub(crate) receipts: ReceiptSink,
+    /// At most this many Argon2id derivations at once (each takes
+    /// `kdf.memory_kib` of memory).
+    pub(crate) derivations: tokio::sync::Semaphore,
+    pub(crate) busy: tus::Busy,
+}
+
+impl Intake {
+    pub fn new(
+        sealer: BlobSealer<FsBackend>,
+        repo: SqliteRepo,
+        pepper: Pepper,
+        kdf: KeyDerivation,
+        limits: IntakeLimits,
+        newsroom: String,
+        receipts: ReceiptSink,
+    ) -> Result<Arc<Intake>, crate::DeriveError> {
+        Ok(Arc::new(Intake {
+            sealer: Arc::new(sealer),
+            repo,
+            pepper,
+            kdf,
+            sessions: Sessions::new(&limits)?,
+            limits,
+            newsroom,
+            receipts,
+            derivations: tokio::sync::Semaphore::new(2),
+            busy: tus::Busy::default(),
+        }))
+    }
+}
+
+/// The source interface and the tus endpoint, with hardening headers on
+/// every response.
+pub fn router(intake: Arc<Intake>) -> Router {
+    let timeout = intake.limits.page_timeout;
+    let pages = Router::new()
+        .route("/", get(pages::index))
+        .route("/generate", get(pages::generate))
+        .route("/create", post(pages::create))
+        .route("/login", get(pages::login_page).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/home", get(pages::home))
+        .route("/static/style.css", get(pages::style))
+        .layer(DefaultBodyLimit::max(1 << 20))
+        .layer(axum::middleware::from_fn(
+            move |request, next: axum::middleware::Next| async move {
+                match tokio::time::timeout(timeout, next.run(request)).await {
+                    Ok(response) => response,
+                    Err(_) => pages::error_page(
+                        axum::http::StatusCode::REQUEST_TIMEOUT,
+                        "Too slow",
+                        "The request took too long. Please try again.",
+                    ),
+                }
+            },
+        ));
+    let uploads = Router::new()
+        .route("/submit", post(pages::submit))
+        .route("/tus/", post(tus::create).options(tus::options))
+        .route(
+            "/tus/{token}",
+            axum::routing::head(tus::head).patch(tus::patch).delete(tus::terminate),
+        )
+        // Uploads are limited by the quotas, counted as they stream.
+        .layer(DefaultBodyLimit::disable());
+    pages
+        .merge(uploads)
+        .fallback(pages::not_found)
+        .layer(axum::middleware::map_response(harden))
+        .with_state(intake)
+}
+
+/// The headers SecureDrop's source interface sends, and a few more: no
+/// scripts, frames, referrers, caches or cross-origin reads.
+async fn harden(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let set = |headers: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(headers, header::CACHE_CONTROL, "no-store");
+    set(
+        headers,
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        headers,
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    );
+    set(
+        headers,
+        header::HeaderName::from_static("cross-origin-embedder-policy"),
+        "require-corp",
+    );
+    set(
+        headers,
+        header::HeaderName::from_static("permissions-policy"),
+        "interest-cohort=(), camera=(), microphone=(), geolocation=()",
+    );
+    headers.remove(header::SERVER);
+    response
+}
+
+/// A fresh random id as hex.
+pub(crate) fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
+    getrandom::getrandom(&mut bytes).expect("the operating system's random source failed");
+    hex::encode(bytes)
+}

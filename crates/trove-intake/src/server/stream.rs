@@ -1,0 +1,78 @@
+//! From an async request body to a sealed blob: chunks go through a
+//! bounded channel to a blocking thread that runs [`BlobSealer::put`], so
+//! an upload is encrypted as it arrives and at most a few chunks are in
+//! memory whatever its size.
+
+use std::io::{self, Read};
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use trove_store::{BlobSealer, FsBackend, PutReceipt, StoreError};
+
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// One blob being sealed from chunks.
+pub struct SealingBlob {
+    sender: mpsc::Sender<io::Result<Bytes>>,
+    task: JoinHandle<Result<PutReceipt, StoreError>>,
+    /// Plaintext bytes sent so far.
+    pub len: u64,
+}
+
+impl SealingBlob {
+    pub fn start(sealer: &Arc<BlobSealer<FsBackend>>) -> SealingBlob {
+        let (sender, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
+        let sealer = Arc::clone(sealer);
+        let task = tokio::task::spawn_blocking(move || {
+            sealer.put(ChannelReader {
+                receiver,
+                current: Bytes::new(),
+            })
+        });
+        SealingBlob { sender, task, len: 0 }
+    }
+
+    /// Sends a chunk. False if the sealer stopped (its error comes from
+    /// [`SealingBlob::finish`]).
+    pub async fn write(&mut self, chunk: Bytes) -> bool {
+        self.len += chunk.len() as u64;
+        self.sender.send(Ok(chunk)).await.is_ok()
+    }
+
+    /// Ends the plaintext and waits for the blob to be durable.
+    pub async fn finish(self) -> Result<PutReceipt, StoreError> {
+        drop(self.sender);
+        self.task
+            .await
+            .map_err(|e| StoreError::Write(io::Error::other(format!("the sealing thread failed: {e}"))))?
+    }
+
+    /// Abandons the blob: the sealer sees a read error, and nothing
+    /// becomes visible in the store.
+    pub async fn abandon(self) {
+        let _ = self.sender.send(Err(io::Error::other("the upload was refused"))).await;
+        drop(self.sender);
+        let _ = self.task.await;
+    }
+}
+
+struct ChannelReader {
+    receiver: mpsc::Receiver<io::Result<Bytes>>,
+    current: Bytes,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while !self.current.has_remaining() {
+            match self.receiver.blocking_recv() {
+                None => return Ok(0),
+                Some(chunk) => self.current = chunk?,
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        self.current.copy_to_slice(&mut buf[..n]);
+        Ok(n)
+    }
+}
