@@ -61,3 +61,257 @@ pub fn ingested_corpus(dir: &Path, seed: &str, size: &str) -> (std::path::PathBu
     ok(trove(&data, &["ingest", &id]));
     (corpus, data, id)
 }
+
+/// A running `trove serve`, killed when dropped. What it writes after its
+/// address line is kept, to check what it logs.
+pub struct Server {
+    child: std::process::Child,
+    pub base: String,
+    readers: Vec<std::thread::JoinHandle<String>>,
+}
+
+impl Server {
+    /// Starts `trove serve --role ROLE` on a free port of 127.0.0.1.
+    pub fn start(data: &Path, role: &str) -> Server {
+        use std::io::{BufRead, BufReader, Read};
+        use std::process::Stdio;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_trove"))
+            .arg("--data")
+            .arg(data)
+            .args(["serve", "--role", role, "--addr", "127.0.0.1:0"])
+            .env_remove("TROVE_DATA")
+            // As verbose as an operator could make it: still nothing may log
+            // an address, a user agent, a codename or a file name.
+            .env("TROVE_LOG", "trace")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("trove serve starts");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let streams: Vec<Box<dyn Read + Send>> = vec![Box::new(stdout), Box::new(child.stderr.take().unwrap())];
+        let readers = streams
+            .into_iter()
+            .map(|mut stream| {
+                std::thread::spawn(move || {
+                    let mut bytes = Vec::new();
+                    let _ = stream.read_to_end(&mut bytes);
+                    String::from_utf8_lossy(&bytes).into_owned()
+                })
+            })
+            .collect();
+        Server { child, base, readers }
+    }
+
+    /// Kills the server (SIGKILL: no chance to tidy up) and returns all it
+    /// wrote after its address line.
+    pub fn kill(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::take(&mut self.readers)
+            .into_iter()
+            .map(|reader| reader.join().unwrap_or_default())
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sets `key = value` in a data dir's trove.toml (the key must be there).
+pub fn set_config(data: &Path, key: &str, value: &str) {
+    let path = data.join("trove.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let prefix = format!("{key} = ");
+    assert!(text.lines().any(|l| l.starts_with(&prefix)), "no {key} in trove.toml");
+    let changed: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with(&prefix) {
+                format!("{key} = {value}")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    std::fs::write(&path, changed.join("\n") + "\n").unwrap();
+}
+
+/// A source's browser without a browser: cookies, forms and uploads over
+/// plain HTTP, redirects not followed (so cookies on a 303 are seen).
+pub struct Source {
+    agent: ureq::Agent,
+    pub base: String,
+    pub cookies: std::collections::BTreeMap<String, String>,
+}
+
+/// A response: status, headers, body.
+pub struct Reply {
+    pub status: u16,
+    pub headers: ureq::http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+const BOUNDARY: &str = "trove-test-boundary-5f3a9c";
+
+impl Source {
+    pub fn new(base: &str) -> Source {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .build()
+            .new_agent();
+        Source {
+            agent,
+            base: base.to_owned(),
+            cookies: Default::default(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn take(&mut self, response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+        let mut response = response.expect("the server answers");
+        for value in response.headers().get_all("set-cookie") {
+            let value = value.to_str().unwrap();
+            let pair = value.split(';').next().unwrap();
+            let (name, cookie) = pair.split_once('=').unwrap();
+            if value.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), cookie.to_owned());
+            }
+        }
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        Reply { status, headers, body }
+    }
+
+    pub fn get(&mut self, path: &str) -> Reply {
+        let request = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("Cookie", self.cookie_header());
+        self.take(request.call())
+    }
+
+    pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Cookie", self.cookie_header());
+        self.take(request.send_form(fields.iter().copied()))
+    }
+
+    /// A multipart body: the CSRF field first, then files, then a message.
+    pub fn multipart(csrf: &str, files: &[(&str, &[u8])], message: &str) -> Vec<u8> {
+        let mut body = Vec::new();
+        let mut field = |disposition: String, bytes: &[u8]| {
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; {disposition}\r\n").as_bytes(),
+            );
+            if disposition.contains("filename") {
+                body.extend_from_slice(b"Content-Type: application/octet-stream\r\n");
+            }
+            body.extend_from_slice(b"\r\n");
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        };
+        field("name=\"csrf\"".into(), csrf.as_bytes());
+        for (name, bytes) in files {
+            field(format!("name=\"files\"; filename=\"{name}\""), bytes);
+        }
+        field("name=\"message\"".into(), message.as_bytes());
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        body
+    }
+
+    pub fn post_multipart(&mut self, body: &[u8]) -> Reply {
+        let request = self
+            .agent
+            .post(format!("{}/submit", self.base))
+            .header("Cookie", self.cookie_header())
+            .content_type(format!("multipart/form-data; boundary={BOUNDARY}"));
+        self.take(request.send(body))
+    }
+
+    /// Sends files and a message through the form on /home.
+    pub fn submit(&mut self, files: &[(&str, &[u8])], message: &str) -> Reply {
+        let home = self.get("/home");
+        assert_eq!(home.status, 200, "not logged in");
+        let body = Self::multipart(&csrf(&home.body), files, message);
+        self.post_multipart(&body)
+    }
+
+    /// Draws a codename, confirms it, and is logged in; the codename.
+    pub fn new_codename(&mut self) -> String {
+        let page = self.get("/generate");
+        assert_eq!(page.status, 200);
+        let codename = between(&page.body, "id=\"codename\">", "<").to_owned();
+        assert_eq!(codename.split(' ').count(), 7, "{codename}");
+        let created = self.post_form("/create", &[("csrf", &csrf(&page.body))]);
+        assert_eq!((created.status, created.header("location")), (303, Some("/home")));
+        assert!(self.cookies.contains_key("trove_session"));
+        codename
+    }
+
+    /// Logs in; the response to the log-in form.
+    pub fn login(&mut self, codename: &str) -> Reply {
+        let page = self.get("/login");
+        self.post_form("/login", &[("csrf", &csrf(&page.body)), ("codename", codename)])
+    }
+
+    pub fn tus(&self, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Reply {
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("Cookie", self.cookie_header())
+            .header("Tus-Resumable", "1.0.0");
+        for (name, value) in headers {
+            request = request.header(*name, value.as_str());
+        }
+        let response = self.agent.run(request.body(body.to_vec()).unwrap());
+        let mut response = response.expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.body_mut().read_to_string().unwrap_or_default();
+        Reply { status, headers, body }
+    }
+}
+
+/// The CSRF token of the first form on a page.
+pub fn csrf(html: &str) -> String {
+    between(html, "name=\"csrf\" value=\"", "\"").to_owned()
+}
+
+/// The text between two markers.
+pub fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).unwrap_or_else(|| panic!("no {start:?} in {text}")) + start.len();
+    let len = text[from..].find(end).unwrap();
+    &text[from..from + len]
+}
