@@ -1,0 +1,236 @@
+//! A source in a real browser: headless Chromium with JavaScript turned off
+//! (as Tor Browser's "Safest" level does), driven over WebDriver by
+//! chromedriver. It gets a codename, uploads a file, sends a message, logs
+//! out, logs in again and reads the newsroom's reply.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (scripts/test installs
+//! them).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Server, json, ok, set_config, trove};
+use serde_json::{Value, json};
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed (Debian package chromium-driver; scripts/test installs it)");
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        let driver = Driver {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            agent,
+        };
+        // chromedriver answers /status once it listens; this waits for a
+        // process to start, it does not time the code under test.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while driver.agent.get(format!("{}/status", driver.base)).call().is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        driver
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{path}", self.base);
+        let response = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            (_, body) => self
+                .agent
+                .post(&url)
+                .content_type("application/json")
+                .send(body.unwrap_or(json!({})).to_string()),
+        };
+        let mut response = response.expect("chromedriver answers");
+        let value: Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        assert!(
+            value["value"].get("error").is_none(),
+            "WebDriver {method} {path}: {}",
+            value["value"]
+        );
+        value["value"].clone()
+    }
+}
+
+/// One browser session.
+struct Browser<'a> {
+    driver: &'a Driver,
+    session: String,
+}
+
+impl Drop for Browser<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .driver
+            .agent
+            .delete(format!("{}/session/{}", self.driver.base, self.session))
+            .call();
+    }
+}
+
+impl<'a> Browser<'a> {
+    fn open(driver: &'a Driver, profile: &Path) -> Browser<'a> {
+        let capabilities = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": "/usr/bin/chromium",
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        format!("--user-data-dir={}", profile.display()),
+                    ],
+                    // JavaScript off for every site, as Tor Browser's "Safest".
+                    "prefs": { "profile.managed_default_content_settings.javascript": 2 }
+                }
+            }}
+        });
+        let created = driver.call("POST", "/session", Some(capabilities));
+        Browser {
+            driver,
+            session: created["sessionId"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        self.driver
+            .call("POST", &format!("/session/{}{path}", self.session), Some(body))
+    }
+
+    fn get(&self, path: &str) -> Value {
+        self.driver
+            .call("GET", &format!("/session/{}{path}", self.session), None)
+    }
+
+    fn go(&self, url: &str) {
+        self.post("/url", json!({ "url": url }));
+    }
+
+    fn element(&self, css: &str) -> String {
+        let found = self.post("/element", json!({ "using": "css selector", "value": css }));
+        found
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn text(&self, css: &str) -> String {
+        let id = self.element(css);
+        self.get(&format!("/element/{id}/text")).as_str().unwrap().to_owned()
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.element(css);
+        self.post(&format!("/element/{id}/click"), json!({}));
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css);
+        self.post(&format!("/element/{id}/value"), json!({ "text": text }));
+    }
+
+    fn url(&self) -> String {
+        self.get("/url").as_str().unwrap().to_owned()
+    }
+
+    fn title(&self) -> String {
+        self.get("/title").as_str().unwrap().to_owned()
+    }
+}
+
+#[test]
+fn a_source_in_chromium_without_javascript() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    ok(trove(&data, &["init"]));
+    set_config(&data, "kdf_memory_mib", "8");
+    set_config(&data, "kdf_passes", "1");
+    let server = Server::start(&data, "all");
+    let driver = Driver::start();
+    let browser = Browser::open(&driver, &tmp.path().join("profile"));
+
+    // JavaScript really is off in this browser.
+    browser.go("data:text/html,<title>off</title><script>document.title='on'</script>");
+    assert_eq!(browser.title(), "off");
+
+    browser.go(&format!("{}/", server.base));
+    assert!(browser.text("main").contains("How to stay safe"));
+    browser.click("a[href='/generate']");
+    let codename = browser.text("#codename");
+    assert_eq!(codename.split(' ').count(), 7);
+    browser.click("#continue");
+    assert!(browser.url().ends_with("/home"), "{}", browser.url());
+
+    let document = tmp.path().join("minutes.txt");
+    std::fs::write(
+        &document,
+        "Minutes of the board, 3 March: the contract goes to the minister's cousin.",
+    )
+    .unwrap();
+    browser.type_into("#files", document.to_str().unwrap());
+    browser.type_into("#message", "I was in the room. Ask me about the annex.");
+    browser.click("#send");
+    assert!(browser.text("#received").contains("1 file(s) received"));
+    let submission = browser.text("#submission");
+    assert_eq!(browser.text("#salt").len(), 64);
+
+    // The desk reads it and replies.
+    let listing = json(&ok(trove(&data, &["submissions", &submission, "--json"])));
+    assert_eq!(listing["files"][0]["path"], "minutes.txt");
+    let messages = json(&ok(trove(&data, &["messages", &submission, "--json"])));
+    assert_eq!(
+        messages["messages"][0]["text"],
+        "I was in the room. Ask me about the annex."
+    );
+    let reply = tmp.path().join("reply.txt");
+    std::fs::write(&reply, "Thank you. Is the annex signed?").unwrap();
+    ok(trove(
+        &data,
+        &["reply", &submission, "--text-file", reply.to_str().unwrap()],
+    ));
+
+    browser.go(&format!("{}/home", server.base));
+    browser.click("#logout");
+    browser.go(&format!("{}/home", server.base));
+    assert!(browser.url().ends_with("/login"), "{}", browser.url());
+    browser.type_into("#codename-input", &codename);
+    browser.click("#login");
+    assert!(browser.url().ends_with("/home"), "{}", browser.url());
+    assert!(browser.text("#reply-1").contains("Thank you. Is the annex signed?"));
+}
