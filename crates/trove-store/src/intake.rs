@@ -30,7 +30,7 @@ pub enum Direction {
 }
 
 impl Direction {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Direction::Source => "source",
             Direction::Newsroom => "newsroom",
@@ -269,6 +269,199 @@ impl SqliteRepo {
             .await
             .map_err(db_err(context()))?;
         tx.commit().await.map_err(db_err(context()))
+    }
+}
+
+/// What an intake holds that the desk has not confirmed yet.
+#[derive(Debug, Clone, Default)]
+pub struct Pending {
+    pub submissions: Vec<SubmissionRecord>,
+    pub messages: Vec<MessageRecord>,
+    pub sources: Vec<SourceRecord>,
+}
+
+/// What retention removed: the blobs to delete, each with the source whose
+/// quota it counted against.
+#[derive(Debug, Clone, Default)]
+pub struct Expired {
+    pub submissions: usize,
+    pub messages: usize,
+    pub blobs: Vec<(Option<String>, BlobId)>,
+}
+
+impl SqliteRepo {
+    /// Everything from sources the desk has not confirmed: submissions,
+    /// the sources' own messages, and the sources concerned.
+    pub async fn pending(&self) -> Result<Pending, StoreError> {
+        let rows =
+            sqlx::query("SELECT id FROM submissions WHERE channel = 'intake' AND confirmed_day IS NULL ORDER BY rowid")
+                .fetch_all(self.pool())
+                .await
+                .map_err(db_err("listing unconfirmed submissions"))?;
+        let mut pending = Pending::default();
+        for row in &rows {
+            let id = SubmissionId::from_str(row.get::<&str, _>(0))?;
+            if let Some(record) = crate::MetadataRepo::submission(self, &id).await? {
+                pending.submissions.push(record);
+            }
+        }
+        let rows = sqlx::query(
+            "SELECT id, source_id, direction, blob_id, day FROM messages
+             WHERE direction = 'source' AND confirmed_day IS NULL ORDER BY seq",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err("listing unconfirmed messages"))?;
+        pending.messages = rows.iter().map(message_from_row).collect::<Result<_, _>>()?;
+        let mut ids: Vec<&str> = pending
+            .submissions
+            .iter()
+            .filter_map(|s| s.source.as_deref())
+            .chain(pending.messages.iter().map(|m| m.source_id.as_str()))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            if let Some(source) = self.source(id).await? {
+                pending.sources.push(source);
+            }
+        }
+        Ok(pending)
+    }
+
+    /// Records that the desk holds these (from today, retention counts).
+    pub async fn confirm(&self, submissions: &[String], messages: &[String]) -> Result<(), StoreError> {
+        let day = crate::today_utc();
+        let mut tx = self.pool().begin().await.map_err(db_err("confirming a pull"))?;
+        for id in submissions {
+            sqlx::query("UPDATE submissions SET confirmed_day = ? WHERE id = ? AND confirmed_day IS NULL")
+                .bind(&day)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(format!("confirming submission {id}")))?;
+        }
+        for id in messages {
+            sqlx::query("UPDATE messages SET confirmed_day = ? WHERE id = ? AND confirmed_day IS NULL")
+                .bind(&day)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(format!("confirming message {id}")))?;
+        }
+        tx.commit().await.map_err(db_err("confirming a pull"))
+    }
+
+    /// Forgets confirmed submissions and source messages confirmed on or
+    /// before `day` (YYYY-MM-DD), and returns their blobs for deletion.
+    /// Replies stay: the source still has to read them.
+    pub async fn expire(&self, day: &str) -> Result<Expired, StoreError> {
+        let mut expired = Expired::default();
+        let mut tx = self.pool().begin().await.map_err(db_err("applying retention"))?;
+        let rows = sqlx::query(
+            "SELECT s.id, s.manifest_blob, s.source_id FROM submissions s
+             WHERE s.confirmed_day IS NOT NULL AND s.confirmed_day <= ?",
+        )
+        .bind(day)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err("applying retention"))?;
+        for row in &rows {
+            let id: &str = row.get(0);
+            let source: Option<String> = row.get(2);
+            expired
+                .blobs
+                .push((source.clone(), BlobId::from_str(row.get::<&str, _>(1))?));
+            let blobs = sqlx::query("SELECT blob_id FROM submission_blobs WHERE submission_id = ?")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err("applying retention"))?;
+            for blob in &blobs {
+                expired
+                    .blobs
+                    .push((source.clone(), BlobId::from_str(blob.get::<&str, _>(0))?));
+            }
+            sqlx::query("DELETE FROM submission_blobs WHERE submission_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err("applying retention"))?;
+            sqlx::query("DELETE FROM submissions WHERE id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err("applying retention"))?;
+            expired.submissions += 1;
+        }
+        let rows = sqlx::query(
+            "SELECT id, blob_id, source_id FROM messages
+             WHERE direction = 'source' AND confirmed_day IS NOT NULL AND confirmed_day <= ?",
+        )
+        .bind(day)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err("applying retention"))?;
+        for row in &rows {
+            expired
+                .blobs
+                .push((row.get(2), BlobId::from_str(row.get::<&str, _>(1))?));
+            sqlx::query("DELETE FROM messages WHERE id = ?")
+                .bind(row.get::<&str, _>(0))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err("applying retention"))?;
+            expired.messages += 1;
+        }
+        tx.commit().await.map_err(db_err("applying retention"))?;
+        Ok(expired)
+    }
+
+    /// Stores what the desk pulled: a source (kept if known), a submission
+    /// or a message (skipped if already here). True if it was new.
+    pub async fn import_source(&self, source: &SourceRecord) -> Result<bool, StoreError> {
+        self.add_source(source).await
+    }
+
+    pub async fn import_submission(&self, record: &SubmissionRecord) -> Result<bool, StoreError> {
+        if crate::MetadataRepo::submission(self, &record.id).await?.is_some() {
+            return Ok(false);
+        }
+        crate::MetadataRepo::insert_submission(self, record).await?;
+        Ok(true)
+    }
+
+    pub async fn import_message(&self, message: &MessageRecord) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO messages (id, source_id, direction, blob_id, day) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&message.id)
+        .bind(&message.source_id)
+        .bind(message.direction.as_str())
+        .bind(message.blob.to_hex())
+        .bind(&message.day)
+        .execute(self.pool())
+        .await
+        .map_err(db_err("importing a message"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The desk's replies not yet handed to a separate intake.
+    pub async fn undelivered_replies(&self) -> Result<Vec<MessageRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, source_id, direction, blob_id, day FROM messages
+             WHERE direction = 'newsroom' AND confirmed_day IS NULL ORDER BY seq",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err("listing undelivered replies"))?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    /// Marks replies as delivered to the intake.
+    pub async fn delivered(&self, ids: &[String]) -> Result<(), StoreError> {
+        self.confirm(&[], ids).await
     }
 }
 

@@ -46,16 +46,16 @@ mod verification;
 use std::io;
 use std::path::PathBuf;
 
-pub use backend::{BlobBackend, Durability, FsBackend, StagedBlob};
+pub use backend::{BlobBackend, Durability, FsBackend, StagedBlob, put_ciphertext};
 pub use documents::{DocumentRecord, DocumentSummary, TextRef, read_text};
 pub use ids::{BlobId, ContentId, SubmissionId};
-pub use intake::{Direction, MessageRecord, SourceRecord, UploadPart, UploadRecord};
+pub use intake::{Direction, Expired, MessageRecord, Pending, SourceRecord, UploadPart, UploadRecord};
 pub use published::{PublishedCorpus, PublishedDocument};
 pub use repo::{Channel, MetadataRepo, SqliteRepo, SubmissionRecord};
 pub use sealed::{BlobOpener, BlobReader, BlobSealer, PutReceipt};
 pub use submission::{
-    FilePart, FileReader, Manifest, ManifestFile, SubmissionSummary, SubmissionWriter, commitment, file_digest,
-    read_manifest, today_utc,
+    FilePart, FileReader, Manifest, ManifestFile, SubmissionSummary, SubmissionWriter, commitment, days_ago_utc,
+    file_digest, read_manifest, today_utc,
 };
 pub use verification::{ArchivedKey, VerificationRecord};
 

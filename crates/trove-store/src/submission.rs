@@ -347,11 +347,16 @@ impl<B: BlobBackend> Read for FileReader<'_, B> {
 
 /// Today's date in UTC as `YYYY-MM-DD`.
 pub fn today_utc() -> String {
+    days_ago_utc(0)
+}
+
+/// The date `days` days before today, UTC, as `YYYY-MM-DD`.
+pub fn days_ago_utc(days: u64) -> String {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let (y, m, d) = civil_from_days((seconds / 86_400) as i64);
+    let (y, m, d) = civil_from_days((seconds / 86_400) as i64 - days as i64);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

@@ -252,6 +252,16 @@ fn read_vkey(path: &Path, alg: KeyAlg) -> anyhow::Result<NoteVerifierKey> {
     Ok(key)
 }
 
+/// Appends the receipt of a stored submission, from its sealed manifest
+/// (the desk, after pulling from a separate intake).
+pub async fn append_receipt_of(dir: &DataDir, submission: &str) -> anyhow::Result<u64> {
+    let receipt = AppendCommand::Receipt {
+        submission: submission.to_owned(),
+    };
+    let (statement, signer) = build_statement(dir, receipt).await?;
+    append(dir, &statement, &signer)
+}
+
 async fn build_statement(dir: &DataDir, command: AppendCommand) -> anyhow::Result<(Statement, StatementRole)> {
     Ok(match command {
         AppendCommand::Receipt { submission } => {

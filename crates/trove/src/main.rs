@@ -7,6 +7,7 @@ mod datadir;
 mod ingest;
 mod ledger;
 mod overlap;
+mod pull;
 mod serve;
 mod verify;
 
@@ -146,6 +147,23 @@ enum Command {
     /// The messages exchanged with the source of a submission (desk: opens
     /// the source's messages with the newsroom identity).
     Messages { submission: String },
+    /// Write a data directory for an intake on its own machine: the
+    /// newsroom's recipients and an API key, no identity.
+    IntakeKit {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Fetch what arrived at a separate intake, deliver the desk's replies,
+    /// and confirm (the intake deletes confirmed items after retention_days).
+    Pull {
+        /// The intake's base URL, e.g. http://127.0.0.1:8081/ (over Tor: an
+        /// onion address through torsocks).
+        #[arg(long)]
+        from: String,
+        /// The API key file [default: the configured api_key_file].
+        #[arg(long)]
+        api_key_file: Option<PathBuf>,
+    },
     /// Run the whole path on generated data, then serve it.
     Demo {
         /// Stop after the run instead of serving.
@@ -333,6 +351,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { addr, role } => serve::serve(&DataDir::open(&data)?, role, addr).await,
         Command::Reply { submission, text_file } => serve::reply(&data, &submission, &text_file, json).await,
         Command::Messages { submission } => serve::messages(&data, &submission, json).await,
+        Command::IntakeKit { out } => pull::intake_kit(&DataDir::open(&data)?, &out, json),
+        Command::Pull { from, api_key_file } => pull::pull(&data, &from, api_key_file.as_ref(), json).await,
         Command::Submissions { id } => submissions(&DataDir::open(&data)?, id.as_deref(), json).await,
         Command::GenCorpus {
             out,

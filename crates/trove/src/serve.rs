@@ -17,7 +17,7 @@ use axum::response::Html;
 use axum::routing::get;
 use serde_json::json;
 use tower_http::services::ServeDir;
-use trove_intake::server::{Intake, IntakeLimits, ReceiptSink, router};
+use trove_intake::server::{Intake, IntakeLimits, ReceiptSink, api_key_hash, router, spawn_retention};
 use trove_intake::{KeyDerivation, Pepper};
 use trove_store::{BlobSealer, Direction, MessageRecord, MetadataRepo, SubmissionId, today_utc};
 
@@ -83,6 +83,7 @@ async fn intake(dir: &DataDir, role: Role) -> anyhow::Result<Arc<Intake>> {
         login_attempts_per_codename: config.login_attempts_per_codename,
         login_attempts_global: config.login_attempts_per_minute,
         login_window: Duration::from_secs(60),
+        retention_days: config.retention_days,
         ..IntakeLimits::default()
     };
     let kdf = KeyDerivation {
@@ -102,7 +103,11 @@ async fn intake(dir: &DataDir, role: Role) -> anyhow::Result<Arc<Intake>> {
         }
         _ => Arc::new(|_| Ok(None)),
     };
-    Ok(Intake::new(
+    // Pulling is set up when the API key file exists (`trove intake-kit`).
+    let api_key = std::fs::read_to_string(dir.root.join(&config.api_key_file))
+        .ok()
+        .map(|key| api_key_hash(&key));
+    let intake = Intake::new(
         dir.sealer()?,
         dir.repo(true).await?,
         pepper(dir)?,
@@ -110,7 +115,10 @@ async fn intake(dir: &DataDir, role: Role) -> anyhow::Result<Arc<Intake>> {
         limits,
         config.newsroom.clone(),
         receipts,
-    )?)
+        api_key,
+    )?;
+    spawn_retention(Arc::clone(&intake));
+    Ok(intake)
 }
 
 /// Binds `addr`, prints the address it listens on, and serves until

@@ -494,3 +494,83 @@ fn oversize_files_cut_off_forms_and_a_full_drop_lose_nothing_acknowledged() {
     assert_eq!(over.status, 413);
     assert!(over.body.contains("this drop can hold for you"), "{}", over.body);
 }
+
+#[test]
+fn the_desk_pulls_from_an_intake_on_its_own_machine_and_the_intake_forgets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let desk = data_dir(tmp.path());
+    let intake = tmp.path().join("intake");
+    ok(trove(&desk, &["intake-kit", "--out", intake.to_str().unwrap()]));
+    assert!(!intake.join("keys/newsroom.identity").exists());
+    set_config(&intake, "kdf_memory_mib", "8");
+    set_config(&intake, "kdf_passes", "1");
+    set_config(&intake, "retention_days", "0");
+    let server = Server::start(&intake, "intake");
+    let mut source = Source::new(&server.base);
+    source.new_codename();
+    let file = unique_bytes("pulled", 90_000);
+    let sent = source.submit(&[("ledger.csv", &file)], "Pulled across machines.");
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let (submission, commitment, _) = receipt(&sent.body);
+
+    // A wrong key is refused, and nothing is pulled.
+    let bad_key = tmp.path().join("bad.key");
+    std::fs::write(&bad_key, "0".repeat(64)).unwrap();
+    let refused = trove(
+        &desk,
+        &[
+            "pull",
+            "--from",
+            &server.base,
+            "--api-key-file",
+            bad_key.to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("401"));
+
+    let pulled = json(&ok(trove(&desk, &["pull", "--from", &server.base, "--json"])));
+    assert_eq!(
+        (pulled["submissions"].as_u64(), pulled["messages"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(pulled["expired_on_intake"]["submissions"], 1);
+    assert_eq!(desk_file(&desk, &submission, 0), file);
+    let messages = json(&ok(trove(&desk, &["messages", &submission, "--json"])));
+    assert_eq!(messages["messages"][0]["text"], "Pulled across machines.");
+    // The desk's log holds the receipt, with the commitment the source saw.
+    let entry = ok(trove(&desk, &["log", "checkpoint"]));
+    assert_eq!(entry.lines().nth(1), Some("1"));
+    let bundle = walkdir::WalkDir::new(desk.join("log/tile/entries"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_type().is_file())
+        .unwrap();
+    let bundle = std::fs::read(bundle.path()).unwrap();
+    assert!(bundle.windows(64).any(|w| w == hex::encode(commitment).as_bytes()));
+
+    // Retention 0: the intake deleted the ciphertext once the desk confirmed.
+    let listing = json(&ok(trove(&desk, &["submissions", &submission, "--json"])));
+    for blob in listing["files"][0]["blobs"].as_array().unwrap() {
+        let hex = blob.as_str().unwrap();
+        assert!(!intake.join("blobs").join(&hex[..2]).join(&hex[2..4]).join(hex).exists());
+        assert!(desk.join("blobs").join(&hex[..2]).join(&hex[2..4]).join(hex).exists());
+    }
+    let again = json(&ok(trove(&desk, &["pull", "--from", &server.base, "--json"])));
+    assert_eq!(
+        (again["submissions"].as_u64(), again["messages"].as_u64()),
+        (Some(0), Some(0))
+    );
+
+    // The desk's reply reaches the source through the next pull.
+    let reply = tmp.path().join("reply.txt");
+    std::fs::write(&reply, "Received across the air gap.").unwrap();
+    ok(trove(
+        &desk,
+        &["reply", &submission, "--text-file", reply.to_str().unwrap()],
+    ));
+    assert!(!source.get("/home").body.contains("Received across the air gap."));
+    let delivered = json(&ok(trove(&desk, &["pull", "--from", &server.base, "--json"])));
+    assert_eq!(delivered["replies_delivered"], 1);
+    assert!(source.get("/home").body.contains("Received across the air gap."));
+}

@@ -9,6 +9,7 @@
 //! or size reaches a log line.
 
 mod pages;
+mod pull;
 mod sessions;
 mod stream;
 mod tus;
@@ -24,6 +25,7 @@ use axum::routing::{get, post};
 use trove_store::{BlobSealer, FsBackend, SqliteRepo, SubmissionSummary};
 
 use crate::{KeyDerivation, Pepper};
+pub use pull::{Confirmation, PendingReport, PulledMessage, PulledSource, PulledSubmission, Replies, api_key_hash};
 pub use sessions::Sessions;
 
 /// The intake's limits and policies (`[intake]` in trove.toml).
@@ -50,6 +52,8 @@ pub struct IntakeLimits {
     /// An upload that sends nothing for this long is cut off (what arrived
     /// is kept for a resumable upload).
     pub upload_idle: Duration,
+    /// What the desk confirmed it pulled is deleted this many days later.
+    pub retention_days: u64,
 }
 
 impl Default for IntakeLimits {
@@ -65,6 +69,7 @@ impl Default for IntakeLimits {
             login_window: Duration::from_secs(60),
             page_timeout: Duration::from_secs(30),
             upload_idle: Duration::from_secs(300),
+            retention_days: 14,
         }
     }
 }
@@ -87,9 +92,12 @@ pub struct Intake {
     /// `kdf.memory_kib` of memory).
     pub(crate) derivations: tokio::sync::Semaphore,
     pub(crate) busy: tus::Busy,
+    /// The BLAKE3 of the newsroom's API key, if pulling is set up.
+    pub(crate) api_key: Option<[u8; 32]>,
 }
 
 impl Intake {
+    #[allow(clippy::too_many_arguments)] // each is a separate resource; a builder would only rename them
     pub fn new(
         sealer: BlobSealer<FsBackend>,
         repo: SqliteRepo,
@@ -98,6 +106,7 @@ impl Intake {
         limits: IntakeLimits,
         newsroom: String,
         receipts: ReceiptSink,
+        api_key: Option<[u8; 32]>,
     ) -> Result<Arc<Intake>, crate::DeriveError> {
         Ok(Arc::new(Intake {
             sealer: Arc::new(sealer),
@@ -110,8 +119,23 @@ impl Intake {
             receipts,
             derivations: tokio::sync::Semaphore::new(2),
             busy: tus::Busy::default(),
+            api_key,
         }))
     }
+}
+
+/// Applies retention now and then every hour, for as long as the runtime
+/// runs.
+pub fn spawn_retention(intake: Arc<Intake>) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            if pull::sweep(&intake).await.is_err() {
+                tracing::warn!("retention could not run: the database is unavailable");
+            }
+        }
+    });
 }
 
 /// The source interface and the tus endpoint, with hardening headers on
@@ -146,6 +170,10 @@ pub fn router(intake: Arc<Intake>) -> Router {
             "/tus/{token}",
             axum::routing::head(tus::head).patch(tus::patch).delete(tus::terminate),
         )
+        .route("/api/v1/pending", get(pull::pending))
+        .route("/api/v1/blobs/{id}", get(pull::get_blob).put(pull::put_blob))
+        .route("/api/v1/confirm", post(pull::confirm))
+        .route("/api/v1/replies", post(pull::replies))
         // Uploads are limited by the quotas, counted as they stream.
         .layer(DefaultBodyLimit::disable());
     pages

@@ -13,25 +13,35 @@ use trove_store::{BlobSealer, FsBackend, PutReceipt, StoreError};
 
 const CHUNKS_IN_FLIGHT: usize = 8;
 
-/// One blob being sealed from chunks.
-pub struct SealingBlob {
+/// One blob being written from chunks by a blocking function.
+pub struct BlockingSink<T> {
     sender: mpsc::Sender<io::Result<Bytes>>,
-    task: JoinHandle<Result<PutReceipt, StoreError>>,
-    /// Plaintext bytes sent so far.
+    task: JoinHandle<Result<T, StoreError>>,
+    /// Bytes sent so far.
     pub len: u64,
 }
 
+/// A blob being sealed from plaintext chunks.
+pub type SealingBlob = BlockingSink<PutReceipt>;
+
 impl SealingBlob {
     pub fn start(sealer: &Arc<BlobSealer<FsBackend>>) -> SealingBlob {
-        let (sender, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
         let sealer = Arc::clone(sealer);
+        BlockingSink::run(move |reader| sealer.put(reader))
+    }
+}
+
+impl<T: Send + 'static> BlockingSink<T> {
+    /// Runs `write` on a blocking thread over the chunks sent.
+    pub fn run(write: impl FnOnce(ChannelReader) -> Result<T, StoreError> + Send + 'static) -> BlockingSink<T> {
+        let (sender, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
         let task = tokio::task::spawn_blocking(move || {
-            sealer.put(ChannelReader {
+            write(ChannelReader {
                 receiver,
                 current: Bytes::new(),
             })
         });
-        SealingBlob { sender, task, len: 0 }
+        BlockingSink { sender, task, len: 0 }
     }
 
     /// Sends a chunk. False if the sealer stopped (its error comes from
@@ -41,8 +51,8 @@ impl SealingBlob {
         self.sender.send(Ok(chunk)).await.is_ok()
     }
 
-    /// Ends the plaintext and waits for the blob to be durable.
-    pub async fn finish(self) -> Result<PutReceipt, StoreError> {
+    /// Ends the input and waits for the blob to be durable.
+    pub async fn finish(self) -> Result<T, StoreError> {
         drop(self.sender);
         self.task
             .await
@@ -58,7 +68,8 @@ impl SealingBlob {
     }
 }
 
-struct ChannelReader {
+/// The blocking side of a [`BlockingSink`].
+pub struct ChannelReader {
     receiver: mpsc::Receiver<io::Result<Bytes>>,
     current: Bytes,
 }

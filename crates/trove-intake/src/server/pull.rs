@@ -1,0 +1,302 @@
+//! The API the desk pulls through when the intake runs on its own machine:
+//! new ciphertext, messages and sources out, the desk's replies in, and
+//! confirmations that start the retention clock.
+//!
+//! Every call needs `Authorization: Bearer <newsroom API key>`; the key's
+//! BLAKE3 is compared in constant time with the one configured. Nothing
+//! here can decrypt anything: the desk gets ciphertext and decrypts at home.
+
+use std::io::Read;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use trove_store::{BlobBackend, BlobId, Direction, MessageRecord, days_ago_utc, put_ciphertext};
+
+use super::Intake;
+use super::stream::BlockingSink;
+
+type Shared = State<Arc<Intake>>;
+
+/// The BLAKE3 of an API key: what the intake keeps and compares.
+pub fn api_key_hash(key: &str) -> [u8; 32] {
+    *blake3::hash(key.trim().as_bytes()).as_bytes()
+}
+
+fn authorized(intake: &Intake, headers: &HeaderMap) -> Result<(), Response> {
+    let refuse = |message: &str| Err((StatusCode::UNAUTHORIZED, message.to_owned()).into_response());
+    let Some(expected) = &intake.api_key else {
+        return refuse("this intake has no API key configured (api_key_file in trove.toml)\n");
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match presented {
+        Some(key) if bool::from(api_key_hash(key).ct_eq(expected.as_ref())) => Ok(()),
+        _ => refuse("a valid newsroom API key is needed (Authorization: Bearer KEY)\n"),
+    }
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the intake's database is unavailable; try again\n",
+    )
+        .into_response()
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct PulledSubmission {
+    pub id: String,
+    pub day: String,
+    pub source: Option<String>,
+    pub manifest: String,
+    pub blobs: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct PulledMessage {
+    pub id: String,
+    pub source: String,
+    pub day: String,
+    pub blob: String,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct PulledSource {
+    pub id: String,
+    pub reply_recipient: String,
+    pub created_day: String,
+}
+
+/// `GET /api/v1/pending`.
+#[derive(Serialize, Deserialize)]
+pub struct PendingReport {
+    pub submissions: Vec<PulledSubmission>,
+    pub messages: Vec<PulledMessage>,
+    pub sources: Vec<PulledSource>,
+}
+
+pub async fn pending(State(intake): Shared, headers: HeaderMap) -> Response {
+    if let Err(refused) = authorized(&intake, &headers) {
+        return refused;
+    }
+    let Ok(pending) = intake.repo.pending().await else {
+        return unavailable();
+    };
+    Json(PendingReport {
+        submissions: pending
+            .submissions
+            .into_iter()
+            .map(|s| PulledSubmission {
+                id: s.id.to_string(),
+                day: s.received_day,
+                source: s.source,
+                manifest: s.manifest.to_hex(),
+                blobs: s.blobs.iter().map(BlobId::to_hex).collect(),
+            })
+            .collect(),
+        messages: pending
+            .messages
+            .into_iter()
+            .map(|m| PulledMessage {
+                id: m.id,
+                source: m.source_id,
+                day: m.day,
+                blob: m.blob.to_hex(),
+            })
+            .collect(),
+        sources: pending
+            .sources
+            .into_iter()
+            .map(|s| PulledSource {
+                id: s.id,
+                reply_recipient: s.reply_recipient,
+                created_day: s.created_day,
+            })
+            .collect(),
+    })
+    .into_response()
+}
+
+/// `GET /api/v1/blobs/{id}`: the ciphertext, streamed from disk.
+pub async fn get_blob(State(intake): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Err(refused) = authorized(&intake, &headers) {
+        return refused;
+    }
+    let Ok(id) = BlobId::from_str(&id) else {
+        return (StatusCode::BAD_REQUEST, "not a blob id\n").into_response();
+    };
+    let backend = intake.sealer.backend().clone();
+    let mut file = match backend.open(&id) {
+        Ok(file) => file,
+        Err(trove_store::StoreError::NotFound(_)) => {
+            return (StatusCode::NOT_FOUND, "no such blob here\n").into_response();
+        }
+        Err(_) => return unavailable(),
+    };
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            match file.read(&mut buffer) {
+                Ok(0) => return,
+                Ok(n) => {
+                    if sender
+                        .blocking_send(Ok(bytes::Bytes::copy_from_slice(&buffer[..n])))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = sender.blocking_send(Err(e));
+                    return;
+                }
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    (
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// `PUT /api/v1/blobs/{id}`: a reply's ciphertext from the desk, stored
+/// only if it hashes to its id.
+pub async fn put_blob(State(intake): Shared, headers: HeaderMap, Path(id): Path<String>, body: Body) -> Response {
+    if let Err(refused) = authorized(&intake, &headers) {
+        return refused;
+    }
+    let Ok(id) = BlobId::from_str(&id) else {
+        return (StatusCode::BAD_REQUEST, "not a blob id\n").into_response();
+    };
+    let backend = intake.sealer.backend().clone();
+    let mut sink = BlockingSink::run(move |reader| put_ciphertext(&backend, &id, reader));
+    let mut stream = body.into_data_stream();
+    use futures_util::StreamExt;
+    while let Some(chunk) = stream.next().await {
+        let written = match chunk {
+            Ok(chunk) => sink.write(chunk).await,
+            Err(_) => false,
+        };
+        if !written {
+            sink.abandon().await;
+            return (StatusCode::BAD_REQUEST, "the body was cut off; nothing was stored\n").into_response();
+        }
+    }
+    match sink.finish().await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(trove_store::StoreError::IdMismatch { .. }) => (
+            StatusCode::BAD_REQUEST,
+            "the bytes do not hash to the blob id; nothing was stored\n",
+        )
+            .into_response(),
+        Err(_) => (StatusCode::INSUFFICIENT_STORAGE, "the blob could not be stored\n").into_response(),
+    }
+}
+
+#[derive(Serialize, Deserialize, Default)]
+pub struct Confirmation {
+    #[serde(default)]
+    pub submissions: Vec<String>,
+    #[serde(default)]
+    pub messages: Vec<String>,
+}
+
+/// `POST /api/v1/confirm`: the desk holds these now; retention starts.
+pub async fn confirm(State(intake): Shared, headers: HeaderMap, Json(confirmation): Json<Confirmation>) -> Response {
+    if let Err(refused) = authorized(&intake, &headers) {
+        return refused;
+    }
+    if intake
+        .repo
+        .confirm(&confirmation.submissions, &confirmation.messages)
+        .await
+        .is_err()
+    {
+        return unavailable();
+    }
+    match sweep(&intake).await {
+        Ok((submissions, messages)) => {
+            Json(json!({ "expired": { "submissions": submissions, "messages": messages } })).into_response()
+        }
+        Err(()) => unavailable(),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Replies {
+    pub replies: Vec<PulledMessage>,
+}
+
+/// `POST /api/v1/replies`: the desk's replies, whose blobs it has PUT.
+pub async fn replies(State(intake): Shared, headers: HeaderMap, Json(replies): Json<Replies>) -> Response {
+    if let Err(refused) = authorized(&intake, &headers) {
+        return refused;
+    }
+    let mut accepted = Vec::new();
+    for reply in replies.replies {
+        let Ok(blob) = BlobId::from_str(&reply.blob) else {
+            return (StatusCode::BAD_REQUEST, format!("reply {}: not a blob id\n", reply.id)).into_response();
+        };
+        if !intake.sealer.backend().contains(&blob).unwrap_or(false) {
+            return (
+                StatusCode::CONFLICT,
+                format!("reply {}: PUT its blob first\n", reply.id),
+            )
+                .into_response();
+        }
+        match intake.repo.source(&reply.source).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return (
+                    StatusCode::NOT_FOUND,
+                    format!("reply {}: no such source here\n", reply.id),
+                )
+                    .into_response();
+            }
+            Err(_) => return unavailable(),
+        }
+        let message = MessageRecord {
+            id: reply.id.clone(),
+            source_id: reply.source,
+            direction: Direction::Newsroom,
+            blob,
+            day: reply.day,
+        };
+        if intake.repo.import_message(&message).await.is_err() {
+            return unavailable();
+        }
+        accepted.push(reply.id);
+    }
+    Json(json!({ "accepted": accepted })).into_response()
+}
+
+/// Deletes what the desk confirmed more than `retention_days` ago: rows
+/// and blobs, and frees the sources' quotas.
+pub async fn sweep(intake: &Intake) -> Result<(usize, usize), ()> {
+    let before = days_ago_utc(intake.limits.retention_days);
+    let expired = intake.repo.expire(&before).await.map_err(|_| ())?;
+    let backend = intake.sealer.backend();
+    for (source, blob) in &expired.blobs {
+        let len = backend.len(blob).unwrap_or(0);
+        let _ = backend.remove(blob);
+        if let Some(source) = source {
+            let _ = intake.repo.add_stored_bytes(source, -(len as i64)).await;
+        }
+    }
+    Ok((expired.submissions, expired.messages))
+}
