@@ -24,10 +24,6 @@
 //! `Tus-Resumable` header, which a cross-site form cannot send, stands in
 //! for a CSRF token.
 
-// Helpers return the response to send as their error: it is built once,
-// on the way out of a handler, so its size costs nothing that matters.
-#![allow(clippy::result_large_err)]
-
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
