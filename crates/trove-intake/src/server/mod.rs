@@ -8,6 +8,10 @@
 //! Nothing here logs a request: no address, user agent, codename, file name
 //! or size reaches a log line.
 
+// Handlers' helpers return the response to send as their error: it is
+// built once, on the way out, so its size costs nothing that matters.
+#![allow(clippy::result_large_err)]
+
 mod pages;
 mod pull;
 mod sessions;
