@@ -1,4 +1,5 @@
 //! Shared by the benchmarks: run a command and read its own peak RSS.
+#![allow(dead_code)] // each benchmark uses its own subset
 
 use std::io::Read;
 use std::process::Command;

@@ -6,18 +6,22 @@
 use std::io::{self, Read};
 use std::sync::Arc;
 
-use bytes::{Buf, Bytes};
+use bytes::{Buf, Bytes, BytesMut};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use trove_store::{BlobSealer, FsBackend, PutReceipt, StoreError};
 
 const CHUNKS_IN_FLIGHT: usize = 8;
+/// Body chunks from the network are small (a few KiB); gathering them into
+/// batches this large spares the sealing thread a wake-up per chunk.
+const BATCH: usize = 256 << 10;
 
 /// One blob being written from chunks by a blocking function.
 pub struct BlockingSink<T> {
     sender: mpsc::Sender<io::Result<Bytes>>,
     task: JoinHandle<Result<T, StoreError>>,
-    /// Bytes sent so far.
+    batch: BytesMut,
+    /// Bytes written so far.
     pub len: u64,
 }
 
@@ -41,18 +45,36 @@ impl<T: Send + 'static> BlockingSink<T> {
                 current: Bytes::new(),
             })
         });
-        BlockingSink { sender, task, len: 0 }
+        BlockingSink {
+            sender,
+            task,
+            batch: BytesMut::new(),
+            len: 0,
+        }
     }
 
     /// Sends a chunk. False if the sealer stopped (its error comes from
     /// [`SealingBlob::finish`]).
     pub async fn write(&mut self, chunk: Bytes) -> bool {
         self.len += chunk.len() as u64;
-        self.sender.send(Ok(chunk)).await.is_ok()
+        if self.batch.is_empty() && chunk.len() >= BATCH {
+            return self.sender.send(Ok(chunk)).await.is_ok();
+        }
+        self.batch.extend_from_slice(&chunk);
+        if self.batch.len() < BATCH {
+            return true;
+        }
+        let full = self.batch.split().freeze();
+        self.sender.send(Ok(full)).await.is_ok()
     }
 
     /// Ends the input and waits for the blob to be durable.
-    pub async fn finish(self) -> Result<T, StoreError> {
+    pub async fn finish(mut self) -> Result<T, StoreError> {
+        if !self.batch.is_empty() {
+            let rest = self.batch.split().freeze();
+            // A closed channel means the writer failed; the task says why.
+            let _ = self.sender.send(Ok(rest)).await;
+        }
         drop(self.sender);
         self.task
             .await
