@@ -141,15 +141,18 @@ impl SqliteRepo {
         rows.iter().map(message_from_row).collect()
     }
 
-    /// The submissions a source handed over, oldest first (id and day only).
-    pub async fn source_submissions(&self, source_id: &str) -> Result<Vec<(SubmissionId, String)>, StoreError> {
-        let rows = sqlx::query("SELECT id, received_day FROM submissions WHERE source_id = ? ORDER BY rowid")
-            .bind(source_id)
-            .fetch_all(self.pool())
-            .await
-            .map_err(db_err("reading a source's submissions"))?;
+    /// The submissions a source handed over, oldest first: id, day, and
+    /// whether the desk has confirmed it collected them.
+    pub async fn source_submissions(&self, source_id: &str) -> Result<Vec<(SubmissionId, String, bool)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, received_day, confirmed_day IS NOT NULL FROM submissions WHERE source_id = ? ORDER BY rowid",
+        )
+        .bind(source_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err("reading a source's submissions"))?;
         rows.iter()
-            .map(|row| Ok((SubmissionId::from_str(row.get::<&str, _>(0))?, row.get(1))))
+            .map(|row| Ok((SubmissionId::from_str(row.get::<&str, _>(0))?, row.get(1), row.get(2))))
             .collect()
     }
 

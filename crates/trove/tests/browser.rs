@@ -117,10 +117,15 @@ impl<'a> Browser<'a> {
             }}
         });
         let created = driver.call("POST", "/session", Some(capabilities));
-        Browser {
+        let browser = Browser {
             driver,
             session: created["sessionId"].as_str().unwrap().to_owned(),
-        }
+        };
+        // A click that submits a form returns before the next page has
+        // loaded; finding an element waits (up to this long) for it to
+        // appear, which is how each step below waits for its page.
+        browser.post("/timeouts", json!({ "implicit": 30_000 }));
+        browser
     }
 
     fn post(&self, path: &str, body: Value) -> Value {
@@ -195,6 +200,7 @@ fn a_source_in_chromium_without_javascript() {
     let codename = browser.text("#codename");
     assert_eq!(codename.split(' ').count(), 7);
     browser.click("#continue");
+    browser.element("#send");
     assert!(browser.url().ends_with("/home"), "{}", browser.url());
 
     let document = tmp.path().join("minutes.txt");
@@ -227,10 +233,13 @@ fn a_source_in_chromium_without_javascript() {
 
     browser.go(&format!("{}/home", server.base));
     browser.click("#logout");
+    browser.element("a[href='/generate']"); // the landing page
     browser.go(&format!("{}/home", server.base));
+    browser.element("#codename-input");
     assert!(browser.url().ends_with("/login"), "{}", browser.url());
     browser.type_into("#codename-input", &codename);
     browser.click("#login");
+    let reply = browser.text("#reply-1");
     assert!(browser.url().ends_with("/home"), "{}", browser.url());
-    assert!(browser.text("#reply-1").contains("Thank you. Is the annex signed?"));
+    assert!(reply.contains("Thank you. Is the annex signed?"), "{reply}");
 }

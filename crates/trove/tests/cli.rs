@@ -105,14 +105,14 @@ fn submit_leaves_no_plaintext_and_no_plaintext_hash_in_the_data_dir() {
         .iter()
         .find(|f| f["path"] == "inner/memo-zanzibar-4471.txt")
         .unwrap();
-    assert_eq!(memo["content"], blake3::hash(&secret).to_hex().as_str());
+    assert_eq!(memo["digest"], blake3::hash(&secret).to_hex().as_str());
     let out = tmp.path().join("back.txt");
     ok(trove(
         &data,
         &[
             "blob",
             "get",
-            memo["blob"].as_str().unwrap(),
+            memo["blobs"][0].as_str().unwrap(),
             "--out",
             out.to_str().unwrap(),
         ],

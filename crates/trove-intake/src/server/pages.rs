@@ -425,11 +425,15 @@ pub async fn home(State(intake): Shared, headers: HeaderMap) -> Response {
     .unwrap_or_default();
     let mut sent: Vec<Sent> = submissions
         .into_iter()
-        .map(|(id, day)| Sent {
+        .map(|(id, day, collected)| Sent {
             day,
             what: "files",
             id: id.to_string(),
-            status: "received",
+            status: if collected {
+                "collected by the newsroom"
+            } else {
+                "received, waiting for the newsroom"
+            },
         })
         .collect();
     sent.extend(
