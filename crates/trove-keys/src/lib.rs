@@ -278,6 +278,18 @@ fn read_file(path: &Path) -> Result<String, KeyError> {
     })
 }
 
+/// Reads a secret file of the key directory that is not a key (the intake's
+/// pepper, the newsroom's API key), after checking that only its owner can
+/// read it.
+pub fn read_secret(path: &Path) -> Result<Zeroizing<String>, KeyError> {
+    read_private(path)
+}
+
+/// Writes such a secret file: mode 0600, replaced atomically.
+pub fn write_secret(path: &Path, text: &str) -> Result<(), KeyError> {
+    write_private(path, text.as_bytes())
+}
+
 /// Reads a private key file after checking that only its owner can read it.
 fn read_private(path: &Path) -> Result<Zeroizing<String>, KeyError> {
     let meta = fs::metadata(path).map_err(|source| match source.kind() {

@@ -117,17 +117,22 @@ impl SqliteRepo {
         Ok(())
     }
 
-    pub async fn add_message(&self, message: &MessageRecord) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO messages (id, source_id, direction, blob_id, day) VALUES (?, ?, ?, ?, ?)")
-            .bind(&message.id)
-            .bind(&message.source_id)
-            .bind(message.direction.as_str())
-            .bind(message.blob.to_hex())
-            .bind(&message.day)
-            .execute(self.pool())
-            .await
-            .map_err(db_err("recording a message"))?;
-        Ok(())
+    /// Records a message; one already recorded (a pull run twice) is kept
+    /// as it is. True if it was new.
+    pub async fn add_message(&self, message: &MessageRecord) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO messages (id, source_id, direction, blob_id, day) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&message.id)
+        .bind(&message.source_id)
+        .bind(message.direction.as_str())
+        .bind(message.blob.to_hex())
+        .bind(&message.day)
+        .execute(self.pool())
+        .await
+        .map_err(db_err("recording a message"))?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// A source's messages, oldest first.
@@ -420,34 +425,14 @@ impl SqliteRepo {
         Ok(expired)
     }
 
-    /// Stores what the desk pulled: a source (kept if known), a submission
-    /// or a message (skipped if already here). True if it was new.
-    pub async fn import_source(&self, source: &SourceRecord) -> Result<bool, StoreError> {
-        self.add_source(source).await
-    }
-
+    /// Stores a submission the desk pulled, unless it is here already.
+    /// True if it was new.
     pub async fn import_submission(&self, record: &SubmissionRecord) -> Result<bool, StoreError> {
         if crate::MetadataRepo::submission(self, &record.id).await?.is_some() {
             return Ok(false);
         }
         crate::MetadataRepo::insert_submission(self, record).await?;
         Ok(true)
-    }
-
-    pub async fn import_message(&self, message: &MessageRecord) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO messages (id, source_id, direction, blob_id, day) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&message.id)
-        .bind(&message.source_id)
-        .bind(message.direction.as_str())
-        .bind(message.blob.to_hex())
-        .bind(&message.day)
-        .execute(self.pool())
-        .await
-        .map_err(db_err("importing a message"))?;
-        Ok(done.rows_affected() == 1)
     }
 
     /// The desk's replies not yet handed to a separate intake.

@@ -33,21 +33,22 @@ pub fn intake_kit(dir: &DataDir, out: &Path, json: bool) -> anyhow::Result<()> {
     let recipients = std::fs::read(dir.keys_dir().join("newsroom.recipients"))
         .context("the desk's keys/newsroom.recipients cannot be read: run `trove init` first")?;
     let desk_key = dir.root.join(&dir.config.intake.api_key_file);
-    let key = match std::fs::read_to_string(&desk_key) {
+    let key = match trove_keys::read_secret(&desk_key) {
         Ok(key) => key.trim().to_owned(),
-        Err(_) => {
+        Err(trove_keys::KeyError::Missing { .. }) => {
             let mut bytes = [0u8; 32];
             getrandom::getrandom(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
             let key = hex::encode(bytes);
-            write_private(&desk_key, key.as_bytes())?;
+            trove_keys::write_secret(&desk_key, &key)?;
             key
         }
+        Err(e) => return Err(e.into()),
     };
     let keys = out.join("keys");
     std::fs::create_dir_all(&keys).with_context(|| format!("cannot create {}", keys.display()))?;
     std::fs::write(out.join(CONFIG_FILE), config::TEMPLATE)?;
     std::fs::write(keys.join("newsroom.recipients"), recipients)?;
-    write_private(&out.join(&dir.config.intake.api_key_file), key.as_bytes())?;
+    trove_keys::write_secret(&out.join(&dir.config.intake.api_key_file), &key)?;
     print_report(json, &json!({ "intake": out, "api_key_file": desk_key }), |_| {
         format!(
             "wrote an intake data directory to {} (recipients and API key; no identity).\nOn the intake machine: trove --data {} serve --role intake\nOn the desk:           trove pull --from http://INTAKE/",
@@ -55,22 +56,6 @@ pub fn intake_kit(dir: &DataDir, out: &Path, json: bool) -> anyhow::Result<()> {
             out.display()
         )
     });
-    Ok(())
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(bytes)?;
     Ok(())
 }
 
@@ -196,7 +181,7 @@ pub async fn pull(data: &Path, from: &str, api_key_file: Option<&PathBuf>, json:
 
     let pending: PendingReport = api.get_json("pending")?;
     for source in &pending.sources {
-        repo.import_source(&SourceRecord {
+        repo.add_source(&SourceRecord {
             id: source.id.clone(),
             reply_recipient: source.reply_recipient.clone(),
             created_day: source.created_day.clone(),
@@ -243,7 +228,7 @@ pub async fn pull(data: &Path, from: &str, api_key_file: Option<&PathBuf>, json:
             blob,
             day: message.day.clone(),
         };
-        new_messages += usize::from(repo.import_message(&record).await?);
+        new_messages += usize::from(repo.add_message(&record).await?);
         confirmation.messages.push(message.id.clone());
     }
     let confirmed = api.post_json("confirm", &confirmation)?;

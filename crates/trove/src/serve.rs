@@ -38,34 +38,20 @@ const PEPPER_FILE: &str = "intake.pepper";
 /// used to test codename guesses.
 fn pepper(dir: &DataDir) -> anyhow::Result<Pepper> {
     let path = dir.keys_dir().join(PEPPER_FILE);
-    match std::fs::read(&path) {
-        Ok(bytes) => {
-            let bytes: [u8; 32] = bytes
-                .try_into()
-                .map_err(|_| anyhow::anyhow!("{} is not a 32-byte pepper", path.display()))?;
+    match trove_keys::read_secret(&path) {
+        Ok(text) => {
+            let mut bytes = [0u8; 32];
+            hex::decode_to_slice(text.trim(), &mut bytes)
+                .map_err(|_| anyhow::anyhow!("{} is not a pepper (64 hex digits)", path.display()))?;
             Ok(Pepper::from_bytes(bytes))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(trove_keys::KeyError::Missing { .. }) => {
             let pepper = Pepper::generate()?;
-            write_private(&path, pepper.as_bytes())?;
+            trove_keys::write_secret(&path, &hex::encode(pepper.as_bytes()))?;
             Ok(pepper)
         }
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => Err(e.into()),
     }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    Ok(())
 }
 
 /// The intake's state from a data directory: recipients, database, pepper,
@@ -104,9 +90,11 @@ async fn intake(dir: &DataDir, role: Role) -> anyhow::Result<Arc<Intake>> {
         _ => Arc::new(|_| Ok(None)),
     };
     // Pulling is set up when the API key file exists (`trove intake-kit`).
-    let api_key = std::fs::read_to_string(dir.root.join(&config.api_key_file))
-        .ok()
-        .map(|key| api_key_hash(&key));
+    let api_key = match trove_keys::read_secret(&dir.root.join(&config.api_key_file)) {
+        Ok(key) => Some(api_key_hash(&key)),
+        Err(trove_keys::KeyError::Missing { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
     let intake = Intake::new(
         dir.sealer()?,
         dir.repo(true).await?,

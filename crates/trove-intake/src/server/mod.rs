@@ -199,30 +199,21 @@ async fn harden(mut response: Response) -> Response {
         header::CONTENT_SECURITY_POLICY,
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
-    set(headers, header::X_FRAME_OPTIONS, "DENY");
-    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(headers, header::REFERRER_POLICY, "no-referrer");
-    set(headers, header::CACHE_CONTROL, "no-store");
-    set(
-        headers,
-        header::HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    );
-    set(
-        headers,
-        header::HeaderName::from_static("cross-origin-resource-policy"),
-        "same-origin",
-    );
-    set(
-        headers,
-        header::HeaderName::from_static("cross-origin-embedder-policy"),
-        "require-corp",
-    );
-    set(
-        headers,
-        header::HeaderName::from_static("permissions-policy"),
-        "interest-cohort=(), camera=(), microphone=(), geolocation=()",
-    );
+    for (name, value) in [
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+        ("cross-origin-opener-policy", "same-origin"),
+        ("cross-origin-resource-policy", "same-origin"),
+        ("cross-origin-embedder-policy", "require-corp"),
+        (
+            "permissions-policy",
+            "interest-cohort=(), camera=(), microphone=(), geolocation=()",
+        ),
+    ] {
+        set(headers, header::HeaderName::from_static(name), value);
+    }
     headers.remove(header::SERVER);
     response
 }

@@ -277,7 +277,7 @@ pub async fn replies(State(intake): Shared, headers: HeaderMap, Json(replies): J
             blob,
             day: reply.day,
         };
-        if intake.repo.import_message(&message).await.is_err() {
+        if intake.repo.add_message(&message).await.is_err() {
             return unavailable();
         }
         accepted.push(reply.id);
