@@ -82,51 +82,6 @@ pub struct OverlapReport {
     pub summary: Summary,
 }
 
-/// The texts of `documents` by document id, each text pack read once,
-/// front to back. Documents with identical bytes share one text range,
-/// which is read once.
-fn texts<B: BlobBackend>(
-    opener: &BlobOpener<B>,
-    documents: &[&DocumentRecord],
-) -> Result<HashMap<String, std::rc::Rc<str>>, OverlapError> {
-    use std::io::Read;
-    let mut by_pack: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
-    for text in documents.iter().filter_map(|d| d.text) {
-        by_pack
-            .entry(text.blob.to_hex())
-            .or_default()
-            .push((text.offset, text.len));
-    }
-    let mut ranges: HashMap<(String, u64), std::rc::Rc<str>> = HashMap::new();
-    for (pack, mut wanted) in by_pack {
-        wanted.sort_unstable();
-        wanted.dedup();
-        let blob = pack
-            .parse()
-            .map_err(|_| OverlapError::BadInput(format!("bad text pack id {pack}")))?;
-        let mut reader = opener.open(&blob)?;
-        let mut at = 0u64;
-        for (offset, len) in wanted {
-            std::io::copy(&mut (&mut reader).take(offset - at), &mut std::io::sink()).map_err(|e| reader.explain(e))?;
-            let mut bytes = Vec::with_capacity(len as usize);
-            (&mut reader)
-                .take(len)
-                .read_to_end(&mut bytes)
-                .map_err(|e| reader.explain(e))?;
-            at = offset + len;
-            ranges.insert((pack.clone(), offset), String::from_utf8_lossy(&bytes).into());
-        }
-    }
-    Ok(documents
-        .iter()
-        .filter_map(|doc| {
-            let text = doc.text?;
-            let found = ranges.get(&(text.blob.to_hex(), text.offset))?;
-            Some((doc.id.clone(), found.clone()))
-        })
-        .collect())
-}
-
 struct Corpora {
     by_id: HashMap<i64, PublishedCorpus>,
 }
@@ -172,7 +127,7 @@ pub async fn overlap_submission<B: BlobBackend>(
         .iter()
         .filter(|d| trove_ingest::counts_as_document(&d.doc_type))
         .collect();
-    let texts = texts(opener, &documents)?;
+    let texts = trove_store::read_texts(opener, &documents)?;
     let corpora = Corpora {
         by_id: repo.published_corpora().await?.into_iter().map(|c| (c.id, c)).collect(),
     };

@@ -52,6 +52,46 @@ pub struct TextRef {
 }
 
 /// Reads a document's text out of its pack (desk only).
+/// The texts of `documents` by document id, each text pack read once,
+/// front to back. Documents with identical bytes share one text range,
+/// which is read once and shared.
+pub fn read_texts<B: crate::BlobBackend>(
+    opener: &crate::BlobOpener<B>,
+    documents: &[&DocumentRecord],
+) -> Result<std::collections::HashMap<String, std::rc::Rc<str>>, StoreError> {
+    use std::collections::{BTreeMap, HashMap};
+    use std::io::Read;
+    let mut by_pack: BTreeMap<crate::BlobId, Vec<(u64, u64)>> = BTreeMap::new();
+    for text in documents.iter().filter_map(|d| d.text) {
+        by_pack.entry(text.blob).or_default().push((text.offset, text.len));
+    }
+    let mut ranges: HashMap<(crate::BlobId, u64), std::rc::Rc<str>> = HashMap::new();
+    for (pack, mut wanted) in by_pack {
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut reader = opener.open(&pack)?;
+        let mut at = 0u64;
+        for (offset, len) in wanted {
+            std::io::copy(&mut (&mut reader).take(offset - at), &mut std::io::sink()).map_err(|e| reader.explain(e))?;
+            let mut bytes = Vec::with_capacity(len as usize);
+            (&mut reader)
+                .take(len)
+                .read_to_end(&mut bytes)
+                .map_err(|e| reader.explain(e))?;
+            at = offset + len;
+            ranges.insert((pack, offset), String::from_utf8_lossy(&bytes).into());
+        }
+    }
+    Ok(documents
+        .iter()
+        .filter_map(|doc| {
+            let text = doc.text?;
+            let found = ranges.get(&(text.blob, text.offset))?;
+            Some((doc.id.clone(), found.clone()))
+        })
+        .collect())
+}
+
 pub fn read_text<B: crate::BlobBackend>(opener: &crate::BlobOpener<B>, text: &TextRef) -> Result<String, StoreError> {
     use std::io::Read;
     let mut reader = opener.open(&text.blob)?;

@@ -47,7 +47,7 @@ use std::io;
 use std::path::PathBuf;
 
 pub use backend::{BlobBackend, Durability, FsBackend, StagedBlob, put_ciphertext};
-pub use documents::{DocumentRecord, DocumentSummary, TextRef, read_text};
+pub use documents::{DocumentRecord, DocumentSummary, TextRef, read_text, read_texts};
 pub use ids::{BlobId, ContentId, SubmissionId};
 pub use intake::{Direction, Expired, MessageRecord, Pending, SourceRecord, UploadPart, UploadRecord};
 pub use published::{PublishedCorpus, PublishedDocument};

@@ -1,0 +1,206 @@
+//! Significance: a score from 0 to 100 made of named contributions, each
+//! with its ceiling and the facts behind it, so an editor (and, later, the
+//! public) can see why a submission scored what it did.
+//!
+//! | contribution | up to | from |
+//! |---|---|---|
+//! | entity salience | 20 | distinct people, organisations, money amounts, addresses and phone numbers |
+//! | watch-list hits | 15 | distinct watch-list entries found |
+//! | classification markings | 10 | documents with a marking such as SECRET//NOFORN |
+//! | novelty | 25 | the novel share by count (overlap) |
+//! | evidence | 15 | verified documents, and half of the consistent ones (verify) |
+//! | volume | 7 | the number of documents (log scale, full at 10 000) |
+//! | date span | 4 | years between the earliest and latest date found (full at 10) |
+//! | document mix | 4 | distinct document types (full at 6) |
+//!
+//! Places are not in the table: no country, language or origin weighs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::{DocumentEntities, EntityKind};
+
+/// What the score is computed from: the triaged documents, and the
+/// verification and overlap summaries. No origin.
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionFacts {
+    pub documents: u64,
+    /// Documents by type (`email`, `pdf`, …).
+    pub doc_types: BTreeMap<String, u64>,
+    /// The novel share by count, from overlap (0 to 1).
+    pub novel_share: f64,
+    /// Shares by count of verified and consistent documents, from verify.
+    pub verified_share: f64,
+    pub consistent_share: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    pub name: &'static str,
+    pub points: f64,
+    pub max: f64,
+    pub facts: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Significance {
+    /// The sum of the contributions, rounded: 0 to 100.
+    pub score: u32,
+    pub contributions: Vec<Contribution>,
+    /// Distinct entities of the whole submission, by kind (places included,
+    /// for the editor; they score nothing).
+    pub entities: BTreeMap<EntityKind, usize>,
+    pub watch_hits: BTreeSet<String>,
+}
+
+fn saturating(value: f64, full: f64) -> f64 {
+    (value / full).clamp(0.0, 1.0)
+}
+
+/// The significance of a submission from its documents' entities and its
+/// facts.
+pub fn significance(documents: &[DocumentEntities], facts: &SubmissionFacts) -> Significance {
+    let mut distinct: BTreeMap<EntityKind, BTreeSet<&str>> = BTreeMap::new();
+    let mut watch_hits = BTreeSet::new();
+    let mut marked = 0u64;
+    let mut years = BTreeSet::new();
+    for doc in documents {
+        for (kind, values) in &doc.entities {
+            distinct
+                .entry(*kind)
+                .or_default()
+                .extend(values.iter().map(String::as_str));
+        }
+        watch_hits.extend(doc.watch_hits.iter().cloned());
+        marked += u64::from(doc.count(EntityKind::Classification) > 0);
+        years.extend(doc.years.iter().copied());
+    }
+    let count = |kind| distinct.get(&kind).map_or(0, BTreeSet::len);
+    let salient = [
+        EntityKind::Person,
+        EntityKind::Organisation,
+        EntityKind::Money,
+        EntityKind::Email,
+        EntityKind::Phone,
+    ]
+    .map(count);
+    let salient_total: usize = salient.iter().sum();
+    let span = match (years.first(), years.last()) {
+        (Some(first), Some(last)) => (last - first) as f64,
+        _ => 0.0,
+    };
+    let types = facts.doc_types.len();
+    let authentic = facts.verified_share + 0.5 * facts.consistent_share;
+    let contributions = vec![
+        Contribution {
+            name: "entity salience",
+            max: 20.0,
+            points: 20.0 * (1.0 - (-(salient_total as f64) / 60.0).exp()),
+            facts: format!(
+                "{} people, {} organisations, {} money amounts, {} e-mail addresses, {} phone numbers",
+                salient[0], salient[1], salient[2], salient[3], salient[4]
+            ),
+        },
+        Contribution {
+            name: "watch-list hits",
+            max: 15.0,
+            points: 15.0 * saturating(watch_hits.len() as f64, 3.0),
+            facts: format!("{} watch-list entries found", watch_hits.len()),
+        },
+        Contribution {
+            name: "classification markings",
+            max: 10.0,
+            points: 10.0 * saturating(marked as f64, 5.0),
+            facts: format!("{marked} documents carry a classification marking"),
+        },
+        Contribution {
+            name: "novelty",
+            max: 25.0,
+            points: 25.0 * facts.novel_share.clamp(0.0, 1.0),
+            facts: format!(
+                "{:.1}% of the documents are in no registered corpus",
+                facts.novel_share * 100.0
+            ),
+        },
+        Contribution {
+            name: "evidence",
+            max: 15.0,
+            points: 15.0 * authentic.clamp(0.0, 1.0),
+            facts: format!(
+                "{:.1}% verified, {:.1}% consistent",
+                facts.verified_share * 100.0,
+                facts.consistent_share * 100.0
+            ),
+        },
+        Contribution {
+            name: "volume",
+            max: 7.0,
+            points: 7.0 * saturating((facts.documents.max(1) as f64).log10(), 4.0),
+            facts: format!("{} documents", facts.documents),
+        },
+        Contribution {
+            name: "date span",
+            max: 4.0,
+            points: 4.0 * saturating(span, 10.0),
+            facts: match (years.first(), years.last()) {
+                (Some(first), Some(last)) => format!("dates from {first} to {last}"),
+                _ => "no dates found".into(),
+            },
+        },
+        Contribution {
+            name: "document mix",
+            max: 4.0,
+            points: 4.0 * saturating(types.saturating_sub(1) as f64, 5.0),
+            facts: format!("{types} document types"),
+        },
+    ];
+    let total: f64 = contributions.iter().map(|c| c.points).sum();
+    Significance {
+        score: total.round().clamp(0.0, 100.0) as u32,
+        contributions,
+        entities: distinct.iter().map(|(kind, values)| (*kind, values.len())).collect(),
+        watch_hits,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ceilings_add_up_to_100_and_every_contribution_is_named() {
+        let empty = significance(&[], &SubmissionFacts::default());
+        assert_eq!(empty.contributions.iter().map(|c| c.max).sum::<f64>(), 100.0);
+        assert_eq!(empty.score, 0);
+        assert!(
+            empty
+                .contributions
+                .iter()
+                .all(|c| !c.name.is_empty() && !c.facts.is_empty())
+        );
+        let full = SubmissionFacts {
+            documents: 100_000,
+            doc_types: (0..8).map(|i| (format!("t{i}"), 1)).collect(),
+            novel_share: 1.0,
+            verified_share: 1.0,
+            consistent_share: 0.0,
+        };
+        let mut doc = DocumentEntities::default();
+        doc.entities
+            .entry(EntityKind::Classification)
+            .or_default()
+            .insert("SECRET".into());
+        doc.years.extend([2001, 2020]);
+        doc.watch_hits.extend(["a".to_string(), "b".into(), "c".into()]);
+        for i in 0..2000 {
+            doc.entities
+                .entry(EntityKind::Person)
+                .or_default()
+                .insert(format!("P{i}"));
+        }
+        let docs = vec![doc; 5];
+        let top = significance(&docs, &full);
+        assert_eq!(top.score, 100, "{top:?}");
+    }
+}
