@@ -48,6 +48,17 @@ pub struct MessageRecord {
     pub day: String,
 }
 
+/// A submission as its source sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSubmission {
+    pub id: SubmissionId,
+    pub day: String,
+    /// The desk confirmed it pulled it (a separate intake).
+    pub collected: bool,
+    /// The standing decision: outcome and reason codes.
+    pub decision: Option<(String, Vec<String>)>,
+}
+
 /// A resumable upload in progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadRecord {
@@ -146,18 +157,33 @@ impl SqliteRepo {
         rows.iter().map(message_from_row).collect()
     }
 
-    /// The submissions a source handed over, oldest first: id, day, and
-    /// whether the desk has confirmed it collected them.
-    pub async fn source_submissions(&self, source_id: &str) -> Result<Vec<(SubmissionId, String, bool)>, StoreError> {
+    /// The submissions a source handed over, oldest first, with what the
+    /// newsroom has done with each.
+    pub async fn source_submissions(&self, source_id: &str) -> Result<Vec<SourceSubmission>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, received_day, confirmed_day IS NOT NULL FROM submissions WHERE source_id = ? ORDER BY rowid",
+            "SELECT s.id, s.received_day, s.confirmed_day IS NOT NULL,
+               (SELECT d.outcome FROM decisions d WHERE d.submission_id = s.id ORDER BY d.seq DESC LIMIT 1),
+               (SELECT d.reasons FROM decisions d WHERE d.submission_id = s.id ORDER BY d.seq DESC LIMIT 1)
+             FROM submissions s WHERE s.source_id = ? ORDER BY s.rowid",
         )
         .bind(source_id)
         .fetch_all(self.pool())
         .await
         .map_err(db_err("reading a source's submissions"))?;
         rows.iter()
-            .map(|row| Ok((SubmissionId::from_str(row.get::<&str, _>(0))?, row.get(1), row.get(2))))
+            .map(|row| {
+                let outcome: Option<String> = row.get(3);
+                let reasons: Option<String> = row.get(4);
+                Ok(SourceSubmission {
+                    id: SubmissionId::from_str(row.get::<&str, _>(0))?,
+                    day: row.get(1),
+                    collected: row.get(2),
+                    decision: outcome.map(|outcome| {
+                        let codes = reasons.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default();
+                        (outcome, codes)
+                    }),
+                })
+            })
             .collect()
     }
 

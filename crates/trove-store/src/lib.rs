@@ -32,6 +32,7 @@
 //! ```
 
 mod backend;
+mod decisions;
 mod documents;
 mod ids;
 mod intake;
@@ -47,9 +48,12 @@ use std::io;
 use std::path::PathBuf;
 
 pub use backend::{BlobBackend, Durability, FsBackend, StagedBlob, put_ciphertext};
+pub use decisions::{DecisionRecord, TriageRecord};
 pub use documents::{DocumentRecord, DocumentSummary, TextRef, read_text, read_texts};
 pub use ids::{BlobId, ContentId, SubmissionId};
-pub use intake::{Direction, Expired, MessageRecord, Pending, SourceRecord, UploadPart, UploadRecord};
+pub use intake::{
+    Direction, Expired, MessageRecord, Pending, SourceRecord, SourceSubmission, UploadPart, UploadRecord,
+};
 pub use published::{PublishedCorpus, PublishedDocument};
 pub use repo::{Channel, MetadataRepo, SqliteRepo, SubmissionRecord};
 pub use sealed::{BlobOpener, BlobReader, BlobSealer, PutReceipt};

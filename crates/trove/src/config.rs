@@ -72,6 +72,12 @@ kdf_passes = 3
 api_key_file = "keys/intake.apikey"
 retention_days = 14
 
+[triage]
+# The shipped gazetteer (countries, capitals, demonyms in five languages)
+# can be extended with a file of the same form (TSV: code, language,
+# country, capital, demonym). The rules and thresholds are in policy.toml.
+# gazetteer = "places.tsv"
+
 [keys]
 # The key directory: the newsroom's age identity (desk only, mode 0600), its
 # recipient list (all that the intake holds), and Ed25519 statement keys for
@@ -90,7 +96,16 @@ pub struct Config {
     pub ingest: IngestConfig,
     #[serde(default)]
     pub intake: IntakeConfig,
+    #[serde(default)]
+    pub triage: TriageConfig,
     pub keys: KeysConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriageConfig {
+    /// More places, in the shipped gazetteer's TSV form.
+    pub gazetteer: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]

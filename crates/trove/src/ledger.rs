@@ -41,7 +41,7 @@ pub fn append_receipt(dir: &DataDir, summary: &SubmissionSummary) -> anyhow::Res
     append(dir, &receipt, &StatementRole::Intake)
 }
 
-fn append(dir: &DataDir, statement: &Statement, signer: &StatementRole) -> anyhow::Result<u64> {
+pub(crate) fn append(dir: &DataDir, statement: &Statement, signer: &StatementRole) -> anyhow::Result<u64> {
     let key = dir.keyring().signing_key(signer)?;
     let entry = statement.sign(&key).map_err(anyhow::Error::msg)?;
     let mut log = open_log(dir)?;

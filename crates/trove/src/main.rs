@@ -9,6 +9,7 @@ mod ledger;
 mod overlap;
 mod pull;
 mod serve;
+mod triage;
 mod verify;
 
 use std::collections::BTreeSet;
@@ -147,6 +148,20 @@ enum Command {
     /// The messages exchanged with the source of a submission (desk: opens
     /// the source's messages with the newsroom identity).
     Messages { submission: String },
+    /// Entities, significance and the policy's proposal for a submission.
+    Triage { submission: String },
+    /// An editor's decision, signed and appended to the transparency log.
+    Decide {
+        submission: String,
+        #[command(flatten)]
+        outcome: triage::OutcomeArgs,
+        /// Why (required when the decision differs from the proposal).
+        #[arg(long)]
+        reason: Option<String>,
+        /// The editor whose key signs it.
+        #[arg(long, default_value = "chief")]
+        editor: String,
+    },
     /// Write a data directory for an intake on its own machine: the
     /// newsroom's recipients and an API key, no identity.
     IntakeKit {
@@ -192,6 +207,9 @@ enum KeysCommand {
     List,
     /// Create a witness key (tlog-cosignature/v1) for a partner; prints its vkey.
     AddWitness { name: String },
+    /// Create an editor's signing key (decisions); prints its vkey. The log
+    /// publishes the new key list.
+    AddEditor { name: String },
     /// The DKIM key archive that verification uses.
     Dkim {
         #[command(subcommand)]
@@ -266,6 +284,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys {
             command: KeysCommand::List,
         } => keys_list(&DataDir::open(&data)?, json),
+        Command::Keys {
+            command: KeysCommand::AddEditor { name },
+        } => {
+            let dir = DataDir::open(&data)?;
+            let role = trove_keys::StatementRole::Editor(name.clone());
+            if dir.keyring().verifier_key(&role).is_ok() {
+                bail!("editor {name:?} already has a key");
+            }
+            let vkey = dir.keyring().generate_statement_key(&role)?;
+            ledger::open_log(&dir)?;
+            print_report(json, &json!({ "vkey": vkey.to_string() }), |_| vkey.to_string());
+            Ok(())
+        }
         Command::Keys {
             command: KeysCommand::AddWitness { name },
         } => {
@@ -351,6 +382,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { addr, role } => serve::serve(&DataDir::open(&data)?, role, addr).await,
         Command::Reply { submission, text_file } => serve::reply(&data, &submission, &text_file, json).await,
         Command::Messages { submission } => serve::messages(&data, &submission, json).await,
+        Command::Triage { submission } => triage::run_triage(&data, &submission, json).await,
+        Command::Decide {
+            submission,
+            outcome,
+            reason,
+            editor,
+        } => triage::run_decide(&data, &submission, outcome, reason, editor, json).await,
         Command::IntakeKit { out } => pull::intake_kit(&DataDir::open(&data)?, &out, json),
         Command::Pull { from, api_key_file } => pull::pull(&data, &from, api_key_file.as_ref(), json).await,
         Command::Submissions { id } => submissions(&DataDir::open(&data)?, id.as_deref(), json).await,

@@ -51,7 +51,7 @@ struct Sent {
     day: String,
     what: &'static str,
     id: String,
-    status: &'static str,
+    status: String,
 }
 
 #[derive(Template)]
@@ -425,14 +425,25 @@ pub async fn home(State(intake): Shared, headers: HeaderMap) -> Response {
     .unwrap_or_default();
     let mut sent: Vec<Sent> = submissions
         .into_iter()
-        .map(|(id, day, collected)| Sent {
-            day,
+        .map(|submission| Sent {
+            day: submission.day,
             what: "files",
-            id: id.to_string(),
-            status: if collected {
-                "collected by the newsroom"
-            } else {
-                "received, waiting for the newsroom"
+            id: submission.id.to_string(),
+            status: match submission.decision {
+                Some((outcome, codes)) => {
+                    let verb = match outcome.as_str() {
+                        "accept" => "accepted",
+                        "reject" => "declined",
+                        _ => "deferred",
+                    };
+                    if codes.is_empty() {
+                        format!("decided: {verb}")
+                    } else {
+                        format!("decided: {verb} ({})", codes.join(", "))
+                    }
+                }
+                None if submission.collected => "collected by the newsroom".into(),
+                None => "received, waiting for the newsroom".into(),
             },
         })
         .collect();
@@ -444,7 +455,7 @@ pub async fn home(State(intake): Shared, headers: HeaderMap) -> Response {
                 day: m.day.clone(),
                 what: "message",
                 id: m.id.clone(),
-                status: "received",
+                status: "received".into(),
             }),
     );
     sent.sort_by(|a, b| a.day.cmp(&b.day));

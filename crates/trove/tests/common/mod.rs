@@ -315,3 +315,58 @@ pub fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     let len = text[from..].find(end).unwrap();
     &text[from..from + len]
 }
+
+/// A generated corpus of `size` whose published corpora hold about
+/// `published_share` of its documents, submitted, ingested, with its DKIM
+/// keys imported, its published corpora registered and verified: ready to
+/// triage. The corpus root, the data dir and the submission id.
+pub fn triage_ready(
+    dir: &Path,
+    seed: &str,
+    size: &str,
+    published_share: &str,
+) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    let corpus = dir.join("corpus");
+    ok(trove(
+        dir,
+        &[
+            "gen-corpus",
+            "--out",
+            corpus.to_str().unwrap(),
+            "--seed",
+            seed,
+            "--size",
+            size,
+            "--published-share",
+            published_share,
+        ],
+    ));
+    let data = dir.join("data");
+    let id = init_and_submit(&data, &corpus.join("cache"));
+    ok(trove(&data, &["ingest", &id]));
+    ok(trove(
+        &data,
+        &["keys", "dkim", "import", corpus.join("dkim-keys.txt").to_str().unwrap()],
+    ));
+    let listing: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(corpus.join("published/corpora.json")).unwrap()).unwrap();
+    for entry in &listing {
+        let name = entry["name"].as_str().unwrap();
+        ok(trove(
+            &data,
+            &[
+                "published",
+                "import",
+                "--name",
+                name,
+                "--publisher",
+                entry["publisher"].as_str().unwrap(),
+                "--date",
+                entry["date"].as_str().unwrap(),
+                corpus.join("published").join(name).to_str().unwrap(),
+            ],
+        ));
+    }
+    ok(trove(&data, &["verify", &id]));
+    (corpus, data, id)
+}

@@ -1,0 +1,113 @@
+//! Triage results and editors' decisions (desk side).
+
+use sqlx::Row;
+
+use crate::repo::db_err;
+use crate::{SqliteRepo, StoreError, SubmissionId};
+
+/// The latest triage of a submission.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriageRecord {
+    pub submission: SubmissionId,
+    pub day: String,
+    pub policy: String,
+    pub significance: u32,
+    pub proposal: String,
+    pub report: serde_json::Value,
+}
+
+/// One signed decision.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DecisionRecord {
+    pub submission: String,
+    pub day: String,
+    pub outcome: String,
+    pub reasons: Vec<String>,
+    pub proposed: String,
+    pub note: Option<String>,
+    pub editor: String,
+    pub policy: String,
+    pub log_index: u64,
+}
+
+impl SqliteRepo {
+    pub async fn put_triage(&self, triage: &TriageRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO triage (submission_id, day, policy, significance, proposal, report) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (submission_id) DO UPDATE SET day = excluded.day, policy = excluded.policy,
+               significance = excluded.significance, proposal = excluded.proposal, report = excluded.report",
+        )
+        .bind(triage.submission.to_string())
+        .bind(&triage.day)
+        .bind(&triage.policy)
+        .bind(triage.significance as i64)
+        .bind(&triage.proposal)
+        .bind(triage.report.to_string())
+        .execute(self.pool())
+        .await
+        .map_err(db_err(format!("recording the triage of {}", triage.submission)))?;
+        Ok(())
+    }
+
+    pub async fn triage(&self, submission: &SubmissionId) -> Result<Option<TriageRecord>, StoreError> {
+        let row = sqlx::query("SELECT day, policy, significance, proposal, report FROM triage WHERE submission_id = ?")
+            .bind(submission.to_string())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err(format!("reading the triage of {submission}")))?;
+        Ok(row.map(|row| TriageRecord {
+            submission: *submission,
+            day: row.get(0),
+            policy: row.get(1),
+            significance: row.get::<i64, _>(2) as u32,
+            proposal: row.get(3),
+            report: serde_json::from_str(row.get::<&str, _>(4)).unwrap_or_default(),
+        }))
+    }
+
+    pub async fn add_decision(&self, decision: &DecisionRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO decisions (submission_id, day, outcome, reasons, proposed, note, editor, policy, log_index)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&decision.submission)
+        .bind(&decision.day)
+        .bind(&decision.outcome)
+        .bind(serde_json::to_string(&decision.reasons).expect("strings serialize"))
+        .bind(&decision.proposed)
+        .bind(&decision.note)
+        .bind(&decision.editor)
+        .bind(&decision.policy)
+        .bind(decision.log_index as i64)
+        .execute(self.pool())
+        .await
+        .map_err(db_err(format!("recording a decision on {}", decision.submission)))?;
+        Ok(())
+    }
+
+    /// Every decision on a submission, oldest first; the last one stands.
+    pub async fn decisions(&self, submission: &str) -> Result<Vec<DecisionRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT submission_id, day, outcome, reasons, proposed, note, editor, policy, log_index
+             FROM decisions WHERE submission_id = ? ORDER BY seq",
+        )
+        .bind(submission)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err(format!("reading the decisions on {submission}")))?;
+        Ok(rows
+            .iter()
+            .map(|row| DecisionRecord {
+                submission: row.get(0),
+                day: row.get(1),
+                outcome: row.get(2),
+                reasons: serde_json::from_str(row.get::<&str, _>(3)).unwrap_or_default(),
+                proposed: row.get(4),
+                note: row.get(5),
+                editor: row.get(6),
+                policy: row.get(7),
+                log_index: row.get::<i64, _>(8) as u64,
+            })
+            .collect())
+    }
+}
