@@ -936,27 +936,19 @@ fn docx(bytes: &[u8]) -> Extracted {
     out
 }
 
+/// OOXML Excel: the document properties from the package, the cells
+/// through calamine (shared strings, numbers and dates resolved; a line
+/// per row, cells separated by tabs), as for legacy .xls.
 fn xlsx(bytes: &[u8]) -> Extracted {
-    let (mut archive, mut out) = match open_office(bytes, "XLSX") {
+    use calamine::Reader;
+    let (_, mut out) = match open_office(bytes, "XLSX") {
         Ok(opened) => opened,
         Err(failed) => return failed,
     };
-    let mut text = String::new();
-    if let Ok(shared) = read_part(&mut archive, "xl/sharedStrings.xml") {
-        text.push_str(&xml_text(&shared, "t", "si").unwrap_or_default());
+    match calamine::Xlsx::new(std::io::Cursor::new(bytes)) {
+        Ok(mut book) => crate::ole::workbook_text(&mut book, &mut out),
+        Err(e) => out.status = Status::Failed(format!("unreadable XLSX workbook: {e}")),
     }
-    let sheets = xml_parts(&archive, "xl/worksheets/");
-    for sheet in sheets {
-        match read_part(&mut archive, &sheet).and_then(|xml| {
-            let cells = xml_text(&xml, "t", "row")?;
-            let values = xml_text(&xml, "v", "row")?;
-            Ok(format!("{cells}\n{values}"))
-        }) {
-            Ok(sheet_text) => text.push_str(&sheet_text),
-            Err(reason) => out.status = Status::Partial(format!("{sheet}: {reason}")),
-        }
-    }
-    out.text = Some(text);
     out
 }
 

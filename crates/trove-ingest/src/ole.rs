@@ -177,6 +177,18 @@ pub fn xls(bytes: &[u8]) -> Extracted {
             return out;
         }
     };
+    workbook_text(&mut book, &mut out);
+    out
+}
+
+/// Every sheet of a workbook (calamine reads .xls and .xlsx alike): a line
+/// per row, cells separated by tabs, a blank line between sheets.
+pub fn workbook_text<RS, R>(book: &mut R, out: &mut Extracted)
+where
+    RS: std::io::Read + std::io::Seek,
+    R: calamine::Reader<RS>,
+    R::Error: std::fmt::Display,
+{
     let names = book.sheet_names();
     out.metadata.insert("sheets".into(), json!(names));
     let mut text = String::new();
@@ -198,7 +210,6 @@ pub fn xls(bytes: &[u8]) -> Extracted {
         out.status = Status::Partial(format!("sheets not read: {}", unreadable.join("; ")));
     }
     out.text = Some(text);
-    out
 }
 
 /// Legacy Word (97 and later): the text through the piece table

@@ -42,6 +42,15 @@ async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
                 "{path}: the text does not hold {sample:?}"
             );
         }
+        if doc.doc_type == "xlsx" {
+            // A row a line, cells apart: readers downstream (entities,
+            // overlap) need the cells as words.
+            let text = trove_store::read_text(opener, &doc.text.unwrap()).unwrap();
+            assert!(
+                text.lines().count() > 2 && text.contains('\t'),
+                "{path}: cells run together: {text:.200}"
+            );
+        }
     }
     assert_eq!(
         documents.len(),
