@@ -758,6 +758,20 @@ async fn demo(
     overlap::import_generated(&dir, &corpus_dir).await?;
     let verified = verify::verify(&dir, &summary.submission).await?;
     let overlapped = overlap::overlap(&dir, &summary.submission).await?;
+    // Triage under the default policy, and the chief editor confirms what
+    // it proposes (a signed decision in the log).
+    let triaged = triage::triage(&dir, &summary.submission).await?;
+    let decision = triage::decide(
+        &dir,
+        &summary.submission,
+        triage::Decision {
+            outcome: triaged.proposal.outcome,
+            reasons: triaged.proposal.reasons.iter().map(|r| r.code.clone()).collect(),
+            note: None,
+            editor: "chief".into(),
+        },
+    )
+    .await?;
     let checkpoint = ledger::open_log(&dir)?.checkpoint().checkpoint.clone();
     let report = json!({
         "data": data,
@@ -769,6 +783,8 @@ async fn demo(
         "ingest": ingested,
         "verify": verified.summary,
         "overlap": overlapped.summary,
+        "triage": triaged,
+        "decision": decision,
     });
     print_report(json, &report, |_| {
         let mut text = format!("data directory   {}\n", data.display());
@@ -793,6 +809,13 @@ async fn demo(
         text.push_str(&format!("\ningest: {}", ingest::human_summary(&ingested)));
         text.push_str(&format!("\nverify: {}", verify::summary_listing(&verified, 5)));
         text.push_str(&format!("\noverlap: {}", overlap::human_summary(&overlapped)));
+        text.push_str(&format!("\ntriage: {}\n", triage::human_triage(&triaged)));
+        text.push_str(&format!(
+            "decision: {} {} by chief, signed, log entry {}\n",
+            decision.outcome,
+            decision.reasons.join(" "),
+            decision.log_index
+        ));
         if !no_serve {
             text.push_str(&format!(
                 "\nA source submits at http://{addr}/ (get a codename, upload, read replies; no JavaScript needed).\nReply from the desk with:  trove --data {} reply SUBMISSION --text-file reply.txt\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{addr}/log/ --vkey {}\n",
