@@ -47,7 +47,7 @@ const ORG_SUFFIXES: &str = "Ltd|LLC|Inc|GmbH|AG|SA|plc|PLC|OOO|JSC|LLP|Limited|C
 /// Finds entities in text.
 pub struct Extractor {
     rules: Vec<(EntityKind, Regex)>,
-    places: Option<Regex>,
+    places: PlaceFinder,
     date_year: Regex,
     watch: Vec<(String, Regex)>,
 }
@@ -61,17 +61,26 @@ impl Extractor {
         let rules = vec![
             rule(
                 EntityKind::Person,
-                r"\b(?:Mr|Mrs|Ms|Dr|Prof|Minister|Director|Deputy|Senator|General|Colonel|Judge)\.?\s+\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?",
+                r"\b(?:Mr|Mrs|Ms|Dr|Prof|Minister|Director|Deputy|Senator|General|Colonel|Judge)\.?[ \t]+\p{Lu}\p{Ll}+(?:[ \t]+\p{Lu}\p{Ll}+)?",
             ),
             rule(
                 EntityKind::Person,
-                // The display name of a mail address: `"First Last" <a@b>`
-                // or `First Last <a@b>`.
-                r#"(?m)^(?:From|To|Cc):\s*"?(\p{Lu}\p{Ll}+\s+\p{Lu}\p{Ll}+)"?\s*<"#,
+                // The display name of a mail address: `"First Last" <a@b>`.
+                r#""?\b(\p{Lu}\p{Ll}+\s\p{Lu}\p{Ll}+)"?\s*<[\w.+-]+@"#,
+            ),
+            rule(
+                EntityKind::Person,
+                // A letter's signature: the name on the line after the sign-off.
+                r"(?m)^(?:Regards|Best regards|Kind regards|Sincerely|Yours sincerely|Best|Thanks|Thank you|Cheers),?[ \t]*\r?\n[ \t]*(\p{Lu}\p{Ll}+[ \t]\p{Lu}\p{Ll}+)[ \t]*\r?$",
+            ),
+            rule(
+                EntityKind::Person,
+                // A quoted message's attribution: `On …, First Last wrote:`.
+                r"(?m)^On [^\n]{5,60}?, (\p{Lu}\p{Ll}+ \p{Lu}\p{Ll}+) wrote:",
             ),
             rule(
                 EntityKind::Organisation,
-                &format!(r"\b(?:\p{{Lu}}[\p{{L}}&'-]*\s+){{1,4}}(?:{ORG_SUFFIXES})\b\.?"),
+                &format!(r"\b(?:\p{{Lu}}[\p{{L}}&'-]*[ \t]+){{1,4}}(?:{ORG_SUFFIXES})\b\.?"),
             ),
             rule(
                 EntityKind::Organisation,
@@ -97,29 +106,19 @@ impl Extractor {
                 &format!(r"\b(?:{MONTHS})\.?\s+[0-3]?\d,?\s+(?:19|20)\d\d\b"),
             ),
             rule(EntityKind::Email, r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
+            // Phone numbers in international form, or after a label: a bare
+            // run of digit groups is as likely a date or an invoice number.
+            rule(EntityKind::Phone, r"\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}\b"),
             rule(
                 EntityKind::Phone,
-                r"(?:\+\d{1,3}[\s.-]?)?\(?\d{2,4}\)?[\s.-]\d{2,4}[\s.-]\d{2,4}(?:[\s.-]\d{2,4})?\b",
+                r"(?i:\b(?:tel|phone|fax|mobile|mob|cell)\b)\.?:?[ \t]*(\(?\d[\d ().-]{5,}\d)",
             ),
             rule(
                 EntityKind::Classification,
                 r"\b(?:TOP SECRET|SECRET|CONFIDENTIAL|RESTRICTED|OFFICIAL-SENSITIVE|FOR OFFICIAL USE ONLY|NOFORN)(?://[A-Z]+(?:/[A-Z]+)*)*\b",
             ),
         ];
-        let forms: Vec<String> = gazetteer
-            .places
-            .iter()
-            .flat_map(|p| p.forms())
-            .map(regex::escape)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let places = (!forms.is_empty()).then(|| {
-            // Longest first, so "South Africa" wins over "Africa".
-            let mut forms = forms;
-            forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-            Regex::new(&format!(r"(?i)\b(?:{})\b", forms.join("|"))).expect("escaped forms compile")
-        });
+        let places = PlaceFinder::new(gazetteer);
         let places_lower = gazetteer.lowercase_forms();
         let mut watch = Vec::new();
         for entry in watch_list {
@@ -152,6 +151,44 @@ impl Extractor {
         })
     }
 
+    /// Entities of a document: its text, and its metadata (authors are
+    /// people, and every address in it counts).
+    pub fn extract_document(&self, text: &str, metadata: &serde_json::Value) -> DocumentEntities {
+        let mut found = self.extract(text);
+        let email = &self
+            .rules
+            .iter()
+            .find(|(kind, _)| *kind == EntityKind::Email)
+            .expect("an e-mail rule")
+            .1;
+        // Addresses of the people on a message; message ids look like
+        // addresses but name no one.
+        let mut strings = Vec::new();
+        for field in ["from", "to", "cc", "bcc", "reply_to", "sender"] {
+            if let Some(value) = metadata.get(field) {
+                collect_strings(value, &mut strings);
+            }
+        }
+        for value in strings {
+            for matched in email.find_iter(value) {
+                found
+                    .entities
+                    .entry(EntityKind::Email)
+                    .or_default()
+                    .insert(matched.as_str().to_owned());
+            }
+        }
+        for field in ["creator", "author", "lastmodifiedby"] {
+            if let Some(name) = metadata.get(field).and_then(|v| v.as_str()).map(collapse)
+                && name.split(' ').count() >= 2
+                && !name.contains('@')
+            {
+                found.entities.entry(EntityKind::Person).or_default().insert(name);
+            }
+        }
+        found
+    }
+
     pub fn extract(&self, text: &str) -> DocumentEntities {
         let mut found = DocumentEntities::default();
         for (kind, rule) in &self.rules {
@@ -169,14 +206,12 @@ impl Extractor {
                 found.entities.entry(*kind).or_default().insert(value);
             }
         }
-        if let Some(places) = &self.places {
-            for matched in places.find_iter(text) {
-                found
-                    .entities
-                    .entry(EntityKind::Place)
-                    .or_default()
-                    .insert(collapse(matched.as_str()));
-            }
+        for place in self.places.find(text) {
+            found
+                .entities
+                .entry(EntityKind::Place)
+                .or_default()
+                .insert(place.to_owned());
         }
         for (entry, pattern) in &self.watch {
             if pattern.is_match(text) {
@@ -184,6 +219,62 @@ impl Extractor {
             }
         }
         found
+    }
+}
+
+/// Places by Aho-Corasick over every form as written, in capitals, and
+/// capitalised (a lower-case demonym starting a sentence), each found only
+/// as a whole word and reported in the gazetteer's spelling. A regular
+/// expression with Unicode word boundaries over ~700 alternatives was 30
+/// times slower.
+struct PlaceFinder {
+    automaton: Option<aho_corasick::AhoCorasick>,
+    canonical: Vec<String>,
+}
+
+impl PlaceFinder {
+    fn new(gazetteer: &Gazetteer) -> PlaceFinder {
+        let mut patterns = Vec::new();
+        let mut canonical = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for place in &gazetteer.places {
+            for form in place.forms() {
+                let mut capitalised = form.chars();
+                let capitalised = match capitalised.next() {
+                    Some(first) => first.to_uppercase().chain(capitalised).collect(),
+                    None => continue,
+                };
+                for variant in [form.to_owned(), form.to_uppercase(), capitalised] {
+                    if seen.insert(variant.clone()) {
+                        patterns.push(variant);
+                        canonical.push(form.to_owned());
+                    }
+                }
+            }
+        }
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .ok();
+        PlaceFinder { automaton, canonical }
+    }
+
+    fn find<'a>(&'a self, text: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        self.automaton
+            .iter()
+            .flat_map(move |automaton| automaton.find_iter(text))
+            .filter(move |m| !word(text[..m.start()].chars().next_back()) && !word(text[m.end()..].chars().next()))
+            .map(|m| self.canonical[m.pattern().as_usize()].as_str())
+    }
+}
+
+fn collect_strings<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match value {
+        serde_json::Value::String(text) => out.push(text),
+        serde_json::Value::Array(items) => items.iter().for_each(|item| collect_strings(item, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|item| collect_strings(item, out)),
+        _ => {}
     }
 }
 
@@ -219,12 +310,35 @@ mod tests {
         assert!(has(EntityKind::Date, "2016-02-09"));
         assert!(has(EntityKind::Email, "olena@kovalenko-law.example"));
         assert!(has(EntityKind::Phone, "+380 44 123 4567"), "{found:?}");
+        assert!(
+            !has(EntityKind::Phone, "2016-02-09"),
+            "a date is not a phone number: {found:?}"
+        );
         assert!(has(EntityKind::Classification, "SECRET//NOFORN"));
         for place in ["Ukrainian", "Kyiv", "Moscow"] {
             assert!(has(EntityKind::Place, place), "{place}: {found:?}");
         }
         assert_eq!(found.years, BTreeSet::from([2014, 2016]));
         assert_eq!(found.watch_hits, BTreeSet::from(["Project Nightjar".to_owned()]));
+    }
+
+    #[test]
+    fn signatures_attributions_and_metadata_name_people() {
+        let extractor = Extractor::new(&Gazetteer::shipped(), &[]).unwrap();
+        let text = "Claire,\n\nThe transfer went out.\n\nRegards,\nPavel Petrov\nBaltic Maritime Holdings\n\nOn Sun, 30 Nov 2014 15:57:06 +0000, Eleni Bondarenko wrote:\n> Tel.: 044 123 45 67\n";
+        let metadata =
+            serde_json::json!({ "from": ["pavel.petrov@baltic-maritime.example"], "creator": "Viktor Volkov" });
+        let found = extractor.extract_document(text, &metadata);
+        let people = &found.entities[&EntityKind::Person];
+        for name in ["Pavel Petrov", "Eleni Bondarenko", "Viktor Volkov"] {
+            assert!(people.contains(name), "{name}: {people:?}");
+        }
+        assert!(found.entities[&EntityKind::Email].contains("pavel.petrov@baltic-maritime.example"));
+        assert!(
+            found.entities[&EntityKind::Phone].contains("044 123 45 67"),
+            "{found:?}"
+        );
+        assert!(found.entities[&EntityKind::Organisation].contains("Baltic Maritime Holdings"));
     }
 
     #[test]

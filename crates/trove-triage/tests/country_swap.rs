@@ -39,11 +39,18 @@ async fn swapping_countries_changes_no_score_and_no_decision() {
     let mut swapped_count = 0;
     let mut original = Vec::new();
     let mut swapped = Vec::new();
-    for text in texts.values() {
-        let exchanged = pattern.replace_all(text, |c: &regex::Captures| swap[&c[0]].clone());
-        swapped_count += pattern.find_iter(text).count();
-        original.push(extractor.extract(text));
-        swapped.push(extractor.extract(&exchanged));
+    let exchange = |text: &str| {
+        pattern
+            .replace_all(text, |c: &regex::Captures| swap[&c[0]].clone())
+            .into_owned()
+    };
+    for doc in &documents {
+        let text = texts.get(&doc.id).map_or("", |t| t);
+        let metadata = doc.metadata.to_string();
+        swapped_count += pattern.find_iter(text).count() + pattern.find_iter(&metadata).count();
+        let swapped_metadata: serde_json::Value = serde_json::from_str(&exchange(&metadata)).unwrap();
+        original.push(extractor.extract_document(text, &doc.metadata));
+        swapped.push(extractor.extract_document(&exchange(text), &swapped_metadata));
     }
     assert!(swapped_count > 100, "only {swapped_count} places swapped");
     // The swap did change what was found: the places differ.

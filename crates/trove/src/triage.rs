@@ -86,7 +86,10 @@ pub async fn triage(dir: &DataDir, id: &SubmissionId) -> anyhow::Result<TriageRe
     let refs: Vec<_> = documents.iter().collect();
     let opener = dir.opener()?;
     let texts = read_texts(&opener, &refs)?;
-    let entities: Vec<_> = texts.values().map(|text| extractor.extract(text)).collect();
+    let entities: Vec<_> = documents
+        .iter()
+        .map(|doc| extractor.extract_document(texts.get(&doc.id).map_or("", |t| t), &doc.metadata))
+        .collect();
     let mut doc_types = std::collections::BTreeMap::new();
     for doc in &documents {
         *doc_types.entry(doc.doc_type.clone()).or_insert(0u64) += 1;
