@@ -196,23 +196,39 @@ pub async fn overlap_submission<B: BlobBackend>(
         }
         // Partial: winnowed passages, widened to the exact run of shared
         // shingles with each published document.
-        let mut hits: HashMap<u32, usize> = HashMap::new();
+        // Where in this document each published document's fingerprints
+        // fall (k-gram positions, ascending).
+        let mut hits: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut found_matches = Vec::new();
         for fingerprint in &found.winnowed {
             found_matches.clear();
             index.fingerprint_matches(fingerprint.hash, &mut found_matches);
             for (published, _) in &found_matches {
-                *hits.entry(*published).or_default() += 1;
+                let positions = hits.entry(*published).or_default();
+                if positions.last() != Some(&fingerprint.position) {
+                    positions.push(fingerprint.position);
+                }
             }
         }
         let mut partial: Vec<(Match, Vec<(usize, usize)>)> = Vec::new();
-        for (candidate, _) in hits.into_iter().filter(|(_, n)| *n >= 1) {
-            let Some(published) = repo.published_document(candidate).await? else {
-                continue;
-            };
+        let candidates: Vec<u32> = hits
+            .into_iter()
+            .filter(|(_, positions)| may_share_a_passage(positions))
+            .map(|(candidate, _)| candidate)
+            .collect();
+        let mut candidates: Vec<PublishedDocument> =
+            repo.published_documents(&candidates).await?.into_values().collect();
+        candidates.sort_by_key(|d| d.id);
+        // The document's shingles in order, once for all its candidates.
+        let shingles = if candidates.is_empty() {
+            Vec::new()
+        } else {
+            crate::text::kgram_hashes(&found.words, SHINGLE_WORDS)
+        };
+        for published in candidates {
             let Some(at) = location(&published) else { continue };
             let set = index.set(at);
-            let spans = shared_runs(&found, &set);
+            let spans = shared_runs(&found.words, &shingles, &set);
             if spans.is_empty() {
                 continue;
             }
@@ -250,11 +266,27 @@ pub async fn overlap_submission<B: BlobBackend>(
 /// boilerplate (signatures, greetings, table headers), not publication.
 pub const MIN_PASSAGE_WORDS: usize = 20;
 
+/// K-grams in the shortest reported passage.
+const PASSAGE_GRAMS: usize = MIN_PASSAGE_WORDS - crate::winnow::GRAM + 1;
+
+/// Whether shared fingerprints at these k-gram positions (ascending) can
+/// come from a shared passage of `MIN_PASSAGE_WORDS` words. Such a passage
+/// holds `PASSAGE_GRAMS` k-grams, so `PASSAGE_GRAMS / WINDOW` disjoint
+/// windows lie inside it, and each selects the same fingerprint in both
+/// texts (its smallest hash): that many shared fingerprints within one
+/// passage's length. Anything less is coincidence (a date and two names in
+/// a ledger row, a signature) and is not checked; checking every published
+/// document that shared one fingerprint made overlap quadratic on tables.
+fn may_share_a_passage(positions: &[u32]) -> bool {
+    let needed = PASSAGE_GRAMS / crate::winnow::WINDOW;
+    positions
+        .windows(needed)
+        .any(|run| (run[needed - 1] - run[0]) as usize <= PASSAGE_GRAMS - 1)
+}
+
 /// Byte ranges of the document's text made of runs of at least
 /// `MIN_PASSAGE_WORDS` words whose every 5-shingle is in the published set.
-fn shared_runs(found: &crate::Fingerprints, published: &[u64]) -> Vec<(usize, usize)> {
-    let words = &found.words;
-    let shingles = crate::text::kgram_hashes(words, SHINGLE_WORDS);
+fn shared_runs(words: &[crate::text::Word], shingles: &[u64], published: &[u64]) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut run_start: Option<usize> = None;
     for i in 0..=shingles.len() {
@@ -338,4 +370,23 @@ fn summarize(results: &[DocumentOverlap]) -> Summary {
     summary.sentence = sentence;
     summary.by_corpus = shares;
     summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_clustered_shared_fingerprints_are_worth_checking() {
+        // Three shared fingerprints within one passage's k-grams: check.
+        assert!(may_share_a_passage(&[3, 40, 44, 52]));
+        // As many, but spread over the document: coincidences.
+        assert!(!may_share_a_passage(&[3, 40, 60, 90, 130]));
+        assert!(!may_share_a_passage(&[7, 8]));
+        // What winnowing selects inside a real 20-word passage passes.
+        let passage: String = (0..20).map(|i| format!("w{} ", i * 37 % 101)).collect();
+        let selected = crate::winnow::winnow(&crate::text::words(&passage));
+        let positions: Vec<u32> = selected.iter().map(|f| f.position).collect();
+        assert!(may_share_a_passage(&positions), "{positions:?}");
+    }
 }

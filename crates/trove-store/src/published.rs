@@ -170,6 +170,24 @@ impl SqliteRepo {
     }
 
     /// A published document by id (None if it was removed).
+    /// Several published documents by id, in one query.
+    pub async fn published_documents(
+        &self,
+        ids: &[u32],
+    ) -> Result<std::collections::HashMap<u32, PublishedDocument>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE id IN (SELECT value FROM json_each(?))"
+        )))
+        .bind(serde_json::to_string(ids).expect("numbers serialize"))
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err("reading published documents"))?;
+        Ok(rows.iter().map(document).map(|d| (d.id, d)).collect())
+    }
+
     pub async fn published_document(&self, id: u32) -> Result<Option<PublishedDocument>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE id = ?"
