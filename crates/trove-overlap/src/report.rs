@@ -281,7 +281,7 @@ fn may_share_a_passage(positions: &[u32]) -> bool {
     let needed = PASSAGE_GRAMS / crate::winnow::WINDOW;
     positions
         .windows(needed)
-        .any(|run| (run[needed - 1] - run[0]) as usize <= PASSAGE_GRAMS - 1)
+        .any(|run| ((run[needed - 1] - run[0]) as usize) < PASSAGE_GRAMS)
 }
 
 /// Byte ranges of the document's text made of runs of at least
