@@ -58,14 +58,14 @@ pub struct TextRef {
 pub fn read_texts<B: crate::BlobBackend>(
     opener: &crate::BlobOpener<B>,
     documents: &[&DocumentRecord],
-) -> Result<std::collections::HashMap<String, std::rc::Rc<str>>, StoreError> {
+) -> Result<std::collections::HashMap<String, std::sync::Arc<str>>, StoreError> {
     use std::collections::{BTreeMap, HashMap};
     use std::io::Read;
     let mut by_pack: BTreeMap<crate::BlobId, Vec<(u64, u64)>> = BTreeMap::new();
     for text in documents.iter().filter_map(|d| d.text) {
         by_pack.entry(text.blob).or_default().push((text.offset, text.len));
     }
-    let mut ranges: HashMap<(crate::BlobId, u64), std::rc::Rc<str>> = HashMap::new();
+    let mut ranges: HashMap<(crate::BlobId, u64), std::sync::Arc<str>> = HashMap::new();
     for (pack, mut wanted) in by_pack {
         wanted.sort_unstable();
         wanted.dedup();

@@ -42,6 +42,7 @@ mod published;
 mod repo;
 mod sealed;
 mod submission;
+mod users;
 mod verification;
 
 use std::io;
@@ -61,6 +62,7 @@ pub use submission::{
     FilePart, FileReader, Manifest, ManifestFile, SubmissionSummary, SubmissionWriter, commitment, days_ago_utc,
     file_digest, read_manifest, today_utc,
 };
+pub use users::UserRecord;
 pub use verification::{ArchivedKey, VerificationRecord};
 
 /// Errors of the store. Each names the blob, file or submission concerned

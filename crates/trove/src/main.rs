@@ -4,6 +4,7 @@
 
 mod config;
 mod datadir;
+mod desk;
 mod ingest;
 mod ledger;
 mod overlap;
@@ -148,6 +149,11 @@ enum Command {
     /// The messages exchanged with the source of a submission (desk: opens
     /// the source's messages with the newsroom identity).
     Messages { submission: String },
+    /// Desk users (journalists, editors, admins) with password and TOTP.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Entities, significance and the policy's proposal for a submission.
     Triage { submission: String },
     /// An editor's decision, signed and appended to the transparency log.
@@ -191,6 +197,19 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Add a user; prints a password and a TOTP secret, once.
+    Add {
+        name: String,
+        /// journalist, editor (decides, with a signing key of the same name) or admin.
+        #[arg(long, default_value = "journalist")]
+        role: String,
+    },
+    /// List the users.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -382,6 +401,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { addr, role } => serve::serve(&DataDir::open(&data)?, role, addr).await,
         Command::Reply { submission, text_file } => serve::reply(&data, &submission, &text_file, json).await,
         Command::Messages { submission } => serve::messages(&data, &submission, json).await,
+        Command::Users {
+            command: UsersCommand::Add { name, role },
+        } => desk::run_users_add(&data, &name, &role, json).await,
+        Command::Users {
+            command: UsersCommand::List,
+        } => desk::run_users_list(&data, json).await,
         Command::Triage { submission } => triage::run_triage(&data, &submission, json).await,
         Command::Decide {
             submission,
@@ -772,6 +797,9 @@ async fn demo(
         },
     )
     .await?;
+    // A demo editor for the web desk (a second run of the same data dir
+    // keeps the first one's).
+    let demo_user = desk::add_user(&dir, "editor", trove_desk::Role::Editor).await.ok();
     let checkpoint = ledger::open_log(&dir)?.checkpoint().checkpoint.clone();
     let report = json!({
         "data": data,
@@ -816,6 +844,18 @@ async fn demo(
             decision.reasons.join(" "),
             decision.log_index
         ));
+        if let Some(user) = &demo_user {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            text.push_str(&format!(
+                "\ndesk: http://{addr}/desk/  name editor, password {}, TOTP secret {} (code now: {}; any authenticator app takes the secret)\n",
+                user.password.as_str(),
+                user.totp_secret,
+                trove_desk::users::totp_code(&user.totp_secret, now).unwrap_or_default()
+            ));
+        }
         if !no_serve {
             text.push_str(&format!(
                 "\nA source submits at http://{addr}/ (get a codename, upload, read replies; no JavaScript needed).\nReply from the desk with:  trove --data {} reply SUBMISSION --text-file reply.txt\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{addr}/log/ --vkey {}\n",

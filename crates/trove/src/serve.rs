@@ -17,7 +17,7 @@ use axum::response::Html;
 use axum::routing::get;
 use serde_json::json;
 use tower_http::services::ServeDir;
-use trove_intake::server::{Intake, IntakeLimits, ReceiptSink, api_key_hash, router, spawn_retention};
+use trove_intake::server::{Intake, IntakeLimits, ReceiptSink, api_key_hash, harden, router, spawn_retention};
 use trove_intake::{KeyDerivation, Pepper};
 use trove_store::{BlobSealer, Direction, MessageRecord, MetadataRepo, SubmissionId, today_utc};
 
@@ -113,11 +113,21 @@ async fn intake(dir: &DataDir, role: Role) -> anyhow::Result<Arc<Intake>> {
 /// interrupted.
 pub async fn serve(dir: &DataDir, role: Role, addr: SocketAddr) -> anyhow::Result<()> {
     let log = || ServeDir::new(dir.log_dir()).append_index_html_on_directories(false);
+    let desk = || async {
+        anyhow::Ok(
+            Router::new()
+                .merge(trove_desk::router(crate::desk::state(dir).await?))
+                .layer(axum::middleware::map_response(harden)),
+        )
+    };
     let app = match role {
         Role::Intake => router(intake(dir, role).await?),
-        Role::All => router(intake(dir, role).await?).nest_service("/log", log()),
+        Role::All => router(intake(dir, role).await?)
+            .merge(desk().await?)
+            .nest_service("/log", log()),
         Role::Desk => Router::new()
             .route("/", get(|| async { Html(INDEX) }))
+            .merge(desk().await?)
             .nest_service("/log", log()),
     };
     let listener = tokio::net::TcpListener::bind(addr)
@@ -155,18 +165,16 @@ async fn source_of(dir: &DataDir, submission: &str) -> anyhow::Result<(trove_sto
     Ok((repo, source))
 }
 
-/// `trove reply`: seals a reply to the source's reply recipient (derived
-/// from its codename), so that only the codename opens it at rest.
-pub async fn reply(data: &Path, submission: &str, text_file: &PathBuf, json: bool) -> anyhow::Result<()> {
-    let dir = DataDir::open(data)?;
-    let text = std::fs::read(text_file).with_context(|| format!("cannot read {}", text_file.display()))?;
-    if std::str::from_utf8(&text).is_err() {
-        bail!("{} is not UTF-8 text", text_file.display());
+/// Seals a reply to the source of a submission (its codename-derived
+/// recipient), so that only the codename opens it at rest.
+pub async fn send_reply(dir: &DataDir, submission: &str, text: &[u8]) -> anyhow::Result<MessageRecord> {
+    if std::str::from_utf8(text).is_err() {
+        bail!("a reply must be UTF-8 text");
     }
     if text.iter().all(u8::is_ascii_whitespace) {
-        bail!("{} is empty: there is nothing to send", text_file.display());
+        bail!("the reply is empty: there is nothing to send");
     }
-    let (repo, source_id) = source_of(&dir, submission).await?;
+    let (repo, source_id) = source_of(dir, submission).await?;
     let source = repo
         .source(&source_id)
         .await?
@@ -174,7 +182,7 @@ pub async fn reply(data: &Path, submission: &str, text_file: &PathBuf, json: boo
     let recipient = age::x25519::Recipient::from_str(&source.reply_recipient)
         .map_err(|e| anyhow::anyhow!("the source's reply key is damaged: {e}"))?;
     let sealer = BlobSealer::new(dir.backend()?, vec![Box::new(recipient)])?;
-    let put = sealer.put(text.as_slice())?;
+    let put = sealer.put(text)?;
     let message = MessageRecord {
         id: trove_store::SubmissionId::random()?.to_string(),
         source_id,
@@ -183,6 +191,16 @@ pub async fn reply(data: &Path, submission: &str, text_file: &PathBuf, json: boo
         day: today_utc(),
     };
     repo.add_message(&message).await?;
+    Ok(message)
+}
+
+/// `trove reply`.
+pub async fn reply(data: &Path, submission: &str, text_file: &PathBuf, json: bool) -> anyhow::Result<()> {
+    let dir = DataDir::open(data)?;
+    let text = std::fs::read(text_file).with_context(|| format!("cannot read {}", text_file.display()))?;
+    let message = send_reply(&dir, submission, &text)
+        .await
+        .with_context(|| format!("{}", text_file.display()))?;
     print_report(json, &json!({ "message": message.id, "day": message.day }), |_| {
         format!("reply {} sealed to the source of {submission}", message.id)
     });

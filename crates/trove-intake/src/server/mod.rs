@@ -189,7 +189,7 @@ pub fn router(intake: Arc<Intake>) -> Router {
 
 /// The headers SecureDrop's source interface sends, and a few more: no
 /// scripts, frames, referrers, caches or cross-origin reads.
-async fn harden(mut response: Response) -> Response {
+pub async fn harden(mut response: Response) -> Response {
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));

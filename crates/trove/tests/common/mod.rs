@@ -1,6 +1,8 @@
 //! Helpers shared by the binary's integration tests.
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod webdriver;
+
 use std::path::Path;
 use std::process::{Command, Output};
 

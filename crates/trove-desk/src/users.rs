@@ -1,0 +1,173 @@
+//! Desk users: a role, an Argon2id-hashed password, and a TOTP secret.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use trove_store::UserRecord;
+use zeroize::Zeroizing;
+
+use crate::DeskError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Reads submissions, triages, talks with sources.
+    Journalist,
+    /// And decides (with an editor signing key of the same name).
+    Editor,
+    /// And manages users.
+    Admin,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Result<Role, DeskError> {
+        match text {
+            "journalist" => Ok(Role::Journalist),
+            "editor" => Ok(Role::Editor),
+            "admin" => Ok(Role::Admin),
+            other => Err(DeskError::BadRole(other.to_owned())),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Journalist => "journalist",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Whether the role may sign decisions.
+    pub fn decides(self) -> bool {
+        matches!(self, Role::Editor | Role::Admin)
+    }
+}
+
+/// A new user's record and the secrets to hand over once.
+pub struct NewUser {
+    pub record: UserRecord,
+    pub password: Zeroizing<String>,
+    /// The TOTP secret in base32, for an authenticator app.
+    pub totp_secret: String,
+}
+
+impl NewUser {
+    /// The `otpauth://` URI an authenticator app imports.
+    pub fn otpauth_uri(&self, issuer: &str) -> String {
+        format!(
+            "otpauth://totp/{issuer}:{}?secret={}&issuer={issuer}&algorithm=SHA1&digits=6&period=30",
+            self.record.name, self.totp_secret
+        )
+    }
+}
+
+fn random<const N: usize>() -> Result<[u8; N], DeskError> {
+    let mut bytes = [0u8; N];
+    getrandom::getrandom(&mut bytes).map_err(|e| DeskError::Random(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// Creates a user with a fresh password (shown once) and TOTP secret.
+pub fn create(name: &str, role: Role, day: &str) -> Result<NewUser, DeskError> {
+    let valid = (2..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        return Err(DeskError::BadName(name.to_owned()));
+    }
+    // 120 bits, in lower-case base32 groups that read aloud well.
+    let raw = data_encoding::BASE32_NOPAD.encode(&random::<15>()?).to_lowercase();
+    let password = Zeroizing::new(
+        raw.as_bytes()
+            .chunks(6)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join("-"),
+    );
+    let totp_secret = data_encoding::BASE32_NOPAD.encode(&random::<20>()?);
+    Ok(NewUser {
+        record: UserRecord {
+            name: name.to_owned(),
+            role: role.as_str().to_owned(),
+            password_hash: hash_password(&password)?,
+            totp_secret: totp_secret.clone(),
+            created_day: day.to_owned(),
+        },
+        password,
+        totp_secret,
+    })
+}
+
+pub fn hash_password(password: &str) -> Result<String, DeskError> {
+    let salt = SaltString::encode_b64(&random::<16>()?).map_err(|e| DeskError::Hash(e.to_string()))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| DeskError::Hash(e.to_string()))
+}
+
+/// RFC 6238 with the parameters every authenticator app supports:
+/// HMAC-SHA-1, 6 digits, 30-second steps, one step of clock skew.
+fn totp(secret: &str) -> Option<totp_rs::Totp> {
+    // Secrets are 160 bits, as RFC 4226 recommends.
+    let bytes: [u8; 20] = data_encoding::BASE32_NOPAD
+        .decode(secret.as_bytes())
+        .ok()?
+        .try_into()
+        .ok()?;
+    totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_skew(1)
+        .with_step_duration(30)
+        .with_secret(bytes)
+        .build()
+        .ok()
+}
+
+/// The TOTP code of a secret at a Unix time (for tests and the demo).
+pub fn totp_code(secret: &str, unix_time: u64) -> Option<String> {
+    Some(totp(secret)?.generate(unix_time).to_string())
+}
+
+/// Checks a log-in: the password against its Argon2id hash, and the TOTP
+/// code for the current 30-second step or its neighbours. Both are always
+/// checked, so the time taken says nothing about which one failed.
+pub fn verify_login(user: &UserRecord, password: &str, code: &str, unix_time: u64) -> bool {
+    let password_ok = PasswordHash::new(&user.password_hash)
+        .map(|hash| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
+        .unwrap_or(false);
+    let code_ok = totp(&user.totp_secret).is_some_and(|t| t.check(code.trim(), unix_time).is_some());
+    password_ok & code_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_user_logs_in_with_password_and_code_only() {
+        let user = create("olena", Role::Editor, "2026-11-27").unwrap();
+        let now = 1_800_000_000;
+        let code = totp_code(&user.totp_secret, now).unwrap();
+        assert!(verify_login(&user.record, &user.password, &code, now));
+        assert!(
+            verify_login(&user.record, &user.password, &code, now + 30),
+            "one step of skew"
+        );
+        assert!(!verify_login(&user.record, &user.password, &code, now + 300));
+        assert!(!verify_login(&user.record, "wrong", &code, now));
+        assert!(!user.record.password_hash.contains(user.password.as_str()));
+        assert!(
+            user.otpauth_uri("trove")
+                .starts_with("otpauth://totp/trove:olena?secret=")
+        );
+        // RFC 6238 appendix B, SHA-1: the secret "12345678901234567890" at 59 s.
+        let rfc = data_encoding::BASE32_NOPAD.encode(b"12345678901234567890");
+        assert_eq!(totp_code(&rfc, 59).unwrap(), "287082");
+        assert!(create("no spaces", Role::Admin, "d").is_err());
+        assert!(Role::parse("owner").is_err());
+    }
+}

@@ -1,0 +1,58 @@
+//! The desk's users (see `migrations/0007_users.sql`).
+
+use sqlx::Row;
+
+use crate::repo::db_err;
+use crate::{SqliteRepo, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub totp_secret: String,
+    pub created_day: String,
+}
+
+impl SqliteRepo {
+    /// Adds a user; false if the name is taken.
+    pub async fn add_user(&self, user: &UserRecord) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO users (name, role, password_hash, totp_secret, created_day) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(&user.name)
+        .bind(&user.role)
+        .bind(&user.password_hash)
+        .bind(&user.totp_secret)
+        .bind(&user.created_day)
+        .execute(self.pool())
+        .await
+        .map_err(db_err(format!("adding user {}", user.name)))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+        let row = sqlx::query("SELECT name, role, password_hash, totp_secret, created_day FROM users WHERE name = ?")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db_err(format!("reading user {name}")))?;
+        Ok(row.map(|row| UserRecord {
+            name: row.get(0),
+            role: row.get(1),
+            password_hash: row.get(2),
+            totp_secret: row.get(3),
+            created_day: row.get(4),
+        }))
+    }
+
+    /// Every user: name, role, creation day.
+    pub async fn users(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT name, role, created_day FROM users ORDER BY name")
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err("listing users"))?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+}

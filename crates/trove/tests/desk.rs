@@ -1,0 +1,137 @@
+//! The newsroom desk in a real headless Chromium with JavaScript off: an
+//! editor logs in with password and TOTP, opens a submission, triages it,
+//! searches it, reads a document, signs the proposed decision and replies;
+//! then the source, logged in to the intake, sees the reply and the
+//! decision with its reason codes, and the log verifies the decision.
+
+mod common;
+
+use common::webdriver::{Browser, Driver};
+use common::{Server, Source, between, json, ok, set_config, trove};
+
+#[test]
+fn an_editor_decides_and_replies_on_the_desk_and_the_source_sees_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    ok(trove(&data, &["init"]));
+    set_config(&data, "kdf_memory_mib", "8");
+    set_config(&data, "kdf_passes", "1");
+    let editor = json(&ok(trove(
+        &data,
+        &["users", "add", "olena", "--role", "editor", "--json"],
+    )));
+    let password = editor["password"].as_str().unwrap().to_owned();
+    let secret = editor["totp_secret"].as_str().unwrap().to_owned();
+    let again = trove(&data, &["users", "add", "olena"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already a user"));
+
+    // A published corpus to measure against, so triage has all it needs.
+    let published = tmp.path().join("published");
+    std::fs::create_dir_all(&published).unwrap();
+    std::fs::write(
+        published.join("old.txt"),
+        "An older article about something else entirely.",
+    )
+    .unwrap();
+    ok(trove(
+        &data,
+        &[
+            "published",
+            "import",
+            "--name",
+            "old",
+            "--publisher",
+            "The Courier",
+            "--date",
+            "2015-01-01",
+            published.to_str().unwrap(),
+        ],
+    ));
+
+    let server = Server::start(&data, "all");
+    let mut source = Source::new(&server.base);
+    let codename = source.new_codename();
+    let memo = "Minutes of the board, 3 March 2014: the harbour contract goes to Northwind Capital Ltd.";
+    let sent = source.submit(&[("minutes.txt", memo.as_bytes())], "I was at that meeting.");
+    let submission = between(&sent.body, "id=\"submission\">", "<").to_owned();
+    ok(trove(&data, &["ingest", &submission]));
+    ok(trove(&data, &["verify", &submission]));
+
+    let driver = Driver::start();
+    let browser = Browser::open(&driver, &tmp.path().join("profile"));
+    browser.go(&format!("{}/desk/", server.base));
+    browser.element("#password");
+    assert!(browser.url().ends_with("/desk/login"), "{}", browser.url());
+    // A wrong code is refused.
+    browser.type_into("#name", "olena");
+    browser.type_into("#password", &password);
+    browser.type_into("#code", "000000");
+    browser.click("#login");
+    assert!(browser.text(".error").contains("wrong"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    browser.type_into("#name", "olena");
+    browser.type_into("#password", &password);
+    browser.type_into("#code", &trove_desk::users::totp_code(&secret, now).unwrap());
+    browser.click("#login");
+    assert!(browser.text("main").contains("1 new"), "{}", browser.text("main"));
+
+    browser.click(&format!("a[href='/desk/s/{submission}']"));
+    browser.click("#triage");
+    let proposal = browser.text("#proposal");
+    assert!(proposal.contains("the policy proposes reject"), "{proposal}");
+    let report = json(&ok(trove(&data, &["triage", &submission, "--json"])));
+    let codes: Vec<String> = report["proposal"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!codes.is_empty());
+
+    // Search within the submission, and the document viewer.
+    browser.type_into("#q", "harbour contract");
+    browser.click("#search");
+    assert!(
+        browser.text("#hits").contains("1 documents"),
+        "{}",
+        browser.text("#hits")
+    );
+    browser.click("a[href^='/desk/d/']");
+    assert!(browser.text("#text").contains("Northwind Capital Ltd"));
+    browser.go(&format!("{}/desk/s/{submission}", server.base));
+
+    // The editor confirms the proposal and replies to the source.
+    browser.click("#outcome-reject");
+    for code in &codes {
+        browser.click(&format!("#code-{code}"));
+    }
+    browser.click("#decide");
+    assert!(
+        browser.text(".notice").contains("Decision signed: reject"),
+        "{}",
+        browser.text("main")
+    );
+    browser.type_into("#reply", "Thank you. Can you tell us who else was there?");
+    browser.click("#send-reply");
+    assert!(browser.text(".notice").contains("Reply sealed"));
+
+    // The source sees the reply and the decision with its codes.
+    assert_eq!(source.login(&codename).status, 303);
+    let home = source.get("/home").body;
+    assert!(home.contains("Can you tell us who else was there?"), "{home}");
+    assert!(
+        home.contains(&format!("decided: declined ({})", codes.join(", "))),
+        "{home}"
+    );
+
+    // The decision is in the log, signed by olena's key.
+    let seen = tmp.path().join("seen");
+    let verified = json(&ok(trove(
+        &data,
+        &["log", "verify", "--state", seen.to_str().unwrap(), "--json"],
+    )));
+    assert_eq!(verified["entries"]["decision"], 1, "{verified}");
+}
