@@ -68,6 +68,8 @@ pub struct DeskState {
     actions: Arc<dyn DeskActions>,
     sessions: Mutex<HashMap<[u8; 32], Session>>,
     attempts: Mutex<Attempts>,
+    /// The last TOTP step accepted per user: a code is good once.
+    used_steps: Mutex<HashMap<String, u64>>,
     key: Zeroizing<[u8; 32]>,
 }
 
@@ -85,6 +87,7 @@ impl DeskState {
             actions,
             sessions: Mutex::new(HashMap::new()),
             attempts: Mutex::new(Attempts::default()),
+            used_steps: Mutex::new(HashMap::new()),
             key,
         }))
     }
@@ -299,13 +302,22 @@ async fn login(State(state): Shared, headers: HeaderMap, axum::Form(form): axum:
             let password = form.password.clone();
             let code = form.code.clone();
             // Argon2id off the async threads.
-            tokio::task::spawn_blocking(move || verify_login(&user, &password, &code, now).then_some(user))
+            tokio::task::spawn_blocking(move || verify_login(&user, &password, &code, now).map(|step| (user, step)))
                 .await
                 .ok()
                 .flatten()
         }
         None => None,
     };
+    let checked = checked.filter(|(user, step)| {
+        let mut used = state.used_steps.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = used.get(&user.name).is_none_or(|last| step > last);
+        if fresh {
+            used.insert(user.name.clone(), *step);
+        }
+        fresh
+    });
+    let checked = checked.map(|(user, _)| user);
     let Some(user) = checked else {
         return again(StatusCode::UNAUTHORIZED, "Name, password or code is wrong.");
     };

@@ -131,7 +131,9 @@ pub fn totp_code(secret: &str, unix_time: u64) -> Option<String> {
 /// Checks a log-in: the password against its Argon2id hash, and the TOTP
 /// code for the current 30-second step or its neighbours. Both are always
 /// checked, so the time taken says nothing about which one failed.
-pub fn verify_login(user: &UserRecord, password: &str, code: &str, unix_time: u64) -> bool {
+/// Returns the step the code belongs to: the caller refuses a step it has
+/// already accepted for this user (RFC 6238 §5.2: a code is good once).
+pub fn verify_login(user: &UserRecord, password: &str, code: &str, unix_time: u64) -> Option<u64> {
     let password_ok = PasswordHash::new(&user.password_hash)
         .map(|hash| {
             argon2::Argon2::default()
@@ -139,8 +141,8 @@ pub fn verify_login(user: &UserRecord, password: &str, code: &str, unix_time: u6
                 .is_ok()
         })
         .unwrap_or(false);
-    let code_ok = totp(&user.totp_secret).is_some_and(|t| t.check(code.trim(), unix_time).is_some());
-    password_ok & code_ok
+    let step = totp(&user.totp_secret).and_then(|t| t.check(code.trim(), unix_time));
+    step.filter(|_| password_ok)
 }
 
 #[cfg(test)]
@@ -152,13 +154,13 @@ mod tests {
         let user = create("olena", Role::Editor, "2026-11-27").unwrap();
         let now = 1_800_000_000;
         let code = totp_code(&user.totp_secret, now).unwrap();
-        assert!(verify_login(&user.record, &user.password, &code, now));
+        assert_eq!(verify_login(&user.record, &user.password, &code, now), Some(now / 30));
         assert!(
-            verify_login(&user.record, &user.password, &code, now + 30),
+            verify_login(&user.record, &user.password, &code, now + 30).is_some(),
             "one step of skew"
         );
-        assert!(!verify_login(&user.record, &user.password, &code, now + 300));
-        assert!(!verify_login(&user.record, "wrong", &code, now));
+        assert!(verify_login(&user.record, &user.password, &code, now + 300).is_none());
+        assert!(verify_login(&user.record, "wrong", &code, now).is_none());
         assert!(!user.record.password_hash.contains(user.password.as_str()));
         assert!(
             user.otpauth_uri("trove")

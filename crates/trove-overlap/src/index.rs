@@ -175,16 +175,22 @@ impl Table {
 
     /// Record indexes whose key is `key`.
     fn find(&self, key: u64) -> std::ops::Range<usize> {
-        let (mut lo, mut hi) = (0, self.len());
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if self.key(mid) < key { lo = mid + 1 } else { hi = mid }
-        }
-        let start = lo;
-        let mut end = start;
-        while end < self.len() && self.key(end) == key {
-            end += 1;
-        }
+        // Both ends by binary search: a common key (boilerplate) has a long
+        // run of records, which a linear scan would walk on every lookup.
+        let first_not_below = |key: u64| {
+            let (mut lo, mut hi) = (0, self.len());
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if self.key(mid) < key { lo = mid + 1 } else { hi = mid }
+            }
+            lo
+        };
+        let start = first_not_below(key);
+        let end = if start < self.len() && self.key(start) == key {
+            key.checked_add(1).map_or(self.len(), first_not_below)
+        } else {
+            start
+        };
         start..end
     }
 }
@@ -259,6 +265,12 @@ impl Index {
                 out.push((segment.winnow.u32_at(i, 0), segment.winnow.u32_at(i, 1)));
             }
         }
+    }
+
+    /// How many published places hold a fingerprint (cheap: two binary
+    /// searches a segment).
+    pub fn fingerprint_count(&self, hash: u64) -> usize {
+        self.segments.iter().map(|s| s.winnow.find(hash).len()).sum()
     }
 
     /// A document's shingle set; empty if its segment is gone.

@@ -201,6 +201,13 @@ pub async fn overlap_submission<B: BlobBackend>(
         let mut hits: HashMap<u32, Vec<u32>> = HashMap::new();
         let mut found_matches = Vec::new();
         for fingerprint in &found.winnowed {
+            // A k-gram in very many published documents is boilerplate
+            // (a form's wording, a table's header with a common value): it
+            // says nothing about which document is quoted, and following it
+            // made overlap quadratic on large corpora.
+            if index.fingerprint_count(fingerprint.hash) > MAX_FINGERPRINT_POSTINGS {
+                continue;
+            }
             found_matches.clear();
             index.fingerprint_matches(fingerprint.hash, &mut found_matches);
             for (published, _) in &found_matches {
@@ -265,6 +272,10 @@ pub async fn overlap_submission<B: BlobBackend>(
 /// The shortest passage reported as a quotation: shorter shared runs are
 /// boilerplate (signatures, greetings, table headers), not publication.
 pub const MIN_PASSAGE_WORDS: usize = 20;
+
+/// A fingerprint held by more published places than this is boilerplate
+/// and not followed (see `overlap_submission`).
+const MAX_FINGERPRINT_POSTINGS: usize = 256;
 
 /// K-grams in the shortest reported passage.
 const PASSAGE_GRAMS: usize = MIN_PASSAGE_WORDS - crate::winnow::GRAM + 1;

@@ -17,7 +17,7 @@ pub struct TriageRecord {
 }
 
 /// One signed decision.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DecisionRecord {
     pub submission: String,
     pub day: String,
@@ -83,6 +83,48 @@ impl SqliteRepo {
         .await
         .map_err(db_err(format!("recording a decision on {}", decision.submission)))?;
         Ok(())
+    }
+
+    /// Records a decision made elsewhere (the desk's, delivered to a
+    /// separate intake), unless it is here already or its submission is
+    /// not (retention removed it). True if it was recorded.
+    pub async fn import_decision(&self, decision: &DecisionRecord) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO decisions (submission_id, day, outcome, reasons, proposed, note, editor, policy, log_index)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+             WHERE EXISTS (SELECT 1 FROM submissions WHERE id = ?1)
+               AND NOT EXISTS (SELECT 1 FROM decisions WHERE submission_id = ?1 AND log_index = ?9)",
+        )
+        .bind(&decision.submission)
+        .bind(&decision.day)
+        .bind(&decision.outcome)
+        .bind(serde_json::to_string(&decision.reasons).expect("strings serialize"))
+        .bind(&decision.proposed)
+        .bind(&decision.note)
+        .bind(&decision.editor)
+        .bind(&decision.policy)
+        .bind(decision.log_index as i64)
+        .execute(self.pool())
+        .await
+        .map_err(db_err(format!("importing a decision on {}", decision.submission)))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Every decision on submissions that came through an intake: what a
+    /// separate intake is told, so its sources see the outcome.
+    pub async fn intake_decisions(&self) -> Result<Vec<DecisionRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT d.submission_id FROM decisions d JOIN submissions s ON s.id = d.submission_id
+             WHERE s.channel = 'intake' GROUP BY d.submission_id",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err("listing decisions on intake submissions"))?;
+        let mut out = Vec::new();
+        for row in &rows {
+            out.extend(self.decisions(row.get::<&str, _>(0)).await?);
+        }
+        Ok(out)
     }
 
     /// Every decision on a submission, oldest first; the last one stands.

@@ -77,3 +77,37 @@ async fn a_file_in_parts_reads_back_whole_and_the_receipt_opens_with_the_salt() 
     assert_eq!(back, memo);
     assert_eq!(manifest.files[1].digest, memo_digest);
 }
+
+#[tokio::test]
+async fn a_decision_is_imported_once_and_only_for_a_submission_that_is_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let identity = age::x25519::Identity::generate();
+    let backend = FsBackend::open(&dir.path().join("blobs")).unwrap();
+    let sealer = BlobSealer::new(backend, vec![Box::new(identity.to_public())]).unwrap();
+    let repo = SqliteRepo::open(&dir.path().join("trove.db"), true).await.unwrap();
+    let mut writer = SubmissionWriter::new(&sealer).unwrap();
+    writer.add_file("a.txt", &b"a"[..]).unwrap();
+    let summary = writer.commit(&repo, Channel::Intake).await.unwrap();
+    let decision = |submission: String| trove_store::DecisionRecord {
+        submission,
+        day: "2026-11-27".into(),
+        outcome: "reject".into(),
+        reasons: vec!["ALREADY_PUBLIC".into()],
+        proposed: "reject".into(),
+        note: None,
+        editor: "chief".into(),
+        policy: "00".into(),
+        log_index: 3,
+    };
+    let here = decision(summary.submission.to_string());
+    assert!(repo.import_decision(&here).await.unwrap());
+    assert!(
+        !repo.import_decision(&here).await.unwrap(),
+        "a second delivery adds nothing"
+    );
+    assert!(!repo.import_decision(&decision("0".repeat(32))).await.unwrap());
+    assert_eq!(
+        repo.decisions(&summary.submission.to_string()).await.unwrap(),
+        vec![here]
+    );
+}

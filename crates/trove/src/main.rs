@@ -455,10 +455,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 pub(crate) fn print_report<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) {
-    if json {
-        println!("{}", serde_json::to_string_pretty(value).expect("reports serialize"));
+    let text = if json {
+        serde_json::to_string_pretty(value).expect("reports serialize")
     } else {
-        println!("{}", human(value));
+        human(value)
+    };
+    // A reader that stops early (`trove docs list | head`) is not an error.
+    if let Err(error) = writeln!(std::io::stdout().lock(), "{text}")
+        && error.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
     }
 }
 

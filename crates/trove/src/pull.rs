@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use anyhow::{Context, bail};
 use serde_json::json;
-use trove_intake::server::{Confirmation, PendingReport, PulledMessage, Replies};
+use trove_intake::server::{Confirmation, Decisions, PendingReport, PulledMessage, Replies};
 use trove_store::{
     BlobBackend, BlobId, Channel, Direction, MessageRecord, SourceRecord, SubmissionId, SubmissionRecord,
     put_ciphertext,
@@ -231,12 +231,23 @@ pub async fn pull(data: &Path, from: &str, api_key_file: Option<&PathBuf>, json:
         new_messages += usize::from(repo.add_message(&record).await?);
         confirmation.messages.push(message.id.clone());
     }
+    // Decisions before confirming: a submission confirmed now may be gone
+    // from the intake after retention, with its source's view of it.
+    let decisions = repo.intake_decisions().await?;
+    let told = if decisions.is_empty() {
+        0
+    } else {
+        api.post_json("decisions", &Decisions { decisions })?["recorded"]
+            .as_u64()
+            .unwrap_or(0)
+    };
     let confirmed = api.post_json("confirm", &confirmation)?;
     let report = json!({
         "submissions": new_submissions,
         "messages": new_messages,
         "blobs": blobs,
         "replies_delivered": replies.len(),
+        "decisions_delivered": told,
         "expired_on_intake": confirmed["expired"],
     });
     print_report(json, &report, |r| {

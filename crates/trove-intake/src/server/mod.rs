@@ -29,7 +29,9 @@ use axum::routing::{get, post};
 use trove_store::{BlobSealer, FsBackend, SqliteRepo, SubmissionSummary};
 
 use crate::{KeyDerivation, Pepper};
-pub use pull::{Confirmation, PendingReport, PulledMessage, PulledSource, PulledSubmission, Replies, api_key_hash};
+pub use pull::{
+    Confirmation, Decisions, PendingReport, PulledMessage, PulledSource, PulledSubmission, Replies, api_key_hash,
+};
 pub use sessions::Sessions;
 
 /// The intake's limits and policies (`[intake]` in trove.toml).
@@ -178,6 +180,7 @@ pub fn router(intake: Arc<Intake>) -> Router {
         .route("/api/v1/blobs/{id}", get(pull::get_blob).put(pull::put_blob))
         .route("/api/v1/confirm", post(pull::confirm))
         .route("/api/v1/replies", post(pull::replies))
+        .route("/api/v1/decisions", post(pull::decisions))
         // Uploads are limited by the quotas, counted as they stream.
         .layer(DefaultBodyLimit::disable());
     pages

@@ -285,6 +285,27 @@ pub async fn replies(State(intake): Shared, headers: HeaderMap, Json(replies): J
     Json(json!({ "accepted": accepted })).into_response()
 }
 
+#[derive(Serialize, Deserialize)]
+pub struct Decisions {
+    pub decisions: Vec<trove_store::DecisionRecord>,
+}
+
+/// `POST /api/v1/decisions`: the desk's decisions on this intake's
+/// submissions, so that their sources see the outcome and its codes.
+pub async fn decisions(State(intake): Shared, headers: HeaderMap, Json(decisions): Json<Decisions>) -> Response {
+    if let Err(refused) = authorized(&intake, &headers) {
+        return refused;
+    }
+    let mut recorded = 0;
+    for decision in &decisions.decisions {
+        match intake.repo.import_decision(decision).await {
+            Ok(new) => recorded += usize::from(new),
+            Err(_) => return unavailable(),
+        }
+    }
+    Json(json!({ "recorded": recorded })).into_response()
+}
+
 /// Deletes what the desk confirmed more than `retention_days` ago: rows
 /// and blobs, and frees the sources' quotas.
 pub async fn sweep(intake: &Intake) -> Result<(usize, usize), ()> {
