@@ -260,17 +260,27 @@ impl Index {
 
     /// (doc, word position) of every published k-gram with this fingerprint.
     pub fn fingerprint_matches(&self, hash: u64, out: &mut Vec<(u32, u32)>) {
-        for segment in &self.segments {
-            for i in segment.winnow.find(hash) {
+        self.fingerprint_matches_upto(hash, usize::MAX, out);
+    }
+
+    /// As [`Index::fingerprint_matches`], unless more than `cap` published
+    /// places hold the fingerprint: then nothing is added and the answer is
+    /// false. Each segment's run is found once.
+    pub fn fingerprint_matches_upto(&self, hash: u64, cap: usize, out: &mut Vec<(u32, u32)>) -> bool {
+        let runs: Vec<(&Segment, std::ops::Range<usize>)> = self
+            .segments
+            .iter()
+            .map(|segment| (segment, segment.winnow.find(hash)))
+            .collect();
+        if runs.iter().map(|(_, run)| run.len()).sum::<usize>() > cap {
+            return false;
+        }
+        for (segment, run) in runs {
+            for i in run {
                 out.push((segment.winnow.u32_at(i, 0), segment.winnow.u32_at(i, 1)));
             }
         }
-    }
-
-    /// How many published places hold a fingerprint (cheap: two binary
-    /// searches a segment).
-    pub fn fingerprint_count(&self, hash: u64) -> usize {
-        self.segments.iter().map(|s| s.winnow.find(hash).len()).sum()
+        true
     }
 
     /// A document's shingle set; empty if its segment is gone.

@@ -205,11 +205,10 @@ pub async fn overlap_submission<B: BlobBackend>(
             // (a form's wording, a table's header with a common value): it
             // says nothing about which document is quoted, and following it
             // made overlap quadratic on large corpora.
-            if index.fingerprint_count(fingerprint.hash) > MAX_FINGERPRINT_POSTINGS {
+            found_matches.clear();
+            if !index.fingerprint_matches_upto(fingerprint.hash, MAX_FINGERPRINT_POSTINGS, &mut found_matches) {
                 continue;
             }
-            found_matches.clear();
-            index.fingerprint_matches(fingerprint.hash, &mut found_matches);
             for (published, _) in &found_matches {
                 let positions = hits.entry(*published).or_default();
                 if positions.last() != Some(&fingerprint.position) {
