@@ -692,7 +692,12 @@ async fn submission(
 
 /// The session and the checked CSRF token of a POST, or the response.
 #[allow(clippy::result_large_err)] // the response is built once, on the way out
-fn posted(state: &DeskState, headers: &HeaderMap, csrf: &str) -> Result<(String, Role), Response> {
+fn posted(
+    state: &DeskState,
+    headers: &HeaderMap,
+    csrf: &str,
+    id: &str,
+) -> Result<(String, Role, SubmissionId), Response> {
     let Some((token, user, role)) = state.session(headers) else {
         return Err(error(
             StatusCode::FORBIDDEN,
@@ -707,7 +712,14 @@ fn posted(state: &DeskState, headers: &HeaderMap, csrf: &str) -> Result<(String,
             "Reload the page and try again.",
         ));
     }
-    Ok((user, role))
+    let Ok(submission) = SubmissionId::from_str(id) else {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "No such submission",
+            "That is not a submission id.",
+        ));
+    };
+    Ok((user, role, submission))
 }
 
 fn back(id: &str, notice: &str) -> Response {
@@ -727,15 +739,9 @@ async fn triage(
     Path(id): Path<String>,
     axum::Form(form): axum::Form<CsrfForm>,
 ) -> Response {
-    if let Err(response) = posted(&state, &headers, &form.csrf) {
-        return response;
-    }
-    let Ok(submission) = SubmissionId::from_str(&id) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "No such submission",
-            "That is not a submission id.",
-        );
+    let submission = match posted(&state, &headers, &form.csrf, &id) {
+        Ok((_, _, submission)) => submission,
+        Err(response) => return response,
     };
     match state.actions.triage(submission).await {
         Ok(()) => back(&id, "Triaged."),
@@ -755,8 +761,8 @@ async fn decide(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let (user, role) = match posted(&state, &headers, &field("csrf")) {
-        Ok(session) => session,
+    let (user, role, submission) = match posted(&state, &headers, &field("csrf"), &id) {
+        Ok(posted) => posted,
         Err(response) => return response,
     };
     if !role.decides() {
@@ -766,13 +772,6 @@ async fn decide(
             "Ask an editor to sign this decision.",
         );
     }
-    let Ok(submission) = SubmissionId::from_str(&id) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "No such submission",
-            "That is not a submission id.",
-        );
-    };
     let decision = DeskDecision {
         outcome: field("outcome"),
         codes: form
@@ -806,15 +805,9 @@ async fn reply(
     Path(id): Path<String>,
     axum::Form(form): axum::Form<ReplyForm>,
 ) -> Response {
-    if let Err(response) = posted(&state, &headers, &form.csrf) {
-        return response;
-    }
-    let Ok(submission) = SubmissionId::from_str(&id) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "No such submission",
-            "That is not a submission id.",
-        );
+    let submission = match posted(&state, &headers, &form.csrf, &id) {
+        Ok((_, _, submission)) => submission,
+        Err(response) => return response,
     };
     match state.actions.reply(submission, form.text).await {
         Ok(()) => back(&id, "Reply sealed to the source."),
