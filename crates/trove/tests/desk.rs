@@ -76,7 +76,7 @@ fn an_editor_decides_and_replies_on_the_desk_and_the_source_sees_both() {
     browser.type_into("#password", &password);
     browser.type_into("#code", &trove_desk::users::totp_code(&secret, now).unwrap());
     browser.click("#login");
-    assert!(browser.text("main").contains("1 new"), "{}", browser.text("main"));
+    browser.wait_for_text("main", "1 new");
 
     browser.click(&format!("a[href='/desk/s/{submission}']"));
     browser.click("#triage");
@@ -109,14 +109,10 @@ fn an_editor_decides_and_replies_on_the_desk_and_the_source_sees_both() {
         browser.click(&format!("#code-{code}"));
     }
     browser.click("#decide");
-    assert!(
-        browser.text(".notice").contains("Decision signed: reject"),
-        "{}",
-        browser.text("main")
-    );
+    browser.wait_for_text(".notice", "Decision signed: reject");
     browser.type_into("#reply", "Thank you. Can you tell us who else was there?");
     browser.click("#send-reply");
-    assert!(browser.text(".notice").contains("Reply sealed"));
+    browser.wait_for_text(".notice", "Reply sealed");
 
     // The source sees the reply and the decision with its codes.
     assert_eq!(source.login(&codename).status, 303);

@@ -154,6 +154,21 @@ impl<'a> Browser<'a> {
         self.get(&format!("/element/{id}/text")).as_str().unwrap().to_owned()
     }
 
+    /// Waits until the element's text holds `needle` (a click that
+    /// submits a form returns before the next page replaces this one, whose
+    /// element of the same name may still be found), and returns the text.
+    pub fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = self.text(css);
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "{css} never held {needle:?}; last: {text:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn click(&self, css: &str) {
         let id = self.element(css);
         self.post(&format!("/element/{id}/click"), json!({}));
