@@ -56,6 +56,13 @@ impl Driver {
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body)
+            .unwrap_or_else(|error| panic!("WebDriver {method} {path}: {error}"))
+    }
+
+    /// A WebDriver command; its error (no such element, a stale one) as a
+    /// value, for callers that wait for a page to settle.
+    fn try_call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, Value> {
         let url = format!("{}{path}", self.base);
         let response = match (method, body) {
             ("GET", _) => self.agent.get(&url).call(),
@@ -68,12 +75,10 @@ impl Driver {
         };
         let mut response = response.expect("chromedriver answers");
         let value: Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
-        assert!(
-            value["value"].get("error").is_none(),
-            "WebDriver {method} {path}: {}",
-            value["value"]
-        );
-        value["value"].clone()
+        if value["value"].get("error").is_some() {
+            return Err(value["value"].clone());
+        }
+        Ok(value["value"].clone())
     }
 }
 
@@ -159,8 +164,26 @@ impl<'a> Browser<'a> {
     /// element of the same name may still be found), and returns the text.
     pub fn wait_for_text(&self, css: &str, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
+        let session = format!("/session/{}", self.session);
         loop {
-            let text = self.text(css);
+            // The old page's element may go stale between finding it and
+            // reading it: that is the page changing, so look again.
+            let text = self
+                .driver
+                .try_call(
+                    "POST",
+                    &format!("{session}/element"),
+                    Some(json!({ "using": "css selector", "value": css })),
+                )
+                .ok()
+                .and_then(|found| found.as_object()?.values().next()?.as_str().map(str::to_owned))
+                .and_then(|id| {
+                    self.driver
+                        .try_call("GET", &format!("{session}/element/{id}/text"), None)
+                        .ok()
+                })
+                .and_then(|text| text.as_str().map(str::to_owned))
+                .unwrap_or_default();
             if text.contains(needle) {
                 return text;
             }
