@@ -66,48 +66,46 @@ impl SqliteRepo {
     }
 
     pub async fn add_decision(&self, decision: &DecisionRecord) -> Result<(), StoreError> {
-        sqlx::query(
+        let sql =
             "INSERT INTO decisions (submission_id, day, outcome, reasons, proposed, note, editor, policy, log_index)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&decision.submission)
-        .bind(&decision.day)
-        .bind(&decision.outcome)
-        .bind(serde_json::to_string(&decision.reasons).expect("strings serialize"))
-        .bind(&decision.proposed)
-        .bind(&decision.note)
-        .bind(&decision.editor)
-        .bind(&decision.policy)
-        .bind(decision.log_index as i64)
-        .execute(self.pool())
-        .await
-        .map_err(db_err(format!("recording a decision on {}", decision.submission)))?;
-        Ok(())
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+        self.insert_decision(sql, decision, "recording").await.map(|_| ())
     }
 
     /// Records a decision made elsewhere (the desk's, delivered to a
     /// separate intake), unless it is here already or its submission is
     /// not (retention removed it). True if it was recorded.
     pub async fn import_decision(&self, decision: &DecisionRecord) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        let sql =
             "INSERT INTO decisions (submission_id, day, outcome, reasons, proposed, note, editor, policy, log_index)
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
              WHERE EXISTS (SELECT 1 FROM submissions WHERE id = ?1)
-               AND NOT EXISTS (SELECT 1 FROM decisions WHERE submission_id = ?1 AND log_index = ?9)",
-        )
-        .bind(&decision.submission)
-        .bind(&decision.day)
-        .bind(&decision.outcome)
-        .bind(serde_json::to_string(&decision.reasons).expect("strings serialize"))
-        .bind(&decision.proposed)
-        .bind(&decision.note)
-        .bind(&decision.editor)
-        .bind(&decision.policy)
-        .bind(decision.log_index as i64)
-        .execute(self.pool())
-        .await
-        .map_err(db_err(format!("importing a decision on {}", decision.submission)))?;
-        Ok(done.rows_affected() == 1)
+               AND NOT EXISTS (SELECT 1 FROM decisions WHERE submission_id = ?1 AND log_index = ?9)";
+        Ok(self.insert_decision(sql, decision, "importing").await? == 1)
+    }
+
+    /// Runs one of the inserts above (parameters ?1…?9 in column order);
+    /// the rows it added.
+    async fn insert_decision(
+        &self,
+        sql: &'static str,
+        decision: &DecisionRecord,
+        doing: &str,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(sql)
+            .bind(&decision.submission)
+            .bind(&decision.day)
+            .bind(&decision.outcome)
+            .bind(serde_json::to_string(&decision.reasons).expect("strings serialize"))
+            .bind(&decision.proposed)
+            .bind(&decision.note)
+            .bind(&decision.editor)
+            .bind(&decision.policy)
+            .bind(decision.log_index as i64)
+            .execute(self.pool())
+            .await
+            .map_err(db_err(format!("{doing} a decision on {}", decision.submission)))?;
+        Ok(done.rows_affected())
     }
 
     /// Every decision on submissions that came through an intake: what a

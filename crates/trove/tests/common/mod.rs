@@ -31,6 +31,11 @@ pub fn json(text: &str) -> serde_json::Value {
 
 /// Generates a corpus (`seed`, `size` like "800K") under `dir`; its root.
 pub fn gen_corpus(dir: &Path, seed: &str, size: &str) -> std::path::PathBuf {
+    gen_corpus_with(dir, seed, size, "0.45")
+}
+
+/// As [`gen_corpus`], with the share of documents its published corpora hold.
+pub fn gen_corpus_with(dir: &Path, seed: &str, size: &str, published_share: &str) -> std::path::PathBuf {
     let corpus = dir.join("corpus");
     ok(trove(
         dir,
@@ -42,6 +47,8 @@ pub fn gen_corpus(dir: &Path, seed: &str, size: &str) -> std::path::PathBuf {
             seed,
             "--size",
             size,
+            "--published-share",
+            published_share,
         ],
     ));
     corpus
@@ -328,21 +335,7 @@ pub fn triage_ready(
     size: &str,
     published_share: &str,
 ) -> (std::path::PathBuf, std::path::PathBuf, String) {
-    let corpus = dir.join("corpus");
-    ok(trove(
-        dir,
-        &[
-            "gen-corpus",
-            "--out",
-            corpus.to_str().unwrap(),
-            "--seed",
-            seed,
-            "--size",
-            size,
-            "--published-share",
-            published_share,
-        ],
-    ));
+    let corpus = gen_corpus_with(dir, seed, size, published_share);
     let data = dir.join("data");
     let id = init_and_submit(&data, &corpus.join("cache"));
     ok(trove(&data, &["ingest", &id]));
