@@ -19,6 +19,8 @@ use sha2::{Digest, Sha256};
 pub use trove_dkim::Canon;
 use trove_dkim::{canonical_body, canonical_header, field_name, header_fields};
 
+use crate::CorpusError;
+
 /// A domain's signing key.
 pub enum DkimKey {
     Rsa(Box<ring::signature::RsaKeyPair>, Vec<u8>),
@@ -27,15 +29,19 @@ pub enum DkimKey {
 
 impl DkimKey {
     /// A 2048-bit RSA key drawn from the corpus RNG.
-    pub fn rsa(rng: &mut ChaCha8Rng) -> Result<Self, String> {
-        let private = rsa::RsaPrivateKey::new(rng, 2048).map_err(|e| e.to_string())?;
+    pub fn rsa(rng: &mut ChaCha8Rng) -> Result<Self, CorpusError> {
+        let failed =
+            |step: &str, e: &dyn std::fmt::Display| CorpusError::Format(format!("RSA key generation, {step}: {e}"));
+        let private = rsa::RsaPrivateKey::new(rng, 2048).map_err(|e| failed("generating", &e))?;
         let public = private
             .to_public_key()
             .to_public_key_der()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| failed("encoding the public key", &e))?
             .into_vec();
-        let pkcs8 = private.to_pkcs8_der().map_err(|e| e.to_string())?;
-        let pair = ring::signature::RsaKeyPair::from_pkcs8(pkcs8.as_bytes()).map_err(|e| e.to_string())?;
+        let pkcs8 = private
+            .to_pkcs8_der()
+            .map_err(|e| failed("encoding the private key", &e))?;
+        let pair = ring::signature::RsaKeyPair::from_pkcs8(pkcs8.as_bytes()).map_err(|e| failed("loading", &e))?;
         Ok(DkimKey::Rsa(Box::new(pair), public))
     }
 

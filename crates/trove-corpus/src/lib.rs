@@ -301,7 +301,7 @@ impl Generator {
                 continue;
             }
             let key = if index % 2 == 0 {
-                DkimKey::rsa(&mut rng).map_err(|e| CorpusError::Format(format!("RSA key generation: {e}")))?
+                DkimKey::rsa(&mut rng)?
             } else {
                 DkimKey::ed25519(rng.r#gen())
             };

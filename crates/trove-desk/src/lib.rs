@@ -1,32 +1,37 @@
-//! The newsroom desk: who may work there, and the pages they work in.
+//! The newsroom desk: the web pages journalists and editors work in, under
+//! `/desk/`: an inbox of submissions (new, triaged, decided), a
+//! submission's documents beside its verification, overlap and triage, a
+//! document viewer, the decide form, the conversation with the source, and
+//! search within a submission. Rendered on the server; no script is
+//! needed.
 //!
-//! * [`users`]: desk users with a role (journalist, editor, admin), an
-//!   Argon2id-hashed password and a TOTP second factor (RFC 6238).
-//! * [`server`]: the desk's web pages under `/desk/`: an inbox of
-//!   submissions (new, triaged, decided), a submission's documents beside
-//!   its verification, overlap and triage, a document viewer, the decide
-//!   form, the conversation with the source, and search within a
-//!   submission. Rendered on the server; no script is needed.
+//! The pages read and act through [`trove_app::Newsroom`], the same API as
+//! the command line: a decision signed here is the one `trove decide`
+//! would sign. Log-in checks a user's Argon2id password and TOTP code
+//! ([`trove_app::users`]); sessions, CSRF tokens and log-in limits come
+//! from [`trove_web`].
 //!
-//! The desk holds the newsroom identity (it reads documents), so nothing
-//! here may be served from the intake role. What it does to the world
-//! (triage, a signed decision, a reply) goes through [`server::DeskActions`],
-//! which the binary implements with the same code as the command line.
+//! What this crate must never do: be served by the intake role (the desk
+//! holds the newsroom identity: it reads documents), change anything on a
+//! GET, or let anyone but an editor or an admin decide.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let newsroom = trove_app::Newsroom::open("trove-data".as_ref()).await?;
+//! let desk = trove_desk::DeskState::new(std::sync::Arc::new(newsroom))?;
+//! let app: axum::Router = trove_desk::router(desk);
+//! # Ok(()) }
+//! ```
 
-pub mod server;
-pub mod users;
+mod server;
 
-pub use server::{DeskActions, DeskDecision, DeskState, router};
-pub use users::{NewUser, Role};
+pub use server::{DeskState, router};
 
+/// Why the desk cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
-    #[error("{0:?} is not a role: journalist, editor or admin")]
-    BadRole(String),
-    #[error("{0:?} is not a user name: use 2 to 32 letters, digits, '-' or '_'")]
-    BadName(String),
-    #[error("password hashing failed: {0}")]
-    Hash(String),
-    #[error("no randomness available: {0}")]
-    Random(String),
+    #[error(transparent)]
+    App(#[from] trove_app::AppError),
+    #[error(transparent)]
+    Random(#[from] trove_web::RandomError),
 }

@@ -41,7 +41,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 use trove_store::{
-    BlobBackend, BlobOpener, BlobSealer, DocumentRecord, ManifestFile, SqliteRepo, StoreError, SubmissionRecord,
+    BlobBackend, BlobOpener, BlobSealer, DocumentRecord, DocumentRepo, ManifestFile, StoreError, SubmissionRecord,
     TextRef, read_manifest,
 };
 
@@ -156,7 +156,7 @@ enum Message {
 pub async fn ingest_submission<B: BlobBackend + 'static>(
     opener: Arc<BlobOpener<B>>,
     sealer: &BlobSealer<B>,
-    repo: &SqliteRepo,
+    repo: &impl DocumentRepo,
     record: &SubmissionRecord,
     limits: &Limits,
     threads: usize,
@@ -481,7 +481,7 @@ const IDLE_BATCH: usize = 64;
 /// that is not on disk. Identical bytes share one sealed text.
 async fn write_batch<B: BlobBackend>(
     sealer: &BlobSealer<B>,
-    repo: &SqliteRepo,
+    repo: &impl DocumentRepo,
     record: &SubmissionRecord,
     batch: &mut Vec<Found>,
     texts: &mut HashMap<String, Option<TextRef>>,

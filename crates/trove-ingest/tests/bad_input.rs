@@ -2,6 +2,7 @@
 //! the submission is ingested. Fixtures are built here, in code.
 
 use std::io::{Cursor, Write};
+use trove_store::DocumentRepo as _;
 
 use trove_ingest::{Limits, ingest_submission};
 use trove_store::DocumentRecord;

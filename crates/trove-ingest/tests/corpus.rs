@@ -1,6 +1,7 @@
 //! Ingest of the generated corpus against its ground truth.
 
 use std::fs;
+use trove_store::DocumentRepo as _;
 
 use trove_ingest::{Limits, ingest_submission};
 

@@ -3,6 +3,7 @@
 //! run that stopped part-way resumes without duplicates.
 
 use std::collections::BTreeMap;
+use trove_store::DocumentRepo as _;
 
 use trove_ingest::{Limits, ingest_submission};
 use trove_store::DocumentRecord;

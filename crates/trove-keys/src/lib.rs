@@ -33,7 +33,7 @@ use std::str::FromStr;
 
 use zeroize::Zeroizing;
 
-pub use note::{KeyAlg, NoteSigningKey, NoteVerifierKey};
+pub use note::{KeyAlg, NoteKeyError, NoteSigningKey, NoteVerifierKey};
 
 /// Errors from creating or loading key files. Each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +52,8 @@ pub enum KeyError {
     TooOpen { path: PathBuf, mode: u32 },
     #[error("key file {path} is malformed: {reason}")]
     Malformed { path: PathBuf, reason: String },
+    #[error("key file {path} is malformed: {source}")]
+    NoteKey { path: PathBuf, source: NoteKeyError },
     #[error("the operating system's random source failed: {0}")]
     Random(String),
 }
@@ -214,14 +216,14 @@ impl Keyring {
     pub fn signing_key(&self, role: &StatementRole) -> Result<NoteSigningKey, KeyError> {
         let path = self.path(&format!("{}.key", role.file_stem()));
         let text = read_private(&path)?;
-        NoteSigningKey::parse(text.trim()).map_err(|reason| KeyError::Malformed { path, reason })
+        NoteSigningKey::parse(text.trim()).map_err(|source| KeyError::NoteKey { path, source })
     }
 
     /// The verifier key of one role.
     pub fn verifier_key(&self, role: &StatementRole) -> Result<NoteVerifierKey, KeyError> {
         let path = self.path(&format!("{}.vkey", role.file_stem()));
         let text = read_file(&path)?;
-        NoteVerifierKey::parse(text.trim()).map_err(|reason| KeyError::Malformed { path, reason })
+        NoteVerifierKey::parse(text.trim()).map_err(|source| KeyError::NoteKey { path, source })
     }
 
     /// Public parts of every key in the directory, for `trove keys list`.
@@ -246,9 +248,9 @@ impl Keyring {
         vkeys.sort();
         for path in vkeys {
             let text = read_file(&path)?;
-            let verifier = NoteVerifierKey::parse(text.trim()).map_err(|reason| KeyError::Malformed {
+            let verifier = NoteVerifierKey::parse(text.trim()).map_err(|source| KeyError::NoteKey {
                 path: path.clone(),
-                reason,
+                source,
             })?;
             let role = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
             keys.push(PublicKeyInfo {

@@ -50,19 +50,38 @@ fn valid_name(name: &str) -> bool {
     !name.is_empty() && !name.contains('+') && !name.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Why a note key's text form cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoteKeyError {
+    #[error("expected <name>+<id>+<key>")]
+    Shape,
+    #[error("expected a PRIVATE+KEY+ line")]
+    NotPrivate,
+    #[error("invalid key name {0:?}")]
+    Name(String),
+    #[error("the key is not base64")]
+    Base64,
+    #[error("not an Ed25519 note key (type 0x01 or 0x04)")]
+    Type,
+    #[error("invalid Ed25519 point")]
+    Point,
+    #[error("the key id does not match the name and key")]
+    KeyId,
+}
+
 /// Splits `<name>+<hex id>+<base64>` (the name may not hold `+`).
-fn split_key(text: &str) -> Result<(&str, &str, KeyAlg, Vec<u8>), String> {
+fn split_key(text: &str) -> Result<(&str, &str, KeyAlg, Vec<u8>), NoteKeyError> {
     let mut parts = text.splitn(3, '+');
     let (Some(name), Some(id_hex), Some(encoded)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err("expected <name>+<id>+<key>".into());
+        return Err(NoteKeyError::Shape);
     };
     if !valid_name(name) {
-        return Err(format!("invalid key name {name:?}"));
+        return Err(NoteKeyError::Name(name.chars().take(80).collect()));
     }
-    let bytes = BASE64.decode(encoded).map_err(|e| format!("bad base64: {e}"))?;
-    let alg = match (bytes.len(), KeyAlg::from_byte(bytes[0])) {
+    let bytes = BASE64.decode(encoded).map_err(|_| NoteKeyError::Base64)?;
+    let alg = match (bytes.len(), bytes.first().copied().and_then(KeyAlg::from_byte)) {
         (33, Some(alg)) => alg,
-        _ => return Err("not an Ed25519 note key (type 0x01 or 0x04)".into()),
+        _ => return Err(NoteKeyError::Type),
     };
     Ok((name, id_hex, alg, bytes))
 }
@@ -98,17 +117,15 @@ impl NoteSigningKey {
     }
 
     /// Parses `PRIVATE+KEY+<name>+<hex id>+<base64(0x01 ‖ seed)>`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let rest = text
-            .strip_prefix("PRIVATE+KEY+")
-            .ok_or("expected a PRIVATE+KEY+ line")?;
+    pub fn parse(text: &str) -> Result<Self, NoteKeyError> {
+        let rest = text.strip_prefix("PRIVATE+KEY+").ok_or(NoteKeyError::NotPrivate)?;
         let (name, id_hex, alg, bytes) = split_key(rest)?;
         let bytes = Zeroizing::new(bytes);
         let mut seed = Zeroizing::new([0u8; 32]);
         seed.copy_from_slice(&bytes[1..]);
         let key = NoteSigningKey::with_alg(name, alg, &seed);
         if hex_id(&key.verifier().id) != id_hex {
-            return Err("the key id does not match the key".into());
+            return Err(NoteKeyError::KeyId);
         }
         Ok(key)
     }
@@ -164,13 +181,13 @@ pub struct NoteVerifierKey {
 
 impl NoteVerifierKey {
     /// Parses the vkey text form.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, NoteKeyError> {
         let (name, id_hex, alg, bytes) = split_key(text)?;
-        let public: [u8; 32] = bytes[1..].try_into().map_err(|_| "bad key length")?;
-        let key = VerifyingKey::from_bytes(&public).map_err(|e| format!("invalid Ed25519 point: {e}"))?;
+        let public: [u8; 32] = bytes[1..].try_into().map_err(|_| NoteKeyError::Type)?;
+        let key = VerifyingKey::from_bytes(&public).map_err(|_| NoteKeyError::Point)?;
         let id = key_id(name, alg, &public);
         if hex_id(&id) != id_hex {
-            return Err("the key id does not match the name and key".into());
+            return Err(NoteKeyError::KeyId);
         }
         Ok(NoteVerifierKey {
             name: name.to_owned(),
@@ -256,6 +273,6 @@ mod tests {
     #[test]
     fn wrong_key_id_is_rejected() {
         let vkey = "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-        assert!(NoteVerifierKey::parse(vkey).unwrap_err().contains("key id"));
+        assert_eq!(NoteVerifierKey::parse(vkey).unwrap_err(), NoteKeyError::KeyId);
     }
 }

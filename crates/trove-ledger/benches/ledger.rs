@@ -26,9 +26,9 @@ fn main() {
     let entries: Vec<Vec<u8>> = (0..200_000u64)
         .map(|i| {
             Statement::Receipt {
-                submission: format!("{i:032x}"),
+                submission: format!("{i:032x}").parse().unwrap(),
                 commitment: [(i % 251) as u8; 32],
-                day: "2026-11-27".into(),
+                day: "2026-11-27".parse().unwrap(),
                 size_class: 20,
             }
             .sign(&intake)

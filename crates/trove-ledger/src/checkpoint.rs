@@ -5,8 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use trove_keys::{KeyAlg, NoteSigningKey, NoteVerifierKey};
 
-use crate::LedgerError;
 use crate::merkle::Hash;
+use crate::{FormatError, LedgerError};
 
 /// The body of a checkpoint: origin, tree size, root hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,28 +22,31 @@ impl Checkpoint {
         format!("{}\n{}\n{}\n", self.origin, self.size, BASE64.encode(self.root))
     }
 
-    fn parse_body(body: &str) -> Result<Self, String> {
+    fn parse_body(body: &str) -> Result<Self, FormatError> {
         let lines: Vec<&str> = body
             .strip_suffix('\n')
-            .ok_or("the body does not end in a newline")?
+            .ok_or(FormatError::NoFinalNewline { what: "the body" })?
             .split('\n')
             .collect();
         let [origin, size, root, ..] = lines.as_slice() else {
-            return Err("a checkpoint needs an origin, a size and a root hash line".into());
+            return Err(FormatError::Incomplete {
+                what: "a checkpoint",
+                needs: "an origin, a size and a root hash line",
+            });
         };
         if origin.is_empty() {
-            return Err("the origin line is empty".into());
+            return Err(FormatError::field("origin", origin, "a non-empty line"));
         }
         let size: u64 = size
             .parse()
             .ok()
             .filter(|_| size == &"0" || !size.starts_with('0'))
-            .ok_or_else(|| format!("tree size {size:?} is not a decimal number"))?;
+            .ok_or_else(|| FormatError::field("tree size", size, "a decimal number"))?;
         let root: Hash = BASE64
             .decode(root)
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(|| format!("root hash {root:?} is not 32 bytes of base64"))?;
+            .ok_or_else(|| FormatError::field("root hash", root, "32 bytes of base64"))?;
         Ok(Checkpoint {
             origin: (*origin).to_owned(),
             size,
@@ -92,32 +95,30 @@ impl SignedNote {
         out
     }
 
-    pub fn parse(note: &str) -> Result<Self, String> {
-        let split = note
-            .rfind("\n\n")
-            .ok_or("no blank line between the text and the signatures")?;
+    pub fn parse(note: &str) -> Result<Self, FormatError> {
+        let incomplete = FormatError::Incomplete {
+            what: "a note",
+            needs: "text, a blank line and at least one signature line",
+        };
+        let split = note.rfind("\n\n").ok_or(incomplete.clone())?;
         let (text, signatures) = (&note[..split + 1], &note[split + 2..]);
         if text.contains("\n\n") || signatures.is_empty() {
-            return Err("a note needs text and at least one signature line".into());
+            return Err(incomplete);
         }
         let mut parsed = Vec::new();
         for line in signatures
             .strip_suffix('\n')
-            .ok_or("the signatures do not end in a newline")?
+            .ok_or(FormatError::NoFinalNewline { what: "the signatures" })?
             .split('\n')
         {
-            let rest = line
-                .strip_prefix("— ")
-                .ok_or_else(|| format!("{line:?} is not a signature line"))?;
-            let (name, encoded) = rest
-                .split_once(' ')
-                .ok_or_else(|| format!("{line:?} has no signature"))?;
+            let short = || FormatError::SignatureLine(line.chars().take(80).collect());
+            let rest = line.strip_prefix("— ").ok_or_else(short)?;
+            let (name, encoded) = rest.split_once(' ').ok_or_else(short)?;
             let bytes = BASE64
                 .decode(encoded)
-                .map_err(|_| format!("the signature of {name} is not base64"))?;
-            if bytes.len() < 5 {
-                return Err(format!("the signature of {name} is too short"));
-            }
+                .ok()
+                .filter(|bytes| bytes.len() >= 5)
+                .ok_or_else(|| FormatError::Signature(name.chars().take(80).collect()))?;
             parsed.push(NoteSignature {
                 name: name.to_owned(),
                 key_id: bytes[..4].try_into().expect("4 bytes"),
@@ -204,11 +205,10 @@ impl SignedCheckpoint {
         }
         let checkpoint = Checkpoint::parse_body(&note.text).map_err(LedgerError::Checkpoint)?;
         if checkpoint.origin != log_key.name() {
-            return Err(LedgerError::Checkpoint(format!(
-                "the origin {:?} is not the log key's name {:?}",
-                checkpoint.origin,
-                log_key.name()
-            )));
+            return Err(LedgerError::Checkpoint(FormatError::Origin {
+                origin: checkpoint.origin,
+                key: log_key.name().to_owned(),
+            }));
         }
         Ok(SignedCheckpoint { checkpoint, note })
     }

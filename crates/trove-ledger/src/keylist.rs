@@ -27,7 +27,7 @@ pub fn encode_key_list(log_key: &NoteSigningKey, keys: &[NoteVerifierKey]) -> St
 pub fn read_key_list<F: Fetch>(fetch: &F, log_key: &NoteVerifierKey) -> Result<Vec<NoteVerifierKey>, LedgerError> {
     let bytes = fetch.fetch(KEY_LIST)?;
     let text = String::from_utf8(bytes).map_err(|_| LedgerError::Signature("the key list is not UTF-8".into()))?;
-    let note = SignedNote::parse(&text).map_err(|e| LedgerError::Signature(format!("the key list: {e}")))?;
+    let note = SignedNote::parse(&text).map_err(LedgerError::KeyList)?;
     if !note.verify(log_key) {
         return Err(LedgerError::Signature(
             "the key list is not signed by the log key".into(),

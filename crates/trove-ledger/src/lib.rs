@@ -10,6 +10,9 @@
 //! * [`statement`]: the canonical, signed entry format (`docs/log.md`).
 //! * [`LogWriter`] appends batches durably; [`Sequencer`] batches appends
 //!   from many threads; [`verify_log`] audits a log from its files alone.
+//! * [`Ledger`] is one data directory's log with the keyring that signs
+//!   into it: receipts, decisions, proofs and cosignatures go through it;
+//!   [`HttpFetch`] reads a served log.
 //!
 //! What this crate must never do: put content, names, codenames, exact
 //! times or exact sizes into an entry; acknowledge an entry before the
@@ -29,6 +32,7 @@ pub mod checkpoint;
 mod keylist;
 mod log;
 pub mod merkle;
+mod newsroom;
 pub mod statement;
 pub mod tiles;
 mod verify;
@@ -37,7 +41,67 @@ use std::path::PathBuf;
 
 pub use keylist::{KEY_LIST, encode_key_list, read_key_list};
 pub use log::{DirFetch, Fetch, LogWriter, Sequencer, TileSource};
+pub use newsroom::{HttpFetch, InclusionProof, Ledger};
 pub use verify::{VerifyOptions, VerifyReport, verify_log};
+
+/// Why a checkpoint, signed note, entry bundle or statement cannot be
+/// read: the text formats of the log, parsed strictly.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    #[error("{what} does not end in a newline")]
+    NoFinalNewline { what: &'static str },
+    #[error("{what} needs {needs}")]
+    Incomplete { what: &'static str, needs: &'static str },
+    #[error("{field} {text:?} is not {expected}")]
+    Field {
+        field: &'static str,
+        text: String,
+        expected: &'static str,
+    },
+    #[error("expected field {expected}, found {found:?}")]
+    UnexpectedLine { expected: &'static str, found: String },
+    #[error("{0:?} is not a signature line")]
+    SignatureLine(String),
+    #[error("the signature of {0} is not base64 of at least 5 bytes")]
+    Signature(String),
+    #[error("not a {0} statement")]
+    Header(&'static str),
+    #[error("unknown statement kind {0:?}")]
+    Kind(String),
+    #[error("the statement is not in canonical form")]
+    NotCanonical,
+    #[error("the entry is not UTF-8")]
+    NotUtf8,
+    #[error("no valid signature by a known statement key (signed as {signers})")]
+    UnknownSigner { signers: String },
+    #[error("a length prefix is cut short")]
+    CutShort,
+    #[error("entry {entry} claims {claimed} bytes but {remaining} remain")]
+    Overrun {
+        entry: usize,
+        claimed: usize,
+        remaining: usize,
+    },
+    #[error("holds {found} entries where {expected} were expected")]
+    EntryCount { found: usize, expected: u64 },
+    #[error("the origin {origin:?} is not the log key's name {key:?}")]
+    Origin { origin: String, key: String },
+    #[error(transparent)]
+    Outcome(#[from] trove_store::OutcomeError),
+    #[error(transparent)]
+    Day(#[from] trove_store::DayError),
+}
+
+impl FormatError {
+    /// A field whose text is not of the expected form.
+    pub(crate) fn field(field: &'static str, text: &str, expected: &'static str) -> Self {
+        FormatError::Field {
+            field,
+            text: text.chars().take(80).collect(),
+            expected,
+        }
+    }
+}
 
 /// Errors of the log. Each names the file, entry or checkpoint concerned.
 #[derive(Debug, thiserror::Error)]
@@ -49,11 +113,15 @@ pub enum LedgerError {
     #[error("tile {path} is wrong: {reason}")]
     Tile { path: String, reason: String },
     #[error("entry bundle {path} is damaged: {reason}")]
-    Bundle { path: String, reason: String },
+    Bundle { path: String, reason: FormatError },
     #[error("entry {index}: {reason}")]
-    Entry { index: u64, reason: String },
+    Entry { index: u64, reason: FormatError },
+    #[error("a statement cannot be signed: {0}")]
+    Statement(FormatError),
     #[error("the checkpoint is malformed: {0}")]
-    Checkpoint(String),
+    Checkpoint(FormatError),
+    #[error("the key list is malformed: {0}")]
+    KeyList(FormatError),
     #[error("signature check failed: {0}")]
     Signature(String),
     #[error("the root computed from the entries does not match the checkpoint of size {size}")]
@@ -72,6 +140,14 @@ pub enum LedgerError {
     Append(String),
     #[error("the log's sequencer has stopped")]
     Stopped,
+    #[error(transparent)]
+    Keys(#[from] trove_keys::KeyError),
+    #[error("the log has {size} entries; there is no entry {index}")]
+    NoEntry { index: u64, size: u64 },
+    #[error("not a witness key (type 0x04)")]
+    NotAWitnessKey,
+    #[error("a receipt's day: {0}")]
+    Day(#[from] trove_store::DayError),
 }
 
 impl From<std::convert::Infallible> for LedgerError {

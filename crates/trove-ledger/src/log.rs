@@ -321,7 +321,7 @@ impl LogWriter {
     /// (cosignatures) over the same body.
     pub fn store_cosigned(&mut self, note: crate::checkpoint::SignedNote) -> Result<(), LedgerError> {
         if note.text != self.checkpoint.note.text || !note.verify(&self.key.verifier()) {
-            return Err(LedgerError::Checkpoint(
+            return Err(LedgerError::Signature(
                 "the cosigned note is not the current checkpoint".into(),
             ));
         }

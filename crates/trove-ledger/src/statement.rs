@@ -15,36 +15,12 @@
 use std::fmt::Write as _;
 
 use trove_keys::{NoteSigningKey, NoteVerifierKey};
+pub use trove_store::{Day, Outcome, SubmissionId};
 
+use crate::FormatError;
 use crate::checkpoint::SignedNote;
 
 const HEADER: &str = "trove/statement/v1";
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Accept,
-    Reject,
-    Defer,
-}
-
-impl Outcome {
-    fn as_str(&self) -> &'static str {
-        match self {
-            Outcome::Accept => "accept",
-            Outcome::Reject => "reject",
-            Outcome::Defer => "defer",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Self, String> {
-        match text {
-            "accept" => Ok(Outcome::Accept),
-            "reject" => Ok(Outcome::Reject),
-            "defer" => Ok(Outcome::Defer),
-            other => Err(format!("outcome {other:?} is not accept, reject or defer")),
-        }
-    }
-}
 
 /// What an entry states.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,14 +28,14 @@ pub enum Statement {
     /// The intake received a submission: a salted commitment to its files,
     /// the day, and the size class (total bytes rounded up to 2^size_class).
     Receipt {
-        submission: String,
+        submission: SubmissionId,
         commitment: [u8; 32],
-        day: String,
+        day: Day,
         size_class: u8,
     },
     /// An editor decided on a submission under a policy.
     Decision {
-        submission: String,
+        submission: SubmissionId,
         outcome: Outcome,
         reasons: Vec<String>,
         policy: [u8; 32],
@@ -84,15 +60,7 @@ pub fn size_class(bytes: u64) -> u8 {
     }
 }
 
-fn check_submission(id: &str) -> Result<(), String> {
-    if id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-        Ok(())
-    } else {
-        Err(format!("submission {id:?} is not 32 lower-case hex digits"))
-    }
-}
-
-fn check_code(code: &str) -> Result<(), String> {
+fn check_code(code: &str) -> Result<(), FormatError> {
     if !code.is_empty()
         && code.len() <= 40
         && code
@@ -101,29 +69,27 @@ fn check_code(code: &str) -> Result<(), String> {
     {
         Ok(())
     } else {
-        Err(format!("reason code {code:?} is not UPPER_CASE"))
+        Err(FormatError::field("reason code", code, "UPPER_CASE"))
     }
 }
 
-fn check_day(day: &str) -> Result<(), String> {
-    let b = day.as_bytes();
-    let ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("day {day:?} is not YYYY-MM-DD"))
-    }
-}
-
-fn hex32(text: &str, field: &str) -> Result<[u8; 32], String> {
+fn hex32(text: &str, field: &'static str) -> Result<[u8; 32], FormatError> {
     let mut out = [0u8; 32];
-    hex::decode_to_slice(text, &mut out).map_err(|_| format!("{field} {text:?} is not 64 hex digits"))?;
+    hex::decode_to_slice(text, &mut out).map_err(|_| FormatError::field(field, text, "64 hex digits"))?;
     Ok(out)
+}
+
+fn number<T: std::str::FromStr>(field: &'static str, text: &str) -> Result<T, FormatError> {
+    text.parse().map_err(|_| FormatError::field(field, text, "a number"))
+}
+
+/// A submission id as a statement writes it: 32 lower-case hex digits.
+fn submission_id(text: &str) -> Result<SubmissionId, FormatError> {
+    let lower_hex = text.len() == 32 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    lower_hex
+        .then(|| text.parse().ok())
+        .flatten()
+        .ok_or_else(|| FormatError::field("submission", text, "32 lower-case hex digits"))
 }
 
 impl Statement {
@@ -137,31 +103,18 @@ impl Statement {
     }
 
     /// Checks every field's form.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), FormatError> {
         match self {
-            Statement::Receipt {
-                submission,
-                day,
-                size_class,
-                ..
-            } => {
-                check_submission(submission)?;
-                check_day(day)?;
+            Statement::Receipt { size_class, .. } => {
                 if *size_class > 63 {
-                    return Err(format!("size class {size_class} is above 63"));
+                    return Err(FormatError::field("size-class", &size_class.to_string(), "at most 63"));
                 }
                 Ok(())
             }
-            Statement::Decision {
-                submission,
-                reasons,
-                editor,
-                ..
-            } => {
-                check_submission(submission)?;
+            Statement::Decision { reasons, editor, .. } => {
                 reasons.iter().try_for_each(|r| check_code(r))?;
                 if editor.len() != 8 || hex::decode(editor).is_err() {
-                    return Err(format!("editor key id {editor:?} is not 8 hex digits"));
+                    return Err(FormatError::field("editor", editor, "a key id of 8 hex digits"));
                 }
                 Ok(())
             }
@@ -221,30 +174,33 @@ impl Statement {
 
     /// Parses the canonical text, refusing anything that does not re-encode
     /// to the same bytes.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, FormatError> {
         let mut lines = text
             .strip_suffix('\n')
-            .ok_or("the statement does not end in a newline")?
+            .ok_or(FormatError::NoFinalNewline { what: "the statement" })?
             .split('\n');
         if lines.next() != Some(HEADER) {
-            return Err(format!("not a {HEADER} statement"));
+            return Err(FormatError::Header(HEADER));
         }
-        let mut field = |name: &str| -> Result<&str, String> {
-            let line = lines.next().ok_or_else(|| format!("field {name} is missing"))?;
+        let mut field = |name: &'static str| -> Result<&str, FormatError> {
+            let line = lines.next().unwrap_or_default();
             line.strip_prefix(name)
                 .and_then(|rest| rest.strip_prefix(' '))
-                .ok_or_else(|| format!("expected field {name}, found {line:?}"))
+                .ok_or_else(|| FormatError::UnexpectedLine {
+                    expected: name,
+                    found: line.chars().take(80).collect(),
+                })
         };
         let statement = match field("kind")? {
             "receipt" => Statement::Receipt {
-                submission: field("submission")?.to_owned(),
+                submission: submission_id(field("submission")?)?,
                 commitment: hex32(field("commitment")?, "commitment")?,
-                day: field("day")?.to_owned(),
-                size_class: field("size-class")?.parse().map_err(|_| "size-class is not a number")?,
+                day: field("day")?.parse()?,
+                size_class: number("size-class", field("size-class")?)?,
             },
             "decision" => Statement::Decision {
-                submission: field("submission")?.to_owned(),
-                outcome: Outcome::parse(field("outcome")?)?,
+                submission: submission_id(field("submission")?)?,
+                outcome: field("outcome")?.parse()?,
                 reasons: match field("reasons")? {
                     "-" => Vec::new(),
                     list => list.split(',').map(str::to_owned).collect(),
@@ -254,24 +210,24 @@ impl Statement {
             },
             "publication" => Statement::Publication {
                 root: hex32(field("root")?, "root")?,
-                published: field("published")?.parse().map_err(|_| "published is not a number")?,
-                withheld: field("withheld")?.parse().map_err(|_| "withheld is not a number")?,
+                published: number("published", field("published")?)?,
+                withheld: number("withheld", field("withheld")?)?,
             },
             "withheld" => Statement::Withheld {
                 document: hex32(field("document")?, "document")?,
                 reason: field("reason")?.to_owned(),
             },
-            other => return Err(format!("unknown statement kind {other:?}")),
+            other => return Err(FormatError::Kind(other.chars().take(40).collect())),
         };
         statement.validate()?;
         if statement.encode() != text {
-            return Err("the statement is not in canonical form".into());
+            return Err(FormatError::NotCanonical);
         }
         Ok(statement)
     }
 
     /// Signs the statement; the result's bytes are a log entry.
-    pub fn sign(&self, key: &NoteSigningKey) -> Result<Vec<u8>, String> {
+    pub fn sign(&self, key: &NoteSigningKey) -> Result<Vec<u8>, FormatError> {
         self.validate()?;
         Ok(SignedNote::sign(self.encode(), key).encode().into_bytes())
     }
@@ -279,15 +235,14 @@ impl Statement {
 
 /// Opens a log entry: parses it and checks that one of `keys` signed it.
 /// Returns the statement and the signer's key name.
-pub fn open_entry(entry: &[u8], keys: &[NoteVerifierKey]) -> Result<(Statement, String), String> {
-    let text = std::str::from_utf8(entry).map_err(|_| "the entry is not UTF-8")?;
+pub fn open_entry(entry: &[u8], keys: &[NoteVerifierKey]) -> Result<(Statement, String), FormatError> {
+    let text = std::str::from_utf8(entry).map_err(|_| FormatError::NotUtf8)?;
     let note = SignedNote::parse(text)?;
     let signer = keys.iter().find(|key| note.verify(key)).ok_or_else(|| {
         let names: Vec<&str> = note.signatures.iter().map(|s| s.name.as_str()).collect();
-        format!(
-            "no valid signature by a known statement key (signed as {})",
-            names.join(", ")
-        )
+        FormatError::UnknownSigner {
+            signers: names.join(", "),
+        }
     })?;
     Ok((Statement::parse(&note.text)?, signer.name().to_owned()))
 }
@@ -298,7 +253,7 @@ mod tests {
 
     fn decision() -> Statement {
         Statement::Decision {
-            submission: "0123456789abcdef0123456789abcdef".into(),
+            submission: "0123456789abcdef0123456789abcdef".parse().unwrap(),
             outcome: Outcome::Reject,
             reasons: vec!["ALREADY_PUBLIC".into(), "INSIGNIFICANT".into()],
             policy: [3; 32],
@@ -309,9 +264,9 @@ mod tests {
     #[test]
     fn statements_round_trip_canonically() {
         let receipt = Statement::Receipt {
-            submission: "0123456789abcdef0123456789abcdef".into(),
+            submission: "0123456789abcdef0123456789abcdef".parse().unwrap(),
             commitment: [9; 32],
-            day: "2026-11-27".into(),
+            day: "2026-11-27".parse().unwrap(),
             size_class: size_class(1_500_000),
         };
         for statement in [
@@ -339,6 +294,12 @@ mod tests {
         assert!(Statement::parse(&text.replace("reasons ", "reasons  ")).is_err());
         assert!(Statement::parse(&text.replace("ALREADY_PUBLIC", "already public")).is_err());
         assert!(Statement::parse(&format!("{text}extra line\n")).is_err());
+        assert!(Statement::parse(&text.replace("0123456789abcdef0123", "0123456789ABCDEF0123")).is_err());
+        let receipt = text
+            .replace("kind decision", "kind receipt")
+            .replace("outcome reject", "commitment 00")
+            .replace("reasons ALREADY_PUBLIC,INSIGNIFICANT", "day 2026-02-30");
+        assert!(Statement::parse(&receipt).is_err());
     }
 
     #[test]
@@ -348,10 +309,11 @@ mod tests {
         let (statement, signer) = open_entry(&entry, &[key.verifier()]).unwrap();
         assert_eq!((statement, signer.as_str()), (decision(), "trove-editor-ana"));
         let other = NoteSigningKey::from_seed("trove-editor-ana", &[6; 32]);
-        assert!(
-            open_entry(&entry, &[other.verifier()])
-                .unwrap_err()
-                .contains("no valid signature")
+        assert_eq!(
+            open_entry(&entry, &[other.verifier()]).unwrap_err(),
+            FormatError::UnknownSigner {
+                signers: "trove-editor-ana".into()
+            }
         );
     }
 }

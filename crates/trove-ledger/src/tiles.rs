@@ -3,6 +3,8 @@
 //! N written in groups of three digits with `x` before every group but the
 //! last (`x001/x234/067`).
 
+use crate::FormatError;
+
 /// Hashes per full tile and entries per full bundle.
 pub const TILE_WIDTH: u64 = 256;
 /// Merkle levels per tile level.
@@ -55,26 +57,29 @@ pub fn encode_bundle<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8>
 }
 
 /// Decodes a bundle that must hold exactly `count` entries.
-pub fn decode_bundle(bytes: &[u8], count: u64) -> Result<Vec<Vec<u8>>, String> {
+pub fn decode_bundle(bytes: &[u8], count: u64) -> Result<Vec<Vec<u8>>, FormatError> {
     let mut entries = Vec::with_capacity(count as usize);
     let mut rest = bytes;
     while !rest.is_empty() {
         let [a, b, tail @ ..] = rest else {
-            return Err("a length prefix is cut short".into());
+            return Err(FormatError::CutShort);
         };
         let len = usize::from(u16::from_be_bytes([*a, *b]));
         if tail.len() < len {
-            return Err(format!(
-                "entry {} claims {len} bytes but {} remain",
-                entries.len(),
-                tail.len()
-            ));
+            return Err(FormatError::Overrun {
+                entry: entries.len(),
+                claimed: len,
+                remaining: tail.len(),
+            });
         }
         entries.push(tail[..len].to_vec());
         rest = &tail[len..];
     }
     if entries.len() as u64 != count {
-        return Err(format!("holds {} entries where {count} were expected", entries.len()));
+        return Err(FormatError::EntryCount {
+            found: entries.len(),
+            expected: count,
+        });
     }
     Ok(entries)
 }
@@ -108,11 +113,13 @@ mod tests {
             decode_bundle(&bundle, 3).unwrap(),
             vec![b"one".to_vec(), vec![], b"three".to_vec()]
         );
-        assert!(
-            decode_bundle(&bundle[..bundle.len() - 1], 3)
-                .unwrap_err()
-                .contains("claims")
+        assert!(matches!(
+            decode_bundle(&bundle[..bundle.len() - 1], 3).unwrap_err(),
+            FormatError::Overrun { entry: 2, .. }
+        ));
+        assert_eq!(
+            decode_bundle(&bundle, 4).unwrap_err(),
+            FormatError::EntryCount { found: 3, expected: 4 }
         );
-        assert!(decode_bundle(&bundle, 4).unwrap_err().contains("expected"));
     }
 }

@@ -44,8 +44,8 @@ pub struct VerifyReport {
 /// every entry's signature, every tile against the entries, the root
 /// against the checkpoint, and consistency with the last checkpoint seen.
 pub fn verify_log<F: Fetch>(fetch: &F, options: &VerifyOptions) -> Result<VerifyReport, LedgerError> {
-    let text =
-        String::from_utf8(fetch.fetch("checkpoint")?).map_err(|_| LedgerError::Checkpoint("not UTF-8".into()))?;
+    let text = String::from_utf8(fetch.fetch("checkpoint")?)
+        .map_err(|_| LedgerError::Checkpoint(crate::FormatError::NotUtf8))?;
     let signed = SignedCheckpoint::open(&text, &options.log_key)?;
     let checkpoint = &signed.checkpoint;
     let cosigned_at = match &options.witness {

@@ -43,15 +43,15 @@ fn go_sumdb_verifies_the_log() {
                 let digest: [u8; 32] = Sha256::digest(i.to_be_bytes()).into();
                 if i % 2 == 0 {
                     Statement::Receipt {
-                        submission: hex::encode(&digest[..16]),
+                        submission: hex::encode(&digest[..16]).parse().unwrap(),
                         commitment: digest,
-                        day: "2026-11-27".into(),
+                        day: "2026-11-27".parse().unwrap(),
                         size_class: 20,
                     }
                     .sign(&intake)
                 } else {
                     Statement::Decision {
-                        submission: hex::encode(&digest[..16]),
+                        submission: hex::encode(&digest[..16]).parse().unwrap(),
                         outcome: Outcome::Accept,
                         reasons: vec![],
                         policy: digest,

@@ -4,18 +4,20 @@
 use std::path::Path;
 
 use trove_ingest::{DocType, Limits, extract, is_container, walk_path};
-use trove_store::{PublishedCorpus, PublishedDocument, SqliteRepo};
+use trove_store::{Day, PublishedCorpus, PublishedDocument, PublishedRepo};
 
 use crate::index::{Index, SegmentWriter};
 use crate::{OverlapError, fingerprint};
 
-/// What a corpus is: its name in reports, who published it and when.
-#[derive(Debug, Clone)]
+/// What a corpus is: its name in reports, who published it and when. A
+/// listing of corpora (`corpora.json`, as the corpus generator writes it)
+/// is a JSON array of these.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CorpusInfo {
     pub name: String,
     pub publisher: String,
-    /// YYYY-MM-DD.
-    pub date: String,
+    pub date: Day,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -31,21 +33,11 @@ pub struct ImportSummary {
 /// of any size runs in bounded memory.
 const SEGMENT_BYTES: usize = 128 << 20;
 
-fn valid_date(date: &str) -> bool {
-    let b = date.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-}
-
 /// Imports the folder, archive, mbox or file at `path` as a published
 /// corpus. The index folder is locked for the import, so two imports never
 /// interleave; a corpus name is registered once.
 pub async fn import_corpus(
-    repo: &SqliteRepo,
+    repo: &impl PublishedRepo,
     index_dir: &Path,
     path: &Path,
     info: &CorpusInfo,
@@ -54,12 +46,6 @@ pub async fn import_corpus(
 ) -> Result<ImportSummary, OverlapError> {
     if info.name.trim().is_empty() {
         return Err(OverlapError::BadInput("the corpus needs a name (--name)".into()));
-    }
-    if !valid_date(&info.date) {
-        return Err(OverlapError::BadInput(format!(
-            "--date {:?} is not a date like 2015-06-18",
-            info.date
-        )));
     }
     if !path.exists() {
         return Err(OverlapError::Read {
@@ -138,10 +124,10 @@ pub async fn import_corpus(
         id: 0,
         name: info.name.clone(),
         publisher: info.publisher.clone(),
-        date: info.date.clone(),
+        date: info.date.to_string(),
         url: info.url.clone(),
         source: path.display().to_string(),
-        imported: today(),
+        imported: Day::today().to_string(),
         documents: 0,
         bytes: 0,
     };
@@ -152,12 +138,4 @@ pub async fn import_corpus(
         bytes: documents.iter().map(|d| d.size).sum(),
         segments,
     })
-}
-
-fn today() -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::OffsetDateTime::now_utc()
-        .date()
-        .format(&format)
-        .unwrap_or_default()
 }

@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use trove_store::{
-    BlobBackend, BlobOpener, DocumentRecord, PublishedCorpus, PublishedDocument, SqliteRepo, SubmissionRecord,
+    BlobBackend, BlobOpener, DocumentRecord, DocumentRepo, PublishedCorpus, PublishedDocument, PublishedRepo,
+    SubmissionRecord,
 };
 
 use crate::index::{Index, SetLocation};
@@ -115,7 +116,7 @@ fn location(doc: &PublishedDocument) -> Option<SetLocation> {
 /// Classes every document of an ingested submission.
 pub async fn overlap_submission<B: BlobBackend>(
     opener: &BlobOpener<B>,
-    repo: &SqliteRepo,
+    repo: &(impl DocumentRepo + PublishedRepo),
     index: &Index,
     record: &SubmissionRecord,
 ) -> Result<OverlapReport, OverlapError> {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use trove_ingest::Limits;
 use trove_overlap::index::Index;
 use trove_overlap::{Class, CorpusInfo, import_corpus, overlap_submission};
+use trove_store::PublishedRepo as _;
 use trove_store::SubmissionRecord;
 use trove_testkit::Store;
 
@@ -43,7 +44,7 @@ impl Desk {
         let info = CorpusInfo {
             name: name.into(),
             publisher: format!("{name} publisher"),
-            date: "2015-06-18".into(),
+            date: "2015-06-18".parse().unwrap(),
             url: None,
         };
         import_corpus(
@@ -232,7 +233,7 @@ async fn a_utf16_crlf_copy_is_exact_and_a_quotation_is_partial_with_its_span() {
     let info = CorpusInfo {
         name: "again".into(),
         publisher: "p".into(),
-        date: "2015-06-18".into(),
+        date: "2015-06-18".parse().unwrap(),
         url: None,
     };
     let refused = import_corpus(

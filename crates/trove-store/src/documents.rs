@@ -1,6 +1,8 @@
 //! Documents: what ingest records for each file and each thing unpacked
 //! from one. Desk only.
 
+use std::future::Future;
+
 use std::str::FromStr;
 
 use sqlx::Row;
@@ -111,16 +113,62 @@ pub fn read_text<B: crate::BlobBackend>(opener: &crate::BlobOpener<B>, text: &Te
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-impl SqliteRepo {
+/// Documents and their extracted texts (ingest writes them; every later stage reads them).
+pub trait DocumentRepo: Send + Sync {
     /// Records a document; a document already recorded at the same path
     /// (an ingest that was killed and run again) is left as it is.
-    pub async fn insert_document(&self, doc: &DocumentRecord) -> Result<bool, StoreError> {
+    fn insert_document(&self, doc: &DocumentRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Records many documents in one transaction (one sync for the batch);
+    /// returns how many were new.
+    fn insert_documents(&self, docs: &[DocumentRecord]) -> impl Future<Output = Result<usize, StoreError>> + Send;
+
+    /// Deletes the failed documents of a submission (for a retry).
+    fn delete_failed_documents(
+        &self,
+        submission: &SubmissionId,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The ids of a submission's documents (for resuming without loading
+    /// every record).
+    fn document_ids(
+        &self,
+        submission: &SubmissionId,
+    ) -> impl Future<Output = Result<std::collections::HashSet<String>, StoreError>> + Send;
+
+    /// Counts by type and by status, and every document that is not `ok`
+    /// (path, status, reason), computed by the database.
+    fn document_summary(
+        &self,
+        submission: &SubmissionId,
+    ) -> impl Future<Output = Result<DocumentSummary, StoreError>> + Send;
+
+    /// A submission's documents, in provenance order.
+    fn documents(
+        &self,
+        submission: &SubmissionId,
+    ) -> impl Future<Output = Result<Vec<DocumentRecord>, StoreError>> + Send;
+
+    fn document(&self, id: &str) -> impl Future<Output = Result<Option<DocumentRecord>, StoreError>> + Send;
+
+    /// For each content id already ingested, the text of one document with
+    /// those bytes (one query for a whole batch).
+    fn texts_of_contents(
+        &self,
+        content_ids: &[&str],
+    ) -> impl Future<Output = Result<std::collections::HashMap<String, Option<TextRef>>, StoreError>> + Send;
+}
+
+impl DocumentRepo for SqliteRepo {
+    /// Records a document; a document already recorded at the same path
+    /// (an ingest that was killed and run again) is left as it is.
+    async fn insert_document(&self, doc: &DocumentRecord) -> Result<bool, StoreError> {
         Ok(self.insert_documents(std::slice::from_ref(doc)).await? == 1)
     }
 
     /// Records many documents in one transaction (one sync for the batch);
     /// returns how many were new.
-    pub async fn insert_documents(&self, docs: &[DocumentRecord]) -> Result<usize, StoreError> {
+    async fn insert_documents(&self, docs: &[DocumentRecord]) -> Result<usize, StoreError> {
         let context = || format!("recording {} documents", docs.len());
         let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
         let mut added = 0;
@@ -152,7 +200,7 @@ impl SqliteRepo {
     }
 
     /// Deletes the failed documents of a submission (for a retry).
-    pub async fn delete_failed_documents(&self, submission: &SubmissionId) -> Result<u64, StoreError> {
+    async fn delete_failed_documents(&self, submission: &SubmissionId) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM documents WHERE submission_id = ? AND status = 'failed'")
             .bind(submission.to_string())
             .execute(self.pool())
@@ -163,10 +211,7 @@ impl SqliteRepo {
 
     /// The ids of a submission's documents (for resuming without loading
     /// every record).
-    pub async fn document_ids(
-        &self,
-        submission: &SubmissionId,
-    ) -> Result<std::collections::HashSet<String>, StoreError> {
+    async fn document_ids(&self, submission: &SubmissionId) -> Result<std::collections::HashSet<String>, StoreError> {
         let rows = sqlx::query("SELECT id FROM documents WHERE submission_id = ?")
             .bind(submission.to_string())
             .fetch_all(self.pool())
@@ -177,7 +222,7 @@ impl SqliteRepo {
 
     /// Counts by type and by status, and every document that is not `ok`
     /// (path, status, reason), computed by the database.
-    pub async fn document_summary(&self, submission: &SubmissionId) -> Result<DocumentSummary, StoreError> {
+    async fn document_summary(&self, submission: &SubmissionId) -> Result<DocumentSummary, StoreError> {
         let id = submission.to_string();
         let count = |sql: &'static str| {
             let id = id.clone();
@@ -215,7 +260,7 @@ impl SqliteRepo {
     }
 
     /// A submission's documents, in provenance order.
-    pub async fn documents(&self, submission: &SubmissionId) -> Result<Vec<DocumentRecord>, StoreError> {
+    async fn documents(&self, submission: &SubmissionId) -> Result<Vec<DocumentRecord>, StoreError> {
         let rows = sqlx::query("SELECT * FROM documents WHERE submission_id = ? ORDER BY path")
             .bind(submission.to_string())
             .fetch_all(self.pool())
@@ -224,7 +269,7 @@ impl SqliteRepo {
         rows.iter().map(row_to_document).collect()
     }
 
-    pub async fn document(&self, id: &str) -> Result<Option<DocumentRecord>, StoreError> {
+    async fn document(&self, id: &str) -> Result<Option<DocumentRecord>, StoreError> {
         let row = sqlx::query("SELECT * FROM documents WHERE id = ?")
             .bind(id)
             .fetch_optional(self.pool())
@@ -235,7 +280,7 @@ impl SqliteRepo {
 
     /// For each content id already ingested, the text of one document with
     /// those bytes (one query for a whole batch).
-    pub async fn texts_of_contents(
+    async fn texts_of_contents(
         &self,
         content_ids: &[&str],
     ) -> Result<std::collections::HashMap<String, Option<TextRef>>, StoreError> {

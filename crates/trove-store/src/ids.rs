@@ -106,6 +106,75 @@ impl FromStr for SubmissionId {
     }
 }
 
+/// Serializes an id as its hex text, and reads it back through `FromStr`,
+/// so a record with ids round-trips through JSON and the wire formats.
+macro_rules! serde_as_text {
+    ($($name:ident),*) => {$(
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                Self::from_str(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+
+serde_as_text!(BlobId, ContentId, SubmissionId);
+
+/// An editor's decision on a submission, as triage proposes it, the
+/// database records it and the log states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Accept,
+    Reject,
+    Defer,
+}
+
+/// A text that is not `accept`, `reject` or `defer`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not an outcome: accept, reject or defer")]
+pub struct OutcomeError {
+    pub text: String,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Accept => "accept",
+            Outcome::Reject => "reject",
+            Outcome::Defer => "defer",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Outcome {
+    type Err = OutcomeError;
+
+    fn from_str(text: &str) -> Result<Self, OutcomeError> {
+        match text {
+            "accept" => Ok(Outcome::Accept),
+            "reject" => Ok(Outcome::Reject),
+            "defer" => Ok(Outcome::Defer),
+            other => Err(OutcomeError {
+                text: other.chars().take(40).collect(),
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +188,13 @@ mod tests {
         let sub = SubmissionId::random().unwrap();
         assert_eq!(sub.to_string().parse::<SubmissionId>().unwrap(), sub);
         assert!("00".parse::<SubmissionId>().is_err());
+        let json = serde_json::to_string(&sub).unwrap();
+        assert_eq!(serde_json::from_str::<SubmissionId>(&json).unwrap(), sub);
+        assert!(serde_json::from_str::<SubmissionId>("\"00\"").is_err());
+        for outcome in [Outcome::Accept, Outcome::Reject, Outcome::Defer] {
+            assert_eq!(outcome.as_str().parse::<Outcome>().unwrap(), outcome);
+            assert_eq!(serde_json::to_string(&outcome).unwrap(), format!("\"{outcome}\""));
+        }
+        assert_eq!("maybe".parse::<Outcome>().unwrap_err().text, "maybe");
     }
 }

@@ -2,6 +2,8 @@
 //! the desk has confirmed it pulled. See `migrations/0005_intake.sql` for
 //! why none of it says anything about plaintext.
 
+use std::future::Future;
+
 use std::str::FromStr;
 
 use sqlx::Row;
@@ -86,10 +88,86 @@ pub struct UploadPart {
     pub hash_sealed: String,
 }
 
-impl SqliteRepo {
+/// The intake's records: sources, messages, uploads in progress, pull confirmations and retention.
+pub trait IntakeRepo: Send + Sync {
     /// Records a new source. False if the id is already taken (a codename
     /// drawn twice, which at 90 bits does not happen, or a replay).
-    pub async fn add_source(&self, source: &SourceRecord) -> Result<bool, StoreError> {
+    fn add_source(&self, source: &SourceRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    fn source(&self, id: &str) -> impl Future<Output = Result<Option<SourceRecord>, StoreError>> + Send;
+
+    /// Counts ciphertext stored for a source (negative when freed).
+    fn add_stored_bytes(&self, source_id: &str, delta: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records a message; one already recorded (a pull run twice) is kept
+    /// as it is. True if it was new.
+    fn add_message(&self, message: &MessageRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// A source's messages, oldest first.
+    fn messages(&self, source_id: &str) -> impl Future<Output = Result<Vec<MessageRecord>, StoreError>> + Send;
+
+    /// The submissions a source handed over, oldest first, with what the
+    /// newsroom has done with each.
+    fn source_submissions(
+        &self,
+        source_id: &str,
+    ) -> impl Future<Output = Result<Vec<SourceSubmission>, StoreError>> + Send;
+
+    fn create_upload(&self, upload: &UploadRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn upload(&self, id: &str) -> impl Future<Output = Result<Option<UploadRecord>, StoreError>> + Send;
+
+    fn upload_parts(&self, id: &str) -> impl Future<Output = Result<Vec<UploadPart>, StoreError>> + Send;
+
+    /// Acknowledges one part: durable when this returns, and counted
+    /// against the source's quota.
+    fn add_upload_part(
+        &self,
+        upload: &UploadRecord,
+        part: &UploadPart,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Forgets an upload (terminated, or turned into a submission by
+    /// [`SqliteRepo::complete_upload`]); returns its parts so the caller can
+    /// delete their blobs.
+    fn delete_upload(&self, upload: &UploadRecord) -> impl Future<Output = Result<Vec<UploadPart>, StoreError>> + Send;
+
+    /// Turns a finished upload into its submission in one transaction, so a
+    /// crash leaves either the upload (complete, resumable to its end) or
+    /// the submission, never both or neither.
+    fn complete_upload(
+        &self,
+        upload: &UploadRecord,
+        record: &SubmissionRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Everything from sources the desk has not confirmed: submissions,
+    /// the sources' own messages, and the sources concerned.
+    fn pending(&self) -> impl Future<Output = Result<Pending, StoreError>> + Send;
+
+    /// Records that the desk holds these (from today, retention counts).
+    fn confirm(
+        &self,
+        submissions: &[String],
+        messages: &[String],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Forgets confirmed submissions and source messages confirmed on or
+    /// before `day` (YYYY-MM-DD), and returns their blobs for deletion.
+    /// Replies stay: the source still has to read them.
+    fn expire(&self, day: &str) -> impl Future<Output = Result<Expired, StoreError>> + Send;
+
+    /// The desk's replies not yet handed to a separate intake.
+    fn undelivered_replies(&self) -> impl Future<Output = Result<Vec<MessageRecord>, StoreError>> + Send;
+
+    /// Marks replies as delivered to the intake.
+    fn delivered(&self, ids: &[String]) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+impl IntakeRepo for SqliteRepo {
+    /// Records a new source. False if the id is already taken (a codename
+    /// drawn twice, which at 90 bits does not happen, or a replay).
+    async fn add_source(&self, source: &SourceRecord) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO sources (id, reply_recipient, created_day, stored_bytes) VALUES (?, ?, ?, 0)
              ON CONFLICT (id) DO NOTHING",
@@ -103,7 +181,7 @@ impl SqliteRepo {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn source(&self, id: &str) -> Result<Option<SourceRecord>, StoreError> {
+    async fn source(&self, id: &str) -> Result<Option<SourceRecord>, StoreError> {
         let row = sqlx::query("SELECT id, reply_recipient, created_day, stored_bytes FROM sources WHERE id = ?")
             .bind(id)
             .fetch_optional(self.pool())
@@ -118,7 +196,7 @@ impl SqliteRepo {
     }
 
     /// Counts ciphertext stored for a source (negative when freed).
-    pub async fn add_stored_bytes(&self, source_id: &str, delta: i64) -> Result<(), StoreError> {
+    async fn add_stored_bytes(&self, source_id: &str, delta: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE sources SET stored_bytes = max(0, stored_bytes + ?) WHERE id = ?")
             .bind(delta)
             .bind(source_id)
@@ -130,7 +208,7 @@ impl SqliteRepo {
 
     /// Records a message; one already recorded (a pull run twice) is kept
     /// as it is. True if it was new.
-    pub async fn add_message(&self, message: &MessageRecord) -> Result<bool, StoreError> {
+    async fn add_message(&self, message: &MessageRecord) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO messages (id, source_id, direction, blob_id, day) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (id) DO NOTHING",
@@ -147,7 +225,7 @@ impl SqliteRepo {
     }
 
     /// A source's messages, oldest first.
-    pub async fn messages(&self, source_id: &str) -> Result<Vec<MessageRecord>, StoreError> {
+    async fn messages(&self, source_id: &str) -> Result<Vec<MessageRecord>, StoreError> {
         let rows =
             sqlx::query("SELECT id, source_id, direction, blob_id, day FROM messages WHERE source_id = ? ORDER BY seq")
                 .bind(source_id)
@@ -159,7 +237,7 @@ impl SqliteRepo {
 
     /// The submissions a source handed over, oldest first, with what the
     /// newsroom has done with each.
-    pub async fn source_submissions(&self, source_id: &str) -> Result<Vec<SourceSubmission>, StoreError> {
+    async fn source_submissions(&self, source_id: &str) -> Result<Vec<SourceSubmission>, StoreError> {
         let rows = sqlx::query(
             "SELECT s.id, s.received_day, s.confirmed_day IS NOT NULL,
                (SELECT d.outcome FROM decisions d WHERE d.submission_id = s.id ORDER BY d.seq DESC LIMIT 1),
@@ -187,7 +265,7 @@ impl SqliteRepo {
             .collect()
     }
 
-    pub async fn create_upload(&self, upload: &UploadRecord) -> Result<(), StoreError> {
+    async fn create_upload(&self, upload: &UploadRecord) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO uploads (id, source_id, key_check, length, name_sealed, created_day) VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -203,7 +281,7 @@ impl SqliteRepo {
         Ok(())
     }
 
-    pub async fn upload(&self, id: &str) -> Result<Option<UploadRecord>, StoreError> {
+    async fn upload(&self, id: &str) -> Result<Option<UploadRecord>, StoreError> {
         let row =
             sqlx::query("SELECT id, source_id, key_check, length, name_sealed, created_day FROM uploads WHERE id = ?")
                 .bind(id)
@@ -220,7 +298,7 @@ impl SqliteRepo {
         }))
     }
 
-    pub async fn upload_parts(&self, id: &str) -> Result<Vec<UploadPart>, StoreError> {
+    async fn upload_parts(&self, id: &str) -> Result<Vec<UploadPart>, StoreError> {
         let rows = sqlx::query(
             "SELECT ordinal, blob_id, size, stored, hash_sealed FROM upload_parts WHERE upload_id = ? ORDER BY ordinal",
         )
@@ -243,7 +321,7 @@ impl SqliteRepo {
 
     /// Acknowledges one part: durable when this returns, and counted
     /// against the source's quota.
-    pub async fn add_upload_part(&self, upload: &UploadRecord, part: &UploadPart) -> Result<(), StoreError> {
+    async fn add_upload_part(&self, upload: &UploadRecord, part: &UploadPart) -> Result<(), StoreError> {
         let context = || format!("recording a part of upload {}", upload.id);
         let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
         sqlx::query(
@@ -270,7 +348,7 @@ impl SqliteRepo {
     /// Forgets an upload (terminated, or turned into a submission by
     /// [`SqliteRepo::complete_upload`]); returns its parts so the caller can
     /// delete their blobs.
-    pub async fn delete_upload(&self, upload: &UploadRecord) -> Result<Vec<UploadPart>, StoreError> {
+    async fn delete_upload(&self, upload: &UploadRecord) -> Result<Vec<UploadPart>, StoreError> {
         let parts = self.upload_parts(&upload.id).await?;
         let freed: u64 = parts.iter().map(|p| p.stored).sum();
         let context = || format!("deleting upload {}", upload.id);
@@ -293,7 +371,7 @@ impl SqliteRepo {
     /// Turns a finished upload into its submission in one transaction, so a
     /// crash leaves either the upload (complete, resumable to its end) or
     /// the submission, never both or neither.
-    pub async fn complete_upload(&self, upload: &UploadRecord, record: &SubmissionRecord) -> Result<(), StoreError> {
+    async fn complete_upload(&self, upload: &UploadRecord, record: &SubmissionRecord) -> Result<(), StoreError> {
         let context = || format!("completing upload {}", upload.id);
         let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
         crate::repo::insert_submission_in(&mut tx, record).await?;
@@ -304,29 +382,9 @@ impl SqliteRepo {
             .map_err(db_err(context()))?;
         tx.commit().await.map_err(db_err(context()))
     }
-}
-
-/// What an intake holds that the desk has not confirmed yet.
-#[derive(Debug, Clone, Default)]
-pub struct Pending {
-    pub submissions: Vec<SubmissionRecord>,
-    pub messages: Vec<MessageRecord>,
-    pub sources: Vec<SourceRecord>,
-}
-
-/// What retention removed: the blobs to delete, each with the source whose
-/// quota it counted against.
-#[derive(Debug, Clone, Default)]
-pub struct Expired {
-    pub submissions: usize,
-    pub messages: usize,
-    pub blobs: Vec<(Option<String>, BlobId)>,
-}
-
-impl SqliteRepo {
     /// Everything from sources the desk has not confirmed: submissions,
     /// the sources' own messages, and the sources concerned.
-    pub async fn pending(&self) -> Result<Pending, StoreError> {
+    async fn pending(&self) -> Result<Pending, StoreError> {
         let rows =
             sqlx::query("SELECT id FROM submissions WHERE channel = 'intake' AND confirmed_day IS NULL ORDER BY rowid")
                 .fetch_all(self.pool())
@@ -335,7 +393,7 @@ impl SqliteRepo {
         let mut pending = Pending::default();
         for row in &rows {
             let id = SubmissionId::from_str(row.get::<&str, _>(0))?;
-            if let Some(record) = crate::MetadataRepo::submission(self, &id).await? {
+            if let Some(record) = crate::SubmissionRepo::submission(self, &id).await? {
                 pending.submissions.push(record);
             }
         }
@@ -364,8 +422,8 @@ impl SqliteRepo {
     }
 
     /// Records that the desk holds these (from today, retention counts).
-    pub async fn confirm(&self, submissions: &[String], messages: &[String]) -> Result<(), StoreError> {
-        let day = crate::today_utc();
+    async fn confirm(&self, submissions: &[String], messages: &[String]) -> Result<(), StoreError> {
+        let day = crate::Day::today().to_string();
         let mut tx = self.pool().begin().await.map_err(db_err("confirming a pull"))?;
         for id in submissions {
             sqlx::query("UPDATE submissions SET confirmed_day = ? WHERE id = ? AND confirmed_day IS NULL")
@@ -389,7 +447,7 @@ impl SqliteRepo {
     /// Forgets confirmed submissions and source messages confirmed on or
     /// before `day` (YYYY-MM-DD), and returns their blobs for deletion.
     /// Replies stay: the source still has to read them.
-    pub async fn expire(&self, day: &str) -> Result<Expired, StoreError> {
+    async fn expire(&self, day: &str) -> Result<Expired, StoreError> {
         let mut expired = Expired::default();
         let mut tx = self.pool().begin().await.map_err(db_err("applying retention"))?;
         let rows = sqlx::query(
@@ -451,18 +509,8 @@ impl SqliteRepo {
         Ok(expired)
     }
 
-    /// Stores a submission the desk pulled, unless it is here already.
-    /// True if it was new.
-    pub async fn import_submission(&self, record: &SubmissionRecord) -> Result<bool, StoreError> {
-        if crate::MetadataRepo::submission(self, &record.id).await?.is_some() {
-            return Ok(false);
-        }
-        crate::MetadataRepo::insert_submission(self, record).await?;
-        Ok(true)
-    }
-
     /// The desk's replies not yet handed to a separate intake.
-    pub async fn undelivered_replies(&self) -> Result<Vec<MessageRecord>, StoreError> {
+    async fn undelivered_replies(&self) -> Result<Vec<MessageRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, source_id, direction, blob_id, day FROM messages
              WHERE direction = 'newsroom' AND confirmed_day IS NULL ORDER BY seq",
@@ -474,9 +522,26 @@ impl SqliteRepo {
     }
 
     /// Marks replies as delivered to the intake.
-    pub async fn delivered(&self, ids: &[String]) -> Result<(), StoreError> {
+    async fn delivered(&self, ids: &[String]) -> Result<(), StoreError> {
         self.confirm(&[], ids).await
     }
+}
+
+/// What an intake holds that the desk has not confirmed yet.
+#[derive(Debug, Clone, Default)]
+pub struct Pending {
+    pub submissions: Vec<SubmissionRecord>,
+    pub messages: Vec<MessageRecord>,
+    pub sources: Vec<SourceRecord>,
+}
+
+/// What retention removed: the blobs to delete, each with the source whose
+/// quota it counted against.
+#[derive(Debug, Clone, Default)]
+pub struct Expired {
+    pub submissions: usize,
+    pub messages: usize,
+    pub blobs: Vec<(Option<String>, BlobId)>,
 }
 
 fn message_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<MessageRecord, StoreError> {

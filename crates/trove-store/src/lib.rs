@@ -9,8 +9,12 @@
 //!   the ciphertext against its id and the plaintext against its content id.
 //! * [`BlobBackend`] is where ciphertext lives ([`FsBackend`] now; an
 //!   S3-compatible backend fits the same trait).
-//! * [`MetadataRepo`] is the metadata database ([`SqliteRepo`] now;
-//!   PostgreSQL fits the same trait).
+//! * The metadata database is one trait per concern ([`SubmissionRepo`],
+//!   [`DocumentRepo`], [`VerificationRepo`], [`PublishedRepo`],
+//!   [`DecisionRepo`], [`IntakeRepo`], [`UserRepo`]; [`MetadataRepo`] is
+//!   all of them): [`SqliteRepo`] now, PostgreSQL behind the same traits.
+//! * [`Day`] and [`Outcome`]: the day (UTC) that is the only time trove
+//!   records, and an editor's decision, shared by every later stage.
 //! * [`SubmissionWriter`] turns files into one submission whose manifest
 //!   (paths, sizes, content ids) is itself a sealed blob.
 //!
@@ -32,6 +36,7 @@
 //! ```
 
 mod backend;
+mod day;
 mod decisions;
 mod documents;
 mod ids;
@@ -49,21 +54,22 @@ use std::io;
 use std::path::PathBuf;
 
 pub use backend::{BlobBackend, Durability, FsBackend, StagedBlob, put_ciphertext};
-pub use decisions::{DecisionRecord, TriageRecord};
-pub use documents::{DocumentRecord, DocumentSummary, TextRef, read_text, read_texts};
-pub use ids::{BlobId, ContentId, SubmissionId};
+pub use day::{Day, DayError};
+pub use decisions::{DecisionRecord, DecisionRepo, TriageRecord};
+pub use documents::{DocumentRecord, DocumentRepo, DocumentSummary, TextRef, read_text, read_texts};
+pub use ids::{BlobId, ContentId, Outcome, OutcomeError, SubmissionId};
 pub use intake::{
-    Direction, Expired, MessageRecord, Pending, SourceRecord, SourceSubmission, UploadPart, UploadRecord,
+    Direction, Expired, IntakeRepo, MessageRecord, Pending, SourceRecord, SourceSubmission, UploadPart, UploadRecord,
 };
-pub use published::{PublishedCorpus, PublishedDocument};
-pub use repo::{Channel, MetadataRepo, SqliteRepo, SubmissionRecord};
+pub use published::{PublishedCorpus, PublishedDocument, PublishedRepo};
+pub use repo::{Channel, MetadataRepo, SqliteRepo, SubmissionRecord, SubmissionRepo};
 pub use sealed::{BlobOpener, BlobReader, BlobSealer, PutReceipt};
 pub use submission::{
-    FilePart, FileReader, Manifest, ManifestFile, SubmissionSummary, SubmissionWriter, commitment, days_ago_utc,
-    file_digest, read_manifest, today_utc,
+    FilePart, FileReader, Manifest, ManifestFile, SubmissionSummary, SubmissionWriter, commitment, file_digest,
+    read_manifest,
 };
-pub use users::UserRecord;
-pub use verification::{ArchivedKey, VerificationRecord};
+pub use users::{UserRecord, UserRepo};
+pub use verification::{ArchivedKey, VerificationRecord, VerificationRepo};
 
 /// Errors of the store. Each names the blob, file or submission concerned
 /// and, where there is one, what to do.
@@ -101,6 +107,8 @@ pub enum StoreError {
     Database { context: String, source: sqlx::Error },
     #[error("metadata database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("metadata database: the {field} of {what} is damaged; restore the database from a backup")]
+    Damaged { what: String, field: String },
     #[error("submission {submission}: {reason}")]
     Submission { submission: String, reason: String },
 }

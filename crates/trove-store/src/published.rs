@@ -1,6 +1,8 @@
 //! Registered published corpora and their documents (public data, for
 //! overlap measurement).
 
+use std::future::Future;
+
 use sqlx::Row;
 
 use crate::repo::db_err;
@@ -56,8 +58,48 @@ fn document(row: &sqlx::sqlite::SqliteRow) -> PublishedDocument {
 
 const DOCUMENT_COLUMNS: &str = "id, corpus_id, path, type, content_id, text_id, size, segment, set_offset, set_len";
 
-impl SqliteRepo {
-    pub async fn published_corpora(&self) -> Result<Vec<PublishedCorpus>, StoreError> {
+/// The registry of published corpora and their documents (overlap).
+pub trait PublishedRepo: Send + Sync {
+    fn published_corpora(&self) -> impl Future<Output = Result<Vec<PublishedCorpus>, StoreError>> + Send;
+
+    /// The highest published document id (ids are never reused).
+    fn max_published_document(&self) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
+    /// Registers a corpus and its documents in one transaction.
+    fn add_published_corpus(
+        &self,
+        corpus: &PublishedCorpus,
+        documents: &[PublishedDocument],
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// Removes a corpus and its documents; false if there is none by that name.
+    fn remove_published_corpus(&self, name: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Published documents with these bytes.
+    fn published_by_content(
+        &self,
+        content_id: &str,
+    ) -> impl Future<Output = Result<Vec<PublishedDocument>, StoreError>> + Send;
+
+    /// Published documents with this normalized text.
+    fn published_by_text(
+        &self,
+        text_id: &str,
+    ) -> impl Future<Output = Result<Vec<PublishedDocument>, StoreError>> + Send;
+
+    /// A published document by id (None if it was removed).
+    /// Several published documents by id, in one query.
+    fn published_documents(
+        &self,
+        ids: &[u32],
+    ) -> impl Future<Output = Result<std::collections::HashMap<u32, PublishedDocument>, StoreError>> + Send;
+
+    fn published_document(&self, id: u32)
+    -> impl Future<Output = Result<Option<PublishedDocument>, StoreError>> + Send;
+}
+
+impl PublishedRepo for SqliteRepo {
+    async fn published_corpora(&self) -> Result<Vec<PublishedCorpus>, StoreError> {
         let rows = sqlx::query(
             "SELECT c.id, c.name, c.publisher, c.date, c.url, c.source, c.imported,
                     count(d.id), coalesce(sum(d.size), 0)
@@ -84,7 +126,7 @@ impl SqliteRepo {
     }
 
     /// The highest published document id (ids are never reused).
-    pub async fn max_published_document(&self) -> Result<u32, StoreError> {
+    async fn max_published_document(&self) -> Result<u32, StoreError> {
         let max: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM published_documents")
             .fetch_one(self.pool())
             .await
@@ -93,7 +135,7 @@ impl SqliteRepo {
     }
 
     /// Registers a corpus and its documents in one transaction.
-    pub async fn add_published_corpus(
+    async fn add_published_corpus(
         &self,
         corpus: &PublishedCorpus,
         documents: &[PublishedDocument],
@@ -136,7 +178,7 @@ impl SqliteRepo {
     }
 
     /// Removes a corpus and its documents; false if there is none by that name.
-    pub async fn remove_published_corpus(&self, name: &str) -> Result<bool, StoreError> {
+    async fn remove_published_corpus(&self, name: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM published_corpora WHERE name = ?")
             .bind(name)
             .execute(self.pool())
@@ -146,7 +188,7 @@ impl SqliteRepo {
     }
 
     /// Published documents with these bytes.
-    pub async fn published_by_content(&self, content_id: &str) -> Result<Vec<PublishedDocument>, StoreError> {
+    async fn published_by_content(&self, content_id: &str) -> Result<Vec<PublishedDocument>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE content_id = ? ORDER BY id"
         )))
@@ -158,7 +200,7 @@ impl SqliteRepo {
     }
 
     /// Published documents with this normalized text.
-    pub async fn published_by_text(&self, text_id: &str) -> Result<Vec<PublishedDocument>, StoreError> {
+    async fn published_by_text(&self, text_id: &str) -> Result<Vec<PublishedDocument>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE text_id = ? ORDER BY id"
         )))
@@ -171,7 +213,7 @@ impl SqliteRepo {
 
     /// A published document by id (None if it was removed).
     /// Several published documents by id, in one query.
-    pub async fn published_documents(
+    async fn published_documents(
         &self,
         ids: &[u32],
     ) -> Result<std::collections::HashMap<u32, PublishedDocument>, StoreError> {
@@ -188,7 +230,7 @@ impl SqliteRepo {
         Ok(rows.iter().map(document).map(|d| (d.id, d)).collect())
     }
 
-    pub async fn published_document(&self, id: u32) -> Result<Option<PublishedDocument>, StoreError> {
+    async fn published_document(&self, id: u32) -> Result<Option<PublishedDocument>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE id = ?"
         )))

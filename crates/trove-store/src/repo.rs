@@ -1,6 +1,10 @@
-//! The metadata repository: everything the store records besides blobs.
-//! [`MetadataRepo`] is the seam where PostgreSQL will fit; [`SqliteRepo`] is
-//! the embedded default.
+//! The metadata repository: everything the store records besides blobs,
+//! as one trait per concern ([`SubmissionRepo`] here, the others beside
+//! their records: documents, verification, published corpora, decisions,
+//! the intake's records, users). [`MetadataRepo`] is all of them. The
+//! traits hold no SQLite type, so PostgreSQL can implement them;
+//! [`SqliteRepo`] is the embedded default. Implementations must make an
+//! acknowledged write durable before returning.
 
 use std::future::Future;
 use std::path::Path;
@@ -9,7 +13,9 @@ use std::str::FromStr;
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::{BlobId, StoreError, SubmissionId};
+use crate::{
+    BlobId, DecisionRepo, DocumentRepo, IntakeRepo, PublishedRepo, StoreError, SubmissionId, UserRepo, VerificationRepo,
+};
 
 /// How a submission arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,9 +49,8 @@ pub struct SubmissionRecord {
     pub blobs: Vec<BlobId>,
 }
 
-/// Metadata storage. Implementations must make an acknowledged write
-/// durable before returning.
-pub trait MetadataRepo: Send + Sync {
+/// Submissions: what arrived, when (the day), how, and its blobs.
+pub trait SubmissionRepo: Send + Sync {
     fn insert_submission(&self, record: &SubmissionRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn submission(
         &self,
@@ -53,6 +58,20 @@ pub trait MetadataRepo: Send + Sync {
     ) -> impl Future<Output = Result<Option<SubmissionRecord>, StoreError>> + Send;
     /// All submissions, newest day first.
     fn submissions(&self) -> impl Future<Output = Result<Vec<SubmissionRecord>, StoreError>> + Send;
+    /// Stores a submission the desk pulled, unless it is here already.
+    /// True if it was new.
+    fn import_submission(&self, record: &SubmissionRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// Every concern of the metadata database: what a backend implements.
+pub trait MetadataRepo:
+    SubmissionRepo + DocumentRepo + VerificationRepo + PublishedRepo + DecisionRepo + IntakeRepo + UserRepo
+{
+}
+
+impl<R> MetadataRepo for R where
+    R: SubmissionRepo + DocumentRepo + VerificationRepo + PublishedRepo + DecisionRepo + IntakeRepo + UserRepo
+{
 }
 
 /// The embedded default: one SQLite file, WAL, `synchronous=FULL`.
@@ -116,7 +135,7 @@ impl SqliteRepo {
     }
 }
 
-impl MetadataRepo for SqliteRepo {
+impl SubmissionRepo for SqliteRepo {
     async fn insert_submission(&self, record: &SubmissionRecord) -> Result<(), StoreError> {
         let context = || format!("recording submission {}", record.id);
         let mut tx = self.pool.begin().await.map_err(db_err(context()))?;
@@ -149,6 +168,14 @@ impl MetadataRepo for SqliteRepo {
             records.push(self.record_from_row(row).await?);
         }
         Ok(records)
+    }
+
+    async fn import_submission(&self, record: &SubmissionRecord) -> Result<bool, StoreError> {
+        if self.submission(&record.id).await?.is_some() {
+            return Ok(false);
+        }
+        self.insert_submission(record).await?;
+        Ok(true)
     }
 }
 

@@ -8,8 +8,8 @@ use std::io::Read;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BlobBackend, BlobId, BlobOpener, BlobReader, BlobSealer, Channel, MetadataRepo, StoreError, SubmissionId,
-    SubmissionRecord,
+    BlobBackend, BlobId, BlobOpener, BlobReader, BlobSealer, Channel, StoreError, SubmissionId, SubmissionRecord,
+    SubmissionRepo,
 };
 
 /// The sealed list of a submission's files. Desk only: reading it needs the
@@ -240,7 +240,7 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
     }
 
     /// Seals the manifest and records the submission.
-    pub async fn commit(self, repo: &impl MetadataRepo, channel: Channel) -> Result<SubmissionSummary, StoreError> {
+    pub async fn commit(self, repo: &impl SubmissionRepo, channel: Channel) -> Result<SubmissionSummary, StoreError> {
         let (record, summary) = self.seal(channel)?;
         repo.insert_submission(&record).await?;
         Ok(summary)
@@ -266,7 +266,7 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
         let sealed = self.sealer.put(json.as_slice())?;
         let record = SubmissionRecord {
             id: self.id,
-            received_day: today_utc(),
+            received_day: crate::Day::today().to_string(),
             channel,
             source: self.source,
             manifest: sealed.blob,
@@ -342,46 +342,5 @@ impl<B: BlobBackend> Read for FileReader<'_, B> {
             let Some(next) = self.rest.next() else { return Ok(0) };
             self.current = self.opener.open(&next).map_err(std::io::Error::other)?;
         }
-    }
-}
-
-/// Today's date in UTC as `YYYY-MM-DD`.
-pub fn today_utc() -> String {
-    days_ago_utc(0)
-}
-
-/// The date `days` days before today, UTC, as `YYYY-MM-DD`.
-pub fn days_ago_utc(days: u64) -> String {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (y, m, d) = civil_from_days((seconds / 86_400) as i64 - days as i64);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
-/// `civil_from_days`), to avoid a date crate for one conversion.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(20_784), (2026, 11, 27));
     }
 }

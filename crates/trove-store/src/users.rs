@@ -1,5 +1,7 @@
 //! The desk's users (see `migrations/0007_users.sql`).
 
+use std::future::Future;
+
 use sqlx::Row;
 
 use crate::repo::db_err;
@@ -14,9 +16,20 @@ pub struct UserRecord {
     pub created_day: String,
 }
 
-impl SqliteRepo {
+/// Desk users.
+pub trait UserRepo: Send + Sync {
     /// Adds a user; false if the name is taken.
-    pub async fn add_user(&self, user: &UserRecord) -> Result<bool, StoreError> {
+    fn add_user(&self, user: &UserRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    fn user(&self, name: &str) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+
+    /// Every user: name, role, creation day.
+    fn users(&self) -> impl Future<Output = Result<Vec<(String, String, String)>, StoreError>> + Send;
+}
+
+impl UserRepo for SqliteRepo {
+    /// Adds a user; false if the name is taken.
+    async fn add_user(&self, user: &UserRecord) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO users (name, role, password_hash, totp_secret, created_day) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (name) DO NOTHING",
@@ -32,7 +45,7 @@ impl SqliteRepo {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+    async fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
         let row = sqlx::query("SELECT name, role, password_hash, totp_secret, created_day FROM users WHERE name = ?")
             .bind(name)
             .fetch_optional(self.pool())
@@ -48,7 +61,7 @@ impl SqliteRepo {
     }
 
     /// Every user: name, role, creation day.
-    pub async fn users(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+    async fn users(&self) -> Result<Vec<(String, String, String)>, StoreError> {
         let rows = sqlx::query("SELECT name, role, created_day FROM users ORDER BY name")
             .fetch_all(self.pool())
             .await

@@ -1,5 +1,7 @@
 //! The DKIM key archive and stored verification results (desk side).
 
+use std::future::Future;
+
 use sqlx::Row;
 
 use crate::repo::db_err;
@@ -26,11 +28,35 @@ pub struct VerificationRecord {
     pub evidence: serde_json::Value,
 }
 
-impl SqliteRepo {
+/// The DKIM key archive and the verification results of documents.
+pub trait VerificationRepo: Send + Sync {
     /// Adds keys to the archive; a record already there (same selector,
     /// domain and record) keeps its row, widened to the new seen dates.
     /// Returns how many records were new.
-    pub async fn add_dkim_keys(&self, keys: &[ArchivedKey]) -> Result<usize, StoreError> {
+    fn add_dkim_keys(&self, keys: &[ArchivedKey]) -> impl Future<Output = Result<usize, StoreError>> + Send;
+
+    /// Every archived key, by domain and selector.
+    fn dkim_keys(&self) -> impl Future<Output = Result<Vec<ArchivedKey>, StoreError>> + Send;
+
+    /// Replaces the stored verification of a submission's documents.
+    fn put_verifications(
+        &self,
+        submission: &SubmissionId,
+        records: &[VerificationRecord],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The stored verification of a submission's documents.
+    fn verifications(
+        &self,
+        submission: &SubmissionId,
+    ) -> impl Future<Output = Result<Vec<VerificationRecord>, StoreError>> + Send;
+}
+
+impl VerificationRepo for SqliteRepo {
+    /// Adds keys to the archive; a record already there (same selector,
+    /// domain and record) keeps its row, widened to the new seen dates.
+    /// Returns how many records were new.
+    async fn add_dkim_keys(&self, keys: &[ArchivedKey]) -> Result<usize, StoreError> {
         let mut tx = self.pool().begin().await.map_err(db_err("adding DKIM keys"))?;
         let count = "SELECT count(*) FROM dkim_keys";
         let before: i64 = sqlx::query_scalar(count)
@@ -63,7 +89,7 @@ impl SqliteRepo {
     }
 
     /// Every archived key, by domain and selector.
-    pub async fn dkim_keys(&self) -> Result<Vec<ArchivedKey>, StoreError> {
+    async fn dkim_keys(&self) -> Result<Vec<ArchivedKey>, StoreError> {
         let rows = sqlx::query(
             "SELECT selector, domain, record, first_seen, last_seen, source FROM dkim_keys ORDER BY domain, selector, first_seen",
         )
@@ -84,7 +110,7 @@ impl SqliteRepo {
     }
 
     /// Replaces the stored verification of a submission's documents.
-    pub async fn put_verifications(
+    async fn put_verifications(
         &self,
         submission: &SubmissionId,
         records: &[VerificationRecord],
@@ -112,7 +138,7 @@ impl SqliteRepo {
     }
 
     /// The stored verification of a submission's documents.
-    pub async fn verifications(&self, submission: &SubmissionId) -> Result<Vec<VerificationRecord>, StoreError> {
+    async fn verifications(&self, submission: &SubmissionId) -> Result<Vec<VerificationRecord>, StoreError> {
         let rows = sqlx::query("SELECT document_id, verdict, evidence FROM verifications WHERE submission_id = ?")
             .bind(submission.to_string())
             .fetch_all(self.pool())

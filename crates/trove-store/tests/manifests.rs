@@ -3,10 +3,11 @@
 //! recomputes from its files and salt alone.
 
 use std::io::Read;
+use trove_store::{DecisionRepo as _, SubmissionRepo as _};
 
 use trove_store::{
-    BlobOpener, BlobSealer, Channel, FilePart, FsBackend, MetadataRepo, SqliteRepo, SubmissionWriter, commitment,
-    file_digest, read_manifest,
+    BlobOpener, BlobSealer, Channel, FilePart, FsBackend, SqliteRepo, SubmissionWriter, commitment, file_digest,
+    read_manifest,
 };
 
 #[tokio::test]
@@ -88,26 +89,28 @@ async fn a_decision_is_imported_once_and_only_for_a_submission_that_is_here() {
     let mut writer = SubmissionWriter::new(&sealer).unwrap();
     writer.add_file("a.txt", &b"a"[..]).unwrap();
     let summary = writer.commit(&repo, Channel::Intake).await.unwrap();
-    let decision = |submission: String| trove_store::DecisionRecord {
+    let decision = |submission: trove_store::SubmissionId| trove_store::DecisionRecord {
         submission,
-        day: "2026-11-27".into(),
-        outcome: "reject".into(),
+        day: "2026-11-27".parse().unwrap(),
+        outcome: trove_store::Outcome::Reject,
         reasons: vec!["ALREADY_PUBLIC".into()],
-        proposed: "reject".into(),
+        proposed: trove_store::Outcome::Reject,
         note: None,
         editor: "chief".into(),
         policy: "00".into(),
         log_index: 3,
     };
-    let here = decision(summary.submission.to_string());
+    let here = decision(summary.submission);
     assert!(repo.import_decision(&here).await.unwrap());
     assert!(
         !repo.import_decision(&here).await.unwrap(),
         "a second delivery adds nothing"
     );
-    assert!(!repo.import_decision(&decision("0".repeat(32))).await.unwrap());
-    assert_eq!(
-        repo.decisions(&summary.submission.to_string()).await.unwrap(),
-        vec![here]
+    assert!(
+        !repo
+            .import_decision(&decision("0".repeat(32).parse().unwrap()))
+            .await
+            .unwrap()
     );
+    assert_eq!(repo.decisions(&summary.submission).await.unwrap(), vec![here]);
 }

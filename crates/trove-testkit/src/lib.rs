@@ -9,11 +9,10 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use trove_store::SubmissionRepo as _;
 
 use trove_ingest::{IngestReport, Limits, ingest_submission};
-use trove_store::{
-    BlobOpener, BlobSealer, Channel, FsBackend, MetadataRepo, SqliteRepo, SubmissionRecord, SubmissionWriter,
-};
+use trove_store::{BlobOpener, BlobSealer, Channel, FsBackend, SqliteRepo, SubmissionRecord, SubmissionWriter};
 
 /// A desk's store in a temporary folder.
 pub struct Store {

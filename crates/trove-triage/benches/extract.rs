@@ -4,6 +4,7 @@
 //! 1 GiB cache is `cargo bench -p trove --bench triage`.
 
 use std::time::Instant;
+use trove_store::DocumentRepo as _;
 
 fn main() {
     let mib: u64 = std::env::var("TROVE_BENCH_MIB")

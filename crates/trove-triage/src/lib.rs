@@ -19,11 +19,13 @@
 pub mod entities;
 pub mod gazetteer;
 pub mod policy;
+mod report;
 pub mod score;
 
 pub use entities::{DocumentEntities, EntityKind, Extractor};
 pub use gazetteer::Gazetteer;
 pub use policy::{Case, Missing, Outcome, Policy, Proposal, Reason};
+pub use report::TriageReport;
 pub use score::{Contribution, Significance, SubmissionFacts, significance};
 
 /// Errors of triage, each naming the file, field or entry concerned.

@@ -156,7 +156,7 @@ impl Policy {
 }
 
 /// A step that has not run, so a decision must wait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Missing {
     Ingest,
     Verification,
@@ -165,7 +165,7 @@ pub enum Missing {
 
 /// Everything a decision may depend on. There is deliberately no field
 /// for a country, a language or an origin.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Case {
     pub documents: u64,
     /// Verified share plus half the consistent share, by count.
@@ -176,32 +176,36 @@ pub struct Case {
     pub missing: Vec<Missing>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Accept,
-    Reject,
-    Defer,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Accept => "accept",
-            Outcome::Reject => "reject",
-            Outcome::Defer => "defer",
+impl Case {
+    /// The case of a submission from its facts: the authentic share counts
+    /// a verified document whole and a consistent one half.
+    pub fn new(
+        facts: &crate::SubmissionFacts,
+        suspicious_share: f64,
+        significance: u32,
+        missing: Vec<Missing>,
+    ) -> Case {
+        Case {
+            documents: facts.documents,
+            authentic_share: facts.verified_share + 0.5 * facts.consistent_share,
+            suspicious_share,
+            novel_share: facts.novel_share,
+            significance,
+            missing,
         }
     }
 }
 
+pub use trove_store::Outcome;
+
 /// A reason with the facts behind it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
     pub code: String,
     pub facts: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Proposal {
     pub outcome: Outcome,
     pub reasons: Vec<Reason>,

@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{DocumentEntities, EntityKind};
 
@@ -35,15 +35,15 @@ pub struct SubmissionFacts {
     pub consistent_share: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
-    pub name: &'static str,
+    pub name: String,
     pub points: f64,
     pub max: f64,
     pub facts: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Significance {
     /// The sum of the contributions, rounded: 0 to 100.
     pub score: u32,
@@ -94,7 +94,7 @@ pub fn significance(documents: &[DocumentEntities], facts: &SubmissionFacts) -> 
     let authentic = facts.verified_share + 0.5 * facts.consistent_share;
     let contributions = vec![
         Contribution {
-            name: "entity salience",
+            name: "entity salience".into(),
             max: 20.0,
             points: 20.0 * (1.0 - (-(salient_total as f64) / 60.0).exp()),
             facts: format!(
@@ -103,19 +103,19 @@ pub fn significance(documents: &[DocumentEntities], facts: &SubmissionFacts) -> 
             ),
         },
         Contribution {
-            name: "watch-list hits",
+            name: "watch-list hits".into(),
             max: 15.0,
             points: 15.0 * saturating(watch_hits.len() as f64, 3.0),
             facts: format!("{} watch-list entries found", watch_hits.len()),
         },
         Contribution {
-            name: "classification markings",
+            name: "classification markings".into(),
             max: 10.0,
             points: 10.0 * saturating(marked as f64, 5.0),
             facts: format!("{marked} documents carry a classification marking"),
         },
         Contribution {
-            name: "novelty",
+            name: "novelty".into(),
             max: 25.0,
             points: 25.0 * facts.novel_share.clamp(0.0, 1.0),
             facts: format!(
@@ -124,7 +124,7 @@ pub fn significance(documents: &[DocumentEntities], facts: &SubmissionFacts) -> 
             ),
         },
         Contribution {
-            name: "evidence",
+            name: "evidence".into(),
             max: 15.0,
             points: 15.0 * authentic.clamp(0.0, 1.0),
             facts: format!(
@@ -134,13 +134,13 @@ pub fn significance(documents: &[DocumentEntities], facts: &SubmissionFacts) -> 
             ),
         },
         Contribution {
-            name: "volume",
+            name: "volume".into(),
             max: 7.0,
             points: 7.0 * saturating((facts.documents.max(1) as f64).log10(), 4.0),
             facts: format!("{} documents", facts.documents),
         },
         Contribution {
-            name: "date span",
+            name: "date span".into(),
             max: 4.0,
             points: 4.0 * saturating(span, 10.0),
             facts: match (years.first(), years.last()) {
@@ -149,7 +149,7 @@ pub fn significance(documents: &[DocumentEntities], facts: &SubmissionFacts) -> 
             },
         },
         Contribution {
-            name: "document mix",
+            name: "document mix".into(),
             max: 4.0,
             points: 4.0 * saturating(types.saturating_sub(1) as f64, 5.0),
             facts: format!("{types} document types"),

@@ -7,6 +7,7 @@
 //! they measure (signatures, published copies) is not an origin.
 
 use regex::Regex;
+use trove_store::DocumentRepo as _;
 use trove_store::read_texts;
 use trove_triage::policy::TEMPLATE;
 use trove_triage::{Case, Extractor, Gazetteer, Policy, SubmissionFacts, significance};

@@ -1,6 +1,6 @@
 //! The DKIM key archive: key files, and choosing a record for a message.
 
-use trove_store::ArchivedKey;
+use trove_store::{ArchivedKey, Day};
 
 /// A line of a key file that cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -9,16 +9,6 @@ pub struct KeyFileError {
     pub file: String,
     pub line: usize,
     pub reason: String,
-}
-
-fn is_date(token: &str) -> bool {
-    let b = token.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// Reads a key file: one key a line, `selector._domainkey.domain <TXT
@@ -48,7 +38,7 @@ pub fn parse_key_file(file: &str, text: &str) -> Result<Vec<ArchivedKey>, Vec<Ke
         };
         let mut tokens: Vec<&str> = rest.split_whitespace().collect();
         let mut dates = Vec::new();
-        while tokens.len() > 1 && dates.len() < 2 && tokens.last().is_some_and(|t| is_date(t)) {
+        while tokens.len() > 1 && dates.len() < 2 && tokens.last().is_some_and(|t| t.parse::<Day>().is_ok()) {
             dates.insert(0, tokens.pop().unwrap_or_default().to_owned());
         }
         let record = tokens.join(" ");

@@ -5,18 +5,9 @@
 
 use serde_json::{Value, json};
 
-use crate::{Evidence, Strength};
+use trove_store::Day;
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+use crate::{Evidence, Strength};
 
 fn utc(unix: i64) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
@@ -24,8 +15,7 @@ fn utc(unix: i64) -> time::OffsetDateTime {
 
 /// `YYYY-MM-DD` of a Unix time (UTC).
 pub fn day_of(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    utc(unix).date().format(&format).unwrap_or_default()
+    Day::from_unix(unix).to_string()
 }
 
 /// RFC 3339 (UTC) of a Unix time.
@@ -85,7 +75,9 @@ pub fn parse_date(text: &str) -> Option<i64> {
         _ => 0,
     };
     let sign = if offset.starts_with('-') { -1 } else { 1 };
-    Some(days_from_civil(year, month, day) * 86_400 + time - sign * offset_minutes * 60)
+    let date = time::Date::from_calendar_date(year as i32, time::Month::try_from(month as u8).ok()?, day as u8).ok()?;
+    let midnight = date.midnight().assume_utc().unix_timestamp();
+    Some(midnight + time - sign * offset_minutes * 60)
 }
 
 /// Products and their first release: a document cannot be made by a

@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use trove_ingest::{DocType, Limits, document_id, walk_submission};
-use trove_store::{BlobBackend, BlobOpener, SqliteRepo, StoreError, SubmissionRecord, VerificationRecord};
+use trove_store::{
+    BlobBackend, BlobOpener, DocumentRepo, PublishedRepo, StoreError, SubmissionRecord, VerificationRecord,
+    VerificationRepo,
+};
 
 use crate::thread::MailDoc;
 use crate::{Evidence, KeyArchive, Verdict, mail_evidence, metadata_evidence, thread_evidence, verdict};
@@ -60,7 +63,7 @@ pub struct VerifyReport {
 /// earlier run's).
 pub async fn verify_submission<B: BlobBackend>(
     opener: &BlobOpener<B>,
-    repo: &SqliteRepo,
+    repo: &(impl DocumentRepo + VerificationRepo + PublishedRepo),
     record: &SubmissionRecord,
     limits: &Limits,
     archive: &KeyArchive,

@@ -3,6 +3,7 @@
 //! verdicts follow the rules.
 
 use std::fs;
+use trove_store::VerificationRepo as _;
 
 use trove_ingest::Limits;
 use trove_testkit::Store;

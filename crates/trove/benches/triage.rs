@@ -50,22 +50,11 @@ fn main() {
     let with_overlap = std::env::var("TROVE_BENCH_OVERLAP").is_ok_and(|v| v == "1");
     if with_overlap {
         run(&["keys", "dkim", "import", corpus.join("dkim-keys.txt").to_str().unwrap()]);
-        let listing: Vec<serde_json::Value> =
-            serde_json::from_slice(&std::fs::read(corpus.join("published/corpora.json")).unwrap()).unwrap();
-        for entry in &listing {
-            let name = entry["name"].as_str().unwrap();
-            run(&[
-                "published",
-                "import",
-                "--name",
-                name,
-                "--publisher",
-                entry["publisher"].as_str().unwrap(),
-                "--date",
-                entry["date"].as_str().unwrap(),
-                corpus.join("published").join(name).to_str().unwrap(),
-            ]);
-        }
+        run(&[
+            "published",
+            "import-listing",
+            corpus.join("published/corpora.json").to_str().unwrap(),
+        ]);
         run(&["verify", &id]);
     }
     let cache_bytes: u64 = walkdir::WalkDir::new(corpus.join("cache"))

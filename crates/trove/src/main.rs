@@ -1,34 +1,21 @@
-//! `trove`: the command-line interface. It wires the library crates
-//! together and owns nothing else: parsing arguments, opening the data
-//! directory, printing reports (human or `--json`).
+//! `trove`: the command-line interface. It parses arguments, shows
+//! progress, prints reports (human or `--json`) and wires the servers;
+//! every operation is [`trove_app::Newsroom`]'s.
 
-mod config;
-mod datadir;
-mod desk;
-mod ingest;
-mod ledger;
-mod overlap;
-mod pull;
+mod print;
+mod progress;
 mod serve;
-mod triage;
-mod verify;
 
-use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
 use serde_json::json;
-use trove_keys::Keyring;
-use trove_store::{BlobId, Channel, MetadataRepo, SubmissionId, SubmissionSummary, SubmissionWriter, read_manifest};
+use trove_app::{AppendRequest, Decision, Newsroom, Role, parse_size};
+use trove_store::{BlobId, Day, Outcome, SubmissionId};
 
-use config::parse_size;
-use datadir::DataDir;
+use progress::Bars;
 
 #[derive(Parser)]
 #[command(name = "trove", version, about = "Leak intake, verification and publication")]
@@ -78,7 +65,7 @@ enum Command {
     /// List submissions, or show one's files (desk: needs the identity).
     Submissions {
         /// A submission id: show its files.
-        id: Option<String>,
+        id: Option<SubmissionId>,
     },
     /// Generate a synthetic leak with known ground truth.
     GenCorpus {
@@ -95,7 +82,7 @@ enum Command {
     },
     /// Unpack a submission and extract every document's text and metadata.
     Ingest {
-        submission: String,
+        submission: SubmissionId,
         /// Print the report of an earlier ingest instead of ingesting.
         #[arg(long)]
         report: bool,
@@ -113,10 +100,10 @@ enum Command {
     },
     /// How much of a submission was already public: exact, near and partial
     /// overlap with the registered corpora, and the novel share.
-    Overlap { submission: String },
+    Overlap { submission: SubmissionId },
     /// Authenticity evidence for every document and a verdict for each
     /// (DKIM against the key archive, Received times, threads, metadata).
-    Verify { submission: String },
+    Verify { submission: SubmissionId },
     /// A submission's documents, or one document (text, metadata, provenance).
     Docs {
         #[command(subcommand)]
@@ -125,7 +112,7 @@ enum Command {
     /// The transparency log: append, checkpoint, prove, verify, cosign.
     Log {
         #[command(subcommand)]
-        command: ledger::LogCommand,
+        command: LogCommand,
     },
     /// Serve this data directory over HTTP: the source interface, the
     /// transparency log under /log/, or both.
@@ -141,26 +128,26 @@ enum Command {
     /// Send a reply to the source of a submission, sealed to the source's
     /// codename-derived key.
     Reply {
-        submission: String,
+        submission: SubmissionId,
         /// A UTF-8 text file with the reply.
         #[arg(long)]
         text_file: PathBuf,
     },
     /// The messages exchanged with the source of a submission (desk: opens
     /// the source's messages with the newsroom identity).
-    Messages { submission: String },
+    Messages { submission: SubmissionId },
     /// Desk users (journalists, editors, admins) with password and TOTP.
     Users {
         #[command(subcommand)]
         command: UsersCommand,
     },
     /// Entities, significance and the policy's proposal for a submission.
-    Triage { submission: String },
+    Triage { submission: SubmissionId },
     /// An editor's decision, signed and appended to the transparency log.
     Decide {
-        submission: String,
+        submission: SubmissionId,
         #[command(flatten)]
-        outcome: triage::OutcomeArgs,
+        outcome: OutcomeArgs,
         /// Why (required when the decision differs from the proposal).
         #[arg(long)]
         reason: Option<String>,
@@ -205,8 +192,8 @@ enum UsersCommand {
     Add {
         name: String,
         /// journalist, editor (decides, with a signing key of the same name) or admin.
-        #[arg(long, default_value = "journalist")]
-        role: String,
+        #[arg(long, default_value = "journalist", value_parser = parse_role)]
+        role: Role,
     },
     /// List the users.
     List,
@@ -215,7 +202,7 @@ enum UsersCommand {
 #[derive(Subcommand)]
 enum DocsCommand {
     /// List the documents of a submission.
-    List { submission: String },
+    List { submission: SubmissionId },
     /// Show one document.
     Show { document: String },
 }
@@ -246,11 +233,15 @@ enum PublishedCommand {
         publisher: String,
         /// Publication date, YYYY-MM-DD.
         #[arg(long)]
-        date: String,
+        date: Day,
         #[arg(long)]
         url: Option<String>,
         path: PathBuf,
     },
+    /// Register every corpus a listing names: a JSON array of name,
+    /// publisher, date (and url), each corpus a folder of that name beside
+    /// the listing (as `trove gen-corpus` writes published/corpora.json).
+    ImportListing { listing: PathBuf },
     /// List the registered corpora.
     List,
     /// Forget a corpus.
@@ -271,13 +262,160 @@ enum BlobCommand {
     Put { file: PathBuf },
     /// Decrypt a blob to stdout (or --out FILE).
     Get {
-        id: String,
+        id: BlobId,
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
 }
 
-/// Parses 500K, 100M, 1G, 2GiB or plain bytes (binary units).
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct OutcomeArgs {
+    /// Accept the submission.
+    #[arg(long)]
+    accept: bool,
+    /// Reject it, with reason codes (ALREADY_PUBLIC, UNVERIFIABLE, …).
+    #[arg(long, num_args = 1.., value_name = "CODE")]
+    reject: Option<Vec<String>>,
+    /// Defer it (optionally with codes; by default, what triage found missing).
+    #[arg(long, num_args = 0.., value_name = "CODE")]
+    defer: Option<Vec<String>>,
+}
+
+impl OutcomeArgs {
+    fn outcome(self) -> (Outcome, Vec<String>) {
+        match (self.accept, self.reject, self.defer) {
+            (_, Some(codes), _) => (Outcome::Reject, codes),
+            (_, _, Some(codes)) => (Outcome::Defer, codes),
+            _ => (Outcome::Accept, Vec::new()),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Append a signed statement.
+    Append {
+        #[command(subcommand)]
+        statement: AppendCommand,
+    },
+    /// Print the current checkpoint (a signed note).
+    Checkpoint,
+    /// Print the inclusion proof of an entry against the current checkpoint.
+    Prove { index: u64 },
+    /// Audit a log from its files: checkpoint, tiles, entries, signatures.
+    Verify {
+        /// A log folder or an http:// URL of one [default: this data dir's log].
+        #[arg(long)]
+        from: Option<String>,
+        /// The log's verifier key file [default: this data dir's keys/log.vkey].
+        #[arg(long)]
+        vkey: Option<PathBuf>,
+        /// Require a cosignature by this witness verifier key file.
+        #[arg(long)]
+        witness: Option<PathBuf>,
+        /// Where to remember the last verified checkpoint [default: .trove-log-seen].
+        #[arg(long, default_value = ".trove-log-seen")]
+        state: PathBuf,
+    },
+    /// Cosign the current checkpoint with a witness key file (tlog-cosignature/v1).
+    Cosign {
+        #[arg(long)]
+        key: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppendCommand {
+    /// The receipt of a stored submission (signed by the intake key).
+    Receipt { submission: SubmissionId },
+    /// An editor's decision (signed by the editor's key).
+    Decision {
+        submission: SubmissionId,
+        #[arg(long)]
+        outcome: Outcome,
+        /// Reason codes, e.g. --reason ALREADY_PUBLIC (repeatable).
+        #[arg(long = "reason")]
+        reasons: Vec<String>,
+        /// SHA-256 of the policy file, 64 hex digits.
+        #[arg(long, value_parser = hex32)]
+        policy: [u8; 32],
+        #[arg(long, default_value = "chief")]
+        editor: String,
+    },
+    /// A publication manifest's root and counts (signed by the chief editor).
+    Publication {
+        #[arg(long, value_parser = hex32)]
+        root: [u8; 32],
+        #[arg(long)]
+        published: u64,
+        #[arg(long)]
+        withheld: u64,
+        #[arg(long, default_value = "chief")]
+        editor: String,
+    },
+    /// A withheld document, by commitment, with a reason code.
+    Withheld {
+        #[arg(long, value_parser = hex32)]
+        document: [u8; 32],
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value = "chief")]
+        editor: String,
+    },
+}
+
+impl From<AppendCommand> for AppendRequest {
+    fn from(command: AppendCommand) -> Self {
+        match command {
+            AppendCommand::Receipt { submission } => AppendRequest::Receipt { submission },
+            AppendCommand::Decision {
+                submission,
+                outcome,
+                reasons,
+                policy,
+                editor,
+            } => AppendRequest::Decision {
+                submission,
+                outcome,
+                reasons,
+                policy,
+                editor,
+            },
+            AppendCommand::Publication {
+                root,
+                published,
+                withheld,
+                editor,
+            } => AppendRequest::Publication {
+                root,
+                published,
+                withheld,
+                editor,
+            },
+            AppendCommand::Withheld {
+                document,
+                reason,
+                editor,
+            } => AppendRequest::Withheld {
+                document,
+                reason,
+                editor,
+            },
+        }
+    }
+}
+
+fn hex32(text: &str) -> Result<[u8; 32], String> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(text, &mut out).map_err(|_| format!("{text:?} is not 64 hex digits"))?;
+    Ok(out)
+}
+
+fn parse_role(text: &str) -> Result<Role, trove_app::UserError> {
+    Role::parse(text)
+}
+
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TROVE_LOG").unwrap_or_else(|_| "warn".into()))
@@ -295,402 +433,83 @@ fn main() {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let Global { data: given_data, json } = cli.global;
-    let data = given_data.clone().unwrap_or_else(|| PathBuf::from("trove-data"));
-    match cli.command {
-        Command::Init { force, editor } => init(&data, force, &editor, json).await,
-        Command::Keys {
-            command: KeysCommand::List,
-        } => keys_list(&DataDir::open(&data)?, json),
-        Command::Keys {
-            command: KeysCommand::AddEditor { name },
-        } => {
-            let dir = DataDir::open(&data)?;
-            let role = trove_keys::StatementRole::Editor(name.clone());
-            if dir.keyring().verifier_key(&role).is_ok() {
-                bail!("editor {name:?} already has a key");
-            }
-            let vkey = dir.keyring().generate_statement_key(&role)?;
-            ledger::open_log(&dir)?;
-            print_report(json, &json!({ "vkey": vkey.to_string() }), |_| vkey.to_string());
-            Ok(())
-        }
-        Command::Keys {
-            command: KeysCommand::AddWitness { name },
-        } => {
-            let dir = DataDir::open(&data)?;
-            let vkey = dir
-                .keyring()
-                .generate_statement_key(&trove_keys::StatementRole::Witness(name.clone()))?;
-            let key_file = dir.keys_dir().join(format!("witness-{name}.key"));
-            print_report(json, &json!({ "vkey": vkey.to_string(), "key_file": key_file }), |_| {
-                format!(
-                    "{vkey}\nThe private key is in {}: hand it to the partner, and keep no copy.",
-                    key_file.display()
-                )
-            });
-            Ok(())
-        }
-        Command::Keys {
-            command: KeysCommand::Dkim {
-                command: DkimCommand::Import { file },
-            },
-        } => verify::run_import(&data, &file, json).await,
-        Command::Keys {
-            command: KeysCommand::Dkim {
-                command: DkimCommand::List,
-            },
-        } => verify::run_list(&data, json).await,
-        Command::Verify { submission } => verify::run_verify(&data, &submission, json).await,
-        Command::Overlap { submission } => overlap::run_overlap(&data, &submission, json).await,
-        Command::Published {
-            command:
-                PublishedCommand::Import {
-                    name,
-                    publisher,
-                    date,
-                    url,
-                    path,
-                },
-        } => {
-            let info = trove_overlap::CorpusInfo {
-                name,
-                publisher,
-                date,
-                url,
-            };
-            overlap::run_import(&data, &path, info, json).await
-        }
-        Command::Published {
-            command: PublishedCommand::List,
-        } => overlap::run_list(&data, json).await,
-        Command::Published {
-            command: PublishedCommand::Remove { name },
-        } => overlap::run_remove(&data, &name, json).await,
-        Command::Blob {
-            command: BlobCommand::Put { file },
-        } => blob_put(&DataDir::open(&data)?, &file, json),
-        Command::Blob {
-            command: BlobCommand::Get { id, out },
-        } => blob_get(&DataDir::open(&data)?, &id, out.as_deref()),
-        Command::Submit { paths } => {
-            let dir = DataDir::open(&data)?;
-            let summary = submit(&dir, &paths).await?;
-            let index = ledger::append_receipt(&dir, &summary)?;
-            let report = json!({ "submission": summary.submission.to_string(), "files": summary.files, "bytes": summary.bytes, "receipt_index": index });
-            print_report(json, &report, |_| summary.submission.to_string());
-            Ok(())
-        }
-        Command::Log { command } => ledger::run(&data, command, json).await,
-        Command::Ingest {
-            submission,
-            report,
-            retry_failed,
-            threads,
-        } => {
-            let threads = threads.unwrap_or_else(ingest::default_threads);
-            ingest::run_ingest(&data, &submission, report, retry_failed, threads, json).await
-        }
-        Command::Docs {
-            command: DocsCommand::List { submission },
-        } => ingest::docs_list(&data, &submission, json).await,
-        Command::Docs {
-            command: DocsCommand::Show { document },
-        } => ingest::docs_show(&data, &document, json).await,
-        Command::Serve { addr, role } => serve::serve(&DataDir::open(&data)?, role, addr).await,
-        Command::Reply { submission, text_file } => serve::reply(&data, &submission, &text_file, json).await,
-        Command::Messages { submission } => serve::messages(&data, &submission, json).await,
-        Command::Users {
-            command: UsersCommand::Add { name, role },
-        } => desk::run_users_add(&data, &name, &role, json).await,
-        Command::Users {
-            command: UsersCommand::List,
-        } => desk::run_users_list(&data, json).await,
-        Command::Triage { submission } => triage::run_triage(&data, &submission, json).await,
-        Command::Decide {
-            submission,
-            outcome,
-            reason,
-            editor,
-        } => triage::run_decide(&data, &submission, outcome, reason, editor, json).await,
-        Command::IntakeKit { out } => pull::intake_kit(&DataDir::open(&data)?, &out, json),
-        Command::Pull { from, api_key_file } => pull::pull(&data, &from, api_key_file.as_ref(), json).await,
-        Command::Submissions { id } => submissions(&DataDir::open(&data)?, id.as_deref(), json).await,
-        Command::GenCorpus {
-            out,
-            seed,
-            size,
-            published_share,
-        } => {
-            let summary = gen_corpus(
-                &out,
-                &trove_corpus::Spec {
-                    seed,
-                    size,
-                    published_share,
-                },
-            )?;
-            print_report(json, &summary, |s| {
-                format!(
-                    "wrote {} documents ({} content, {} bytes in cache/) and {} published files to {}\nnovel share: {:.1}% of documents, {:.1}% of bytes (truth.json)",
-                    s.documents,
-                    s.content_documents,
-                    s.cache_bytes,
-                    s.published_files,
-                    out.display(),
-                    s.novel_share_count * 100.0,
-                    s.novel_share_bytes * 100.0
-                )
-            });
-            Ok(())
-        }
-        Command::Demo {
-            no_serve,
-            addr,
-            size,
-            seed,
-        } => demo(given_data.as_deref(), no_serve, addr, size, seed, json).await,
-    }
-}
-
-pub(crate) fn print_report<T: Serialize>(json: bool, value: &T, human: impl FnOnce(&T) -> String) {
-    let text = if json {
-        serde_json::to_string_pretty(value).expect("reports serialize")
-    } else {
-        human(value)
-    };
-    // A reader that stops early (`trove docs list | head`) is not an error.
-    if let Err(error) = writeln!(std::io::stdout().lock(), "{text}")
-        && error.kind() == std::io::ErrorKind::BrokenPipe
-    {
-        std::process::exit(0);
-    }
-}
-
-#[derive(Serialize)]
+/// The public keys as `trove keys list` shows them.
+#[derive(serde::Serialize)]
 struct PublicKey {
     role: String,
     kind: &'static str,
     public: String,
 }
 
-fn public_keys(keyring: &Keyring) -> anyhow::Result<Vec<PublicKey>> {
-    Ok(keyring
-        .public_keys()?
-        .into_iter()
-        .map(|k| PublicKey {
-            role: k.role,
-            kind: k.kind,
-            public: k.public,
-        })
-        .collect())
-}
-
-fn format_keys(keys: &[PublicKey]) -> String {
-    keys.iter()
-        .map(|k| format!("{:<16} {:<22} {}", k.role, k.kind, k.public))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-async fn init(data: &Path, force: bool, editor: &str, json: bool) -> anyhow::Result<()> {
-    let dir = DataDir::create(data, force)?;
-    let keyring = Keyring::generate(&dir.keys_dir(), editor, force)?;
-    dir.repo(true).await?;
-    dir.backend()?;
-    let keys = public_keys(&keyring)?;
-    let report = json!({ "data": data, "config": data.join(datadir::CONFIG_FILE), "keys": keys });
-    print_report(json, &report, |_| {
-        format!(
-            "initialised {}\n{}\nThe identity in {} is the newsroom's decryption key: keep it on the desk, never on the intake.",
-            data.display(),
-            format_keys(&keys),
-            dir.keys_dir().join("newsroom.identity").display()
-        )
-    });
-    Ok(())
-}
-
-fn keys_list(dir: &DataDir, json: bool) -> anyhow::Result<()> {
-    let keys = public_keys(&dir.keyring())?;
-    print_report(json, &json!({ "keys": keys }), |_| format_keys(&keys));
-    Ok(())
-}
-
-fn blob_put(dir: &DataDir, file: &Path, json: bool) -> anyhow::Result<()> {
-    let sealer = dir.sealer()?;
-    let input = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let receipt = sealer
-        .put(input)
-        .with_context(|| format!("storing {}", file.display()))?;
-    print_report(
-        json,
-        &json!({ "blob": receipt.blob.to_string(), "stored_bytes": receipt.stored_len }),
-        |_| receipt.blob.to_string(),
-    );
-    Ok(())
-}
-
-fn blob_get(dir: &DataDir, id: &str, out: Option<&Path>) -> anyhow::Result<()> {
-    let id = BlobId::from_str(id)?;
-    let opener = dir.opener()?;
-    match out {
-        // A device or a pipe is written as it is.
-        Some(path) if path.metadata().is_ok_and(|meta| !meta.is_file()) => {
-            let mut target = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .with_context(|| format!("cannot open {}", path.display()))?;
-            opener
-                .copy_to(&id, &mut target)
-                .context("the output written so far must not be trusted")?;
-        }
-        Some(path) => {
-            // Write beside the target and rename, so a failed check leaves
-            // no plausible-looking partial file.
-            let partial = path.with_extension("partial");
-            let mut file = File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
-            if let Err(error) = opener.copy_to(&id, &mut file) {
-                let _ = std::fs::remove_file(&partial);
-                return Err(error.into());
-            }
-            file.sync_all()
-                .with_context(|| format!("cannot write {}", partial.display()))?;
-            std::fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            if stdout.is_terminal() {
-                bail!("refusing to write a blob to a terminal: redirect stdout or pass --out FILE");
-            }
-            let mut lock = stdout.lock();
-            opener
-                .copy_to(&id, &mut lock)
-                .context("the output written so far must not be trusted")?;
-            lock.flush()?;
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn progress_bar(total: u64, what: &str) -> ProgressBar {
-    let bar = ProgressBar::new(total);
-    if std::io::stderr().is_terminal() {
-        bar.set_style(
-            ProgressStyle::with_template(&format!(
-                "{what} {{bar:30}} {{bytes}}/{{total_bytes}} {{bytes_per_sec}} {{docs}} eta {{eta}}"
-            ))
-            .expect("a valid template")
-            .with_key("docs", |_: &indicatif::ProgressState, _: &mut dyn std::fmt::Write| {}),
-        );
-    } else {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar
-}
-
-/// A file to submit: where it is, and the relative path it is stored under.
-struct Input {
-    source: PathBuf,
-    relative: String,
-    len: u64,
-}
-
-fn utf8_path(path: &Path) -> anyhow::Result<&str> {
-    path.to_str().ok_or_else(|| {
-        anyhow::anyhow!(
-            "{}: the path is not valid UTF-8; rename it (trove keeps paths as UTF-8 text). Nothing was stored.",
-            path.display()
-        )
-    })
-}
-
-/// Lists the files of `paths` (folders recursively, in name order) and
-/// checks every path before a byte is stored.
-fn collect_inputs(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
-    let mut inputs = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-        if meta.is_file() {
-            let name = path.file_name().map(Path::new).unwrap_or(path);
-            inputs.push(Input {
-                source: path.clone(),
-                relative: utf8_path(name)?.to_owned(),
-                len: meta.len(),
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let Global { data: given, json } = cli.global;
+    let data = given.clone().unwrap_or_else(|| PathBuf::from("trove-data"));
+    let open = || Newsroom::open(&data);
+    let bars = Bars::default();
+    match cli.command {
+        Command::Init { force, editor } => {
+            let newsroom = Newsroom::init(&data, force, &editor).await?;
+            let keys = newsroom.public_keys()?;
+            let listed: Vec<PublicKey> = keys
+                .iter()
+                .map(|k| PublicKey {
+                    role: k.role.clone(),
+                    kind: k.kind,
+                    public: k.public.clone(),
+                })
+                .collect();
+            let report = json!({ "data": data, "config": data.join(trove_app::CONFIG_FILE), "keys": listed });
+            print::report(json, &report, |_| {
+                format!(
+                    "initialised {}\n{}\nThe identity in {} is the newsroom's decryption key: keep it on the desk, never on the intake.",
+                    data.display(),
+                    print::keys(&keys),
+                    newsroom.dir().keys_dir().join("newsroom.identity").display()
+                )
             });
-        } else if meta.is_dir() {
-            for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
-                let entry = entry.with_context(|| format!("cannot read inside {}", path.display()))?;
-                if entry.file_type().is_symlink() {
-                    tracing::warn!(path = %entry.path().display(), "skipping a symbolic link");
-                    continue;
-                }
-                if !entry.file_type().is_file() {
-                    continue;
-                }
-                let relative = entry.path().strip_prefix(path).expect("walkdir stays under its root");
-                let parts = relative
-                    .iter()
-                    .map(|part| utf8_path(Path::new(part)))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let len = entry
-                    .metadata()
-                    .with_context(|| format!("cannot read {}", entry.path().display()))?
-                    .len();
-                inputs.push(Input {
-                    source: entry.path().to_owned(),
-                    relative: parts.join("/"),
-                    len,
-                });
-            }
-        } else {
-            bail!("{} is neither a regular file nor a folder", path.display());
         }
-    }
-    let mut seen = BTreeSet::new();
-    for input in &inputs {
-        if !seen.insert(input.relative.as_str()) {
-            bail!(
-                "two inputs would both be stored as {:?}; submit them separately. Nothing was stored.",
-                input.relative
+        Command::Keys { command } => keys(&open().await?, command, json).await?,
+        Command::Blob {
+            command: BlobCommand::Put { file },
+        } => {
+            let receipt = open().await?.put_blob(&file)?;
+            print::report(
+                json,
+                &json!({ "blob": receipt.blob.to_string(), "stored_bytes": receipt.stored_len }),
+                |_| receipt.blob.to_string(),
             );
         }
-    }
-    Ok(inputs)
-}
-
-async fn submit(dir: &DataDir, paths: &[PathBuf]) -> anyhow::Result<SubmissionSummary> {
-    let inputs = collect_inputs(paths)?;
-    let sealer = dir.sealer()?;
-    let repo = dir.repo(false).await?;
-    let mut writer = SubmissionWriter::new(&sealer)?;
-    for input in &inputs {
-        writer
-            .check_path(&input.relative)
-            .with_context(|| format!("{}: Nothing was stored.", input.source.display()))?;
-    }
-    let bar = progress_bar(inputs.iter().map(|i| i.len).sum(), "submitting");
-    for input in &inputs {
-        let file = File::open(&input.source).with_context(|| format!("cannot open {}", input.source.display()))?;
-        writer
-            .add_file(&input.relative, bar.wrap_read(file))
-            .with_context(|| format!("storing {}", input.source.display()))?;
-    }
-    bar.finish_and_clear();
-    Ok(writer.commit(&repo, Channel::Cli).await?)
-}
-
-async fn submissions(dir: &DataDir, id: Option<&str>, json: bool) -> anyhow::Result<()> {
-    let repo = dir.repo(false).await?;
-    match id {
-        None => {
-            let records = repo.submissions().await?;
+        Command::Blob {
+            command: BlobCommand::Get { id, out },
+        } => {
+            let newsroom = open().await?;
+            match out {
+                Some(path) => newsroom.blob_to_path(&id, &path)?,
+                None => {
+                    let stdout = std::io::stdout();
+                    if stdout.is_terminal() {
+                        bail!("refusing to write a blob to a terminal: redirect stdout or pass --out FILE");
+                    }
+                    let mut lock = stdout.lock();
+                    newsroom.blob_to(&id, &mut lock)?;
+                    std::io::Write::flush(&mut lock)?;
+                }
+            }
+        }
+        Command::Submit { paths } => {
+            let newsroom = open().await?;
+            let summary = newsroom.submit(&paths, &bars).await?;
+            let index = newsroom.append_receipt(&summary)?;
+            let report = json!({ "submission": summary.submission.to_string(), "files": summary.files, "bytes": summary.bytes, "receipt_index": index });
+            print::report(json, &report, |_| summary.submission.to_string());
+        }
+        Command::Submissions { id: None } => {
+            let records = open().await?.submissions().await?;
             let list: Vec<_> = records
                 .iter()
                 .map(|r| json!({ "submission": r.id.to_string(), "received_day": r.received_day, "blobs": r.blobs.len() }))
                 .collect();
-            print_report(json, &json!({ "submissions": list }), |_| {
+            print::report(json, &json!({ "submissions": list }), |_| {
                 records
                     .iter()
                     .map(|r| format!("{}  {}  {} blobs", r.id, r.received_day, r.blobs.len()))
@@ -698,13 +517,10 @@ async fn submissions(dir: &DataDir, id: Option<&str>, json: bool) -> anyhow::Res
                     .join("\n")
             });
         }
-        Some(id) => {
-            let id = SubmissionId::from_str(id)?;
-            let record = repo
-                .submission(&id)
-                .await?
-                .with_context(|| format!("no submission {id} in {}", dir.root.display()))?;
-            let manifest = read_manifest(&dir.opener()?, &record)?;
+        Command::Submissions { id: Some(id) } => {
+            let newsroom = open().await?;
+            let record = newsroom.submission(&id).await?;
+            let manifest = newsroom.manifest(&id).await?;
             let files: Vec<_> = manifest
                 .files
                 .iter()
@@ -713,7 +529,7 @@ async fn submissions(dir: &DataDir, id: Option<&str>, json: bool) -> anyhow::Res
                     json!({ "path": f.path, "size": f.size, "blobs": blobs, "digest": hex::encode(f.digest) })
                 })
                 .collect();
-            print_report(
+            print::report(
                 json,
                 &json!({ "submission": id.to_string(), "received_day": record.received_day, "files": files }),
                 |_| {
@@ -726,24 +542,402 @@ async fn submissions(dir: &DataDir, id: Option<&str>, json: bool) -> anyhow::Res
                 },
             );
         }
+        Command::GenCorpus {
+            out,
+            seed,
+            size,
+            published_share,
+        } => {
+            let spec = trove_corpus::Spec {
+                seed,
+                size,
+                published_share,
+            };
+            trove_app::Progress::start(&bars, "generating", Some(size));
+            let mut last = 0;
+            let summary = trove_corpus::generate(&out, &spec, |done, _| {
+                trove_app::Progress::advance(&bars, done.saturating_sub(last), 0);
+                last = done;
+            })?;
+            trove_app::Progress::finish(&bars);
+            print::report(json, &summary, |s| {
+                format!(
+                    "wrote {} documents ({} content, {} bytes in cache/) and {} published files to {}\nnovel share: {:.1}% of documents, {:.1}% of bytes (truth.json)",
+                    s.documents,
+                    s.content_documents,
+                    s.cache_bytes,
+                    s.published_files,
+                    out.display(),
+                    s.novel_share_count * 100.0,
+                    s.novel_share_bytes * 100.0
+                )
+            });
+        }
+        Command::Ingest {
+            submission,
+            report,
+            retry_failed,
+            threads,
+        } => {
+            let newsroom = open().await?;
+            if !report {
+                let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                newsroom.ingest(&submission, retry_failed, threads, &bars).await?;
+            }
+            let summary = newsroom.ingest_summary(&submission).await?;
+            print::report(json, &summary, print::ingest);
+        }
+        Command::Docs {
+            command: DocsCommand::List { submission },
+        } => {
+            let documents = open().await?.documents(&submission).await?;
+            let list: Vec<_> = documents
+                .iter()
+                .map(|d| json!({ "id": d.id, "path": d.path, "type": d.doc_type, "size": d.size, "status": d.status }))
+                .collect();
+            print::report(json, &json!({ "documents": list }), |_| {
+                documents
+                    .iter()
+                    .map(|d| format!("{}  {:<7} {:<9} {:>10}  {}", d.id, d.doc_type, d.status, d.size, d.path))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Docs {
+            command: DocsCommand::Show { document },
+        } => {
+            let doc = open().await?.document(&document).await?;
+            print::report(json, &doc, |doc| {
+                format!(
+                    "{}\ntype {}, {} bytes, status {}{}\ncontent {}\nmetadata {}\n\n{}",
+                    doc.path,
+                    doc.doc_type,
+                    doc.size,
+                    doc.status,
+                    doc.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
+                    doc.content_id,
+                    serde_json::to_string_pretty(&doc.metadata).unwrap_or_default(),
+                    doc.text
+                )
+            });
+        }
+        Command::Published { command } => published(&open().await?, command, json, &bars).await?,
+        Command::Overlap { submission } => {
+            let report = open().await?.overlap(&submission).await?;
+            print::report(json, &report, print::overlap_report);
+        }
+        Command::Verify { submission } => {
+            let report = open().await?.verify(&submission).await?;
+            print::report(json, &report, |r| print::verify(r, usize::MAX));
+        }
+        Command::Log { command } => log(&data, command, json).await?,
+        Command::Serve { addr, role } => serve::serve(open().await?, role, addr).await?,
+        Command::Reply { submission, text_file } => {
+            let text = std::fs::read(&text_file).with_context(|| format!("cannot read {}", text_file.display()))?;
+            let message = open()
+                .await?
+                .reply(&submission, &text)
+                .await
+                .with_context(|| format!("{}", text_file.display()))?;
+            print::report(json, &json!({ "message": message.id, "day": message.day }), |_| {
+                format!("reply {} sealed to the source of {submission}", message.id)
+            });
+        }
+        Command::Messages { submission } => {
+            let messages = open().await?.messages(&submission).await?;
+            print::report(json, &json!({ "messages": messages }), |_| print::messages(&messages));
+        }
+        Command::Users {
+            command: UsersCommand::Add { name, role },
+        } => {
+            let user = open().await?.add_user(&name, role).await?;
+            let role = role.as_str();
+            print::report(
+                json,
+                &json!({
+                    "name": name,
+                    "role": role,
+                    "password": user.password.as_str(),
+                    "totp_secret": user.totp_secret,
+                    "otpauth": user.otpauth_uri("trove"),
+                }),
+                |_| {
+                    format!(
+                        "user {name} ({role}) added. Hand these over once, in person; they are not shown again:\n  password     {}\n  TOTP secret  {}\n  {}",
+                        user.password.as_str(),
+                        user.totp_secret,
+                        user.otpauth_uri("trove")
+                    )
+                },
+            );
+        }
+        Command::Users {
+            command: UsersCommand::List,
+        } => {
+            let users = open().await?.users().await?;
+            let list: Vec<_> = users
+                .iter()
+                .map(|(name, role, day)| json!({ "name": name, "role": role, "created": day }))
+                .collect();
+            print::report(json, &json!({ "users": list }), |_| {
+                users
+                    .iter()
+                    .map(|(name, role, day)| format!("{name:<20} {role:<11} {day}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Triage { submission } => {
+            let report = open().await?.triage(&submission).await?;
+            print::report(json, &report, print::triage);
+        }
+        Command::Decide {
+            submission,
+            outcome,
+            reason,
+            editor,
+        } => {
+            let (outcome, reasons) = outcome.outcome();
+            let decision = Decision {
+                outcome,
+                reasons,
+                note: reason,
+                editor,
+            };
+            let report = open().await?.decide(&submission, decision).await?;
+            print::report(json, &report, |r| {
+                let d = &r.decision;
+                let mut text = format!(
+                    "{} {} by {} (log entry {}; the policy proposed {})",
+                    d.outcome,
+                    d.reasons.join(" "),
+                    d.editor,
+                    d.log_index,
+                    d.proposed
+                );
+                if r.supersedes > 0 {
+                    text.push_str(&format!(
+                        "\nsupersedes {} earlier decision(s), which stay in the log",
+                        r.supersedes
+                    ));
+                }
+                text
+            });
+        }
+        Command::IntakeKit { out } => {
+            let kit = open().await?.intake_kit(&out)?;
+            print::report(json, &kit, |_| {
+                format!(
+                    "wrote an intake data directory to {} (recipients and API key; no identity).\nOn the intake machine: trove --data {} serve --role intake\nOn the desk:           trove pull --from http://INTAKE/",
+                    out.display(),
+                    out.display()
+                )
+            });
+        }
+        Command::Pull { from, api_key_file } => {
+            let report = open().await?.pull(&from, api_key_file.as_deref()).await?;
+            print::report(json, &report, print::pull);
+        }
+        Command::Demo {
+            no_serve,
+            addr,
+            size,
+            seed,
+        } => {
+            let spec = trove_app::demo::DemoSpec { size, seed };
+            demo(given.as_deref(), spec, no_serve, addr, json, &bars).await?
+        }
     }
     Ok(())
 }
 
-fn gen_corpus(out: &Path, spec: &trove_corpus::Spec) -> anyhow::Result<trove_corpus::Summary> {
-    let bar = progress_bar(spec.size, "generating");
-    let summary = trove_corpus::generate(out, spec, |done, _| bar.set_position(done))?;
-    bar.finish_and_clear();
-    Ok(summary)
+async fn keys(newsroom: &Newsroom, command: KeysCommand, json: bool) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::List => {
+            let keys = newsroom.public_keys()?;
+            let listed: Vec<PublicKey> = keys
+                .iter()
+                .map(|k| PublicKey {
+                    role: k.role.clone(),
+                    kind: k.kind,
+                    public: k.public.clone(),
+                })
+                .collect();
+            print::report(json, &json!({ "keys": listed }), |_| print::keys(&keys));
+        }
+        KeysCommand::AddEditor { name } => {
+            let vkey = newsroom.add_editor_key(&name)?;
+            print::report(json, &json!({ "vkey": vkey }), |_| vkey.clone());
+        }
+        KeysCommand::AddWitness { name } => {
+            let (vkey, key_file) = newsroom.add_witness_key(&name)?;
+            print::report(json, &json!({ "vkey": vkey, "key_file": key_file }), |_| {
+                format!(
+                    "{vkey}\nThe private key is in {}: hand it to the partner, and keep no copy.",
+                    key_file.display()
+                )
+            });
+        }
+        KeysCommand::Dkim {
+            command: DkimCommand::Import { file },
+        } => {
+            let (read, added) = newsroom.import_dkim_keys(&file).await?;
+            print::report(json, &json!({ "read": read, "added": added }), |_| {
+                format!("{read} keys read, {added} new in the archive")
+            });
+        }
+        KeysCommand::Dkim {
+            command: DkimCommand::List,
+        } => {
+            let keys = newsroom.dkim_keys().await?;
+            print::report(json, &json!({ "keys": keys }), |_| {
+                keys.iter()
+                    .map(|k| {
+                        let kind = trove_dkim::KeyRecord::parse(&k.record)
+                            .map(|r| {
+                                if r.key_type == trove_dkim::KeyType::Rsa {
+                                    "rsa"
+                                } else {
+                                    "ed25519"
+                                }
+                            })
+                            .unwrap_or("?");
+                        format!(
+                            "{}._domainkey.{}  {kind}  seen {} .. {}  ({})",
+                            k.selector,
+                            k.domain,
+                            k.first_seen.as_deref().unwrap_or("?"),
+                            k.last_seen.as_deref().unwrap_or("?"),
+                            k.source
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+    }
+    Ok(())
 }
 
+async fn published(newsroom: &Newsroom, command: PublishedCommand, json: bool, bars: &Bars) -> anyhow::Result<()> {
+    match command {
+        PublishedCommand::Import {
+            name,
+            publisher,
+            date,
+            url,
+            path,
+        } => {
+            let info = trove_overlap::CorpusInfo {
+                name,
+                publisher,
+                date,
+                url,
+            };
+            let summary = newsroom.import_published(&path, &info, bars).await?;
+            print::report(json, &summary, |s| {
+                format!("registered {}: {} documents, {} bytes", s.name, s.documents, s.bytes)
+            });
+        }
+        PublishedCommand::ImportListing { listing } => {
+            let imported = newsroom.import_listing(&listing, bars).await?;
+            print::report(json, &json!({ "imported": imported }), |_| {
+                imported
+                    .iter()
+                    .map(|s| format!("registered {}: {} documents, {} bytes", s.name, s.documents, s.bytes))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        PublishedCommand::List => {
+            let corpora = newsroom.published_corpora().await?;
+            print::report(json, &json!({ "corpora": corpora }), |_| {
+                corpora
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{}  {}  {}  {} documents  {} bytes{}",
+                            c.name,
+                            c.date,
+                            c.publisher,
+                            c.documents,
+                            c.bytes,
+                            c.url.as_deref().map(|u| format!("  {u}")).unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        PublishedCommand::Remove { name } => {
+            newsroom.remove_published(&name).await?;
+            print::report(json, &json!({ "removed": name }), |_| format!("removed {name}"));
+        }
+    }
+    Ok(())
+}
+
+async fn log(data: &Path, command: LogCommand, json: bool) -> anyhow::Result<()> {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as BASE64;
+    match command {
+        LogCommand::Append { statement } => {
+            let (index, kind) = Newsroom::open(data).await?.append_statement(statement.into()).await?;
+            print::report(json, &json!({ "index": index, "kind": kind }), |_| {
+                format!("appended {kind} as entry {index}")
+            });
+        }
+        LogCommand::Checkpoint => {
+            let signed = Newsroom::open(data).await?.checkpoint()?;
+            let note = signed.note.encode();
+            let checkpoint = &signed.checkpoint;
+            print::report(
+                json,
+                &json!({ "origin": checkpoint.origin, "size": checkpoint.size, "root": BASE64.encode(checkpoint.root), "note": note }),
+                |_| note.trim_end().to_owned(),
+            );
+        }
+        LogCommand::Prove { index } => {
+            let proof = Newsroom::open(data).await?.prove(index)?;
+            let report = json!({
+                "index": proof.index,
+                "tree_size": proof.tree_size,
+                "root": BASE64.encode(proof.root),
+                "leaf_hash": BASE64.encode(proof.leaf_hash),
+                "proof": proof.proof.iter().map(|h| BASE64.encode(h)).collect::<Vec<_>>(),
+            });
+            print::report(json, &report, |r| serde_json::to_string_pretty(r).expect("json"));
+        }
+        LogCommand::Verify {
+            from,
+            vkey,
+            witness,
+            state,
+        } => {
+            // An outsider needs no data directory: only the log and its key.
+            let vkey = vkey.unwrap_or_else(|| data.join("keys/log.vkey"));
+            let from = from.unwrap_or_else(|| data.join("log").display().to_string());
+            let report = trove_app::verify_any_log(&from, &vkey, witness.as_deref(), state).await?;
+            print::report(json, &report, print::log_verification);
+        }
+        LogCommand::Cosign { key } => {
+            let size = Newsroom::open(data).await?.cosign(&key)?;
+            print::report(json, &json!({ "cosigned_size": size }), |_| {
+                format!("cosigned the checkpoint of size {size}")
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Runs the whole path on generated data, prints it, then serves it.
 async fn demo(
     data: Option<&Path>,
+    spec: trove_app::demo::DemoSpec,
     no_serve: bool,
     addr: std::net::SocketAddr,
-    size: u64,
-    seed: u64,
     json: bool,
+    bars: &Bars,
 ) -> anyhow::Result<()> {
     // Without --data the demo gets a fresh folder of its own, kept after it
     // ends so that its output can be looked at.
@@ -755,138 +949,10 @@ async fn demo(
             .context("cannot create a temporary folder")?
             .keep(),
     };
-    let dir = match DataDir::open(&data) {
-        Ok(dir) => dir,
-        Err(_) => {
-            let dir = DataDir::create(&data, false)?;
-            Keyring::generate(&dir.keys_dir(), "chief", false)?;
-            dir.repo(true).await?;
-            dir
-        }
-    };
-    let corpus_dir = data.join("demo-corpus");
-    let corpus = if corpus_dir.join("truth.json").exists() {
-        None
-    } else {
-        Some(gen_corpus(
-            &corpus_dir,
-            &trove_corpus::Spec {
-                seed,
-                size,
-                published_share: 0.45,
-            },
-        )?)
-    };
-    let summary = submit(&dir, &[corpus_dir.join("cache")]).await?;
-    let receipt_index = ledger::append_receipt(&dir, &summary)?;
-    ingest::ingest(&dir, &summary.submission, false, ingest::default_threads()).await?;
-    let ingested = ingest::summarize(&dir.repo(false).await?.document_summary(&summary.submission).await?);
-    // The corpus's keys stand in for an archive gathered over the years.
-    verify::import_keys(&dir, &corpus_dir.join("dkim-keys.txt")).await?;
-    // The corpora that published parts of the cache, as a newsroom would
-    // have registered them (verification takes their exact copies as
-    // corroboration, so they come first).
-    overlap::import_generated(&dir, &corpus_dir).await?;
-    let verified = verify::verify(&dir, &summary.submission).await?;
-    let overlapped = overlap::overlap(&dir, &summary.submission).await?;
-    // Triage under the default policy, and the chief editor confirms what
-    // it proposes (a signed decision in the log).
-    let triaged = triage::triage(&dir, &summary.submission).await?;
-    let decision = triage::decide(
-        &dir,
-        &summary.submission,
-        triage::Decision {
-            outcome: triaged.proposal.outcome,
-            reasons: triaged.proposal.reasons.iter().map(|r| r.code.clone()).collect(),
-            note: None,
-            editor: "chief".into(),
-        },
-    )
-    .await?;
-    // A demo editor for the web desk (a second run of the same data dir
-    // keeps the first one's).
-    let demo_user = desk::add_user(&dir, "editor", trove_desk::Role::Editor).await.ok();
-    let checkpoint = ledger::open_log(&dir)?.checkpoint().checkpoint.clone();
-    let report = json!({
-        "data": data,
-        "corpus": corpus_dir,
-        "generated": corpus,
-        "submission": summary,
-        "receipt_index": receipt_index,
-        "log_size": checkpoint.size,
-        "ingest": ingested,
-        "verify": verified.summary,
-        "overlap": overlapped.summary,
-        "triage": triaged,
-        "decision": decision,
-    });
-    print_report(json, &report, |_| {
-        let mut text = format!("data directory   {}\n", data.display());
-        if let Some(c) = &corpus {
-            text.push_str(&format!(
-                "generated corpus {} ({} documents, {:.0}% novel by count)\n",
-                corpus_dir.display(),
-                c.documents,
-                c.novel_share_count * 100.0
-            ));
-        }
-        text.push_str(&format!(
-            "submitted        {} ({} files, {} bytes, sealed to the newsroom key)\nreceipt          entry {receipt_index} of the transparency log ({} entries)\n\nnext:\n  trove --data {} submissions {}\n  trove --data {} log verify\n",
-            summary.submission,
-            summary.files,
-            summary.bytes,
-            checkpoint.size,
-            data.display(),
-            summary.submission,
-            data.display()
-        ));
-        text.push_str(&format!("\ningest: {}", ingest::human_summary(&ingested)));
-        text.push_str(&format!("\nverify: {}", verify::summary_listing(&verified, 5)));
-        text.push_str(&format!("\noverlap: {}", overlap::human_summary(&overlapped)));
-        text.push_str(&format!("\ntriage: {}\n", triage::human_triage(&triaged)));
-        text.push_str(&format!(
-            "decision: {} {} by chief, signed, log entry {}\n",
-            decision.outcome,
-            decision.reasons.join(" "),
-            decision.log_index
-        ));
-        if let Some(user) = &demo_user {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
-            text.push_str(&format!(
-                "\ndesk: http://{addr}/desk/  name editor, password {}, TOTP secret {} (code now: {}; any authenticator app takes the secret)\n",
-                user.password.as_str(),
-                user.totp_secret,
-                trove_desk::users::totp_code(&user.totp_secret, now).unwrap_or_default()
-            ));
-        }
-        if !no_serve {
-            text.push_str(&format!(
-                "\nA source submits at http://{addr}/ (get a codename, upload, read replies; no JavaScript needed).\nReply from the desk with:  trove --data {} reply SUBMISSION --text-file reply.txt\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{addr}/log/ --vkey {}\n",
-                data.display(),
-                data.join("keys/log.vkey").display()
-            ));
-        }
-        text
-    });
+    let (newsroom, report) = trove_app::demo::run(&data, spec, bars).await?;
+    print::report(json, &report, |r| print::demo(r, addr, !no_serve));
     if !no_serve {
-        serve::serve(&dir, serve::Role::All, addr).await?;
+        serve::serve(newsroom, serve::Role::All, addr).await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_parse() {
-        assert_eq!(parse_size("100M"), Ok(100 << 20));
-        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
-        assert_eq!(parse_size("512"), Ok(512));
-        assert!(parse_size("12 parsecs").unwrap_err().contains("unit"));
-        assert!(parse_size("M").is_err());
-    }
 }

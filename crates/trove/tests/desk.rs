@@ -74,7 +74,7 @@ fn an_editor_decides_and_replies_on_the_desk_and_the_source_sees_both() {
         .as_secs();
     browser.type_into("#name", "olena");
     browser.type_into("#password", &password);
-    browser.type_into("#code", &trove_desk::users::totp_code(&secret, now).unwrap());
+    browser.type_into("#code", &trove_app::users::totp_code(&secret, now).unwrap());
     browser.click("#login");
     browser.wait_for_text("main", "1 new");
 

@@ -48,27 +48,51 @@ fn published_corpora_are_registered_and_the_overlap_measured() {
 
     let listing: Vec<serde_json::Value> =
         serde_json::from_slice(&std::fs::read(corpus.join("published/corpora.json")).unwrap()).unwrap();
-    for entry in &listing {
-        let name = entry["name"].as_str().unwrap();
-        let imported = json(&ok(trove(
-            &data,
-            &[
-                "published",
-                "import",
-                "--name",
-                name,
-                "--publisher",
-                entry["publisher"].as_str().unwrap(),
-                "--date",
-                entry["date"].as_str().unwrap(),
-                "--url",
-                entry["url"].as_str().unwrap(),
-                "--json",
-                corpus.join("published").join(name).to_str().unwrap(),
-            ],
-        )));
-        assert!(imported["documents"].as_u64().unwrap() > 0);
-    }
+    // The first corpus by hand, with its URL; the others from the listing,
+    // which skips what is registered already.
+    let first = &listing[0];
+    let name = first["name"].as_str().unwrap();
+    let imported = json(&ok(trove(
+        &data,
+        &[
+            "published",
+            "import",
+            "--name",
+            name,
+            "--publisher",
+            first["publisher"].as_str().unwrap(),
+            "--date",
+            first["date"].as_str().unwrap(),
+            "--url",
+            first["url"].as_str().unwrap(),
+            "--json",
+            corpus.join("published").join(name).to_str().unwrap(),
+        ],
+    )));
+    assert!(imported["documents"].as_u64().unwrap() > 0);
+    let bad_listing = tmp.path().join("corpora.json");
+    std::fs::write(
+        &bad_listing,
+        r#"[{"name": "x", "publisher": "p", "date": "June 2015"}]"#,
+    )
+    .unwrap();
+    let refused = trove(&data, &["published", "import-listing", bad_listing.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && stderr.contains("corpora.json") && stderr.contains("is not a date like"),
+        "{stderr}"
+    );
+    let listing_path = corpus.join("published/corpora.json");
+    let rest = json(&ok(trove(
+        &data,
+        &["published", "import-listing", listing_path.to_str().unwrap(), "--json"],
+    )));
+    let rest = rest["imported"].as_array().unwrap();
+    assert_eq!(rest.len(), listing.len() - 1);
+    assert!(
+        rest.iter()
+            .all(|c| c["documents"].as_u64().unwrap() > 0 && c["name"] != name)
+    );
     let again = trove(
         &data,
         &[

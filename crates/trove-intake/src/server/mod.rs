@@ -17,22 +17,24 @@ mod pull;
 mod sessions;
 mod stream;
 mod tus;
+mod upload_key;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, header};
-use axum::response::Response;
 use axum::routing::{get, post};
-use trove_store::{BlobSealer, FsBackend, SqliteRepo, SubmissionSummary};
+use trove_ledger::Ledger;
+use trove_store::{BlobSealer, FsBackend, SqliteRepo};
 
 use crate::{KeyDerivation, Pepper};
 pub use pull::{
-    Confirmation, Decisions, PendingReport, PulledMessage, PulledSource, PulledSubmission, Replies, api_key_hash,
+    Accepted, Confirmation, Confirmed, Decisions, ExpiredCounts, PendingReport, PulledMessage, PulledSource,
+    PulledSubmission, Recorded, Replies, api_key_hash,
 };
 pub use sessions::Sessions;
+pub use trove_web::harden;
 
 /// The intake's limits and policies (`[intake]` in trove.toml).
 #[derive(Debug, Clone)]
@@ -80,10 +82,6 @@ impl Default for IntakeLimits {
     }
 }
 
-/// Records a submission's receipt (in the embedded default: a signed entry
-/// in the transparency log). Returns the entry's index, if there is one.
-pub type ReceiptSink = Arc<dyn Fn(&SubmissionSummary) -> Result<Option<u64>, String> + Send + Sync>;
-
 /// Everything the intake's handlers share.
 pub struct Intake {
     pub(crate) sealer: Arc<BlobSealer<FsBackend>>,
@@ -93,7 +91,10 @@ pub struct Intake {
     pub(crate) limits: IntakeLimits,
     pub(crate) sessions: Sessions,
     pub(crate) newsroom: String,
-    pub(crate) receipts: ReceiptSink,
+    /// Where receipts go at once: the transparency log in the embedded
+    /// default; none for an intake on its own machine, whose receipts the
+    /// desk appends when it pulls.
+    pub(crate) receipts: Option<Ledger>,
     /// At most this many Argon2id derivations at once (each takes
     /// `kdf.memory_kib` of memory).
     pub(crate) derivations: tokio::sync::Semaphore,
@@ -111,7 +112,7 @@ impl Intake {
         kdf: KeyDerivation,
         limits: IntakeLimits,
         newsroom: String,
-        receipts: ReceiptSink,
+        receipts: Option<Ledger>,
         api_key: Option<[u8; 32]>,
     ) -> Result<Arc<Intake>, crate::DeriveError> {
         Ok(Arc::new(Intake {
@@ -190,40 +191,8 @@ pub fn router(intake: Arc<Intake>) -> Router {
         .with_state(intake)
 }
 
-/// The headers SecureDrop's source interface sends, and a few more: no
-/// scripts, frames, referrers, caches or cross-origin reads.
-pub async fn harden(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    let set = |headers: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
-        headers.insert(name, HeaderValue::from_static(value));
-    };
-    set(
-        headers,
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    );
-    for (name, value) in [
-        ("x-frame-options", "DENY"),
-        ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "no-referrer"),
-        ("cache-control", "no-store"),
-        ("cross-origin-opener-policy", "same-origin"),
-        ("cross-origin-resource-policy", "same-origin"),
-        ("cross-origin-embedder-policy", "require-corp"),
-        (
-            "permissions-policy",
-            "interest-cohort=(), camera=(), microphone=(), geolocation=()",
-        ),
-    ] {
-        set(headers, header::HeaderName::from_static(name), value);
-    }
-    headers.remove(header::SERVER);
-    response
-}
-
 /// A fresh random id as hex.
 pub(crate) fn random_hex<const N: usize>() -> String {
-    let mut bytes = [0u8; N];
-    getrandom::getrandom(&mut bytes).expect("the operating system's random source failed");
-    hex::encode(bytes)
+    // Without a random source no id, session or upload can be made safely.
+    trove_web::random_token::<N>().expect("the operating system's random source failed")
 }

@@ -7,9 +7,9 @@ use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use trove_store::IntakeRepo as _;
 use trove_store::{
-    BlobOpener, Channel, Direction, FilePart, MessageRecord, SourceRecord, SubmissionSummary, SubmissionWriter,
-    today_utc,
+    BlobOpener, Channel, Day, Direction, FilePart, MessageRecord, SourceRecord, SubmissionSummary, SubmissionWriter,
 };
 use zeroize::Zeroizing;
 
@@ -17,6 +17,7 @@ use super::sessions::{ANON_COOKIE, SESSION_COOKIE, Throttled, clear_cookie, cook
 use super::stream::SealingBlob;
 use super::{Intake, random_hex};
 use crate::{Codename, CodenameError, Derived};
+use trove_web::{redirect, render};
 
 type Shared = State<Arc<Intake>>;
 
@@ -89,13 +90,6 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
-fn render(status: StatusCode, template: &impl Template) -> Response {
-    match template.render() {
-        Ok(html) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response(),
-    }
-}
-
 /// An error page (used where no newsroom name is at hand).
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     render(
@@ -119,16 +113,6 @@ fn error(intake: &Intake, status: StatusCode, title: &str, message: &str) -> Res
     )
 }
 
-fn redirect(to: &str, cookies: &[String]) -> Response {
-    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
-    for value in cookies {
-        if let Ok(value) = value.parse() {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
-    }
-    response
-}
-
 /// The anonymous cookie that anchors CSRF tokens before log-in: the
 /// request's, or a new one to set.
 fn anon_cookie(headers: &HeaderMap) -> (String, Option<String>) {
@@ -142,11 +126,8 @@ fn anon_cookie(headers: &HeaderMap) -> (String, Option<String>) {
     }
 }
 
-fn with_cookie(mut response: Response, set: Option<String>) -> Response {
-    if let Some(value) = set.and_then(|v| v.parse().ok()) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+fn with_cookie(response: Response, set: Option<String>) -> Response {
+    trove_web::with_cookies(response, set.as_slice())
 }
 
 pub async fn index(State(intake): Shared) -> Response {
@@ -247,7 +228,7 @@ pub async fn create(State(intake): Shared, headers: HeaderMap, axum::Form(form):
     let source = SourceRecord {
         id: derived.source_id.clone(),
         reply_recipient: derived.reply_recipient().to_string(),
-        created_day: today_utc(),
+        created_day: Day::today().to_string(),
         stored_bytes: 0,
     };
     match intake.repo.add_source(&source).await {
@@ -312,7 +293,7 @@ pub async fn login(State(intake): Shared, headers: HeaderMap, axum::Form(form): 
     };
     match intake.sessions.attempt(&codename) {
         Ok(()) => {}
-        Err(Throttled::Codename) => {
+        Err(Throttled::Key) => {
             return again(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts with this codename. Wait a minute and try again.".into(),
@@ -351,7 +332,7 @@ pub async fn logout(State(intake): Shared, headers: HeaderMap, axum::Form(form):
     if let Some(token) = token {
         intake.sessions.end(token);
     }
-    redirect("/", &[clear_cookie(SESSION_COOKIE)])
+    redirect("/", &[clear_cookie(SESSION_COOKIE, "/")])
 }
 
 /// The logged-in source behind a request: its cookie, id and reply
@@ -727,14 +708,15 @@ pub async fn submit(
     )
 }
 
-/// Hands a receipt to the sink (the transparency log). A failure there
-/// does not lose the submission, which is already recorded; the desk can
-/// append the receipt later with `trove log append receipt`.
+/// Appends a receipt to the transparency log, if this intake writes one.
+/// A failure there does not lose the submission, which is already
+/// recorded; the desk can append the receipt later with `trove log append
+/// receipt`.
 pub(crate) async fn record_receipt(intake: &Arc<Intake>, summary: &SubmissionSummary) {
-    let sink = Arc::clone(&intake.receipts);
+    let Some(ledger) = intake.receipts.clone() else { return };
     let summary = summary.clone();
     let _ = tokio::task::spawn_blocking(move || {
-        if let Err(reason) = sink(&summary) {
+        if let Err(reason) = ledger.append_receipt(&summary) {
             tracing::warn!("a receipt could not be appended to the log: {reason}");
         }
     })
@@ -758,7 +740,7 @@ pub(crate) async fn seal_message(
         source_id: source_id.to_owned(),
         direction,
         blob: put.blob,
-        day: today_utc(),
+        day: Day::today().to_string(),
     };
     intake.repo.add_message(&record).await.map_err(|_| ())?;
     let _ = intake.repo.add_stored_bytes(source_id, put.stored_len as i64).await;

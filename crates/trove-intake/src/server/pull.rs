@@ -16,9 +16,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use subtle::ConstantTimeEq;
-use trove_store::{BlobBackend, BlobId, Direction, MessageRecord, days_ago_utc, put_ciphertext};
+use trove_store::{BlobBackend, BlobId, Day, Direction, MessageRecord, put_ciphertext};
+use trove_store::{DecisionRepo as _, IntakeRepo as _};
 
 use super::Intake;
 use super::stream::BlockingSink;
@@ -230,11 +230,36 @@ pub async fn confirm(State(intake): Shared, headers: HeaderMap, Json(confirmatio
         return unavailable();
     }
     match sweep(&intake).await {
-        Ok((submissions, messages)) => {
-            Json(json!({ "expired": { "submissions": submissions, "messages": messages } })).into_response()
-        }
+        Ok((submissions, messages)) => Json(Confirmed {
+            expired: ExpiredCounts { submissions, messages },
+        })
+        .into_response(),
         Err(()) => unavailable(),
     }
+}
+
+/// What `POST /api/v1/confirm` answers: what retention deleted just now.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct Confirmed {
+    pub expired: ExpiredCounts,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct ExpiredCounts {
+    pub submissions: usize,
+    pub messages: usize,
+}
+
+/// What `POST /api/v1/replies` answers: the replies it took.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Accepted {
+    pub accepted: Vec<String>,
+}
+
+/// What `POST /api/v1/decisions` answers: the decisions new to it.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct Recorded {
+    pub recorded: usize,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -282,7 +307,7 @@ pub async fn replies(State(intake): Shared, headers: HeaderMap, Json(replies): J
         }
         accepted.push(reply.id);
     }
-    Json(json!({ "accepted": accepted })).into_response()
+    Json(Accepted { accepted }).into_response()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -303,13 +328,13 @@ pub async fn decisions(State(intake): Shared, headers: HeaderMap, Json(decisions
             Err(_) => return unavailable(),
         }
     }
-    Json(json!({ "recorded": recorded })).into_response()
+    Json(Recorded { recorded }).into_response()
 }
 
 /// Deletes what the desk confirmed more than `retention_days` ago: rows
 /// and blobs, and frees the sources' quotas.
 pub async fn sweep(intake: &Intake) -> Result<(usize, usize), ()> {
-    let before = days_ago_utc(intake.limits.retention_days);
+    let before = Day::days_ago(intake.limits.retention_days).to_string();
     let expired = intake.repo.expire(&before).await.map_err(|_| ())?;
     let backend = intake.sealer.backend();
     for (source, blob) in &expired.blobs {

@@ -32,100 +32,17 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use subtle::ConstantTimeEq;
-use trove_store::{BlobBackend, Channel, FilePart, SubmissionWriter, UploadPart, UploadRecord, file_digest, today_utc};
-use zeroize::Zeroizing;
+use trove_store::IntakeRepo as _;
+use trove_store::{BlobBackend, Channel, Day, FilePart, SubmissionWriter, UploadPart, UploadRecord, file_digest};
 
 use super::pages::{clean_name, record_receipt, session_source};
 use super::stream::SealingBlob;
+use super::upload_key::{UploadKey, parse_token};
 use super::{Intake, random_hex};
 
 type Shared = State<Arc<Intake>>;
 
 const VERSION: &str = "1.0.0";
-const NAME_LEN: usize = 256;
-
-/// The key in an upload's URL.
-struct UploadKey(Zeroizing<[u8; 32]>);
-
-impl UploadKey {
-    fn random() -> UploadKey {
-        let mut key = Zeroizing::new([0u8; 32]);
-        getrandom::getrandom(key.as_mut()).expect("the operating system's random source failed");
-        UploadKey(key)
-    }
-
-    fn keystream(&self, label: &str, out: &mut [u8]) {
-        let mut hasher = blake3::Hasher::new_keyed(&self.0);
-        hasher.update(label.as_bytes());
-        hasher.finalize_xof().fill(out);
-    }
-
-    fn check(&self) -> String {
-        let mut out = [0u8; 32];
-        self.keystream("trove/tus/check/v1", &mut out);
-        hex::encode(out)
-    }
-
-    fn matches(&self, stored_check: &str) -> bool {
-        self.check().as_bytes().ct_eq(stored_check.as_bytes()).into()
-    }
-
-    /// XORs `data` with the keystream for `label` (encrypts and decrypts).
-    fn xor(&self, label: &str, data: &mut [u8]) {
-        let mut pad = vec![0u8; data.len()];
-        self.keystream(label, &mut pad);
-        data.iter_mut().zip(&pad).for_each(|(d, p)| *d ^= p);
-    }
-
-    fn seal_name(&self, name: &str) -> String {
-        // Padded to a fixed length, so the stored value says nothing of it.
-        let mut buf = [0u8; NAME_LEN];
-        let bytes = &name.as_bytes()[..name.len().min(NAME_LEN - 1)];
-        buf[0] = bytes.len() as u8;
-        buf[1..=bytes.len()].copy_from_slice(bytes);
-        self.xor("trove/tus/name/v1", &mut buf);
-        hex::encode(buf)
-    }
-
-    fn open_name(&self, sealed: &str) -> Option<String> {
-        let mut buf = hex::decode(sealed).ok()?;
-        if buf.len() != NAME_LEN {
-            return None;
-        }
-        self.xor("trove/tus/name/v1", &mut buf);
-        let len = buf[0] as usize;
-        String::from_utf8(buf[1..=len].to_vec()).ok()
-    }
-
-    fn seal_hash(&self, ordinal: u32, hash: &[u8; 32]) -> String {
-        let mut buf = *hash;
-        self.xor(&format!("trove/tus/part/v1/{ordinal}"), &mut buf);
-        hex::encode(buf)
-    }
-
-    fn open_hash(&self, ordinal: u32, sealed: &str) -> Option<[u8; 32]> {
-        let mut buf = [0u8; 32];
-        hex::decode_to_slice(sealed, &mut buf).ok()?;
-        self.xor(&format!("trove/tus/part/v1/{ordinal}"), &mut buf);
-        Some(buf)
-    }
-
-    fn salt(&self) -> [u8; 32] {
-        blake3::derive_key("trove tus receipt salt v1", &self.0[..])
-    }
-}
-
-/// Splits `<id>-<key>`.
-fn parse_token(token: &str) -> Option<(String, UploadKey)> {
-    let (id, key) = token.split_once('-')?;
-    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut bytes = Zeroizing::new([0u8; 32]);
-    hex::decode_to_slice(key, bytes.as_mut()).ok()?;
-    Some((id.to_owned(), UploadKey(bytes)))
-}
 
 /// Uploads with a PATCH in progress: a second PATCH of the same upload
 /// waits for none, it is refused.
@@ -264,7 +181,7 @@ pub async fn create(State(intake): Shared, headers: HeaderMap) -> Response {
         key_check: key.check(),
         length,
         name_sealed: key.seal_name(&name),
-        created_day: today_utc(),
+        created_day: Day::today().to_string(),
     };
     if intake.repo.create_upload(&upload).await.is_err() {
         return problem(
@@ -272,7 +189,7 @@ pub async fn create(State(intake): Shared, headers: HeaderMap) -> Response {
             "the upload could not be recorded; try again\n",
         );
     }
-    let location = format!("/tus/{}-{}", upload.id, hex::encode(&key.0[..]));
+    let location = format!("/tus/{}-{}", upload.id, key.to_hex().as_str());
     if length == 0 {
         return complete(&intake, &upload, &key).await;
     }

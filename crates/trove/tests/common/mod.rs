@@ -343,25 +343,14 @@ pub fn triage_ready(
         &data,
         &["keys", "dkim", "import", corpus.join("dkim-keys.txt").to_str().unwrap()],
     ));
-    let listing: Vec<serde_json::Value> =
-        serde_json::from_slice(&std::fs::read(corpus.join("published/corpora.json")).unwrap()).unwrap();
-    for entry in &listing {
-        let name = entry["name"].as_str().unwrap();
-        ok(trove(
-            &data,
-            &[
-                "published",
-                "import",
-                "--name",
-                name,
-                "--publisher",
-                entry["publisher"].as_str().unwrap(),
-                "--date",
-                entry["date"].as_str().unwrap(),
-                corpus.join("published").join(name).to_str().unwrap(),
-            ],
-        ));
-    }
+    ok(trove(
+        &data,
+        &[
+            "published",
+            "import-listing",
+            corpus.join("published/corpora.json").to_str().unwrap(),
+        ],
+    ));
     ok(trove(&data, &["verify", &id]));
     (corpus, data, id)
 }

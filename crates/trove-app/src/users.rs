@@ -1,10 +1,25 @@
 //! Desk users: a role, an Argon2id-hashed password, and a TOTP secret.
+//! Creating them is a newsroom operation (`trove users add`); the desk's
+//! log-in page checks them with [`verify_login`].
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use trove_store::UserRecord;
 use zeroize::Zeroizing;
 
-use crate::DeskError;
+use trove_store::Day;
+
+/// Why a user cannot be created.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("{0:?} is not a role: journalist, editor or admin")]
+    BadRole(String),
+    #[error("{0:?} is not a user name: use 2 to 32 letters, digits, '-' or '_'")]
+    BadName(String),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("no randomness available: {0}")]
+    Random(String),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -17,12 +32,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub fn parse(text: &str) -> Result<Role, DeskError> {
+    pub fn parse(text: &str) -> Result<Role, UserError> {
         match text {
             "journalist" => Ok(Role::Journalist),
             "editor" => Ok(Role::Editor),
             "admin" => Ok(Role::Admin),
-            other => Err(DeskError::BadRole(other.to_owned())),
+            other => Err(UserError::BadRole(other.to_owned())),
         }
     }
 
@@ -58,20 +73,20 @@ impl NewUser {
     }
 }
 
-fn random<const N: usize>() -> Result<[u8; N], DeskError> {
+fn random<const N: usize>() -> Result<[u8; N], UserError> {
     let mut bytes = [0u8; N];
-    getrandom::getrandom(&mut bytes).map_err(|e| DeskError::Random(e.to_string()))?;
+    getrandom::getrandom(&mut bytes).map_err(|e| UserError::Random(e.to_string()))?;
     Ok(bytes)
 }
 
 /// Creates a user with a fresh password (shown once) and TOTP secret.
-pub fn create(name: &str, role: Role, day: &str) -> Result<NewUser, DeskError> {
+pub fn create(name: &str, role: Role, day: Day) -> Result<NewUser, UserError> {
     let valid = (2..=32).contains(&name.len())
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !valid {
-        return Err(DeskError::BadName(name.to_owned()));
+        return Err(UserError::BadName(name.to_owned()));
     }
     // 120 bits, in lower-case base32 groups that read aloud well.
     let raw = data_encoding::BASE32_NOPAD.encode(&random::<15>()?).to_lowercase();
@@ -89,19 +104,19 @@ pub fn create(name: &str, role: Role, day: &str) -> Result<NewUser, DeskError> {
             role: role.as_str().to_owned(),
             password_hash: hash_password(&password)?,
             totp_secret: totp_secret.clone(),
-            created_day: day.to_owned(),
+            created_day: day.to_string(),
         },
         password,
         totp_secret,
     })
 }
 
-pub fn hash_password(password: &str) -> Result<String, DeskError> {
-    let salt = SaltString::encode_b64(&random::<16>()?).map_err(|e| DeskError::Hash(e.to_string()))?;
+pub fn hash_password(password: &str) -> Result<String, UserError> {
+    let salt = SaltString::encode_b64(&random::<16>()?).map_err(|e| UserError::Hash(e.to_string()))?;
     argon2::Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|e| DeskError::Hash(e.to_string()))
+        .map_err(|e| UserError::Hash(e.to_string()))
 }
 
 /// RFC 6238 with the parameters every authenticator app supports:
@@ -151,7 +166,8 @@ mod tests {
 
     #[test]
     fn a_new_user_logs_in_with_password_and_code_only() {
-        let user = create("olena", Role::Editor, "2026-11-27").unwrap();
+        let day: Day = "2026-11-27".parse().unwrap();
+        let user = create("olena", Role::Editor, day).unwrap();
         let now = 1_800_000_000;
         let code = totp_code(&user.totp_secret, now).unwrap();
         assert_eq!(verify_login(&user.record, &user.password, &code, now), Some(now / 30));
@@ -169,7 +185,7 @@ mod tests {
         // RFC 6238 appendix B, SHA-1: the secret "12345678901234567890" at 59 s.
         let rfc = data_encoding::BASE32_NOPAD.encode(b"12345678901234567890");
         assert_eq!(totp_code(&rfc, 59).unwrap(), "287082");
-        assert!(create("no spaces", Role::Admin, "d").is_err());
+        assert!(create("no spaces", Role::Admin, day).is_err());
         assert!(Role::parse("owner").is_err());
     }
 }

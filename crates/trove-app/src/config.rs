@@ -2,8 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use serde::Deserialize;
+
+use crate::AppError;
 
 /// The file `trove init` writes. Every key is documented where it stands.
 pub const TEMPLATE: &str = r#"# trove configuration for this data directory.
@@ -153,23 +154,34 @@ fn size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     parse_size(&text).map_err(serde::de::Error::custom)
 }
 
+/// A text that is not a size.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    #[error("{0:?} is not a size like 100M or 1G")]
+    NotASize(String),
+    #[error("unknown size unit {0:?} (use K, M, G or T)")]
+    Unit(String),
+    #[error("{0} is too large")]
+    TooLarge(String),
+}
+
 /// A size like `500K`, `100M`, `1G` (binary units) or plain bytes.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, SizeError> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size like 100M or 1G"))?;
+    let number: u64 = number.parse().map_err(|_| SizeError::NotASize(text.to_owned()))?;
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
         "t" | "tb" | "tib" => 1 << 40,
-        other => return Err(format!("unknown size unit {other:?} (use K, M, G or T)")),
+        other => return Err(SizeError::Unit(other.to_owned())),
     };
-    number.checked_mul(factor).ok_or_else(|| format!("{text} is too large"))
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| SizeError::TooLarge(text.to_owned()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,9 +255,12 @@ pub struct KeysConfig {
 }
 
 impl Config {
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{} is not a valid trove configuration", path.display()))
+    pub fn load(path: &Path) -> Result<Self, AppError> {
+        let text = std::fs::read_to_string(path).map_err(AppError::io(path))?;
+        toml::from_str(&text).map_err(|source| AppError::Config {
+            path: path.into(),
+            source,
+        })
     }
 }
 
@@ -258,6 +273,16 @@ mod tests {
         let config: Config = toml::from_str(TEMPLATE).unwrap();
         assert_eq!(config.store.backend, StoreBackend::Fs);
         assert_eq!(config.database.path, PathBuf::from("trove.db"));
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("100M"), Ok(100 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("12 parsecs"), Err(SizeError::Unit("parsecs".into())));
+        assert!(parse_size("M").is_err());
+        assert!(matches!(parse_size("99999999999T"), Err(SizeError::TooLarge(_))));
     }
 
     #[test]

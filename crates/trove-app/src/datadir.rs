@@ -1,0 +1,161 @@
+//! A data directory: where its configuration, keys, store, database, log
+//! and overlap index are, opened with errors that say what to do.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use trove_ingest::Limits;
+use trove_keys::Keyring;
+use trove_ledger::Ledger;
+use trove_store::{BlobOpener, BlobSealer, FsBackend, SqliteRepo};
+use trove_triage::{Gazetteer, Policy};
+
+use crate::AppError;
+use crate::config::{self, Config, DatabaseBackend, StoreBackend};
+
+pub const CONFIG_FILE: &str = "trove.toml";
+pub const POLICY_FILE: &str = "policy.toml";
+
+/// The paths and configuration of one data directory.
+#[derive(Debug)]
+pub struct DataDir {
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+impl DataDir {
+    /// Opens an initialised data directory.
+    pub fn open(root: &Path) -> Result<Self, AppError> {
+        match std::fs::metadata(root) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NoDataDir(root.into())),
+            Err(e) => return Err(AppError::io(root)(e)),
+            Ok(meta) if !meta.is_dir() => return Err(AppError::NotADirectory(root.into())),
+            Ok(_) => {}
+        }
+        let config_path = root.join(CONFIG_FILE);
+        if !config_path.exists() {
+            return Err(AppError::NotInitialised(root.into()));
+        }
+        Ok(DataDir {
+            root: root.to_owned(),
+            config: Config::load(&config_path)?,
+        })
+    }
+
+    /// Writes the configuration of a new data directory.
+    pub fn create(root: &Path, force: bool) -> Result<Self, AppError> {
+        let config_path = root.join(CONFIG_FILE);
+        if config_path.exists() && !force {
+            return Err(AppError::AlreadyInitialised(root.into()));
+        }
+        std::fs::create_dir_all(root).map_err(AppError::io(root))?;
+        std::fs::write(&config_path, config::TEMPLATE).map_err(AppError::io(&config_path))?;
+        Self::open(root)
+    }
+
+    fn resolve(&self, path: &Path) -> PathBuf {
+        self.root.join(path)
+    }
+
+    pub fn keyring(&self) -> Keyring {
+        Keyring::open(&self.keys_dir())
+    }
+
+    pub fn keys_dir(&self) -> PathBuf {
+        self.resolve(&self.config.keys.path)
+    }
+
+    /// The transparency log's folder (served as `/log/`).
+    pub fn log_dir(&self) -> PathBuf {
+        self.resolve(&self.config.log.path)
+    }
+
+    /// The log with the keys that sign into it.
+    pub fn ledger(&self) -> Ledger {
+        Ledger::new(&self.log_dir(), self.keyring())
+    }
+
+    /// Where the overlap index's segments live.
+    pub fn overlap_dir(&self) -> PathBuf {
+        self.root.join("overlap")
+    }
+
+    /// The API key file `trove pull` and the intake share.
+    pub fn api_key_file(&self) -> PathBuf {
+        self.resolve(&self.config.intake.api_key_file)
+    }
+
+    pub fn backend(&self) -> Result<FsBackend, AppError> {
+        let path = self.resolve(&self.config.store.path);
+        let backend = match self.config.store.backend {
+            StoreBackend::Fs => FsBackend::open(&path)?,
+        };
+        backend.sweep_staging(Duration::from_secs(self.config.store.stale_staging_hours * 3600))?;
+        Ok(backend)
+    }
+
+    /// The write side of the store: recipients only.
+    pub fn sealer(&self) -> Result<BlobSealer<FsBackend>, AppError> {
+        let recipients = self.keyring().recipients()?;
+        let boxed = recipients
+            .into_iter()
+            .map(|r| Box::new(r) as Box<dyn age::Recipient + Send + Sync>)
+            .collect();
+        Ok(BlobSealer::new(self.backend()?, boxed)?)
+    }
+
+    /// The read side of the store: needs the identity (desk only).
+    pub fn opener(&self) -> Result<BlobOpener<FsBackend>, AppError> {
+        let identity = self.keyring().identity()?;
+        Ok(BlobOpener::new(self.backend()?, Box::new(identity)))
+    }
+
+    /// The metadata database, created (with its migrations) if missing.
+    pub async fn repo(&self) -> Result<SqliteRepo, AppError> {
+        match self.config.database.backend {
+            DatabaseBackend::Sqlite => Ok(SqliteRepo::open(&self.resolve(&self.config.database.path), true).await?),
+        }
+    }
+
+    /// The policy, written from the template on first use.
+    pub fn policy(&self) -> Result<Policy, AppError> {
+        let path = self.root.join(POLICY_FILE);
+        if !path.exists() {
+            std::fs::write(&path, trove_triage::policy::TEMPLATE).map_err(AppError::io(&path))?;
+            tracing::info!("wrote the default policy to {}", path.display());
+        }
+        let text = std::fs::read_to_string(&path).map_err(AppError::io(&path))?;
+        Ok(Policy::parse(&path.display().to_string(), &text)?)
+    }
+
+    /// The shipped gazetteer, extended by `[triage] gazetteer` if set.
+    pub fn gazetteer(&self) -> Result<Gazetteer, AppError> {
+        let mut gazetteer = Gazetteer::shipped();
+        if let Some(extra) = &self.config.triage.gazetteer {
+            let path = self.root.join(extra);
+            let text = std::fs::read_to_string(&path).map_err(AppError::io(&path))?;
+            gazetteer.add(&path.display().to_string(), &text)?;
+        }
+        Ok(gazetteer)
+    }
+
+    /// Ingest's limits from `[ingest]`; OCR only where tesseract is installed.
+    pub fn ingest_limits(&self) -> Limits {
+        let config = &self.config.ingest;
+        Limits {
+            max_depth: config.max_depth,
+            max_ratio: config.max_ratio,
+            max_document_bytes: config.max_document_mib << 20,
+            max_text_bytes: config.max_text_mib << 20,
+            ocr_language: (!config.ocr_language.is_empty() && tesseract_installed())
+                .then(|| config.ocr_language.clone()),
+        }
+    }
+}
+
+fn tesseract_installed() -> bool {
+    std::process::Command::new("tesseract")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}

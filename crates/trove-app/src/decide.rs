@@ -1,0 +1,199 @@
+//! `triage` and `decide`: the proposal under the newsroom's policy, and an
+//! editor's decision, checked against it, signed and appended to the log.
+
+use std::collections::BTreeMap;
+use trove_store::{DecisionRepo as _, DocumentRepo as _, PublishedRepo as _, VerificationRepo as _};
+
+use serde::Serialize;
+use trove_keys::StatementRole;
+use trove_ledger::statement::Statement;
+use trove_store::{Day, DecisionRecord, Outcome, SubmissionId, TriageRecord, read_texts};
+use trove_triage::{Case, Extractor, Missing, SubmissionFacts, TriageReport};
+
+use crate::{AppError, Newsroom};
+
+/// What an editor decided, from the command line or the desk.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub outcome: Outcome,
+    pub reasons: Vec<String>,
+    /// Why; required when the decision differs from the proposal.
+    pub note: Option<String>,
+    /// The editor whose key signs it.
+    pub editor: String,
+}
+
+/// A recorded decision and how many earlier ones it supersedes (they stay
+/// in the log).
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionReport {
+    pub decision: DecisionRecord,
+    pub supersedes: usize,
+}
+
+fn sorted(codes: &[String]) -> Vec<String> {
+    let mut codes = codes.to_vec();
+    codes.sort();
+    codes
+}
+
+impl Newsroom {
+    /// Triage of a submission: its case, significance and the policy's
+    /// proposal, stored for the desk and for `decide`.
+    pub async fn triage(&self, id: &SubmissionId) -> Result<TriageReport, AppError> {
+        let policy = self.dir().policy()?;
+        self.submission(id).await?;
+        let documents = self.repo().documents(id).await?;
+        let verifications = self.repo().verifications(id).await?;
+        let mut missing = Vec::new();
+        if documents.is_empty() {
+            missing.push(Missing::Ingest);
+        }
+        if verifications.is_empty() {
+            missing.push(Missing::Verification);
+        }
+        let registered = !self.repo().published_corpora().await?.is_empty();
+        let novel_share = if registered && !documents.is_empty() {
+            self.overlap(id).await?.summary.novel_share_count
+        } else {
+            missing.push(Missing::Overlap);
+            0.0
+        };
+        let share = |verdict: &str| {
+            let count = verifications.iter().filter(|v| v.verdict == verdict).count();
+            if verifications.is_empty() {
+                0.0
+            } else {
+                count as f64 / verifications.len() as f64
+            }
+        };
+        let extractor = Extractor::new(&self.dir().gazetteer()?, &policy.watch_list)?;
+        let refs: Vec<_> = documents.iter().collect();
+        let texts = read_texts(&self.opener()?, &refs)?;
+        let entities: Vec<_> = documents
+            .iter()
+            .map(|doc| extractor.extract_document(texts.get(&doc.id).map_or("", |t| t), &doc.metadata))
+            .collect();
+        let mut doc_types = BTreeMap::new();
+        for doc in &documents {
+            *doc_types.entry(doc.doc_type.clone()).or_insert(0u64) += 1;
+        }
+        let facts = SubmissionFacts {
+            documents: documents.len() as u64,
+            doc_types,
+            novel_share,
+            verified_share: share("verified"),
+            consistent_share: share("consistent"),
+        };
+        let significance = trove_triage::significance(&entities, &facts);
+        let case = Case::new(&facts, share("suspicious"), significance.score, missing);
+        let proposal = policy.propose(&case);
+        let report = TriageReport {
+            submission: *id,
+            policy: policy.id(),
+            case,
+            significance,
+            proposal,
+        };
+        self.repo()
+            .put_triage(&TriageRecord {
+                submission: *id,
+                day: Day::today(),
+                policy: report.policy.clone(),
+                significance: report.significance.score,
+                proposal: report.proposal.outcome,
+                report: serde_json::to_value(&report).expect("a triage report serializes"),
+            })
+            .await?;
+        Ok(report)
+    }
+
+    /// The stored triage of a submission, if it has one.
+    pub async fn triage_report(&self, id: &SubmissionId) -> Result<Option<TriageReport>, AppError> {
+        match self.repo().triage(id).await? {
+            None => Ok(None),
+            Some(record) => serde_json::from_value(record.report)
+                .map(Some)
+                .map_err(|e| AppError::DamagedTriage(id.to_string(), e.to_string())),
+        }
+    }
+
+    /// Every decision on a submission, oldest first; the last one stands.
+    pub async fn decisions(&self, id: &SubmissionId) -> Result<Vec<DecisionRecord>, AppError> {
+        Ok(self.repo().decisions(id).await?)
+    }
+
+    /// Records an editor's decision: checked against the proposal (a
+    /// rejection needs codes, an acceptance takes none, an override needs
+    /// a written reason, a deferral without codes defers for what the
+    /// proposal named), signed with the editor's key and appended to the
+    /// log. A later decision supersedes an earlier one; both stay in the log.
+    pub async fn decide(&self, id: &SubmissionId, decision: Decision) -> Result<DecisionReport, AppError> {
+        let policy = self.dir().policy()?;
+        let triage = self
+            .triage_report(id)
+            .await?
+            .ok_or_else(|| AppError::NotTriaged(id.to_string()))?;
+        if triage.policy != policy.id() {
+            return Err(AppError::PolicyChanged {
+                id: id.to_string(),
+                then: triage.policy[..12].to_owned(),
+                now: policy.id()[..12].to_owned(),
+            });
+        }
+        if let Some(code) = decision.reasons.iter().find(|code| !policy.knows(code)) {
+            return Err(AppError::UnknownCode(code.clone()));
+        }
+        match decision.outcome {
+            Outcome::Reject if decision.reasons.is_empty() => return Err(AppError::RejectWithoutCode),
+            Outcome::Accept if !decision.reasons.is_empty() => return Err(AppError::AcceptWithCodes),
+            _ => {}
+        }
+        let proposed_outcome = triage.proposal.outcome;
+        let proposed = triage.proposed_codes();
+        let overrides = proposed_outcome != decision.outcome
+            || (decision.outcome != Outcome::Defer && sorted(&proposed) != sorted(&decision.reasons));
+        let note = decision.note.filter(|n| !n.trim().is_empty());
+        if overrides && note.is_none() {
+            return Err(AppError::OverrideWithoutNote {
+                outcome: proposed_outcome.to_string(),
+                codes: proposed.join(" "),
+            });
+        }
+        let reasons = match decision.outcome {
+            Outcome::Defer if decision.reasons.is_empty() => proposed,
+            _ => decision.reasons,
+        };
+        let role = StatementRole::Editor(decision.editor.clone());
+        let key_id = self
+            .dir()
+            .keyring()
+            .verifier_key(&role)
+            .map_err(|_| AppError::NoEditorKey(decision.editor.clone()))?;
+        let statement = Statement::Decision {
+            submission: *id,
+            outcome: decision.outcome,
+            reasons: reasons.clone(),
+            policy: policy.sha256,
+            editor: hex::encode(key_id.id()),
+        };
+        let supersedes = self.repo().decisions(id).await?.len();
+        let log_index = self.dir().ledger().append(&statement, &role)?;
+        let record = DecisionRecord {
+            submission: *id,
+            day: Day::today(),
+            outcome: decision.outcome,
+            reasons,
+            proposed: proposed_outcome,
+            note,
+            editor: decision.editor,
+            policy: policy.id(),
+            log_index,
+        };
+        self.repo().add_decision(&record).await?;
+        Ok(DecisionReport {
+            decision: record,
+            supersedes,
+        })
+    }
+}

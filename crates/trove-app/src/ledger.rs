@@ -1,0 +1,199 @@
+//! The transparency log of a data directory: statements appended by hand,
+//! receipts of pulled submissions, checkpoints, proofs, cosignatures, and
+//! the audit of any log (a folder or a served one) with only its key.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use trove_keys::{KeyAlg, NoteSigningKey, NoteVerifierKey, StatementRole};
+use trove_ledger::checkpoint::SignedCheckpoint;
+use trove_ledger::statement::{Outcome, Statement, size_class};
+use trove_ledger::{DirFetch, HttpFetch, InclusionProof, VerifyOptions, VerifyReport, verify_log};
+use trove_store::SubmissionId;
+
+use crate::{AppError, Newsroom};
+
+/// A statement to append by hand (`trove log append …`).
+#[derive(Debug, Clone)]
+pub enum AppendRequest {
+    /// The receipt of a stored submission (signed by the intake key).
+    Receipt { submission: SubmissionId },
+    /// An editor's decision (signed by the editor's key).
+    Decision {
+        submission: SubmissionId,
+        outcome: Outcome,
+        reasons: Vec<String>,
+        policy: [u8; 32],
+        editor: String,
+    },
+    /// A publication manifest's root and counts (signed by an editor).
+    Publication {
+        root: [u8; 32],
+        published: u64,
+        withheld: u64,
+        editor: String,
+    },
+    /// A withheld document, by commitment, with a reason code.
+    Withheld {
+        document: [u8; 32],
+        reason: String,
+        editor: String,
+    },
+}
+
+/// What an audit of a log found.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogVerification {
+    pub origin: String,
+    pub size: u64,
+    pub root: String,
+    pub entries: std::collections::BTreeMap<String, u64>,
+    pub tiles_checked: u64,
+    pub consistent_with_size: Option<u64>,
+    pub cosigned_at: Option<u64>,
+}
+
+impl From<VerifyReport> for LogVerification {
+    fn from(report: VerifyReport) -> Self {
+        LogVerification {
+            origin: report.origin,
+            size: report.size,
+            root: report.root,
+            entries: report.entries_by_kind,
+            tiles_checked: report.tiles_checked,
+            consistent_with_size: report.previous_size,
+            cosigned_at: report.cosigned_at,
+        }
+    }
+}
+
+/// Reads a note verifier key file of the given kind.
+pub fn read_vkey(path: &Path, alg: KeyAlg) -> Result<NoteVerifierKey, AppError> {
+    let text = std::fs::read_to_string(path).map_err(AppError::io(path))?;
+    let key = NoteVerifierKey::parse(text.trim()).map_err(|source| AppError::NoteKey {
+        path: path.into(),
+        source,
+    })?;
+    if key.alg() != alg {
+        return Err(AppError::WrongKeyKind(path.into()));
+    }
+    Ok(key)
+}
+
+/// Audits a log from its files alone: a folder, or an `http(s)://` URL of
+/// a served one, with its verifier key and, if given, a witness's; the
+/// last verified checkpoint is remembered in `state`, so a rollback or a
+/// rewrite is caught next time.
+pub async fn verify_any_log(
+    from: &str,
+    vkey: &Path,
+    witness: Option<&Path>,
+    state: PathBuf,
+) -> Result<LogVerification, AppError> {
+    let options = VerifyOptions {
+        log_key: read_vkey(vkey, KeyAlg::Ed25519)?,
+        statement_keys: Vec::new(),
+        witness: witness.map(|path| read_vkey(path, KeyAlg::Cosignature)).transpose()?,
+        state: Some(state),
+    };
+    let report = if from.starts_with("http://") || from.starts_with("https://") {
+        let from = from.to_owned();
+        tokio::task::spawn_blocking(move || verify_log(&HttpFetch::new(&from), &options))
+            .await
+            .map_err(|e| AppError::Join(e.to_string()))?
+    } else {
+        verify_log(&DirFetch(PathBuf::from(from)), &options)
+    }?;
+    Ok(report.into())
+}
+
+impl Newsroom {
+    /// Builds and appends a statement; its index and kind.
+    pub async fn append_statement(&self, request: AppendRequest) -> Result<(u64, &'static str), AppError> {
+        let (statement, signer) = match request {
+            AppendRequest::Receipt { submission } => {
+                return self.append_receipt_of(&submission).await.map(|i| (i, "receipt"));
+            }
+            AppendRequest::Decision {
+                submission,
+                outcome,
+                reasons,
+                policy,
+                editor,
+            } => {
+                let role = StatementRole::Editor(editor);
+                let key_id = self.dir().keyring().verifier_key(&role)?.id();
+                let statement = Statement::Decision {
+                    submission,
+                    outcome,
+                    reasons,
+                    policy,
+                    editor: hex::encode(key_id),
+                };
+                (statement, role)
+            }
+            AppendRequest::Publication {
+                root,
+                published,
+                withheld,
+                editor,
+            } => (
+                Statement::Publication {
+                    root,
+                    published,
+                    withheld,
+                },
+                StatementRole::Editor(editor),
+            ),
+            AppendRequest::Withheld {
+                document,
+                reason,
+                editor,
+            } => (Statement::Withheld { document, reason }, StatementRole::Editor(editor)),
+        };
+        let index = self.dir().ledger().append(&statement, &signer)?;
+        Ok((index, statement.kind()))
+    }
+
+    /// Appends the receipt of a stored submission, from its sealed
+    /// manifest (the desk, after pulling from a separate intake).
+    pub async fn append_receipt_of(&self, id: &SubmissionId) -> Result<u64, AppError> {
+        let record = self.submission(id).await?;
+        let manifest = trove_store::read_manifest(&self.opener()?, &record)?;
+        let receipt = Statement::Receipt {
+            submission: *id,
+            commitment: manifest.commitment(),
+            day: record.received_day.parse().map_err(trove_ledger::LedgerError::from)?,
+            size_class: size_class(manifest.files.iter().map(|f| f.size).sum()),
+        };
+        Ok(self.dir().ledger().append(&receipt, &StatementRole::Intake)?)
+    }
+
+    /// The log's current checkpoint.
+    pub fn checkpoint(&self) -> Result<SignedCheckpoint, AppError> {
+        Ok(self.dir().ledger().checkpoint()?)
+    }
+
+    /// An entry's inclusion proof against the current checkpoint.
+    pub fn prove(&self, index: u64) -> Result<InclusionProof, AppError> {
+        Ok(self.dir().ledger().prove(index)?)
+    }
+
+    /// Cosigns the current checkpoint with a witness key file; the size
+    /// cosigned.
+    pub fn cosign(&self, key_file: &Path) -> Result<u64, AppError> {
+        let text = std::fs::read_to_string(key_file).map_err(AppError::io(key_file))?;
+        let witness = NoteSigningKey::parse(text.trim()).map_err(|source| AppError::NoteKey {
+            path: key_file.into(),
+            source,
+        })?;
+        if witness.verifier().alg() != KeyAlg::Cosignature {
+            return Err(AppError::NotAWitnessKey(key_file.into()));
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|_| AppError::Clock)?
+            .as_secs();
+        Ok(self.dir().ledger().cosign(&witness, now)?)
+    }
+}

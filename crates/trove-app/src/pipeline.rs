@@ -1,0 +1,241 @@
+//! The pipeline's stages on one submission: ingest and its documents,
+//! verification and the DKIM key archive, overlap and the published
+//! corpora.
+
+use std::path::Path;
+use std::sync::Arc;
+use trove_store::{DocumentRepo as _, PublishedRepo as _, SubmissionRepo as _, VerificationRepo as _};
+
+use serde::Serialize;
+use trove_ingest::{IngestReport, ingest_submission};
+use trove_overlap::index::Index;
+use trove_overlap::{CorpusInfo, ImportSummary, OverlapReport, import_corpus, overlap_submission};
+use trove_store::{ArchivedKey, DocumentRecord, DocumentSummary, PublishedCorpus, SubmissionId, SubmissionRecord};
+use trove_verify::{KeyArchive, VerifyReport, parse_key_file, verify_submission};
+
+use crate::{AppError, Newsroom, Progress};
+
+/// What `trove ingest` reports: counts by type and status, and every
+/// document that is not `ok` with its reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestSummary {
+    pub documents: u64,
+    pub failed: u64,
+    pub by_type: std::collections::BTreeMap<String, u64>,
+    pub by_status: std::collections::BTreeMap<String, u64>,
+    pub problems: Vec<Problem>,
+}
+
+/// A document that is not `ok`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub path: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+impl From<DocumentSummary> for IngestSummary {
+    fn from(summary: DocumentSummary) -> Self {
+        IngestSummary {
+            documents: summary.documents(),
+            failed: summary.by_status.get("failed").copied().unwrap_or(0),
+            by_type: summary.by_type,
+            by_status: summary.by_status,
+            problems: summary
+                .problems
+                .into_iter()
+                .map(|(path, status, reason)| Problem { path, status, reason })
+                .collect(),
+        }
+    }
+}
+
+/// One document with its text, for `trove docs show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    pub id: String,
+    pub path: String,
+    pub parent: Option<String>,
+    #[serde(rename = "type")]
+    pub doc_type: String,
+    pub size: u64,
+    pub content_id: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub metadata: serde_json::Value,
+    pub text: String,
+}
+
+impl Newsroom {
+    /// The record of a submission, or an error that names it.
+    pub async fn submission(&self, id: &SubmissionId) -> Result<SubmissionRecord, AppError> {
+        self.repo().submission(id).await?.ok_or_else(|| self.no_submission(id))
+    }
+
+    /// Every submission, newest day first.
+    pub async fn submissions(&self) -> Result<Vec<SubmissionRecord>, AppError> {
+        Ok(self.repo().submissions().await?)
+    }
+
+    /// A submission's sealed manifest: its files, sizes and digests.
+    pub async fn manifest(&self, id: &SubmissionId) -> Result<trove_store::Manifest, AppError> {
+        let record = self.submission(id).await?;
+        Ok(trove_store::read_manifest(&self.opener()?, &record)?)
+    }
+
+    /// Unpacks a submission and extracts every document's text and
+    /// metadata; `retry_failed` forgets the failures first.
+    pub async fn ingest(
+        &self,
+        id: &SubmissionId,
+        retry_failed: bool,
+        threads: usize,
+        progress: &dyn Progress,
+    ) -> Result<IngestReport, AppError> {
+        let record = self.submission(id).await?;
+        if retry_failed {
+            self.repo().delete_failed_documents(id).await?;
+        }
+        let opener = Arc::new(self.opener()?);
+        let sealer = self.sealer()?;
+        let manifest = trove_store::read_manifest(&opener, &record)?;
+        progress.start("ingesting", Some(manifest.files.iter().map(|f| f.size).sum()));
+        let limits = self.dir().ingest_limits();
+        let report = ingest_submission(opener, &sealer, self.repo(), &record, &limits, threads, |done| {
+            progress.advance(done.bytes, done.documents as u64);
+        })
+        .await?;
+        progress.finish();
+        Ok(report)
+    }
+
+    /// The ingest report of a submission (counts and problems).
+    pub async fn ingest_summary(&self, id: &SubmissionId) -> Result<IngestSummary, AppError> {
+        Ok(self.repo().document_summary(id).await?.into())
+    }
+
+    /// A submission's documents.
+    pub async fn documents(&self, id: &SubmissionId) -> Result<Vec<DocumentRecord>, AppError> {
+        Ok(self.repo().documents(id).await?)
+    }
+
+    /// One document with its extracted text.
+    pub async fn document(&self, id: &str) -> Result<DocumentView, AppError> {
+        let record = self
+            .repo()
+            .document(id)
+            .await?
+            .ok_or_else(|| AppError::NoDocument(id.to_owned()))?;
+        let text = match &record.text {
+            Some(text) => trove_store::read_text(&self.opener()?, text)?,
+            None => String::new(),
+        };
+        Ok(DocumentView {
+            id: record.id,
+            path: record.path,
+            parent: record.parent,
+            doc_type: record.doc_type,
+            size: record.size,
+            content_id: record.content_id,
+            status: record.status,
+            reason: record.reason,
+            metadata: record.metadata,
+            text,
+        })
+    }
+
+    /// Imports a DKIM key file into the archive: (keys read, keys new).
+    /// Every bad line is named and nothing is imported from a file with one.
+    pub async fn import_dkim_keys(&self, file: &Path) -> Result<(usize, usize), AppError> {
+        let text = std::fs::read_to_string(file).map_err(AppError::io(file))?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let keys = parse_key_file(&name, &text).map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            AppError::KeyFile(lines.join("\n  "))
+        })?;
+        let added = self.repo().add_dkim_keys(&keys).await?;
+        Ok((keys.len(), added))
+    }
+
+    /// The DKIM key archive.
+    pub async fn dkim_keys(&self) -> Result<Vec<ArchivedKey>, AppError> {
+        Ok(self.repo().dkim_keys().await?)
+    }
+
+    /// Verifies a submission against the key archive and stores the results.
+    pub async fn verify(&self, id: &SubmissionId) -> Result<VerifyReport, AppError> {
+        let record = self.submission(id).await?;
+        let archive = KeyArchive::new(self.repo().dkim_keys().await?);
+        let opener = self.opener()?;
+        Ok(verify_submission(&opener, self.repo(), &record, &self.dir().ingest_limits(), &archive).await?)
+    }
+
+    /// Fingerprints a folder, archive, mbox or file as a published corpus.
+    pub async fn import_published(
+        &self,
+        path: &Path,
+        info: &CorpusInfo,
+        progress: &dyn Progress,
+    ) -> Result<ImportSummary, AppError> {
+        progress.start("importing", None);
+        let limits = self.dir().ingest_limits();
+        let summary = import_corpus(self.repo(), &self.dir().overlap_dir(), path, info, &limits, |n| {
+            if n % 256 == 0 {
+                progress.advance(0, 256);
+            }
+        })
+        .await?;
+        progress.finish();
+        Ok(summary)
+    }
+
+    /// Registers every corpus a listing names (`corpora.json`: a JSON array
+    /// of name, publisher, date and url, each corpus a folder of that name
+    /// beside the listing) that is not registered yet.
+    pub async fn import_listing(
+        &self,
+        listing: &Path,
+        progress: &dyn Progress,
+    ) -> Result<Vec<ImportSummary>, AppError> {
+        let text = std::fs::read_to_string(listing).map_err(AppError::io(listing))?;
+        let corpora: Vec<CorpusInfo> = serde_json::from_str(&text).map_err(|e| AppError::Listing {
+            path: listing.into(),
+            reason: e.to_string(),
+        })?;
+        let folder = listing.parent().unwrap_or(Path::new("."));
+        let registered = self.published_corpora().await?;
+        let mut out = Vec::new();
+        for mut info in corpora {
+            if registered.iter().any(|c| c.name == info.name) {
+                continue;
+            }
+            info.url = info.url.filter(|u| !u.is_empty());
+            out.push(self.import_published(&folder.join(&info.name), &info, progress).await?);
+        }
+        Ok(out)
+    }
+
+    /// The registered published corpora.
+    pub async fn published_corpora(&self) -> Result<Vec<PublishedCorpus>, AppError> {
+        Ok(self.repo().published_corpora().await?)
+    }
+
+    /// Forgets a published corpus.
+    pub async fn remove_published(&self, name: &str) -> Result<(), AppError> {
+        if self.repo().remove_published_corpus(name).await? {
+            Ok(())
+        } else {
+            Err(AppError::NoCorpus(name.to_owned()))
+        }
+    }
+
+    /// How much of a submission was already public.
+    pub async fn overlap(&self, id: &SubmissionId) -> Result<OverlapReport, AppError> {
+        let record = self.submission(id).await?;
+        let index = Index::open(&self.dir().overlap_dir())?;
+        Ok(overlap_submission(&self.opener()?, self.repo(), &index, &record).await?)
+    }
+}

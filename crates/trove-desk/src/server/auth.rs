@@ -1,0 +1,162 @@
+//! Log-in (password and TOTP, each code good once) and log-out.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use trove_app::Role;
+use trove_app::users::verify_login;
+use trove_web::{clear_cookie, cookie, random_token, redirect, render, set_cookie, with_cookies};
+use zeroize::Zeroizing;
+
+use super::{ANON_COOKIE, COOKIE, DeskSession, DeskState, PATH, Shared, error};
+
+#[derive(Template)]
+#[template(path = "desk_login.html")]
+struct LoginPage {
+    user: Option<String>,
+    csrf: String,
+    error: Option<String>,
+}
+
+pub(super) async fn login_page(State(state): Shared, headers: HeaderMap) -> Response {
+    let (anon, set) = match cookie(&headers, ANON_COOKIE) {
+        Some(value) => (value.to_owned(), None),
+        None => match random_token::<32>() {
+            Ok(value) => {
+                let set = set_cookie(ANON_COOKIE, &value, PATH);
+                (value, Some(set))
+            }
+            Err(_) => return super::unavailable(),
+        },
+    };
+    let page = render(
+        StatusCode::OK,
+        &LoginPage {
+            user: None,
+            csrf: state.csrf.token(&anon),
+            error: None,
+        },
+    );
+    with_cookies(page, set.as_slice())
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: Zeroizing<String>,
+    #[serde(default)]
+    code: String,
+}
+
+/// Accepts a TOTP step for a user only if it is later than the last one
+/// accepted (RFC 6238 §5.2).
+fn fresh_step(state: &DeskState, user: &str, step: u64) -> bool {
+    let mut used = state.used_steps.lock().unwrap_or_else(|p| p.into_inner());
+    let fresh = used.get(user).is_none_or(|last| step > *last);
+    if fresh {
+        used.insert(user.to_owned(), step);
+    }
+    fresh
+}
+
+pub(super) async fn login(
+    State(state): Shared,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
+    let anon = cookie(&headers, ANON_COOKIE);
+    if !state.csrf.check(anon, &form.csrf) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "Reload the log-in page and try again.",
+        );
+    }
+    let again = |status, message: &str| {
+        render(
+            status,
+            &LoginPage {
+                user: None,
+                csrf: state.csrf.token(anon.unwrap_or_default()),
+                error: Some(message.to_owned()),
+            },
+        )
+    };
+    let throttle_key = state
+        .csrf
+        .keyed_hash("trove/desk-login-attempts/v1", form.name.as_bytes());
+    if state.throttle.attempt(throttle_key).is_err() {
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts. Wait a minute and try again.",
+        );
+    }
+    let Ok(user) = state.newsroom.user(&form.name).await else {
+        return again(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The database is unavailable; try again.",
+        );
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let checked = match user {
+        Some(user) => {
+            let password = form.password.clone();
+            let code = form.code.clone();
+            // Argon2id off the async threads.
+            tokio::task::spawn_blocking(move || verify_login(&user, &password, &code, now).map(|step| (user, step)))
+                .await
+                .ok()
+                .flatten()
+        }
+        None => None,
+    };
+    let Some(user) = checked
+        .filter(|(user, step)| fresh_step(&state, &user.name, *step))
+        .map(|(user, _)| user)
+    else {
+        return again(StatusCode::UNAUTHORIZED, "Name, password or code is wrong.");
+    };
+    let Ok(role) = Role::parse(&user.role) else {
+        return again(
+            StatusCode::UNAUTHORIZED,
+            "This account's role is damaged; ask an admin.",
+        );
+    };
+    let token = state.sessions.start(DeskSession { user: user.name, role });
+    redirect("/desk/", &[set_cookie(COOKIE, &token, PATH)])
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct CsrfForm {
+    #[serde(default)]
+    pub(super) csrf: String,
+}
+
+pub(super) async fn logout(
+    State(state): State<Arc<DeskState>>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Response {
+    let token = cookie(&headers, COOKIE);
+    if !state.csrf.check(token, &form.csrf) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "Reload the page and try again.",
+        );
+    }
+    if let Some(token) = token {
+        state.sessions.end(token);
+    }
+    redirect("/desk/login", &[clear_cookie(COOKIE, PATH)])
+}

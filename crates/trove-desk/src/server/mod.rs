@@ -1,0 +1,165 @@
+//! The desk's pages under `/desk/`, one module a page family: `auth`
+//! (log-in, log-out), `inbox`, `submission` (the page and its actions:
+//! triage, decide, reply) and `document`. Sessions, CSRF tokens and log-in
+//! limits live in memory; every state change is a POST with a CSRF token.
+
+mod auth;
+mod document;
+mod inbox;
+mod submission;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use trove_app::{Newsroom, Role};
+use trove_store::{BlobOpener, FsBackend, SubmissionId};
+use trove_web::{Csrf, SessionTable, Throttle, cookie, redirect, render};
+
+use crate::DeskError;
+
+const COOKIE: &str = "trove_desk";
+const ANON_COOKIE: &str = "trove_desk_anon";
+const PATH: &str = "/desk";
+const IDLE: Duration = Duration::from_secs(8 * 3600);
+/// However active, a desk session ends after a working day and a half.
+const ABSOLUTE: Duration = Duration::from_secs(12 * 3600);
+const ATTEMPTS_PER_USER: u32 = 5;
+const ATTEMPTS_GLOBAL: u32 = 60;
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// A logged-in desk user.
+struct DeskSession {
+    user: String,
+    role: Role,
+}
+
+/// Everything the desk's handlers share.
+pub struct DeskState {
+    newsroom: Arc<Newsroom>,
+    /// Opened once at start: the desk holds the newsroom identity.
+    opener: Arc<BlobOpener<FsBackend>>,
+    sessions: SessionTable<DeskSession>,
+    csrf: Csrf,
+    throttle: Throttle,
+    /// The last TOTP step accepted per user: a code is good once.
+    used_steps: Mutex<HashMap<String, u64>>,
+}
+
+impl DeskState {
+    pub fn new(newsroom: Arc<Newsroom>) -> Result<Arc<DeskState>, DeskError> {
+        Ok(Arc::new(DeskState {
+            opener: Arc::new(newsroom.opener()?),
+            newsroom,
+            sessions: SessionTable::new(IDLE, ABSOLUTE),
+            csrf: Csrf::new("trove/desk-csrf/v1")?,
+            throttle: Throttle::new(ATTEMPTS_PER_USER, ATTEMPTS_GLOBAL, WINDOW),
+            used_steps: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// The session of a request: its token, user and role.
+    fn session(&self, headers: &HeaderMap) -> Option<(String, String, Role)> {
+        let token = cookie(headers, COOKIE)?;
+        self.sessions
+            .with(token, |s| (token.to_owned(), s.user.clone(), s.role))
+    }
+}
+
+type Shared = State<Arc<DeskState>>;
+
+/// The desk's routes, all under `/desk/`.
+pub fn router(state: Arc<DeskState>) -> Router {
+    Router::new()
+        .route("/desk", get(|| async { redirect("/desk/", &[]) }))
+        .route("/desk/", get(inbox::inbox))
+        .route("/desk/style.css", get(style))
+        .route("/desk/login", get(auth::login_page).post(auth::login))
+        .route("/desk/logout", post(auth::logout))
+        .route("/desk/s/{id}", get(submission::page))
+        .route("/desk/s/{id}/triage", post(submission::triage))
+        .route("/desk/s/{id}/decide", post(submission::decide))
+        .route("/desk/s/{id}/reply", post(submission::reply))
+        .route("/desk/d/{doc}", get(document::page))
+        .with_state(state)
+}
+
+async fn style() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../templates/style.css"),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "desk_error.html")]
+struct ErrorPage<'a> {
+    user: Option<String>,
+    csrf: String,
+    title: &'a str,
+    message: &'a str,
+}
+
+fn error(status: StatusCode, title: &str, message: &str) -> Response {
+    render(
+        status,
+        &ErrorPage {
+            user: None,
+            csrf: String::new(),
+            title,
+            message,
+        },
+    )
+}
+
+fn unavailable() -> Response {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Try again",
+        "The database is unavailable just now.",
+    )
+}
+
+fn not_a_submission() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "No such submission",
+        "That is not a submission id.",
+    )
+}
+
+/// The session and the checked CSRF token of a POST, or the response.
+#[allow(clippy::result_large_err)] // the response is built once, on the way out
+fn posted(
+    state: &DeskState,
+    headers: &HeaderMap,
+    csrf: &str,
+    id: &str,
+) -> Result<(String, Role, SubmissionId), Response> {
+    let Some((token, user, role)) = state.session(headers) else {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "Please log in again",
+            "Your session ended; nothing was done.",
+        ));
+    };
+    if !state.csrf.check(Some(&token), csrf) {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "Reload the page and try again.",
+        ));
+    }
+    let Ok(submission) = SubmissionId::from_str(id) else {
+        return Err(not_a_submission());
+    };
+    Ok((user, role, submission))
+}

@@ -1,0 +1,337 @@
+//! A submission's page (documents beside verification, overlap, triage,
+//! decisions and the conversation, and search within its texts) and the
+//! actions taken from it: triage, decide, reply.
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::sync::Arc;
+use trove_store::{SubmissionRepo as _, VerificationRepo as _};
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use trove_app::Decision;
+use trove_store::{DocumentRecord, Outcome, SubmissionId, read_texts};
+use trove_triage::TriageReport;
+use trove_web::{redirect, render};
+
+use super::auth::CsrfForm;
+use super::{Shared, error, not_a_submission, posted, unavailable};
+
+struct TriageView {
+    score: u32,
+    proposal: Outcome,
+    codes: String,
+    reasons: Vec<String>,
+    contributions: Vec<(String, String, String)>,
+}
+
+impl From<&TriageReport> for TriageView {
+    fn from(report: &TriageReport) -> Self {
+        TriageView {
+            score: report.significance.score,
+            proposal: report.proposal.outcome,
+            codes: report.proposed_codes().join(" "),
+            reasons: report
+                .proposal
+                .reasons
+                .iter()
+                .map(|r| format!("{}: {}", r.code, r.facts))
+                .collect(),
+            contributions: report
+                .significance
+                .contributions
+                .iter()
+                .map(|c| {
+                    (
+                        c.name.clone(),
+                        format!("{:.1} / {:.0}", c.points, c.max),
+                        c.facts.clone(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "submission.html")]
+struct SubmissionPage {
+    user: Option<String>,
+    csrf: String,
+    id: String,
+    day: String,
+    channel: &'static str,
+    notice: Option<String>,
+    verification: Vec<(String, usize)>,
+    novel: Option<String>,
+    triage: Option<TriageView>,
+    decisions: Vec<String>,
+    can_decide: bool,
+    codes: Vec<&'static str>,
+    has_source: bool,
+    messages: Vec<(String, &'static str, String)>,
+    query: String,
+    hits: Vec<(String, String, String)>,
+    documents: Vec<(String, String, String, String, String)>,
+    documents_total: usize,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(super) struct SubmissionQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    notice: Option<String>,
+}
+
+/// The documents whose text holds `needle` (case-insensitive), with a
+/// snippet around the first hit: id, path, snippet. At most 200.
+fn search(state: &super::DeskState, documents: &[DocumentRecord], needle: &str) -> Vec<(String, String, String)> {
+    let refs: Vec<_> = documents.iter().collect();
+    let texts = read_texts(&state.opener, &refs).unwrap_or_default();
+    documents
+        .iter()
+        .filter_map(|doc| {
+            let text = texts.get(&doc.id)?;
+            let lower = text.to_lowercase();
+            let at = lower.find(needle)?;
+            // A snippet around the first hit, on char boundaries of the
+            // lower-cased text.
+            let start = lower[..at].char_indices().rev().nth(60).map_or(0, |(i, _)| i);
+            let end = lower[at..]
+                .char_indices()
+                .nth(needle.chars().count() + 60)
+                .map_or(lower.len(), |(i, _)| at + i);
+            Some((doc.id.clone(), doc.path.clone(), lower[start..end].replace('\n', " ")))
+        })
+        .take(200)
+        .collect()
+}
+
+pub(super) async fn page(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<SubmissionQuery>,
+) -> Response {
+    let Some((token, user, role)) = state.session(&headers) else {
+        return redirect("/desk/login", &[]);
+    };
+    let Ok(submission_id) = SubmissionId::from_str(&id) else {
+        return not_a_submission();
+    };
+    let newsroom = &state.newsroom;
+    let record = match newsroom.repo().submission(&submission_id).await {
+        Ok(Some(record)) => record,
+        Ok(None) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                "No such submission",
+                "There is no submission with that id.",
+            );
+        }
+        Err(_) => return unavailable(),
+    };
+    let (Ok(documents), Ok(verifications), Ok(triage), Ok(decisions)) = (
+        newsroom.documents(&submission_id).await,
+        newsroom.repo().verifications(&submission_id).await,
+        newsroom.triage_report(&submission_id).await,
+        newsroom.decisions(&submission_id).await,
+    ) else {
+        return unavailable();
+    };
+    let mut verdicts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut verdict_of: HashMap<&str, &str> = HashMap::new();
+    for v in &verifications {
+        *verdicts.entry(v.verdict.clone()).or_default() += 1;
+        verdict_of.insert(&v.document_id, &v.verdict);
+    }
+    let novel = triage
+        .as_ref()
+        .and_then(TriageReport::novel_share)
+        .map(|share| format!("{:.1}%", share * 100.0));
+    let decision_lines = decisions
+        .iter()
+        .map(|d| {
+            let mut line = format!(
+                "{}: {} {} by {} (log entry {}; the policy proposed {})",
+                d.day,
+                d.outcome,
+                d.reasons.join(" "),
+                d.editor,
+                d.log_index,
+                d.proposed
+            );
+            if let Some(note) = &d.note {
+                line.push_str(&format!(": “{note}”"));
+            }
+            line
+        })
+        .collect();
+    let messages = match record.source {
+        None => Vec::new(),
+        Some(_) => match newsroom.messages(&submission_id).await {
+            Ok(messages) => messages
+                .into_iter()
+                .map(|m| match m.text {
+                    Some(text) => (m.day, "from the source", text),
+                    None => (m.day, "reply", "(sealed to the source's codename)".to_owned()),
+                })
+                .collect(),
+            Err(e) => vec![(
+                String::new(),
+                "error",
+                format!("(the conversation could not be opened: {e})"),
+            )],
+        },
+    };
+    let query_text = query.q.trim().to_owned();
+    let hits = if query_text.is_empty() {
+        Vec::new()
+    } else {
+        let needle = query_text.to_lowercase();
+        let (state, documents) = (Arc::clone(&state), documents.clone());
+        tokio::task::spawn_blocking(move || search(&state, &documents, &needle))
+            .await
+            .unwrap_or_default()
+    };
+    let documents_total = documents.len();
+    let listed = documents
+        .iter()
+        .take(300)
+        .map(|d| {
+            (
+                d.id.clone(),
+                d.path.clone(),
+                d.doc_type.clone(),
+                d.status.clone(),
+                verdict_of.get(d.id.as_str()).copied().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &SubmissionPage {
+            user: Some(user),
+            csrf: state.csrf.token(&token),
+            id,
+            day: record.received_day,
+            channel: record.channel.as_str(),
+            notice: query.notice,
+            verification: verdicts.into_iter().collect(),
+            novel,
+            triage: triage.as_ref().map(TriageView::from),
+            decisions: decision_lines,
+            can_decide: role.decides(),
+            codes: trove_triage::policy::REASON_CODES.iter().map(|(c, _)| *c).collect(),
+            has_source: record.source.is_some(),
+            messages,
+            query: query_text,
+            hits,
+            documents: listed,
+            documents_total,
+        },
+    )
+}
+
+/// Back to the submission's page with a notice.
+fn back(id: &str, notice: &str) -> Response {
+    let notice: String = notice
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    redirect(&format!("/desk/s/{id}?notice={notice}"), &[])
+}
+
+pub(super) async fn triage(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Response {
+    let submission = match posted(&state, &headers, &form.csrf, &id) {
+        Ok((_, _, submission)) => submission,
+        Err(response) => return response,
+    };
+    match state.newsroom.triage(&submission).await {
+        Ok(_) => back(&id, "Triaged."),
+        Err(reason) => back(&id, &format!("Triage failed: {reason}")),
+    }
+}
+
+pub(super) async fn decide(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (user, role, submission) = match posted(&state, &headers, &field("csrf"), &id) {
+        Ok(posted) => posted,
+        Err(response) => return response,
+    };
+    if !role.decides() {
+        return error(
+            StatusCode::FORBIDDEN,
+            "Only editors decide",
+            "Ask an editor to sign this decision.",
+        );
+    }
+    let Ok(outcome) = Outcome::from_str(&field("outcome")) else {
+        return back(&id, "Not decided: choose accept, reject or defer");
+    };
+    let decision = Decision {
+        outcome,
+        reasons: form
+            .iter()
+            .filter(|(k, _)| k == "code")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        note: Some(field("note")).filter(|n| !n.trim().is_empty()),
+        editor: user,
+    };
+    match state.newsroom.decide(&submission, decision).await {
+        Ok(report) => back(
+            &id,
+            &format!(
+                "Decision signed: {} (log entry {}).",
+                report.decision.outcome, report.decision.log_index
+            ),
+        ),
+        Err(reason) => back(&id, &format!("Not decided: {reason}")),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct ReplyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub(super) async fn reply(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<ReplyForm>,
+) -> Response {
+    let submission = match posted(&state, &headers, &form.csrf, &id) {
+        Ok((_, _, submission)) => submission,
+        Err(response) => return response,
+    };
+    match state.newsroom.reply(&submission, form.text.as_bytes()).await {
+        Ok(_) => back(&id, "Reply sealed to the source."),
+        Err(reason) => back(&id, &format!("Not sent: {reason}")),
+    }
+}

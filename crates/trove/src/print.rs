@@ -1,0 +1,230 @@
+//! Reports as people read them; `--json` prints the same values as JSON.
+
+use std::io::Write;
+
+use serde::Serialize;
+use trove_app::demo::DemoReport;
+use trove_app::{IngestSummary, LogVerification, Message, PullReport};
+use trove_keys::PublicKeyInfo;
+use trove_overlap::OverlapReport;
+use trove_triage::TriageReport;
+use trove_verify::VerifyReport;
+
+/// Prints `value` as JSON or as `human` renders it. A reader that stops
+/// early (`trove docs list | head`) is not an error.
+pub fn report<T: Serialize + ?Sized>(json: bool, value: &T, human: impl FnOnce(&T) -> String) {
+    let text = if json {
+        serde_json::to_string_pretty(value).expect("reports serialize")
+    } else {
+        human(value)
+    };
+    if let Err(error) = writeln!(std::io::stdout().lock(), "{text}")
+        && error.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+pub fn keys(keys: &[PublicKeyInfo]) -> String {
+    keys.iter()
+        .map(|k| format!("{:<16} {:<22} {}", k.role, k.kind, k.public))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn ingest(summary: &IngestSummary) -> String {
+    let mut text = format!("{} documents, {} failed\n", summary.documents, summary.failed);
+    if !summary.by_type.is_empty() {
+        let list: Vec<String> = summary.by_type.iter().map(|(t, n)| format!("{t} {n}")).collect();
+        text.push_str(&format!("by type: {}\n", list.join(", ")));
+    }
+    for problem in &summary.problems {
+        text.push_str(&format!(
+            "{:<9} {}: {}\n",
+            problem.status,
+            problem.path,
+            problem.reason.as_deref().unwrap_or("")
+        ));
+    }
+    text
+}
+
+/// The verification summary, and at most `limit` suspicious documents
+/// with their reasons.
+pub fn verify(report: &VerifyReport, limit: usize) -> String {
+    let summary = &report.summary;
+    let mut text = format!("{} documents verified\n", summary.documents);
+    for (verdict, share) in &summary.by_verdict {
+        text.push_str(&format!(
+            "  {verdict:<13} {:>6} documents ({:>5.1}%)  {:>5.1}% of bytes\n",
+            share.documents,
+            share.share_count * 100.0,
+            share.share_bytes * 100.0
+        ));
+    }
+    if !summary.dkim.is_empty() {
+        let outcomes: Vec<String> = summary.dkim.iter().map(|(o, n)| format!("{o} {n}")).collect();
+        text.push_str(&format!("DKIM signatures: {}\n", outcomes.join(", ")));
+    }
+    let suspicious: Vec<_> = report
+        .documents
+        .iter()
+        .filter(|d| d.verdict == trove_verify::Verdict::Suspicious)
+        .collect();
+    if suspicious.len() > limit {
+        text.push_str(&format!(
+            "{} suspicious documents; the first {limit} (all: trove verify SUBMISSION):\n",
+            suspicious.len()
+        ));
+    }
+    for doc in suspicious.into_iter().take(limit) {
+        text.push_str(&format!("suspicious {}\n", doc.path));
+        for evidence in doc
+            .evidence
+            .iter()
+            .filter(|e| e.strength == trove_verify::Strength::Against)
+        {
+            text.push_str(&format!("    {}\n", evidence.sentence));
+        }
+    }
+    text
+}
+
+pub fn overlap(summary: &trove_overlap::Summary) -> String {
+    let mut text = format!("{}\n", summary.sentence);
+    let classes: Vec<String> = summary
+        .by_class
+        .iter()
+        .map(|(class, n)| {
+            format!(
+                "{} {n}",
+                serde_json::to_value(class).unwrap_or_default().as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    text.push_str(&format!("{} documents: {}\n", summary.documents, classes.join(", ")));
+    for corpus in &summary.by_corpus {
+        text.push_str(&format!(
+            "  {:<24} {}  exact {:>5}  near {:>5}  partial {:>5}  {:>5.1}% of documents, {:>5.1}% of bytes\n",
+            corpus.name,
+            corpus.date,
+            corpus.exact,
+            corpus.near,
+            corpus.partial,
+            corpus.share_count * 100.0,
+            corpus.share_bytes * 100.0
+        ));
+    }
+    text
+}
+
+pub fn overlap_report(report: &OverlapReport) -> String {
+    overlap(&report.summary)
+}
+
+pub fn triage(report: &TriageReport) -> String {
+    let mut text = format!(
+        "significance {} of 100; the policy ({}) proposes: {}",
+        report.significance.score,
+        &report.policy[..12],
+        report.proposal.outcome
+    );
+    for reason in &report.proposal.reasons {
+        text.push_str(&format!("\n  {}: {}", reason.code, reason.facts));
+    }
+    for c in &report.significance.contributions {
+        text.push_str(&format!(
+            "\n  {:>5.1} / {:>4.0}  {:<24} {}",
+            c.points, c.max, c.name, c.facts
+        ));
+    }
+    text
+}
+
+pub fn messages(messages: &[Message]) -> String {
+    messages
+        .iter()
+        .map(|m| match &m.text {
+            Some(text) => format!("{}  from the source:\n{text}\n", m.day),
+            None => format!("{}  reply from the newsroom (sealed to the source)\n", m.day),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn pull(report: &PullReport) -> String {
+    format!(
+        "pulled {} submissions and {} messages ({} blobs), delivered {} replies; the intake deleted {} submissions and {} messages past retention",
+        report.submissions,
+        report.messages,
+        report.blobs,
+        report.replies_delivered,
+        report.expired_on_intake.submissions,
+        report.expired_on_intake.messages
+    )
+}
+
+pub fn log_verification(report: &LogVerification) -> String {
+    let mut text = format!(
+        "verified {}: {} entries, {} tiles, root {}",
+        report.origin, report.size, report.tiles_checked, report.root
+    );
+    if let Some(previous) = report.consistent_with_size {
+        text.push_str(&format!(
+            "\nconsistent with the checkpoint of size {previous} seen before"
+        ));
+    }
+    if let Some(time) = report.cosigned_at {
+        text.push_str(&format!("\ncosigned by the witness at {time}"));
+    }
+    text
+}
+
+/// The demo's run, stage by stage, and where to go next.
+pub fn demo(report: &DemoReport, addr: std::net::SocketAddr, serving: bool) -> String {
+    let data = report.data.display();
+    let mut text = format!("data directory   {data}\n");
+    if let Some(c) = &report.generated {
+        text.push_str(&format!(
+            "generated corpus {} ({} documents, {:.0}% novel by count)\n",
+            report.corpus.display(),
+            c.documents,
+            c.novel_share_count * 100.0
+        ));
+    }
+    let summary = &report.submission;
+    text.push_str(&format!(
+        "submitted        {} ({} files, {} bytes, sealed to the newsroom key)\nreceipt          entry {} of the transparency log ({} entries)\n\nnext:\n  trove --data {data} submissions {}\n  trove --data {data} log verify\n",
+        summary.submission, summary.files, summary.bytes, report.receipt_index, report.log_size, summary.submission,
+    ));
+    text.push_str(&format!("\ningest: {}", ingest(&report.ingest)));
+    text.push_str(&format!("\nverify: {}", verify(&report.verify, 5)));
+    text.push_str(&format!("\noverlap: {}", overlap(&report.overlap)));
+    text.push_str(&format!("\ntriage: {}\n", triage(&report.triage)));
+    let decision = &report.decision;
+    text.push_str(&format!(
+        "decision: {} {} by chief, signed, log entry {}\n",
+        decision.outcome,
+        decision.reasons.join(" "),
+        decision.log_index
+    ));
+    if let Some(user) = &report.desk_user {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        text.push_str(&format!(
+            "\ndesk: http://{addr}/desk/  name editor, password {}, TOTP secret {} (code now: {}; any authenticator app takes the secret)\n",
+            user.password.as_str(),
+            user.totp_secret,
+            trove_app::users::totp_code(&user.totp_secret, now).unwrap_or_default()
+        ));
+    }
+    if serving {
+        text.push_str(&format!(
+            "\nA source submits at http://{addr}/ (get a codename, upload, read replies; no JavaScript needed).\nReply from the desk with:  trove --data {data} reply SUBMISSION --text-file reply.txt\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{addr}/log/ --vkey {}\n",
+            report.data.join("keys/log.vkey").display()
+        ));
+    }
+    text
+}
