@@ -16,9 +16,11 @@ use crate::{AppError, Newsroom};
 /// A statement to append by hand (`trove log append …`).
 #[derive(Debug, Clone)]
 pub enum AppendRequest {
-    /// The receipt of a stored submission (signed by the intake key).
+    /// The receipt of a stored submission, from its sealed manifest
+    /// (signed by the intake key).
     Receipt { submission: SubmissionId },
-    /// An editor's decision (signed by the editor's key).
+    /// An editor's decision, signed by the editor's key, whose id the
+    /// statement names.
     Decision {
         submission: SubmissionId,
         outcome: Outcome,
@@ -26,19 +28,9 @@ pub enum AppendRequest {
         policy: [u8; 32],
         editor: String,
     },
-    /// A publication manifest's root and counts (signed by an editor).
-    Publication {
-        root: [u8; 32],
-        published: u64,
-        withheld: u64,
-        editor: String,
-    },
-    /// A withheld document, by commitment, with a reason code.
-    Withheld {
-        document: [u8; 32],
-        reason: String,
-        editor: String,
-    },
+    /// Any other statement (a publication, a withheld document), signed by
+    /// an editor's key.
+    Signed { statement: Statement, editor: String },
 }
 
 /// What an audit of a log found.
@@ -132,24 +124,7 @@ impl Newsroom {
                 };
                 (statement, role)
             }
-            AppendRequest::Publication {
-                root,
-                published,
-                withheld,
-                editor,
-            } => (
-                Statement::Publication {
-                    root,
-                    published,
-                    withheld,
-                },
-                StatementRole::Editor(editor),
-            ),
-            AppendRequest::Withheld {
-                document,
-                reason,
-                editor,
-            } => (Statement::Withheld { document, reason }, StatementRole::Editor(editor)),
+            AppendRequest::Signed { statement, editor } => (statement, StatementRole::Editor(editor)),
         };
         let index = self.dir().ledger().append(&statement, &signer)?;
         Ok((index, statement.kind()))

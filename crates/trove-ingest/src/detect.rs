@@ -141,7 +141,7 @@ pub fn detect(bytes: &[u8]) -> DocType {
         return DocType::Image;
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        return crate::ole::detect_ole(bytes);
+        return detect_ole(bytes);
     }
     if bytes.starts_with(b"%PDF-") {
         return DocType::Pdf;
@@ -221,6 +221,23 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 fn looks_like_csv(head: &str) -> bool {
     let counts: Vec<usize> = head.lines().take(5).map(|l| l.matches(',').count()).collect();
     counts.len() >= 3 && counts[0] >= 1 && counts[..counts.len() - 1].iter().all(|&c| c == counts[0])
+}
+
+/// What kind of compound file this is, from the streams at its root.
+fn detect_ole(bytes: &[u8]) -> DocType {
+    let Ok(file) = cfb::CompoundFile::open(std::io::Cursor::new(bytes)) else {
+        return DocType::Ole;
+    };
+    let has = |name: &str| file.is_stream(name);
+    if has("/WordDocument") {
+        DocType::Doc
+    } else if has("/Workbook") || has("/Book") {
+        DocType::Xls
+    } else if has("/__properties_version1.0") || has("/__substg1.0_0037001F") || has("/__substg1.0_0037001E") {
+        DocType::Msg
+    } else {
+        DocType::Ole
+    }
 }
 
 #[cfg(test)]

@@ -32,7 +32,6 @@
 
 mod detect;
 mod extract;
-mod ole;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;

@@ -13,6 +13,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use trove_app::{AppendRequest, Decision, Newsroom, Role, parse_size};
+use trove_ledger::statement::Statement;
 use trove_store::{BlobId, Day, Outcome, SubmissionId};
 
 use progress::Bars;
@@ -387,19 +388,20 @@ impl From<AppendCommand> for AppendRequest {
                 published,
                 withheld,
                 editor,
-            } => AppendRequest::Publication {
-                root,
-                published,
-                withheld,
+            } => AppendRequest::Signed {
+                statement: Statement::Publication {
+                    root,
+                    published,
+                    withheld,
+                },
                 editor,
             },
             AppendCommand::Withheld {
                 document,
                 reason,
                 editor,
-            } => AppendRequest::Withheld {
-                document,
-                reason,
+            } => AppendRequest::Signed {
+                statement: Statement::Withheld { document, reason },
                 editor,
             },
         }
@@ -441,6 +443,18 @@ struct PublicKey {
     public: String,
 }
 
+impl PublicKey {
+    fn list(keys: &[trove_keys::PublicKeyInfo]) -> Vec<PublicKey> {
+        keys.iter()
+            .map(|k| PublicKey {
+                role: k.role.clone(),
+                kind: k.kind,
+                public: k.public.clone(),
+            })
+            .collect()
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let Global { data: given, json } = cli.global;
     let data = given.clone().unwrap_or_else(|| PathBuf::from("trove-data"));
@@ -450,15 +464,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init { force, editor } => {
             let newsroom = Newsroom::init(&data, force, &editor).await?;
             let keys = newsroom.public_keys()?;
-            let listed: Vec<PublicKey> = keys
-                .iter()
-                .map(|k| PublicKey {
-                    role: k.role.clone(),
-                    kind: k.kind,
-                    public: k.public.clone(),
-                })
-                .collect();
-            let report = json!({ "data": data, "config": data.join(trove_app::CONFIG_FILE), "keys": listed });
+            let report =
+                json!({ "data": data, "config": data.join(trove_app::CONFIG_FILE), "keys": PublicKey::list(&keys) });
             print::report(json, &report, |_| {
                 format!(
                     "initialised {}\n{}\nThe identity in {} is the newsroom's decryption key: keep it on the desk, never on the intake.",
@@ -755,15 +762,7 @@ async fn keys(newsroom: &Newsroom, command: KeysCommand, json: bool) -> anyhow::
     match command {
         KeysCommand::List => {
             let keys = newsroom.public_keys()?;
-            let listed: Vec<PublicKey> = keys
-                .iter()
-                .map(|k| PublicKey {
-                    role: k.role.clone(),
-                    kind: k.kind,
-                    public: k.public.clone(),
-                })
-                .collect();
-            print::report(json, &json!({ "keys": listed }), |_| print::keys(&keys));
+            print::report(json, &json!({ "keys": PublicKey::list(&keys) }), |_| print::keys(&keys));
         }
         KeysCommand::AddEditor { name } => {
             let vkey = newsroom.add_editor_key(&name)?;

@@ -12,27 +12,9 @@ use std::io::{Cursor, Read, Seek};
 
 use serde_json::json;
 
-use crate::detect::DocType;
-use crate::extract::{Child, Extracted, Status};
+use super::{Child, Extracted, Status};
 
 type Compound<'a> = cfb::CompoundFile<Cursor<&'a [u8]>>;
-
-/// What kind of compound file this is, from the streams at its root.
-pub fn detect_ole(bytes: &[u8]) -> DocType {
-    let Ok(file) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
-        return DocType::Ole;
-    };
-    let has = |name: &str| file.is_stream(name);
-    if has("/WordDocument") {
-        DocType::Doc
-    } else if has("/Workbook") || has("/Book") {
-        DocType::Xls
-    } else if has("/__properties_version1.0") || has("/__substg1.0_0037001F") || has("/__substg1.0_0037001E") {
-        DocType::Msg
-    } else {
-        DocType::Ole
-    }
-}
 
 /// Compound files that are none of the kinds read: an encrypted OOXML
 /// package is one (with an `EncryptionInfo` stream), PowerPoint 97 another.
@@ -376,7 +358,7 @@ pub fn msg(bytes: &[u8], max_attachment: usize) -> Extracted {
     }
     let body = msg_string(&mut file, root, 0x1000).or_else(|| {
         let html = read_stream(&mut file, "/__substg1.0_10130102")?;
-        Some(crate::extract::html_to_text(&crate::extract::decode_text(&html).0))
+        Some(super::html_to_text(&super::decode_text(&html).0))
     });
     out.text = Some(format!("{subject}\n\n{}", body.unwrap_or_default()));
     for (i, attachment) in storages(&file, root, "__attach_version1.0_").into_iter().enumerate() {

@@ -1,0 +1,166 @@
+//! PDF: text, document information and XMP metadata, pages without a text
+//! layer through OCR.
+
+use serde_json::{Map, Value, json};
+
+use crate::Limits;
+
+use super::ocr::ocr_pdf_page;
+use super::text::decode_entities;
+use super::{Extracted, Status};
+
+/// XMP metadata ([ISO 16684-1]) of a PDF: the common Dublin Core, XMP and
+/// PDF properties, from elements or from attributes of rdf:Description.
+pub(super) fn xmp_fields(xml: &[u8]) -> Map<String, Value> {
+    use quick_xml::events::Event;
+    const FIELDS: &[&str] = &[
+        "dc:title",
+        "dc:creator",
+        "dc:description",
+        "xmp:CreateDate",
+        "xmp:ModifyDate",
+        "xmp:MetadataDate",
+        "xmp:CreatorTool",
+        "pdf:Producer",
+        "pdf:Keywords",
+        "xmpMM:DocumentID",
+        "xmpMM:InstanceID",
+    ];
+    let mut fields = Map::new();
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut current: Option<&str> = None;
+    let (mut value, mut items) = (String::new(), Vec::new());
+    let mut buffer = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buffer) {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
+                let name = e.name();
+                if let Some(field) = FIELDS.iter().find(|f| **f == name.as_ref()) {
+                    current = Some(field);
+                }
+                for attribute in e.attributes().flatten() {
+                    let key = attribute.key;
+                    if let Some(field) = FIELDS.iter().find(|f| **f == key.as_ref())
+                        && let Ok(value) = attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    {
+                        fields.insert((*field).to_owned(), json!(value.trim()));
+                    }
+                }
+            }
+            Ok(Event::End(e)) => {
+                let name = e.name();
+                if current.is_some() && name.as_ref() == "rdf:li" || current.is_some_and(|f| f == name.as_ref()) {
+                    if !value.trim().is_empty() {
+                        items.push(value.trim().to_owned());
+                    }
+                    value.clear();
+                }
+                if let Some(field) = current.filter(|f| *f == name.as_ref()) {
+                    if !items.is_empty() {
+                        // Sequences (several creators) are joined.
+                        fields.insert(field.to_owned(), json!(items.join("; ")));
+                    }
+                    items.clear();
+                    current = None;
+                }
+            }
+            Ok(Event::Text(t)) if current.is_some() => value.push_str(&t.xml10_content()),
+            Ok(Event::GeneralRef(r)) if current.is_some() => {
+                let entity: &str = r.as_ref();
+                value.push_str(&decode_entities(&format!("&{entity};")));
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buffer.clear();
+    }
+    fields
+}
+
+pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
+    let revisions = bytes.windows(5).filter(|w| w == b"%%EOF").count();
+    let document = match lopdf::Document::load_mem(bytes) {
+        Ok(document) => document,
+        Err(lopdf::Error::Decryption(_)) => {
+            return Extracted {
+                status: Status::Encrypted("password-protected PDF".into()),
+                ..Extracted::new()
+            };
+        }
+        Err(e) => return Extracted::failed(format!("unreadable PDF: {e}")),
+    };
+    let mut out = Extracted::new();
+    if document.is_encrypted() {
+        out.status = Status::Encrypted("password-protected PDF".into());
+        return out;
+    }
+    let pages = document.get_pages();
+    out.metadata.insert("pages".into(), json!(pages.len()));
+    out.metadata.insert("revisions".into(), json!(revisions));
+    if let Ok(info) = document
+        .trailer
+        .get(b"Info")
+        .and_then(|o| o.as_reference())
+        .and_then(|id| document.get_dictionary(id))
+    {
+        for key in ["Title", "Author", "Creator", "Producer", "CreationDate", "ModDate"] {
+            if let Ok(lopdf::Object::String(value, _)) = info.get(key.as_bytes()) {
+                out.metadata
+                    .insert(key.to_ascii_lowercase(), json!(String::from_utf8_lossy(value)));
+            }
+        }
+    }
+    if let Ok(stream) = document
+        .catalog()
+        .and_then(|c| c.get(b"Metadata"))
+        .and_then(|o| o.as_reference())
+        .and_then(|id| document.get_object(id))
+        .and_then(|o| o.as_stream())
+    {
+        let xml = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
+        let xmp = xmp_fields(&xml);
+        if !xmp.is_empty() {
+            out.metadata.insert("xmp".into(), Value::Object(xmp));
+        }
+    }
+    let mut text = String::new();
+    let mut without_text = Vec::new();
+    let mut ocr_pages = Vec::new();
+    let mut ocr_failures = Vec::new();
+    for (page, page_id) in &pages {
+        let page_text = document.extract_text(&[*page]).unwrap_or_default();
+        // A page with no text and no image is blank, not scanned.
+        let scanned = page_text.trim().is_empty()
+            && document
+                .get_page_images(*page_id)
+                .is_ok_and(|images| !images.is_empty());
+        if !scanned {
+            text.push_str(&page_text);
+        } else if let Some(language) = &limits.ocr_language {
+            match ocr_pdf_page(bytes, *page, language) {
+                Ok(recognized) => {
+                    text.push_str(&recognized);
+                    ocr_pages.push(*page);
+                }
+                Err(reason) => ocr_failures.push(format!("page {page}: {reason}")),
+            }
+        } else {
+            without_text.push(*page);
+        }
+        text.push('\u{c}');
+    }
+    if !ocr_pages.is_empty() {
+        out.metadata.insert("ocr_pages".into(), json!(ocr_pages));
+    }
+    if !without_text.is_empty() {
+        out.status = Status::Partial(format!(
+            "{} of {} pages are images without a text layer, and OCR is off (tesseract not installed or ocr_language empty)",
+            without_text.len(),
+            pages.len()
+        ));
+    } else if !ocr_failures.is_empty() {
+        out.status = Status::Partial(format!("OCR failed: {}", ocr_failures.join("; ")));
+    }
+    out.text = Some(text);
+    out
+}
