@@ -60,7 +60,7 @@ pub struct DocumentView {
     pub doc_type: String,
     pub size: u64,
     pub content_id: String,
-    pub status: String,
+    pub status: trove_store::DocStatus,
     pub reason: Option<String>,
     pub metadata: serde_json::Value,
     pub text: String,

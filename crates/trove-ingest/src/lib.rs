@@ -40,8 +40,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 use trove_store::{
-    BlobBackend, BlobOpener, BlobSealer, DocumentRecord, DocumentRepo, ManifestFile, StoreError, SubmissionRecord,
-    TextRef, read_manifest,
+    BlobBackend, BlobOpener, BlobSealer, DocStatus, DocumentRecord, DocumentRepo, ManifestFile, StoreError,
+    SubmissionRecord, TextRef, read_manifest,
 };
 
 pub use detect::{DocType, detect};
@@ -539,7 +539,7 @@ async fn write_batch<B: BlobBackend>(
             content_id: found.content_id,
             doc_type: found.doc_type.to_owned(),
             size: found.size as u64,
-            status: found.status.name().to_owned(),
+            status: found.status.kind(),
             reason: found.status.reason().map(str::to_owned),
             text,
             metadata: Value::Object(found.metadata),
@@ -550,8 +550,8 @@ async fn write_batch<B: BlobBackend>(
     for doc in &documents {
         report.added += 1;
         *report.by_type.entry(doc.doc_type.clone()).or_insert(0) += 1;
-        *report.by_status.entry(doc.status.clone()).or_insert(0) += 1;
-        if doc.status == "failed" {
+        *report.by_status.entry(doc.status.as_str().to_owned()).or_insert(0) += 1;
+        if doc.status == DocStatus::Failed {
             report.failed += 1;
         }
     }

@@ -2,6 +2,7 @@
 //! the submission is ingested. Fixtures are built here, in code.
 
 use std::io::{Cursor, Write};
+use trove_store::DocStatus;
 use trove_store::DocumentRepo as _;
 
 use trove_ingest::{Limits, ingest_submission};
@@ -149,10 +150,10 @@ async fn each_problem_is_recorded_and_the_rest_is_ingested() {
     ];
     let (docs, tmp) = ingest(&files).await;
 
-    assert_eq!(find(&docs, "good.txt").status, "ok");
-    assert_eq!(find(&docs, "readable.pdf").status, "ok");
+    assert_eq!(find(&docs, "good.txt").status, DocStatus::Ok);
+    assert_eq!(find(&docs, "readable.pdf").status, DocStatus::Ok);
     let corrupt = find(&docs, "corrupt.zip");
-    assert_eq!(corrupt.status, "failed");
+    assert_eq!(corrupt.status, DocStatus::Failed);
     assert!(
         corrupt.reason.as_deref().unwrap().contains("corrupt zip"),
         "{:?}",
@@ -160,10 +161,10 @@ async fn each_problem_is_recorded_and_the_rest_is_ingested() {
     );
     let bomb = find(&docs, "bomb.zip/zeros.bin");
     assert!(
-        bomb.status == "failed" && bomb.reason.as_deref().unwrap().contains("decompression bomb"),
+        bomb.status == DocStatus::Failed && bomb.reason.as_deref().unwrap().contains("decompression bomb"),
         "{bomb:?}"
     );
-    assert_eq!(find(&docs, "bomb.zip").status, "ok");
+    assert_eq!(find(&docs, "bomb.zip").status, DocStatus::Ok);
     let deepest = docs
         .iter()
         .filter(|d| d.path.starts_with("deep.zip"))
@@ -175,26 +176,26 @@ async fn each_problem_is_recorded_and_the_rest_is_ingested() {
     );
     assert_eq!(
         find(&docs, "slip.zip/../../../../etc/cron.d/evil").status,
-        "ok",
+        DocStatus::Ok,
         "a zip-slip name is only a name"
     );
     assert!(!std::path::Path::new("/etc/cron.d/evil").exists());
     let locked = find(&docs, "locked.zip/secret.txt");
-    assert_eq!(locked.status, "encrypted", "{locked:?}");
+    assert_eq!(locked.status, DocStatus::Encrypted, "{locked:?}");
     let truncated = find(&docs, "truncated.pdf");
     assert!(
-        truncated.status == "failed" || truncated.status == "partial",
+        truncated.status == DocStatus::Failed || truncated.status == DocStatus::Partial,
         "{truncated:?}"
     );
     let locked_pdf = find(&docs, "locked.pdf");
-    assert_eq!(locked_pdf.status, "encrypted", "{locked_pdf:?}");
+    assert_eq!(locked_pdf.status, DocStatus::Encrypted, "{locked_pdf:?}");
     assert!(matches!(
         find(&docs, "broken.eml").status.as_str(),
         "ok" | "partial" | "failed"
     ));
     assert_eq!(find(&docs, "empty.bin").doc_type, "empty");
     let gz = find(&docs, "truncated.gz");
-    assert_eq!(gz.status, "failed", "{gz:?}");
+    assert_eq!(gz.status, DocStatus::Failed, "{gz:?}");
 
     // The lying charset: the text is read as what it is, not as it claims.
     let html = find(&docs, "lying-charset.html");
@@ -219,9 +220,9 @@ async fn an_encrypted_office_document_is_marked_encrypted() {
     let mut corrupt = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     corrupt.extend([0x42; 700]);
     let (docs, _tmp) = ingest(&[("locked.docx", ole), ("corrupt.doc", corrupt)]).await;
-    assert_eq!(find(&docs, "locked.docx").status, "encrypted");
+    assert_eq!(find(&docs, "locked.docx").status, DocStatus::Encrypted);
     let corrupt = find(&docs, "corrupt.doc");
-    assert_eq!(corrupt.status, "failed", "{corrupt:?}");
+    assert_eq!(corrupt.status, DocStatus::Failed, "{corrupt:?}");
     assert!(
         corrupt.reason.as_deref().unwrap_or("").contains("compound file"),
         "{corrupt:?}"

@@ -34,7 +34,7 @@ async fn every_document_of_the_truth_is_found_with_its_type_and_text() {
             .get(path)
             .unwrap_or_else(|| panic!("{path} was not found by ingest"));
         assert_eq!(doc.doc_type, expected["type"].as_str().unwrap(), "{path}");
-        assert_eq!(doc.status, "ok", "{path}: {:?}", doc.reason);
+        assert_eq!(doc.status, trove_store::DocStatus::Ok, "{path}: {:?}", doc.reason);
         if let Some(sample) = expected["sample"].as_str() {
             let text_ref = doc.text.unwrap_or_else(|| panic!("{path} has no text"));
             let text = words(&trove_store::read_text(opener, &text_ref).unwrap());

@@ -113,7 +113,7 @@ async fn a_text_over_the_memory_limit_is_capped_and_the_cap_recorded() {
     .await;
     let docs = by_path(&docs);
     let minutes = docs["minutes.txt"];
-    assert_eq!(minutes.status, "partial");
+    assert_eq!(minutes.status, trove_store::DocStatus::Partial);
     assert!(
         minutes.reason.as_deref().unwrap().contains("capped at 32768"),
         "{minutes:?}"
@@ -176,7 +176,7 @@ async fn a_run_that_stopped_part_way_resumes_without_duplicates() {
     let second = run().await.unwrap();
     assert_eq!(second.added, lost.len());
     let resumed = store.repo.documents(&record.id).await.unwrap();
-    let key = |d: &DocumentRecord| (d.path.clone(), d.content_id.clone(), d.status.clone());
+    let key = |d: &DocumentRecord| (d.path.clone(), d.content_id.clone(), d.status);
     let mut resumed: Vec<_> = resumed.iter().map(key).collect();
     let mut complete: Vec<_> = complete.iter().map(key).collect();
     resumed.sort();

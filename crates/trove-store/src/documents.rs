@@ -1,8 +1,8 @@
 //! Documents: what ingest records for each file and each thing unpacked
 //! from one. Desk only.
 
+use std::fmt;
 use std::future::Future;
-
 use std::str::FromStr;
 
 use sqlx::Row;
@@ -10,8 +10,58 @@ use sqlx::Row;
 use crate::repo::db_err;
 use crate::{BlobId, SqliteRepo, StoreError, SubmissionId};
 
-/// One ingested document.
-#[derive(Debug, Clone, PartialEq)]
+/// What extraction made of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocStatus {
+    /// Read whole.
+    Ok,
+    /// Something was read, not all (the reason says what is missing).
+    Partial,
+    /// Protected by a password: recorded, not read.
+    Encrypted,
+    /// Not readable (the reason says why); the rest of the submission goes on.
+    Failed,
+}
+
+impl DocStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocStatus::Ok => "ok",
+            DocStatus::Partial => "partial",
+            DocStatus::Encrypted => "encrypted",
+            DocStatus::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for DocStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad`, so that widths in reports (`{:<9}`) apply.
+        f.pad(self.as_str())
+    }
+}
+
+impl FromStr for DocStatus {
+    type Err = StoreError;
+
+    fn from_str(text: &str) -> Result<Self, StoreError> {
+        match text {
+            "ok" => Ok(DocStatus::Ok),
+            "partial" => Ok(DocStatus::Partial),
+            "encrypted" => Ok(DocStatus::Encrypted),
+            "failed" => Ok(DocStatus::Failed),
+            other => Err(StoreError::Damaged {
+                what: format!("a document's status {other:?}"),
+                field: "status".into(),
+            }),
+        }
+    }
+}
+
+/// One ingested document. It serializes as reports show it and is read
+/// back from the database into the same types.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DocumentRecord {
     pub id: String,
     pub submission: SubmissionId,
@@ -20,8 +70,7 @@ pub struct DocumentRecord {
     pub content_id: String,
     pub doc_type: String,
     pub size: u64,
-    /// `ok`, `partial`, `encrypted` or `failed`.
-    pub status: String,
+    pub status: DocStatus,
     pub reason: Option<String>,
     /// Where the extracted text is: a range of a sealed text pack.
     pub text: Option<TextRef>,
@@ -46,7 +95,7 @@ impl DocumentSummary {
 /// A document's text: bytes `offset..offset + len` of a sealed blob that
 /// packs the texts of many documents (one blob per ingest batch, instead of
 /// one small file each).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TextRef {
     pub blob: BlobId,
     pub offset: u64,
@@ -184,7 +233,7 @@ impl DocumentRepo for SqliteRepo {
             .bind(&doc.content_id)
             .bind(&doc.doc_type)
             .bind(doc.size as i64)
-            .bind(&doc.status)
+            .bind(doc.status.as_str())
             .bind(&doc.reason)
             .bind(doc.text.map(|t| t.blob.to_hex()))
             .bind(doc.text.map(|t| t.offset as i64))
@@ -318,7 +367,7 @@ fn row_to_document(row: &sqlx::sqlite::SqliteRow) -> Result<DocumentRecord, Stor
         content_id: row.get("content_id"),
         doc_type: row.get("type"),
         size: row.get::<i64, _>("size") as u64,
-        status: row.get("status"),
+        status: row.get::<&str, _>("status").parse()?,
         reason: row.get("reason"),
         text: text_ref(row)?,
         metadata: serde_json::from_str(&metadata).unwrap_or(serde_json::Value::Null),

@@ -3,7 +3,6 @@
 //! why none of it says anything about plaintext.
 
 use std::future::Future;
-
 use std::str::FromStr;
 
 use sqlx::Row;

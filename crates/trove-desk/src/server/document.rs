@@ -90,7 +90,7 @@ pub(super) async fn page(State(state): Shared, headers: HeaderMap, Path(doc): Pa
             path: record.path,
             doc_type: record.doc_type,
             size: record.size,
-            status: record.status,
+            status: record.status.to_string(),
             content: record.content_id,
             verdict,
             evidence,

@@ -206,7 +206,7 @@ pub(super) async fn page(
                 d.id.clone(),
                 d.path.clone(),
                 d.doc_type.clone(),
-                d.status.clone(),
+                d.status.to_string(),
                 verdict_of.get(d.id.as_str()).copied().unwrap_or("").to_owned(),
             )
         })

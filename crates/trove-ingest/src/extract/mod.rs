@@ -8,6 +8,8 @@ use std::io::Read;
 
 use serde_json::{Map, Value, json};
 
+use trove_store::DocStatus;
+
 use crate::Limits;
 use crate::detect::DocType;
 
@@ -34,13 +36,18 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn name(&self) -> &'static str {
+    /// The kind of status, as the document's record keeps it.
+    pub fn kind(&self) -> DocStatus {
         match self {
-            Status::Ok => "ok",
-            Status::Partial(_) => "partial",
-            Status::Encrypted(_) => "encrypted",
-            Status::Failed(_) => "failed",
+            Status::Ok => DocStatus::Ok,
+            Status::Partial(_) => DocStatus::Partial,
+            Status::Encrypted(_) => DocStatus::Encrypted,
+            Status::Failed(_) => DocStatus::Failed,
         }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.kind().as_str()
     }
 
     pub fn reason(&self) -> Option<&str> {
