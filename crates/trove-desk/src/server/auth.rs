@@ -11,7 +11,7 @@ use trove_app::users::verify_login;
 use trove_web::{clear_cookie, cookie, random_token, redirect, render, set_cookie, with_cookies};
 use zeroize::Zeroizing;
 
-use super::{ANON_COOKIE, COOKIE, DeskSession, DeskState, PATH, Shared, error};
+use super::{ANON_COOKIE, COOKIE, DeskSession, DeskState, PATH, Shared, form_expired};
 
 #[derive(Template)]
 #[template(path = "desk_login.html")]
@@ -73,11 +73,7 @@ pub(super) async fn login(
 ) -> Response {
     let anon = cookie(&headers, ANON_COOKIE);
     if !state.csrf.check(anon, &form.csrf) {
-        return error(
-            StatusCode::FORBIDDEN,
-            "This form has expired",
-            "Reload the log-in page and try again.",
-        );
+        return form_expired("the log-in page");
     }
     let again = |status, message: &str| {
         render(
@@ -149,11 +145,7 @@ pub(super) async fn logout(
 ) -> Response {
     let token = cookie(&headers, COOKIE);
     if !state.csrf.check(token, &form.csrf) {
-        return error(
-            StatusCode::FORBIDDEN,
-            "This form has expired",
-            "Reload the page and try again.",
-        );
+        return form_expired("the page");
     }
     if let Some(token) = token {
         state.sessions.end(token);

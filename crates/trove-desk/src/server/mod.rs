@@ -120,6 +120,15 @@ fn error(status: StatusCode, title: &str, message: &str) -> Response {
     )
 }
 
+/// A form whose CSRF token does not belong to the session: nothing was done.
+fn form_expired(what_to_reload: &str) -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        "This form has expired",
+        &format!("Reload {what_to_reload} and try again."),
+    )
+}
+
 fn unavailable() -> Response {
     error(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -152,11 +161,7 @@ fn posted(
         ));
     };
     if !state.csrf.check(Some(&token), csrf) {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "This form has expired",
-            "Reload the page and try again.",
-        ));
+        return Err(form_expired("the page"));
     }
     let Ok(submission) = SubmissionId::from_str(id) else {
         return Err(not_a_submission());
