@@ -26,7 +26,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use trove_ledger::Ledger;
-use trove_store::{BlobSealer, FsBackend, SqliteRepo};
+use trove_store::{BlobSealer, DecisionRepo, FsBackend, IntakeRepo, SqliteRepo, SubmissionRepo};
 
 use crate::{KeyDerivation, Pepper};
 pub use pull::{
@@ -82,10 +82,17 @@ impl Default for IntakeLimits {
     }
 }
 
+/// What the intake needs of the metadata database: submissions, its own
+/// records, and the decisions a desk delivers for its sources. Any backend
+/// that implements these serves the intake.
+pub trait IntakeStore: SubmissionRepo + IntakeRepo + DecisionRepo + Clone + 'static {}
+
+impl<R: SubmissionRepo + IntakeRepo + DecisionRepo + Clone + 'static> IntakeStore for R {}
+
 /// Everything the intake's handlers share.
-pub struct Intake {
+pub struct Intake<R = SqliteRepo> {
     pub(crate) sealer: Arc<BlobSealer<FsBackend>>,
-    pub(crate) repo: SqliteRepo,
+    pub(crate) repo: R,
     pub(crate) pepper: Pepper,
     pub(crate) kdf: KeyDerivation,
     pub(crate) limits: IntakeLimits,
@@ -103,18 +110,18 @@ pub struct Intake {
     pub(crate) api_key: Option<[u8; 32]>,
 }
 
-impl Intake {
+impl<R: IntakeStore> Intake<R> {
     #[allow(clippy::too_many_arguments)] // each is a separate resource; a builder would only rename them
     pub fn new(
         sealer: BlobSealer<FsBackend>,
-        repo: SqliteRepo,
+        repo: R,
         pepper: Pepper,
         kdf: KeyDerivation,
         limits: IntakeLimits,
         newsroom: String,
         receipts: Option<Ledger>,
         api_key: Option<[u8; 32]>,
-    ) -> Result<Arc<Intake>, crate::DeriveError> {
+    ) -> Result<Arc<Intake<R>>, crate::DeriveError> {
         Ok(Arc::new(Intake {
             sealer: Arc::new(sealer),
             repo,
@@ -133,7 +140,7 @@ impl Intake {
 
 /// Applies retention now and then every hour, for as long as the runtime
 /// runs.
-pub fn spawn_retention(intake: Arc<Intake>) {
+pub fn spawn_retention<R: IntakeStore>(intake: Arc<Intake<R>>) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -147,15 +154,15 @@ pub fn spawn_retention(intake: Arc<Intake>) {
 
 /// The source interface and the tus endpoint, with hardening headers on
 /// every response.
-pub fn router(intake: Arc<Intake>) -> Router {
+pub fn router<R: IntakeStore>(intake: Arc<Intake<R>>) -> Router {
     let timeout = intake.limits.page_timeout;
     let pages = Router::new()
-        .route("/", get(pages::index))
-        .route("/generate", get(pages::generate))
-        .route("/create", post(pages::create))
-        .route("/login", get(pages::login_page).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/home", get(pages::home))
+        .route("/", get(pages::index::<R>))
+        .route("/generate", get(pages::generate::<R>))
+        .route("/create", post(pages::create::<R>))
+        .route("/login", get(pages::login_page::<R>).post(pages::login::<R>))
+        .route("/logout", post(pages::logout::<R>))
+        .route("/home", get(pages::home::<R>))
         .route("/static/style.css", get(pages::style))
         .layer(DefaultBodyLimit::max(1 << 20))
         .layer(axum::middleware::from_fn(
@@ -171,22 +178,24 @@ pub fn router(intake: Arc<Intake>) -> Router {
             },
         ));
     let uploads = Router::new()
-        .route("/submit", post(pages::submit))
-        .route("/tus/", post(tus::create).options(tus::options))
+        .route("/submit", post(pages::submit::<R>))
+        .route("/tus/", post(tus::create::<R>).options(tus::options::<R>))
         .route(
             "/tus/{token}",
-            axum::routing::head(tus::head).patch(tus::patch).delete(tus::terminate),
+            axum::routing::head(tus::head::<R>)
+                .patch(tus::patch::<R>)
+                .delete(tus::terminate::<R>),
         )
-        .route("/api/v1/pending", get(pull::pending))
-        .route("/api/v1/blobs/{id}", get(pull::get_blob).put(pull::put_blob))
-        .route("/api/v1/confirm", post(pull::confirm))
-        .route("/api/v1/replies", post(pull::replies))
-        .route("/api/v1/decisions", post(pull::decisions))
+        .route("/api/v1/pending", get(pull::pending::<R>))
+        .route("/api/v1/blobs/{id}", get(pull::get_blob::<R>).put(pull::put_blob::<R>))
+        .route("/api/v1/confirm", post(pull::confirm::<R>))
+        .route("/api/v1/replies", post(pull::replies::<R>))
+        .route("/api/v1/decisions", post(pull::decisions::<R>))
         // Uploads are limited by the quotas, counted as they stream.
         .layer(DefaultBodyLimit::disable());
     pages
         .merge(uploads)
-        .fallback(pages::not_found)
+        .fallback(pages::not_found::<R>)
         .layer(axum::middleware::map_response(harden))
         .with_state(intake)
 }

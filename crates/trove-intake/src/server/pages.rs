@@ -7,7 +7,6 @@ use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use trove_store::IntakeRepo as _;
 use trove_store::{
     BlobOpener, Channel, Day, Direction, FilePart, MessageRecord, SourceRecord, SubmissionSummary, SubmissionWriter,
 };
@@ -15,11 +14,11 @@ use zeroize::Zeroizing;
 
 use super::sessions::{ANON_COOKIE, SESSION_COOKIE, Throttled, clear_cookie, cookie, set_cookie};
 use super::stream::SealingBlob;
-use super::{Intake, random_hex};
+use super::{Intake, IntakeStore, random_hex};
 use crate::{Codename, CodenameError, Derived};
 use trove_web::{redirect, render};
 
-type Shared = State<Arc<Intake>>;
+type Shared<R> = State<Arc<Intake<R>>>;
 
 #[derive(Template)]
 #[template(path = "index.html")]
@@ -102,7 +101,7 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     )
 }
 
-fn error(intake: &Intake, status: StatusCode, title: &str, message: &str) -> Response {
+fn error<R: IntakeStore>(intake: &Intake<R>, status: StatusCode, title: &str, message: &str) -> Response {
     render(
         status,
         &ErrorPage {
@@ -130,7 +129,7 @@ fn with_cookie(response: Response, set: Option<String>) -> Response {
     trove_web::with_cookies(response, set.as_slice())
 }
 
-pub async fn index(State(intake): Shared) -> Response {
+pub async fn index<R: IntakeStore>(State(intake): Shared<R>) -> Response {
     render(
         StatusCode::OK,
         &IndexPage {
@@ -147,7 +146,7 @@ pub async fn style() -> Response {
         .into_response()
 }
 
-pub async fn not_found(State(intake): Shared) -> Response {
+pub async fn not_found<R: IntakeStore>(State(intake): Shared<R>) -> Response {
     error(
         &intake,
         StatusCode::NOT_FOUND,
@@ -156,7 +155,7 @@ pub async fn not_found(State(intake): Shared) -> Response {
     )
 }
 
-pub async fn generate(State(intake): Shared, headers: HeaderMap) -> Response {
+pub async fn generate<R: IntakeStore>(State(intake): Shared<R>, headers: HeaderMap) -> Response {
     let (anon, set) = anon_cookie(&headers);
     let codename = match Codename::generate() {
         Ok(codename) => codename,
@@ -185,7 +184,7 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-fn expired(intake: &Intake) -> Response {
+fn expired<R: IntakeStore>(intake: &Intake<R>) -> Response {
     error(
         intake,
         StatusCode::FORBIDDEN,
@@ -195,7 +194,7 @@ fn expired(intake: &Intake) -> Response {
 }
 
 /// Argon2id of a codename, off the async threads and at most two at once.
-async fn derive(intake: &Arc<Intake>, codename: Codename) -> Option<Derived> {
+async fn derive<R: IntakeStore>(intake: &Arc<Intake<R>>, codename: Codename) -> Option<Derived> {
     let _permit = intake.derivations.acquire().await.ok()?;
     let intake = Arc::clone(intake);
     tokio::task::spawn_blocking(move || intake.kdf.open(&codename, &intake.pepper).ok())
@@ -204,7 +203,11 @@ async fn derive(intake: &Arc<Intake>, codename: Codename) -> Option<Derived> {
         .flatten()
 }
 
-pub async fn create(State(intake): Shared, headers: HeaderMap, axum::Form(form): axum::Form<CsrfForm>) -> Response {
+pub async fn create<R: IntakeStore>(
+    State(intake): Shared<R>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Response {
     let anon = cookie(&headers, ANON_COOKIE);
     if !intake.sessions.csrf_ok(anon, &form.csrf) {
         return expired(&intake);
@@ -246,7 +249,7 @@ pub async fn create(State(intake): Shared, headers: HeaderMap, axum::Form(form):
     redirect("/home", &[set_cookie(SESSION_COOKIE, &token)])
 }
 
-pub async fn login_page(State(intake): Shared, headers: HeaderMap) -> Response {
+pub async fn login_page<R: IntakeStore>(State(intake): Shared<R>, headers: HeaderMap) -> Response {
     let (anon, set) = anon_cookie(&headers);
     let page = LoginPage {
         newsroom: &intake.newsroom,
@@ -264,7 +267,11 @@ pub struct LoginForm {
     codename: Zeroizing<String>,
 }
 
-pub async fn login(State(intake): Shared, headers: HeaderMap, axum::Form(form): axum::Form<LoginForm>) -> Response {
+pub async fn login<R: IntakeStore>(
+    State(intake): Shared<R>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
     let Some(anon) = cookie(&headers, ANON_COOKIE) else {
         return expired(&intake);
     };
@@ -324,7 +331,11 @@ pub async fn login(State(intake): Shared, headers: HeaderMap, axum::Form(form): 
     redirect("/home", &[set_cookie(SESSION_COOKIE, &token)])
 }
 
-pub async fn logout(State(intake): Shared, headers: HeaderMap, axum::Form(form): axum::Form<CsrfForm>) -> Response {
+pub async fn logout<R: IntakeStore>(
+    State(intake): Shared<R>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Response {
     let token = cookie(&headers, SESSION_COOKIE);
     if !intake.sessions.csrf_ok(token, &form.csrf) {
         return expired(&intake);
@@ -337,14 +348,14 @@ pub async fn logout(State(intake): Shared, headers: HeaderMap, axum::Form(form):
 
 /// The logged-in source behind a request: its cookie, id and reply
 /// identity.
-fn session(intake: &Intake, headers: &HeaderMap) -> Option<(String, String, age::x25519::Identity)> {
+fn session<R: IntakeStore>(intake: &Intake<R>, headers: &HeaderMap) -> Option<(String, String, age::x25519::Identity)> {
     let token = cookie(headers, SESSION_COOKIE)?;
     intake.sessions.with_session(token, |s| {
         (token.to_owned(), s.source_id.clone(), s.reply_identity.clone())
     })
 }
 
-pub(crate) fn session_source(intake: &Intake, headers: &HeaderMap) -> Option<String> {
+pub(crate) fn session_source<R: IntakeStore>(intake: &Intake<R>, headers: &HeaderMap) -> Option<String> {
     session(intake, headers).map(|(_, source, _)| source)
 }
 
@@ -363,7 +374,7 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-pub async fn home(State(intake): Shared, headers: HeaderMap) -> Response {
+pub async fn home<R: IntakeStore>(State(intake): Shared<R>, headers: HeaderMap) -> Response {
     let Some((token, source_id, identity)) = session(&intake, &headers) else {
         return redirect("/login", &[]);
     };
@@ -488,8 +499,8 @@ enum Refused {
 /// The multipart form: files and a message, sealed as they stream. Files
 /// that complete are kept even if a later part of the form is refused or
 /// the form is cut off, and the page says which were not.
-pub async fn submit(
-    State(intake): Shared,
+pub async fn submit<R: IntakeStore>(
+    State(intake): Shared<R>,
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
@@ -712,7 +723,7 @@ pub async fn submit(
 /// A failure there does not lose the submission, which is already
 /// recorded; the desk can append the receipt later with `trove log append
 /// receipt`.
-pub(crate) async fn record_receipt(intake: &Arc<Intake>, summary: &SubmissionSummary) {
+pub(crate) async fn record_receipt<R: IntakeStore>(intake: &Arc<Intake<R>>, summary: &SubmissionSummary) {
     let Some(ledger) = intake.receipts.clone() else { return };
     let summary = summary.clone();
     let _ = tokio::task::spawn_blocking(move || {
@@ -724,8 +735,8 @@ pub(crate) async fn record_receipt(intake: &Arc<Intake>, summary: &SubmissionSum
 }
 
 /// Seals a message to its readers and records it.
-pub(crate) async fn seal_message(
-    intake: &Arc<Intake>,
+pub(crate) async fn seal_message<R: IntakeStore>(
+    intake: &Arc<Intake<R>>,
     source_id: &str,
     text: Vec<u8>,
     direction: Direction,

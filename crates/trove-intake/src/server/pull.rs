@@ -18,19 +18,18 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use trove_store::{BlobBackend, BlobId, Day, Direction, MessageRecord, put_ciphertext};
-use trove_store::{DecisionRepo as _, IntakeRepo as _};
 
-use super::Intake;
 use super::stream::BlockingSink;
+use super::{Intake, IntakeStore};
 
-type Shared = State<Arc<Intake>>;
+type Shared<R> = State<Arc<Intake<R>>>;
 
 /// The BLAKE3 of an API key: what the intake keeps and compares.
 pub fn api_key_hash(key: &str) -> [u8; 32] {
     *blake3::hash(key.trim().as_bytes()).as_bytes()
 }
 
-fn authorized(intake: &Intake, headers: &HeaderMap) -> Result<(), Response> {
+fn authorized<R: IntakeStore>(intake: &Intake<R>, headers: &HeaderMap) -> Result<(), Response> {
     let refuse = |message: &str| Err((StatusCode::UNAUTHORIZED, message.to_owned()).into_response());
     let Some(expected) = &intake.api_key else {
         return refuse("this intake has no API key configured (api_key_file in trove.toml)\n");
@@ -85,7 +84,7 @@ pub struct PendingReport {
     pub sources: Vec<PulledSource>,
 }
 
-pub async fn pending(State(intake): Shared, headers: HeaderMap) -> Response {
+pub async fn pending<R: IntakeStore>(State(intake): Shared<R>, headers: HeaderMap) -> Response {
     if let Err(refused) = authorized(&intake, &headers) {
         return refused;
     }
@@ -128,7 +127,11 @@ pub async fn pending(State(intake): Shared, headers: HeaderMap) -> Response {
 }
 
 /// `GET /api/v1/blobs/{id}`: the ciphertext, streamed from disk.
-pub async fn get_blob(State(intake): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub async fn get_blob<R: IntakeStore>(
+    State(intake): Shared<R>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     if let Err(refused) = authorized(&intake, &headers) {
         return refused;
     }
@@ -176,7 +179,12 @@ pub async fn get_blob(State(intake): Shared, headers: HeaderMap, Path(id): Path<
 
 /// `PUT /api/v1/blobs/{id}`: a reply's ciphertext from the desk, stored
 /// only if it hashes to its id.
-pub async fn put_blob(State(intake): Shared, headers: HeaderMap, Path(id): Path<String>, body: Body) -> Response {
+pub async fn put_blob<R: IntakeStore>(
+    State(intake): Shared<R>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
     if let Err(refused) = authorized(&intake, &headers) {
         return refused;
     }
@@ -217,7 +225,11 @@ pub struct Confirmation {
 }
 
 /// `POST /api/v1/confirm`: the desk holds these now; retention starts.
-pub async fn confirm(State(intake): Shared, headers: HeaderMap, Json(confirmation): Json<Confirmation>) -> Response {
+pub async fn confirm<R: IntakeStore>(
+    State(intake): Shared<R>,
+    headers: HeaderMap,
+    Json(confirmation): Json<Confirmation>,
+) -> Response {
     if let Err(refused) = authorized(&intake, &headers) {
         return refused;
     }
@@ -268,7 +280,11 @@ pub struct Replies {
 }
 
 /// `POST /api/v1/replies`: the desk's replies, whose blobs it has PUT.
-pub async fn replies(State(intake): Shared, headers: HeaderMap, Json(replies): Json<Replies>) -> Response {
+pub async fn replies<R: IntakeStore>(
+    State(intake): Shared<R>,
+    headers: HeaderMap,
+    Json(replies): Json<Replies>,
+) -> Response {
     if let Err(refused) = authorized(&intake, &headers) {
         return refused;
     }
@@ -317,7 +333,11 @@ pub struct Decisions {
 
 /// `POST /api/v1/decisions`: the desk's decisions on this intake's
 /// submissions, so that their sources see the outcome and its codes.
-pub async fn decisions(State(intake): Shared, headers: HeaderMap, Json(decisions): Json<Decisions>) -> Response {
+pub async fn decisions<R: IntakeStore>(
+    State(intake): Shared<R>,
+    headers: HeaderMap,
+    Json(decisions): Json<Decisions>,
+) -> Response {
     if let Err(refused) = authorized(&intake, &headers) {
         return refused;
     }
@@ -333,7 +353,7 @@ pub async fn decisions(State(intake): Shared, headers: HeaderMap, Json(decisions
 
 /// Deletes what the desk confirmed more than `retention_days` ago: rows
 /// and blobs, and frees the sources' quotas.
-pub async fn sweep(intake: &Intake) -> Result<(usize, usize), ()> {
+pub async fn sweep<R: IntakeStore>(intake: &Intake<R>) -> Result<(usize, usize), ()> {
     let before = Day::days_ago(intake.limits.retention_days).to_string();
     let expired = intake.repo.expire(&before).await.map_err(|_| ())?;
     let backend = intake.sealer.backend();

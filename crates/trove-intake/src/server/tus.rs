@@ -32,15 +32,14 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use trove_store::IntakeRepo as _;
 use trove_store::{BlobBackend, Channel, Day, FilePart, SubmissionWriter, UploadPart, UploadRecord, file_digest};
 
 use super::pages::{clean_name, record_receipt, session_source};
 use super::stream::SealingBlob;
 use super::upload_key::{UploadKey, parse_token};
-use super::{Intake, random_hex};
+use super::{Intake, IntakeStore, random_hex};
 
-type Shared = State<Arc<Intake>>;
+type Shared<R> = State<Arc<Intake<R>>>;
 
 const VERSION: &str = "1.0.0";
 
@@ -119,7 +118,7 @@ fn metadata_name(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-pub async fn options(State(intake): Shared) -> Response {
+pub async fn options<R: IntakeStore>(State(intake): Shared<R>) -> Response {
     tus_response(
         StatusCode::NO_CONTENT,
         &[
@@ -131,7 +130,7 @@ pub async fn options(State(intake): Shared) -> Response {
     )
 }
 
-pub async fn create(State(intake): Shared, headers: HeaderMap) -> Response {
+pub async fn create<R: IntakeStore>(State(intake): Shared<R>, headers: HeaderMap) -> Response {
     if let Err(response) = check_version(&headers) {
         return response;
     }
@@ -197,7 +196,7 @@ pub async fn create(State(intake): Shared, headers: HeaderMap) -> Response {
 }
 
 /// Finds an upload by its URL; unknown ids and wrong keys look the same.
-async fn find(intake: &Intake, token: &str) -> Result<(UploadRecord, UploadKey), Response> {
+async fn find<R: IntakeStore>(intake: &Intake<R>, token: &str) -> Result<(UploadRecord, UploadKey), Response> {
     let not_found = || {
         problem(
             StatusCode::NOT_FOUND,
@@ -212,7 +211,7 @@ async fn find(intake: &Intake, token: &str) -> Result<(UploadRecord, UploadKey),
     }
 }
 
-pub async fn head(State(intake): Shared, Path(token): Path<String>, headers: HeaderMap) -> Response {
+pub async fn head<R: IntakeStore>(State(intake): Shared<R>, Path(token): Path<String>, headers: HeaderMap) -> Response {
     if let Err(response) = check_version(&headers) {
         return response;
     }
@@ -237,8 +236,8 @@ pub async fn head(State(intake): Shared, Path(token): Path<String>, headers: Hea
 
 /// Seals and acknowledges one part; false if it was refused (quota) or
 /// could not be stored, in which case nothing of it is kept.
-async fn acknowledge(
-    intake: &Arc<Intake>,
+async fn acknowledge<R: IntakeStore>(
+    intake: &Arc<Intake<R>>,
     upload: &UploadRecord,
     key: &UploadKey,
     ordinal: u32,
@@ -280,7 +279,12 @@ async fn acknowledge(
     Ok(put.plaintext_len)
 }
 
-pub async fn patch(State(intake): Shared, Path(token): Path<String>, headers: HeaderMap, body: Body) -> Response {
+pub async fn patch<R: IntakeStore>(
+    State(intake): Shared<R>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     if let Err(response) = check_version(&headers) {
         return response;
     }
@@ -390,7 +394,7 @@ pub async fn patch(State(intake): Shared, Path(token): Path<String>, headers: He
 }
 
 /// Turns a finished upload into a submission and answers with its receipt.
-async fn complete(intake: &Arc<Intake>, upload: &UploadRecord, key: &UploadKey) -> Response {
+async fn complete<R: IntakeStore>(intake: &Arc<Intake<R>>, upload: &UploadRecord, key: &UploadKey) -> Response {
     let Ok(parts) = intake.repo.upload_parts(&upload.id).await else {
         return problem(StatusCode::SERVICE_UNAVAILABLE, "try again in a moment\n");
     };
@@ -450,7 +454,11 @@ async fn complete(intake: &Arc<Intake>, upload: &UploadRecord, key: &UploadKey) 
     )
 }
 
-pub async fn terminate(State(intake): Shared, Path(token): Path<String>, headers: HeaderMap) -> Response {
+pub async fn terminate<R: IntakeStore>(
+    State(intake): Shared<R>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     if let Err(response) = check_version(&headers) {
         return response;
     }
