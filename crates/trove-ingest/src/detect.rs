@@ -95,18 +95,60 @@ fn is_mbox_separator(bytes: &[u8]) -> bool {
     tokens.len() >= 3 && (has_time || has_year)
 }
 
-/// Names of headers that open a mail message.
-const MAIL_HEADERS: &[&str] = &[
-    "received:",
-    "from:",
-    "to:",
-    "subject:",
-    "date:",
-    "message-id:",
-    "dkim-signature:",
-    "return-path:",
-    "mime-version:",
+/// Fields that only mail carries; a header block needs one of them.
+const MAIL_FIELDS: &[&str] = &[
+    "received",
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "date",
+    "message-id",
+    "dkim-signature",
+    "arc-seal",
+    "return-path",
+    "mime-version",
+    "delivered-to",
+    "x-original-to",
 ];
+
+/// Mail's header block is read this far at most: real mail with ARC sets,
+/// several signatures and long Received chains runs to tens of KiB.
+const MAX_HEADER_BLOCK: usize = 256 << 10;
+
+/// Whether `bytes` open with an RFC 5322 header block: fields (`name:
+/// value`, the name printable ASCII without a colon) and their folded
+/// continuation lines, ended by an empty line, with at least two fields of
+/// which one is a field only mail carries. The block may be of any length
+/// up to [`MAX_HEADER_BLOCK`] and its fields in any order.
+fn is_mail_header_block(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(MAX_HEADER_BLOCK)];
+    let (mut fields, mut mail_fields) = (0usize, 0usize);
+    for (index, line) in head.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return index > 0 && fields >= 2 && mail_fields >= 1;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            if index == 0 {
+                return false;
+            }
+            continue;
+        }
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            return false;
+        };
+        let name = &line[..colon];
+        if name.is_empty() || !name.iter().all(|&b| (33..=126).contains(&b)) {
+            return false;
+        }
+        fields += 1;
+        let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+        mail_fields += usize::from(MAIL_FIELDS.contains(&name.as_str()));
+    }
+    // No empty line within the bound: not a header block.
+    false
+}
 
 /// Detects the type of `bytes`. Zip packages are told apart by their
 /// content types part; gzip by whether it holds a tar.
@@ -152,11 +194,10 @@ pub fn detect(bytes: &[u8]) -> DocType {
     if is_mbox_separator(bytes) {
         return DocType::Mbox;
     }
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
-    let first_line = head.lines().next().unwrap_or("");
-    if MAIL_HEADERS.iter().any(|h| first_line.starts_with(h)) && head.contains("\n\n") | head.contains("\r\n\r\n") {
+    if is_mail_header_block(bytes) {
         return DocType::Email;
     }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
     let trimmed = head.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with("<!doctype html") || trimmed.starts_with("<html") {
         return DocType::Html;
@@ -258,10 +299,50 @@ mod tests {
             DocType::Text
         );
         assert_eq!(detect(b"Received: from x\r\nSubject: y\r\n\r\nbody"), DocType::Email);
+        // A note with one field and a blank line is not mail.
+        assert_eq!(detect(b"Note: call back\n\nabout the invoice\n"), DocType::Text);
         assert_eq!(detect(b"<!DOCTYPE html>\n<html><p>x</p></html>"), DocType::Html);
         assert_eq!(detect(b"date,payer,amount\r\n2014,a,1\r\n2015,b,2\r\n"), DocType::Csv);
         assert_eq!(detect("Приказ министерства".as_bytes()), DocType::Text);
         assert_eq!(detect(&[0xFF, 0xFE, b'h', 0]), DocType::Text);
         assert_eq!(detect(&[0, 1, 2, 3, 0, 0]), DocType::Binary);
+    }
+
+    #[test]
+    fn mail_is_detected_by_its_header_block_however_long_and_in_any_order() {
+        // A header block of about 8 KiB (ARC sets, two signatures, a chain of
+        // Received lines, spam-filter lines) that starts with a field no
+        // list of "first headers" would name.
+        let mut message = String::from("X-Spam-Status: No, score=-2.1 required=5.0\r\n");
+        for hop in 0..40 {
+            message.push_str(&format!(
+                "Received: from relay{hop}.example.net (relay{hop}.example.net [192.0.2.{hop}])\r\n\tby mx.example.org with ESMTPS id {hop:08x}\r\n\tfor <desk@example.org>; Mon, 2 Mar 2015 10:22:{:02} +0000\r\n",
+                hop % 60
+            ));
+        }
+        for set in 1..=3 {
+            message.push_str(&format!(
+                "ARC-Seal: i={set}; a=rsa-sha256; t=1425291721; cv=pass; d=example.net; s=arc;\r\n\tb={}\r\n",
+                "A".repeat(340)
+            ));
+        }
+        message.push_str(&format!(
+            "DKIM-Signature: v=1; a=rsa-sha256; d=example.net; s=s1;\r\n\tb={}\r\n",
+            "B".repeat(340)
+        ));
+        message.push_str("From: Ana <ana@example.net>\r\nTo: desk@example.org\r\nSubject: the annex\r\n\r\nbody\r\n");
+        assert!(message.find("\r\n\r\n").unwrap() > 6 << 10);
+        assert_eq!(detect(message.as_bytes()), DocType::Email);
+        // The same lines without the blank line that ends a header block,
+        // or with a line that is not a field, are not mail.
+        let unterminated = message.replace("\r\n\r\nbody", "\r\nbody");
+        assert_ne!(detect(unterminated.as_bytes()), DocType::Email);
+        let broken = message.replacen("To: desk@example.org", "this line is prose", 1);
+        assert_ne!(detect(broken.as_bytes()), DocType::Email);
+        // Fields that mail never carries alone do not make mail.
+        assert_eq!(
+            detect(b"Title: minutes\nAuthor: clerk\n\nThe meeting opened.\n"),
+            DocType::Text
+        );
     }
 }
