@@ -525,6 +525,33 @@ fn images_are_read_by_ocr() {
 }
 
 #[test]
+fn pdf_text_strings_are_decoded_in_every_encoding() {
+    use lopdf::{Document, Object, StringFormat, dictionary};
+    let mut doc = Document::load_mem(&pdf_of(&[Ok("Die Grundlage")], None)).unwrap();
+    // As Word 2007 writes them: UTF-16BE after FE FF.
+    let mut producer = vec![0xFE, 0xFF];
+    producer.extend("Microsoft® Office Word 2007".encode_utf16().flat_map(u16::to_be_bytes));
+    let mut title = vec![0xFE, 0xFF];
+    title.extend("Erklärung über die Grundlage".encode_utf16().flat_map(u16::to_be_bytes));
+    let info = doc.add_object(dictionary! {
+        "Producer" => Object::String(producer, StringFormat::Hexadecimal),
+        "Title" => Object::String(title, StringFormat::Hexadecimal),
+        // PDFDocEncoding: 0x8D is a left double quotation mark, 0x8E a right one.
+        "Author" => Object::String(b"\x8DA. Petrov\x8E".to_vec(), StringFormat::Literal),
+        // UTF-8 without a mark, as many producers write it.
+        "Creator" => Object::String("LibreOffice Writer – Entwurf".as_bytes().to_vec(), StringFormat::Literal),
+    });
+    doc.trailer.set("Info", info);
+    let mut pdf = Vec::new();
+    doc.save_to(&mut pdf).unwrap();
+    let (_, _, meta) = text_of(&pdf);
+    assert_eq!(meta["producer"], "Microsoft® Office Word 2007");
+    assert_eq!(meta["title"], "Erklärung über die Grundlage");
+    assert_eq!(meta["author"], "“A. Petrov”");
+    assert_eq!(meta["creator"], "LibreOffice Writer – Entwurf");
+}
+
+#[test]
 fn pdf_xmp_metadata_is_read() {
     let xmp = r#"<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">

@@ -104,9 +104,8 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
         .and_then(|id| document.get_dictionary(id))
     {
         for key in ["Title", "Author", "Creator", "Producer", "CreationDate", "ModDate"] {
-            if let Ok(lopdf::Object::String(value, _)) = info.get(key.as_bytes()) {
-                out.metadata
-                    .insert(key.to_ascii_lowercase(), json!(String::from_utf8_lossy(value)));
+            if let Ok(value @ lopdf::Object::String(..)) = info.get(key.as_bytes()) {
+                out.metadata.insert(key.to_ascii_lowercase(), json!(text_string(value)));
             }
         }
     }
@@ -163,4 +162,17 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
     }
     out.text = Some(text);
     out
+}
+
+/// A PDF text string (the document information's values): UTF-16BE or
+/// UTF-8 after their byte order marks, PDFDocEncoding otherwise (ISO
+/// 32000-1, 7.9.2.2). Many producers write UTF-8 without a mark, so valid
+/// UTF-8 without one is kept as it is, as lopdf does for outline titles.
+fn text_string(value: &lopdf::Object) -> String {
+    let bytes = value.as_str().unwrap_or_default();
+    let marked = bytes.starts_with(b"\xFE\xFF") || bytes.starts_with(b"\xEF\xBB\xBF");
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !marked => text.to_owned(),
+        _ => lopdf::decode_text_string(value).unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned()),
+    }
 }
