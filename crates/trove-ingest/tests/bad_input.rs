@@ -2,11 +2,9 @@
 //! the submission is ingested. Fixtures are built here, in code.
 
 use std::io::{Cursor, Write};
-use trove_store::DocStatus;
-use trove_store::DocumentRepo as _;
 
 use trove_ingest::{Limits, ingest_submission};
-use trove_store::DocumentRecord;
+use trove_store::{DocStatus, DocumentRecord, DocumentRepo as _};
 use trove_testkit::Store;
 use zip::write::SimpleFileOptions;
 
@@ -219,8 +217,31 @@ async fn an_encrypted_office_document_is_marked_encrypted() {
     // A compound-file signature over garbage is a corrupt file, not a crash.
     let mut corrupt = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     corrupt.extend([0x42; 700]);
-    let (docs, _tmp) = ingest(&[("locked.docx", ole), ("corrupt.doc", corrupt)]).await;
+    // A password-protected OpenDocument keeps its mimetype and manifest in
+    // the clear; the manifest names the encryption of the parts.
+    let manifest = br#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml" manifest:size="3051">
+  <manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256-1k" manifest:checksum="x">
+   <manifest:algorithm manifest:algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc" manifest:initialisation-vector="y"/>
+   <manifest:key-derivation manifest:key-derivation-name="PBKDF2" manifest:key-size="32" manifest:iteration-count="100000" manifest:salt="z"/>
+  </manifest:encryption-data>
+ </manifest:file-entry>
+</manifest:manifest>"#;
+    let odt = zip_of(&[
+        ("mimetype", b"application/vnd.oasis.opendocument.text"),
+        ("META-INF/manifest.xml", manifest),
+        ("content.xml", &[0x9C; 3051]),
+    ]);
+    let (docs, _tmp) = ingest(&[("locked.docx", ole), ("corrupt.doc", corrupt), ("locked.odt", odt)]).await;
     assert_eq!(find(&docs, "locked.docx").status, DocStatus::Encrypted);
+    let odt = find(&docs, "locked.odt");
+    assert_eq!(
+        (odt.doc_type.as_str(), odt.status),
+        ("odt", DocStatus::Encrypted),
+        "{odt:?}"
+    );
     let corrupt = find(&docs, "corrupt.doc");
     assert_eq!(corrupt.status, DocStatus::Failed, "{corrupt:?}");
     assert!(

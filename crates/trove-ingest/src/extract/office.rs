@@ -41,6 +41,16 @@ pub(super) fn open_document(bytes: &[u8], block: &str) -> Extracted {
     let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Extracted::failed("corrupt OpenDocument package");
     };
+    // A password-protected document keeps its manifest in the clear, and
+    // the manifest describes how each part is encrypted.
+    let encrypted = read_part(&mut archive, "META-INF/manifest.xml")
+        .is_ok_and(|manifest| manifest.windows(15).any(|w| w == b"encryption-data"));
+    if encrypted {
+        return Extracted {
+            status: Status::Encrypted("password-protected OpenDocument".into()),
+            ..Extracted::new()
+        };
+    }
     let mut out = Extracted::new();
     if let Ok(meta) = read_part(&mut archive, "meta.xml") {
         for (field, key) in [
