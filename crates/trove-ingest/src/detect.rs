@@ -29,7 +29,9 @@ pub enum DocType {
     Doc,
     /// Legacy Excel (BIFF5/BIFF8).
     Xls,
-    /// Another OLE compound file: an encrypted OOXML package, PowerPoint 97, …
+    /// Legacy PowerPoint (97 and later).
+    Ppt,
+    /// Another OLE compound file: an encrypted OOXML package, …
     Ole,
     Empty,
     Binary,
@@ -60,6 +62,7 @@ impl DocType {
             DocType::Msg => "msg",
             DocType::Doc => "doc",
             DocType::Xls => "xls",
+            DocType::Ppt => "ppt",
             DocType::Ole => "ole",
             DocType::Empty => "empty",
             DocType::Binary => "binary",
@@ -274,6 +277,8 @@ fn detect_ole(bytes: &[u8]) -> DocType {
         DocType::Doc
     } else if has("/Workbook") || has("/Book") {
         DocType::Xls
+    } else if has("/PowerPoint Document") {
+        DocType::Ppt
     } else if has("/__properties_version1.0") || has("/__substg1.0_0037001F") || has("/__substg1.0_0037001E") {
         DocType::Msg
     } else {

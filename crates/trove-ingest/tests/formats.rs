@@ -204,6 +204,77 @@ fn compound_of(streams: &[(&str, Vec<u8>)]) -> Vec<u8> {
     file.into_inner().into_inner()
 }
 
+/// A PowerPoint record ([MS-PPT] 2.3.1): version and instance, type, length.
+fn ppt_record(version: u16, kind: u16, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend(version.to_le_bytes());
+    out.extend(kind.to_le_bytes());
+    out.extend((body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
+#[test]
+fn powerpoint_97_text_is_read_from_its_records() {
+    // A DocumentContainer holding a SlideListWithText with one TextCharsAtom
+    // (UTF-16LE) and one TextBytesAtom (8-bit), and a drawing's text box
+    // nested one container deeper.
+    let chars: Vec<u8> = "Überweisungen des Ministeriums\rQ3 2015"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let slide_list = [
+        ppt_record(0x0000, 0x0FA0, &chars),
+        ppt_record(0x0000, 0x0FA8, b"Budget line 7"),
+        ppt_record(0x0000, 0x03F3, &[0; 4]),
+    ]
+    .concat();
+    let text_box = ppt_record(0x000F, 0xF00D, &ppt_record(0x0000, 0x0FA8, b"Annex: transfers"));
+    let document = [
+        ppt_record(0x000F, 0x0FF0, &slide_list),
+        ppt_record(0x000F, 0x040C, &text_box),
+    ]
+    .concat();
+    let stream = ppt_record(0x000F, 0x03E8, &document);
+    let ppt = compound_of(&[("/PowerPoint Document", stream.clone()), ("/Current User", vec![0; 20])]);
+    let (kind, text, _) = text_of(&ppt);
+    assert_eq!(kind, DocType::Ppt);
+    assert_eq!(
+        text,
+        "Überweisungen des Ministeriums\nQ3 2015\nBudget line 7\nAnnex: transfers"
+    );
+    // A record that claims more bytes than the stream holds keeps what was
+    // read before it, and says where it stopped.
+    let mut cut = stream.clone();
+    cut.truncate(cut.len() - 5);
+    let cut = compound_of(&[("/PowerPoint Document", cut)]);
+    let extracted = extract(detect(&cut), &cut, &Limits::default());
+    assert!(
+        matches!(&extracted.status, trove_ingest::Status::Partial(r) if r.contains("runs past")),
+        "{:?}",
+        extracted.status
+    );
+    let text = extracted.text.unwrap();
+    assert!(text.contains("Budget line 7") && text.contains("Annex"), "{text}");
+    // Containers nested a hundred thousand deep are refused, not recursed.
+    let atom = ppt_record(0x0000, 0x0FA8, b"deep");
+    let depth = 100_000;
+    let mut nested = Vec::with_capacity(depth * 8 + atom.len());
+    for level in 0..depth {
+        nested.extend(0x000Fu16.to_le_bytes());
+        nested.extend(0x03E8u16.to_le_bytes());
+        nested.extend((((depth - 1 - level) * 8 + atom.len()) as u32).to_le_bytes());
+    }
+    nested.extend(&atom);
+    let deep = compound_of(&[("/PowerPoint Document", nested)]);
+    let extracted = extract(detect(&deep), &deep, &Limits::default());
+    assert!(
+        matches!(&extracted.status, trove_ingest::Status::Partial(r) if r.contains("nests deeper")),
+        "{:?}",
+        extracted.status
+    );
+}
+
 /// An OLE property set with string and FILETIME properties ([MS-OLEPS]).
 fn summary_information(strings: &[(u32, &str)], times: &[(u32, u64)]) -> Vec<u8> {
     let mut properties: Vec<(u32, Vec<u8>)> = vec![(1, [2u32.to_le_bytes(), 1252u32.to_le_bytes()].concat())];

@@ -131,6 +131,7 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
         }
         DocType::Ole => ole::other(bytes),
         DocType::Doc => ole::doc(bytes),
+        DocType::Ppt => ole::ppt(bytes),
         DocType::Xls => ole::xls(bytes),
         DocType::Msg => ole::msg(bytes, limits.max_document_bytes),
         DocType::Empty => Extracted::new(),
