@@ -31,6 +31,10 @@ pub enum DocType {
     Xls,
     /// Legacy PowerPoint (97 and later).
     Ppt,
+    /// iCalendar (RFC 5545).
+    Calendar,
+    /// vCard (RFC 6350 and its predecessors).
+    Contact,
     /// Another OLE compound file: an encrypted OOXML package, …
     Ole,
     Empty,
@@ -63,6 +67,8 @@ impl DocType {
             DocType::Doc => "doc",
             DocType::Xls => "xls",
             DocType::Ppt => "ppt",
+            DocType::Calendar => "ics",
+            DocType::Contact => "vcf",
             DocType::Ole => "ole",
             DocType::Empty => "empty",
             DocType::Binary => "binary",
@@ -205,6 +211,12 @@ pub fn detect(bytes: &[u8]) -> DocType {
     if trimmed.starts_with("<!doctype html") || trimmed.starts_with("<html") {
         return DocType::Html;
     }
+    if trimmed.starts_with("begin:vcalendar") {
+        return DocType::Calendar;
+    }
+    if trimmed.starts_with("begin:vcard") {
+        return DocType::Contact;
+    }
     if looks_like_text(bytes) {
         if looks_like_csv(&head) {
             return DocType::Csv;
@@ -307,6 +319,11 @@ mod tests {
         // A note with one field and a blank line is not mail.
         assert_eq!(detect(b"Note: call back\n\nabout the invoice\n"), DocType::Text);
         assert_eq!(detect(b"<!DOCTYPE html>\n<html><p>x</p></html>"), DocType::Html);
+        assert_eq!(
+            detect(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"),
+            DocType::Calendar
+        );
+        assert_eq!(detect(b"\xEF\xBB\xBFbegin:vcard\nFN:A\nend:vcard\n"), DocType::Contact);
         assert_eq!(detect(b"date,payer,amount\r\n2014,a,1\r\n2015,b,2\r\n"), DocType::Csv);
         assert_eq!(detect("Приказ министерства".as_bytes()), DocType::Text);
         assert_eq!(detect(&[0xFF, 0xFE, b'h', 0]), DocType::Text);

@@ -1,6 +1,7 @@
 //! Text, metadata and children of one document, by type: [`extract`]
 //! dispatches on the detected type to one module a format family (`mail`,
-//! `archive`, `office`, `ole` for compound files, `pdf`, `image` with
+//! `archive`, `office`, `ole` for compound files, `calendar` (iCalendar
+//! and vCard), `pdf`, `image` with
 //! `ocr`, `text`). Detection (`crate::detect`) comes first and knows
 //! nothing of extraction.
 
@@ -14,6 +15,7 @@ use crate::Limits;
 use crate::detect::DocType;
 
 mod archive;
+mod calendar;
 mod image;
 mod mail;
 mod ocr;
@@ -129,6 +131,8 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
             out.text = Some(text);
             out
         }
+        DocType::Calendar => calendar::calendar(bytes),
+        DocType::Contact => calendar::contacts(bytes),
         DocType::Ole => ole::other(bytes),
         DocType::Doc => ole::doc(bytes),
         DocType::Ppt => ole::ppt(bytes),
