@@ -164,11 +164,20 @@ pub(super) fn calendar(bytes: &[u8]) -> Extracted {
         out.metadata.insert("first_start".into(), json!(first));
         out.metadata.insert("last_start".into(), json!(last));
     }
-    for (key, set) in [
-        ("organizers", organizers),
-        ("attendees", attendees),
-        ("locations", locations),
-    ] {
+    finish(
+        out,
+        body,
+        [
+            ("organizers", organizers),
+            ("attendees", attendees),
+            ("locations", locations),
+        ],
+    )
+}
+
+/// The text, and each set that found something as a metadata list.
+fn finish<const N: usize>(mut out: Extracted, body: String, sets: [(&str, BTreeSet<String>); N]) -> Extracted {
+    for (key, set) in sets {
         if !set.is_empty() {
             out.metadata.insert(key.into(), json!(set));
         }
@@ -224,18 +233,16 @@ pub(super) fn contacts(bytes: &[u8]) -> Extracted {
         }
     }
     out.metadata.insert("cards".into(), json!(cards));
-    for (key, set) in [
-        ("names", names),
-        ("organizations", organizations),
-        ("emails", emails),
-        ("phones", phones),
-    ] {
-        if !set.is_empty() {
-            out.metadata.insert(key.into(), json!(set));
-        }
-    }
-    out.text = Some(body);
-    out
+    finish(
+        out,
+        body,
+        [
+            ("names", names),
+            ("organizations", organizations),
+            ("emails", emails),
+            ("phones", phones),
+        ],
+    )
 }
 
 #[cfg(test)]
