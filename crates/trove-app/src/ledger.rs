@@ -138,7 +138,7 @@ impl Newsroom {
         let receipt = Statement::Receipt {
             submission: *id,
             commitment: manifest.commitment(),
-            day: record.received_day.parse().map_err(trove_ledger::LedgerError::from)?,
+            day: record.received_day,
             size_class: size_class(manifest.files.iter().map(|f| f.size).sum()),
         };
         Ok(self.dir().ledger().append(&receipt, &StatementRole::Intake)?)

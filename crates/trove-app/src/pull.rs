@@ -232,7 +232,7 @@ impl Newsroom {
             let id = SubmissionId::from_str(&submission.id)?;
             let record = SubmissionRecord {
                 id,
-                received_day: submission.day.clone(),
+                received_day: submission.day,
                 channel: Channel::Intake,
                 source: submission.source.clone(),
                 manifest,

@@ -146,8 +146,6 @@ pub enum LedgerError {
     NoEntry { index: u64, size: u64 },
     #[error("not a witness key (type 0x04)")]
     NotAWitnessKey,
-    #[error("a receipt's day: {0}")]
-    Day(#[from] trove_store::DayError),
 }
 
 impl From<std::convert::Infallible> for LedgerError {

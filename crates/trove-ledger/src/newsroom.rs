@@ -80,7 +80,7 @@ impl Ledger {
         let receipt = Statement::Receipt {
             submission: summary.submission,
             commitment: summary.commitment,
-            day: summary.day.parse()?,
+            day: summary.day,
             size_class: size_class(summary.bytes),
         };
         self.append(&receipt, &StatementRole::Intake)

@@ -14,7 +14,8 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::{
-    BlobId, DecisionRepo, DocumentRepo, IntakeRepo, PublishedRepo, StoreError, SubmissionId, UserRepo, VerificationRepo,
+    BlobId, Day, DecisionRepo, DocumentRepo, IntakeRepo, PublishedRepo, StoreError, SubmissionId, UserRepo,
+    VerificationRepo,
 };
 
 /// How a submission arrived.
@@ -40,8 +41,8 @@ impl Channel {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubmissionRecord {
     pub id: SubmissionId,
-    /// `YYYY-MM-DD`, UTC: coarse on purpose.
-    pub received_day: String,
+    /// The day it arrived (UTC): coarse on purpose.
+    pub received_day: Day,
     pub channel: Channel,
     /// The intake source that handed it over (None for `trove submit`).
     pub source: Option<String>,
@@ -126,7 +127,13 @@ impl SqliteRepo {
         };
         Ok(SubmissionRecord {
             id: SubmissionId::from_str(&id)?,
-            received_day: row.get("received_day"),
+            received_day: row
+                .get::<&str, _>("received_day")
+                .parse()
+                .map_err(|_| StoreError::Damaged {
+                    what: format!("submission {id}"),
+                    field: "received_day".into(),
+                })?,
             channel,
             source: row.get("source_id"),
             manifest: BlobId::from_str(row.get::<&str, _>("manifest_blob"))?,
@@ -188,7 +195,7 @@ pub(crate) async fn insert_submission_in(
     let context = || format!("recording submission {id}");
     sqlx::query("INSERT INTO submissions (id, received_day, channel, source_id, manifest_blob) VALUES (?, ?, ?, ?, ?)")
         .bind(&id)
-        .bind(&record.received_day)
+        .bind(record.received_day.to_string())
         .bind(record.channel.as_str())
         .bind(&record.source)
         .bind(record.manifest.to_hex())

@@ -106,9 +106,9 @@ pub struct SubmissionSummary {
     /// inside the sealed manifest.
     #[serde(skip)]
     pub salt: [u8; 32],
-    /// The day the submission was recorded, `YYYY-MM-DD`.
+    /// The day the submission was recorded (UTC).
     #[serde(skip)]
-    pub day: String,
+    pub day: crate::Day,
 }
 
 fn serialize_display<S: serde::Serializer>(value: &SubmissionId, s: S) -> Result<S::Ok, S::Error> {
@@ -266,7 +266,7 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
         let sealed = self.sealer.put(json.as_slice())?;
         let record = SubmissionRecord {
             id: self.id,
-            received_day: crate::Day::today().to_string(),
+            received_day: crate::Day::today(),
             channel,
             source: self.source,
             manifest: sealed.blob,
@@ -282,7 +282,7 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
             bytes: manifest.files.iter().map(|f| f.size).sum(),
             commitment: manifest.commitment(),
             salt,
-            day: record.received_day.clone(),
+            day: record.received_day,
         };
         Ok((record, summary))
     }

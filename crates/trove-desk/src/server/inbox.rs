@@ -59,7 +59,7 @@ pub(super) async fn inbox(State(state): Shared, headers: HeaderMap) -> Response 
         };
         rows.push(InboxRow {
             id: record.id.to_string(),
-            day: record.received_day,
+            day: record.received_day.to_string(),
             channel: record.channel.as_str(),
             state: label,
             significance: triage.map(|t| t.significance.score.to_string()).unwrap_or_default(),

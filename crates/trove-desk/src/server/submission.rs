@@ -217,7 +217,7 @@ pub(super) async fn page(
             user: Some(user),
             csrf: state.csrf.token(&token),
             id,
-            day: record.received_day,
+            day: record.received_day.to_string(),
             channel: record.channel.as_str(),
             notice: query.notice,
             verification: verdicts.into_iter().collect(),

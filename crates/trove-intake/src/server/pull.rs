@@ -55,7 +55,7 @@ fn unavailable() -> Response {
 #[derive(Serialize, Deserialize)]
 pub struct PulledSubmission {
     pub id: String,
-    pub day: String,
+    pub day: Day,
     pub source: Option<String>,
     pub manifest: String,
     pub blobs: Vec<String>,
