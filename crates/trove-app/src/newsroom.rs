@@ -28,7 +28,10 @@ pub struct Newsroom {
 impl Newsroom {
     /// Opens an initialised data directory and its database.
     pub async fn open(root: &Path) -> Result<Newsroom, AppError> {
-        let dir = DataDir::open(root)?;
+        Newsroom::with_dir(DataDir::open(root)?).await
+    }
+
+    async fn with_dir(dir: DataDir) -> Result<Newsroom, AppError> {
         let repo = dir.repo().await?;
         Ok(Newsroom { dir, repo })
     }
@@ -46,9 +49,12 @@ impl Newsroom {
     /// Opens `root`, creating it as [`Newsroom::init`] does if it is not a
     /// data directory yet (the demo's folder).
     pub async fn open_or_init(root: &Path, editor: &str) -> Result<Newsroom, AppError> {
+        // Only a folder that is not a data directory yet is made one; a
+        // broken configuration is reported, not written over.
         match DataDir::open(root) {
-            Ok(_) => Newsroom::open(root).await,
-            Err(_) => Newsroom::init(root, false, editor).await,
+            Ok(dir) => Newsroom::with_dir(dir).await,
+            Err(AppError::NoDataDir(_) | AppError::NotInitialised(_)) => Newsroom::init(root, false, editor).await,
+            Err(other) => Err(other),
         }
     }
 
