@@ -79,6 +79,17 @@ retention_days = 14
 # country, capital, demonym). The rules and thresholds are in policy.toml.
 # gazetteer = "places.tsv"
 
+[overlap]
+# A document is "partial" only when one published document covers at least
+# this share of its words; below, it is new and its quotations are listed.
+partial_share = 0.20
+# Passages recurring in at least this share of the documents of the
+# submission or of one published corpus, and in at least
+# `boilerplate_documents` of them, are boilerplate (signatures, disclaimers,
+# licence text, list footers): reported, never evidence of publication.
+boilerplate_share = 0.01
+boilerplate_documents = 20
+
 [keys]
 # The key directory: the newsroom's age identity (desk only, mode 0600), its
 # recipient list (all that the intake holds), and Ed25519 statement keys for
@@ -99,7 +110,40 @@ pub struct Config {
     pub intake: IntakeConfig,
     #[serde(default)]
     pub triage: TriageConfig,
+    #[serde(default)]
+    pub overlap: OverlapConfig,
     pub keys: KeysConfig,
+}
+
+/// `[overlap]`: when a shared passage makes a document partial, and when
+/// it is boilerplate.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OverlapConfig {
+    pub partial_share: f64,
+    pub boilerplate_share: f64,
+    pub boilerplate_documents: u64,
+}
+
+impl Default for OverlapConfig {
+    fn default() -> Self {
+        let settings = trove_overlap::Settings::default();
+        OverlapConfig {
+            partial_share: settings.partial_share,
+            boilerplate_share: settings.boilerplate_share,
+            boilerplate_documents: settings.boilerplate_documents,
+        }
+    }
+}
+
+impl OverlapConfig {
+    pub fn settings(&self) -> trove_overlap::Settings {
+        trove_overlap::Settings {
+            partial_share: self.partial_share,
+            boilerplate_share: self.boilerplate_share,
+            boilerplate_documents: self.boilerplate_documents,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -257,10 +301,19 @@ pub struct KeysConfig {
 impl Config {
     pub fn load(path: &Path) -> Result<Self, AppError> {
         let text = std::fs::read_to_string(path).map_err(AppError::io(path))?;
-        toml::from_str(&text).map_err(|source| AppError::Config {
+        let config: Config = toml::from_str(&text).map_err(|source| AppError::Config {
             path: path.into(),
             source,
-        })
+        })?;
+        config
+            .overlap
+            .settings()
+            .validate()
+            .map_err(|reason| AppError::Setting {
+                path: path.into(),
+                reason: reason.to_string(),
+            })?;
+        Ok(config)
     }
 }
 
@@ -283,6 +336,19 @@ mod tests {
         assert_eq!(parse_size("12 parsecs"), Err(SizeError::Unit("parsecs".into())));
         assert!(parse_size("M").is_err());
         assert!(matches!(parse_size("99999999999T"), Err(SizeError::TooLarge(_))));
+    }
+
+    #[test]
+    fn an_overlap_share_out_of_range_names_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trove.toml");
+        std::fs::write(&path, TEMPLATE.replace("partial_share = 0.20", "partial_share = 20")).unwrap();
+        let error = Config::load(&path).unwrap_err().to_string();
+        assert!(error.contains("overlap.partial_share = 20"), "{error}");
+        assert!(error.contains("trove.toml"), "{error}");
+        std::fs::write(&path, TEMPLATE).unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.overlap.settings(), trove_overlap::Settings::default());
     }
 
     #[test]

@@ -54,7 +54,11 @@ impl Newsroom {
         }
         let registered = !self.repo().published_corpora().await?.is_empty();
         let novel_share = if registered && !documents.is_empty() {
-            self.overlap(id).await?.summary.novel_share_count
+            let summary = self.overlap(id).await?.summary;
+            policy
+                .thresholds
+                .novel_share_by
+                .pick(summary.novel_share_words, summary.novel_share_count)
         } else {
             missing.push(Missing::Overlap);
             0.0

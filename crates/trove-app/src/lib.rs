@@ -90,6 +90,8 @@ pub enum AppError {
     Io { path: DisplayPath, source: std::io::Error },
     #[error("{path} is not a valid trove configuration: {source}")]
     Config { path: DisplayPath, source: toml::de::Error },
+    #[error("{path}: {reason}")]
+    Setting { path: DisplayPath, reason: String },
     #[error("no submission {id} in {data}")]
     NoSubmission { id: String, data: DisplayPath },
     #[error("no document {0}")]

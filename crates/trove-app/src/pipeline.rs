@@ -236,6 +236,7 @@ impl Newsroom {
     pub async fn overlap(&self, id: &SubmissionId) -> Result<OverlapReport, AppError> {
         let record = self.submission(id).await?;
         let index = Index::open(&self.dir().overlap_dir())?;
-        Ok(overlap_submission(&self.opener()?, self.repo(), &index, &record).await?)
+        let settings = self.dir().config.overlap.settings();
+        Ok(overlap_submission(&self.opener()?, self.repo(), &index, &record, &settings).await?)
     }
 }

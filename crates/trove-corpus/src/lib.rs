@@ -201,14 +201,19 @@ struct Doc {
     children: Vec<Doc>,
 }
 
-/// A message's id, the message it replies to, and the bytes of its body
-/// that quote that message.
+/// A message's id, the message it replies to, the bytes of its body that
+/// quote that message, and the share of its text's words they hold.
 #[derive(Debug, Clone)]
 struct Thread {
     id: String,
     replies_to: Option<String>,
     quoted_bytes: usize,
+    quoted_share: f64,
 }
+
+/// The share of a document's words one published document must cover to
+/// make it a partial overlap (trove's default `overlap.partial_share`).
+pub const PARTIAL_SHARE: f64 = 0.20;
 
 impl Doc {
     fn leaf(name: String, kind: Kind, bytes: Vec<u8>, sample: Option<String>) -> Self {
@@ -491,11 +496,12 @@ impl Generator {
             published_path: None,
             sample: doc.sample.clone(),
         };
-        let quoted = doc
-            .thread
-            .as_ref()
-            .and_then(|t| t.replies_to.as_ref().map(|parent| (parent, t.quoted_bytes)));
-        let quotes_unpublished = quoted.is_some_and(|(parent, _)| !self.published_messages.contains_key(parent));
+        let quoted = doc.thread.as_ref().and_then(|t| {
+            t.replies_to
+                .as_ref()
+                .map(|parent| (parent, t.quoted_bytes, t.quoted_share))
+        });
+        let quotes_unpublished = quoted.is_some_and(|(parent, ..)| !self.published_messages.contains_key(parent));
         if let Some((corpus, published_path)) = &inside {
             // An attachment of a published message was published with it.
             entry.overlap = Overlap::Exact;
@@ -509,10 +515,13 @@ impl Generator {
                 self.published_messages
                     .insert(thread.id.clone(), (corpus, path.clone()));
             }
-        } else if let Some((parent, quoted_bytes)) = quoted
+        } else if let Some((parent, quoted_bytes, quoted_share)) = quoted
+            && quoted_share >= PARTIAL_SHARE
             && let Some((corpus, path)) = self.published_messages.get(parent)
         {
-            // Its quote of a published message is published text.
+            // Its quote of a published message is published text, and
+            // enough of it to make the reply partial (a shorter quote is a
+            // quotation in a new document).
             entry.overlap = Overlap::Partial;
             entry.corpus = Some(corpus);
             entry.covered_bytes = quoted_bytes as u64;
@@ -633,7 +642,7 @@ impl Generator {
         }
     }
 
-    /// An unrelated article quoting 20–45 % of `text` verbatim (whitespace
+    /// An unrelated article quoting 25–45 % of `text` verbatim (whitespace
     /// folded). Returns the article, the containment of the document's
     /// shingles in it, and the quoted byte span of the document.
     fn quotation(&mut self, text: &str) -> (String, f64, (usize, usize)) {
@@ -642,7 +651,9 @@ impl Generator {
             .filter(|&(i, c)| !c.is_whitespace() && (i == 0 || text[..i].ends_with(char::is_whitespace)))
             .map(|(i, _)| i)
             .collect();
-        let share = self.rng.gen_range(0.2..0.45);
+        // Clear of the partial share, so that the class does not hang on
+        // how words are counted at the passage's edges.
+        let share = self.rng.gen_range(0.25..0.45);
         let quoted_words = ((starts.len() as f64 * share) as usize).max(6);
         let first = self.rng.gen_range(0..=starts.len().saturating_sub(quoted_words + 1));
         let start = starts[first];
@@ -823,6 +834,10 @@ impl Generator {
             }
             let children = attached.into_iter().collect();
             let replies_to = references.last().cloned();
+            // Ingest reads a message's text as its subject and body.
+            let text_words = text::words(&message.subject).len() + text::words(&message.body).len();
+            let quoted_words = text::words(&message.body[message.body.len() - quoted_bytes..]).len();
+            let quoted_share = quoted_words as f64 / text_words.max(1) as f64;
             messages.push(Doc {
                 name: String::new(),
                 kind: Kind::Email,
@@ -835,6 +850,7 @@ impl Generator {
                     id: message_id.clone(),
                     replies_to,
                     quoted_bytes,
+                    quoted_share,
                 }),
                 children,
             });

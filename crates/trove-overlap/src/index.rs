@@ -202,6 +202,50 @@ struct Segment {
     sets: Table,
 }
 
+/// One segment's postings of one fingerprint, sorted by document then
+/// word position.
+pub struct Postings<'a> {
+    table: &'a Table,
+    range: std::ops::Range<usize>,
+}
+
+impl Postings<'_> {
+    /// Places (a document may hold the fingerprint at several positions).
+    pub fn len(&self) -> usize {
+        self.range.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.range.is_empty()
+    }
+
+    /// The first place's document: every document of a segment belongs to
+    /// the same corpus.
+    pub fn first_document(&self) -> u32 {
+        self.table.u32_at(self.range.start, 0)
+    }
+
+    /// (document, word position) of each place.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.range
+            .clone()
+            .map(|i| (self.table.u32_at(i, 0), self.table.u32_at(i, 1)))
+    }
+
+    /// Distinct documents among the places.
+    pub fn documents(&self) -> usize {
+        let mut count = 0;
+        let mut last = None;
+        for (doc, _) in self.iter() {
+            if last != Some(doc) {
+                count += 1;
+                last = Some(doc);
+            }
+        }
+        count
+    }
+}
+
 /// All segments of an index folder, mapped.
 pub struct Index {
     segments: Vec<Segment>,
@@ -258,29 +302,17 @@ impl Index {
         }
     }
 
-    /// (doc, word position) of every published k-gram with this fingerprint.
-    pub fn fingerprint_matches(&self, hash: u64, out: &mut Vec<(u32, u32)>) {
-        self.fingerprint_matches_upto(hash, usize::MAX, out);
-    }
-
-    /// As [`Index::fingerprint_matches`], unless more than `cap` published
-    /// places hold the fingerprint: then nothing is added and the answer is
-    /// false. Each segment's run is found once.
-    pub fn fingerprint_matches_upto(&self, hash: u64, cap: usize, out: &mut Vec<(u32, u32)>) -> bool {
-        let runs: Vec<(&Segment, std::ops::Range<usize>)> = self
-            .segments
+    /// The published places holding a fingerprint: one run of postings for
+    /// each segment that has any (a segment holds one import's documents).
+    pub fn fingerprint_postings(&self, hash: u64) -> Vec<Postings<'_>> {
+        self.segments
             .iter()
-            .map(|segment| (segment, segment.winnow.find(hash)))
-            .collect();
-        if runs.iter().map(|(_, run)| run.len()).sum::<usize>() > cap {
-            return false;
-        }
-        for (segment, run) in runs {
-            for i in run {
-                out.push((segment.winnow.u32_at(i, 0), segment.winnow.u32_at(i, 1)));
-            }
-        }
-        true
+            .map(|segment| Postings {
+                table: &segment.winnow,
+                range: segment.winnow.find(hash),
+            })
+            .filter(|postings| !postings.range.is_empty())
+            .collect()
     }
 
     /// A document's shingle set; empty if its segment is gone.

@@ -31,7 +31,9 @@ pub mod text;
 pub mod winnow;
 
 pub use registry::{CorpusInfo, ImportSummary, import_corpus};
-pub use report::{Class, CorpusShare, DocumentOverlap, Match, OverlapReport, Summary, overlap_submission};
+pub use report::{
+    Class, CorpusShare, DocumentOverlap, MIN_PASSAGE_WORDS, Match, OverlapReport, Settings, Summary, overlap_submission,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OverlapError {

@@ -130,6 +130,7 @@ pub async fn import_corpus(
         imported: Day::today().to_string(),
         documents: 0,
         bytes: 0,
+        document_ids: None,
     };
     repo.add_published_corpus(&corpus, &documents).await?;
     Ok(ImportSummary {

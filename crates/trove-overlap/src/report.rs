@@ -1,6 +1,7 @@
 //! Classing a submission's documents against the registered corpora.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 
 use serde::Serialize;
 use trove_store::{
@@ -8,7 +9,7 @@ use trove_store::{
     SubmissionRecord,
 };
 
-use crate::index::{Index, SetLocation};
+use crate::index::{Index, Postings, SetLocation};
 use crate::text::{SHINGLE_WORDS, jaccard};
 use crate::{NEAR, OverlapError, fingerprint};
 
@@ -45,10 +46,24 @@ pub struct DocumentOverlap {
     pub doc_type: String,
     pub size: u64,
     pub class: Class,
+    /// Words of its text (docs/overlap.md defines a word).
+    pub words: u64,
+    /// Words counted as already public: all of them for exact and near,
+    /// the union of the passages for partial, none for new.
+    pub covered_words: u64,
     /// Bytes counted as already public: the whole document for exact and
-    /// near, the spans' bytes for partial.
+    /// near, the passages' bytes of its text for partial.
     pub covered_bytes: u64,
+    /// Exact and near: the published copies. Partial and new: every
+    /// published document it shares a passage with, largest share first
+    /// (a new document's passages are quotations too small to make it
+    /// partial).
     pub matches: Vec<Match>,
+    /// Byte ranges of its text shared with a published document but
+    /// recurring so widely that they are boilerplate, not evidence of
+    /// publication (signatures, disclaimers, licence text, list footers).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub boilerplate: Vec<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -59,9 +74,12 @@ pub struct CorpusShare {
     pub exact: u64,
     pub near: u64,
     pub partial: u64,
-    /// Documents in any class with this corpus, and their covered bytes.
+    /// Documents classed exact, near or partial with this corpus, and the
+    /// words and bytes they cover.
     pub documents: u64,
+    pub covered_words: u64,
     pub covered_bytes: u64,
+    pub share_words: f64,
     pub share_count: f64,
     pub share_bytes: f64,
 }
@@ -69,25 +87,116 @@ pub struct CorpusShare {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
     pub documents: u64,
+    pub words: u64,
     pub bytes: u64,
     pub by_class: BTreeMap<Class, u64>,
+    /// The headline and the policy's default: the share of the
+    /// submission's words covered by no publication.
+    pub novel_share_words: f64,
+    /// The share of documents that are new.
     pub novel_share_count: f64,
     pub novel_share_bytes: f64,
+    /// New documents that quote a publication below the partial share.
+    pub quoting: u64,
+    /// Documents whose shared text was, in part or whole, boilerplate.
+    pub boilerplate: u64,
     pub by_corpus: Vec<CorpusShare>,
     pub sentence: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OverlapReport {
+    pub settings: Settings,
     pub documents: Vec<DocumentOverlap>,
     pub summary: Summary,
 }
 
+/// What a newsroom tunes about overlap (`[overlap]` in trove.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Settings {
+    /// A document is partial only when one published document covers at
+    /// least this share of its words; below, it is new and its passages
+    /// are listed as quotations.
+    pub partial_share: f64,
+    /// A shingle in at least this share of the documents of the submission
+    /// or of one corpus is boilerplate ...
+    pub boilerplate_share: f64,
+    /// ... and in at least this many of them.
+    pub boilerplate_documents: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            partial_share: 0.20,
+            boilerplate_share: 0.01,
+            boilerplate_documents: 20,
+        }
+    }
+}
+
+impl Settings {
+    /// In how many of a set's `documents` a shingle must be to be
+    /// boilerplate: relative to the set's size, with a floor so that a
+    /// small set has none by chance.
+    pub fn boilerplate_threshold(&self, documents: u64) -> u64 {
+        self.boilerplate_documents
+            .max((self.boilerplate_share * documents as f64).ceil() as u64)
+            .max(1)
+    }
+
+    pub fn validate(&self) -> Result<(), OverlapError> {
+        for (name, value) in [
+            ("partial_share", self.partial_share),
+            ("boilerplate_share", self.boilerplate_share),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(OverlapError::BadInput(format!(
+                    "overlap.{name} = {value} is not a share between 0 and 1"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The ids of a registered corpus's documents and its boilerplate
+/// threshold.
+struct Registered {
+    ids: (u32, u32),
+    threshold: u64,
+}
+
 struct Corpora {
     by_id: HashMap<i64, PublishedCorpus>,
+    /// Sorted by first id; imports take consecutive ids.
+    ranges: Vec<Registered>,
 }
 
 impl Corpora {
+    fn new(list: Vec<PublishedCorpus>, settings: &Settings) -> Corpora {
+        let mut ranges: Vec<Registered> = list
+            .iter()
+            .filter_map(|corpus| {
+                Some(Registered {
+                    ids: corpus.document_ids?,
+                    threshold: settings.boilerplate_threshold(corpus.documents),
+                })
+            })
+            .collect();
+        ranges.sort_by_key(|r| r.ids.0);
+        Corpora {
+            by_id: list.into_iter().map(|c| (c.id, c)).collect(),
+            ranges,
+        }
+    }
+
+    /// The corpus a published document id belongs to (None once removed).
+    fn of(&self, doc: u32) -> Option<usize> {
+        let at = self.ranges.partition_point(|r| r.ids.0 <= doc);
+        at.checked_sub(1).filter(|&i| doc <= self.ranges[i].ids.1)
+    }
+
     fn matched(
         &self,
         doc: &PublishedDocument,
@@ -106,11 +215,54 @@ impl Corpora {
             spans,
         })
     }
+
+    /// Whether the fingerprint is boilerplate in some corpus: in at least
+    /// that corpus's threshold of its documents.
+    fn is_boilerplate(&self, postings: &[Postings<'_>]) -> bool {
+        let mut places: Vec<(usize, usize)> = Vec::new();
+        for run in postings {
+            let Some(corpus) = self.of(run.first_document()) else {
+                continue;
+            };
+            match places.iter_mut().find(|(c, _)| *c == corpus) {
+                Some((_, count)) => *count += run.len(),
+                None => places.push((corpus, run.len())),
+            }
+        }
+        // Places bound documents from above, so most fingerprints are
+        // settled without reading a posting.
+        places.into_iter().any(|(corpus, count)| {
+            let threshold = self.ranges[corpus].threshold as usize;
+            count >= threshold
+                && postings
+                    .iter()
+                    .filter(|run| self.of(run.first_document()) == Some(corpus))
+                    .map(Postings::documents)
+                    .sum::<usize>()
+                    >= threshold
+        })
+    }
 }
 
 fn location(doc: &PublishedDocument) -> Option<SetLocation> {
     doc.set
         .map(|(segment, offset, len)| SetLocation { segment, offset, len })
+}
+
+/// A document that shares passages with published ones, held until the
+/// submission's own boilerplate is known.
+struct Shared {
+    /// Its place in the results.
+    result: usize,
+    /// Byte ranges of its words.
+    words: Vec<(usize, usize)>,
+    /// Its 5-shingles in order.
+    shingles: Vec<u64>,
+    /// Shingles inside a fingerprint that is boilerplate in some corpus.
+    boilerplate_in_corpus: Vec<bool>,
+    /// Each published document it shares runs of at least a passage's
+    /// shingles with, and those runs (shingle positions).
+    runs: Vec<(PublishedDocument, Vec<Range<usize>>)>,
 }
 
 /// Classes every document of an ingested submission.
@@ -119,7 +271,9 @@ pub async fn overlap_submission<B: BlobBackend>(
     repo: &(impl DocumentRepo + PublishedRepo),
     index: &Index,
     record: &SubmissionRecord,
+    settings: &Settings,
 ) -> Result<OverlapReport, OverlapError> {
+    settings.validate()?;
     let all = repo.documents(&record.id).await?;
     if all.is_empty() {
         return Err(OverlapError::NotIngested(record.id.to_string()));
@@ -129,19 +283,23 @@ pub async fn overlap_submission<B: BlobBackend>(
         .filter(|d| trove_ingest::counts_as_document(&d.doc_type))
         .collect();
     let texts = trove_store::read_texts(opener, &documents)?;
-    let corpora = Corpora {
-        by_id: repo.published_corpora().await?.into_iter().map(|c| (c.id, c)).collect(),
-    };
+    let corpora = Corpora::new(repo.published_corpora().await?, settings);
     let mut results = Vec::with_capacity(documents.len());
+    let mut shared = Vec::new();
     for doc in &documents {
+        let text = texts.get(&doc.id).map(|t| &**t).unwrap_or("");
+        let found = fingerprint(text);
         let mut result = DocumentOverlap {
             doc: doc.id.clone(),
             path: doc.path.clone(),
             doc_type: doc.doc_type.clone(),
             size: doc.size,
             class: Class::New,
+            words: found.words.len() as u64,
+            covered_words: 0,
             covered_bytes: 0,
             matches: Vec::new(),
+            boilerplate: Vec::new(),
         };
         // Exact: the same bytes.
         for published in repo.published_by_content(&doc.content_id).await? {
@@ -149,8 +307,6 @@ pub async fn overlap_submission<B: BlobBackend>(
                 .matches
                 .extend(corpora.matched(&published, "bytes", 1.0, Vec::new()));
         }
-        let text = texts.get(&doc.id).map(|t| &**t).unwrap_or("");
-        let found = fingerprint(text);
         // Exact: the same normalized text.
         if result.matches.is_empty()
             && let Some(text_id) = &found.text_id
@@ -163,6 +319,7 @@ pub async fn overlap_submission<B: BlobBackend>(
         }
         if !result.matches.is_empty() {
             result.class = Class::Exact;
+            result.covered_words = result.words;
             result.covered_bytes = doc.size;
             results.push(result);
             continue;
@@ -189,93 +346,230 @@ pub async fn overlap_submission<B: BlobBackend>(
             if !near.is_empty() {
                 near.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
                 result.class = Class::Near;
+                result.covered_words = result.words;
                 result.covered_bytes = doc.size;
                 result.matches = near;
                 results.push(result);
                 continue;
             }
         }
-        // Partial: winnowed passages, widened to the exact run of shared
-        // shingles with each published document.
-        // Where in this document each published document's fingerprints
-        // fall (k-gram positions, ascending).
-        let mut hits: HashMap<u32, Vec<u32>> = HashMap::new();
-        let mut found_matches = Vec::new();
-        for fingerprint in &found.winnowed {
-            // A k-gram in very many published documents is boilerplate
-            // (a form's wording, a table's header with a common value): it
-            // says nothing about which document is quoted, and following it
-            // made overlap quadratic on large corpora.
-            found_matches.clear();
-            if !index.fingerprint_matches_upto(fingerprint.hash, MAX_FINGERPRINT_POSTINGS, &mut found_matches) {
-                continue;
-            }
-            for (published, _) in &found_matches {
-                let positions = hits.entry(*published).or_default();
-                if positions.last() != Some(&fingerprint.position) {
-                    positions.push(fingerprint.position);
-                }
-            }
-        }
-        let mut partial: Vec<(Match, Vec<(usize, usize)>)> = Vec::new();
-        let candidates: Vec<u32> = hits
-            .into_iter()
-            .filter(|(_, positions)| may_share_a_passage(positions))
-            .map(|(candidate, _)| candidate)
-            .collect();
-        let mut candidates: Vec<PublishedDocument> =
-            repo.published_documents(&candidates).await?.into_values().collect();
-        candidates.sort_by_key(|d| d.id);
-        // The document's shingles in order, once for all its candidates.
-        let shingles = if candidates.is_empty() {
-            Vec::new()
-        } else {
-            crate::text::kgram_hashes(&found.words, SHINGLE_WORDS)
-        };
-        for published in candidates {
-            let Some(at) = location(&published) else { continue };
-            let set = index.set(at);
-            let spans = shared_runs(&found.words, &shingles, &set);
-            if spans.is_empty() {
-                continue;
-            }
-            let covered: usize = spans.iter().map(|(a, b)| b - a).sum();
-            let containment = covered as f64 / text.len().max(1) as f64;
-            if let Some(m) = corpora.matched(&published, "passages", containment, spans.clone()) {
-                partial.push((m, spans));
-            }
-        }
-        if !partial.is_empty() {
-            partial.sort_by(|a, b| b.0.similarity.total_cmp(&a.0.similarity));
-            let mut union: Vec<(usize, usize)> = partial.iter().flat_map(|(_, s)| s.iter().copied()).collect();
-            union.sort_unstable();
-            let mut merged: Vec<(usize, usize)> = Vec::new();
-            for (start, end) in union {
-                match merged.last_mut() {
-                    Some(last) if start <= last.1 => last.1 = last.1.max(end),
-                    _ => merged.push((start, end)),
-                }
-            }
-            result.class = Class::Partial;
-            result.covered_bytes = (merged.iter().map(|(a, b)| b - a).sum::<usize>() as u64).min(doc.size);
-            result.matches = partial.into_iter().map(|(m, _)| m).collect();
+        // Passages: winnowed fingerprints lead to published documents,
+        // whose shingle sets then give the exact runs shared with each.
+        if let Some(found) = shared_runs_of(repo, index, &corpora, &found).await? {
+            shared.push(Shared {
+                result: results.len(),
+                ..found
+            });
         }
         results.push(result);
     }
+    let boilerplate_in_submission = submission_boilerplate(&documents, &texts, &shared, settings);
+    for found in shared {
+        settle_passages(
+            &corpora,
+            &found,
+            &boilerplate_in_submission,
+            settings,
+            &mut results[found.result],
+        );
+    }
     let summary = summarize(&results);
     Ok(OverlapReport {
+        settings: *settings,
         documents: results,
         summary,
     })
+}
+
+/// The runs of shingles a document shares with published documents,
+/// found through its winnowed fingerprints; None when it shares none.
+async fn shared_runs_of(
+    repo: &impl PublishedRepo,
+    index: &Index,
+    corpora: &Corpora,
+    found: &crate::Fingerprints,
+) -> Result<Option<Shared>, OverlapError> {
+    let shingle_count = found.words.len().saturating_sub(SHINGLE_WORDS - 1);
+    let mut boilerplate_in_corpus = vec![false; shingle_count];
+    // Where in this document each published document's fingerprints fall
+    // (k-gram positions, ascending).
+    let mut hits: HashMap<u32, Vec<u32>> = HashMap::new();
+    for fingerprint in &found.winnowed {
+        let postings = index.fingerprint_postings(fingerprint.hash);
+        if postings.is_empty() {
+            continue;
+        }
+        if corpora.is_boilerplate(&postings) {
+            // The k-gram's words hold GRAM - SHINGLE_WORDS + 1 shingles.
+            let first = fingerprint.position as usize;
+            let last = (first + crate::winnow::GRAM - SHINGLE_WORDS + 1).min(shingle_count);
+            boilerplate_in_corpus[first.min(last)..last].fill(true);
+            continue;
+        }
+        // A k-gram in very many published places says little about which
+        // one is quoted; following every one made overlap quadratic on
+        // tables, so only the first few are followed.
+        for (published, _) in postings.iter().flat_map(Postings::iter).take(MAX_FOLLOWED_PLACES) {
+            let positions = hits.entry(published).or_default();
+            if positions.last() != Some(&fingerprint.position) {
+                positions.push(fingerprint.position);
+            }
+        }
+    }
+    let candidates: Vec<u32> = hits
+        .into_iter()
+        .filter(|(_, positions)| may_share_a_passage(positions))
+        .map(|(candidate, _)| candidate)
+        .collect();
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let mut candidates: Vec<PublishedDocument> = repo.published_documents(&candidates).await?.into_values().collect();
+    candidates.sort_by_key(|d| d.id);
+    let shingles = crate::text::kgram_hashes(&found.words, SHINGLE_WORDS);
+    let mut runs = Vec::new();
+    for published in candidates {
+        let Some(at) = location(&published) else { continue };
+        let found = shared_runs(&shingles, &index.set(at));
+        if !found.is_empty() {
+            runs.push((published, found));
+        }
+    }
+    if runs.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Shared {
+        result: 0,
+        words: found.words.iter().map(|w| (w.start, w.end)).collect(),
+        shingles,
+        boilerplate_in_corpus,
+        runs,
+    }))
+}
+
+/// The shingles of shared runs that are boilerplate in the submission
+/// itself: in at least the threshold of its documents, the same bytes held
+/// by several documents (one attachment in many messages) counting once.
+fn submission_boilerplate(
+    documents: &[&DocumentRecord],
+    texts: &HashMap<String, std::sync::Arc<str>>,
+    shared: &[Shared],
+    settings: &Settings,
+) -> HashSet<u64> {
+    let mut counts: HashMap<u64, u64> = shared
+        .iter()
+        .flat_map(|s| {
+            s.runs
+                .iter()
+                .flat_map(|(_, runs)| runs.iter().flat_map(|r| &s.shingles[r.clone()]))
+        })
+        .map(|&shingle| (shingle, 0))
+        .collect();
+    if counts.is_empty() {
+        return HashSet::new();
+    }
+    let mut seen_texts = HashSet::new();
+    let mut distinct = 0u64;
+    for doc in documents {
+        let text = texts.get(&doc.id).map(|t| &**t).unwrap_or("");
+        if !seen_texts.insert(doc.content_id.as_str()) {
+            continue;
+        }
+        let words = crate::text::words(text);
+        let mut shingles = crate::text::kgram_hashes(&words, SHINGLE_WORDS);
+        shingles.sort_unstable();
+        shingles.dedup();
+        distinct += 1;
+        for shingle in shingles {
+            if let Some(count) = counts.get_mut(&shingle) {
+                *count += 1;
+            }
+        }
+    }
+    let threshold = settings.boilerplate_threshold(distinct);
+    counts
+        .into_iter()
+        .filter(|&(_, count)| count >= threshold)
+        .map(|(shingle, _)| shingle)
+        .collect()
+}
+
+/// Classes a document with shared runs: each run counts as a passage when
+/// it holds a passage's worth of shingles that are not boilerplate; the
+/// document is partial when one published document's passages cover the
+/// partial share of its words.
+fn settle_passages(
+    corpora: &Corpora,
+    found: &Shared,
+    boilerplate_in_submission: &HashSet<u64>,
+    settings: &Settings,
+    result: &mut DocumentOverlap,
+) {
+    let is_boilerplate =
+        |i: usize| found.boilerplate_in_corpus[i] || boilerplate_in_submission.contains(&found.shingles[i]);
+    let word_count = found.words.len().max(1);
+    // Runs of shingles a..b cover words a .. b + SHINGLE_WORDS - 1.
+    let words_of = |run: &Range<usize>| run.start..run.end + SHINGLE_WORDS - 1;
+    let bytes_of = |words: Range<usize>| (found.words[words.start].0, found.words[words.end - 1].1);
+    let mut passages: Vec<Range<usize>> = Vec::new();
+    let mut boilerplate: Vec<Range<usize>> = Vec::new();
+    let mut largest = 0.0f64;
+    for (published, runs) in &found.runs {
+        let (counted, widespread): (Vec<&Range<usize>>, Vec<&Range<usize>>) = runs
+            .iter()
+            .partition(|run| (*run).clone().filter(|&i| !is_boilerplate(i)).count() >= PASSAGE_SHINGLES);
+        boilerplate.extend(widespread.into_iter().map(words_of));
+        if counted.is_empty() {
+            continue;
+        }
+        let covered: usize = counted.iter().map(|run| words_of(run).len()).sum();
+        let containment = covered as f64 / word_count as f64;
+        largest = largest.max(containment);
+        let spans = counted.iter().map(|run| bytes_of(words_of(run))).collect();
+        if let Some(m) = corpora.matched(published, "passages", containment, spans) {
+            result.matches.push(m);
+            passages.extend(counted.into_iter().map(words_of));
+        }
+    }
+    result.matches.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+    let passages = merge(passages);
+    result.boilerplate = merge(boilerplate).into_iter().map(bytes_of).collect();
+    if largest >= settings.partial_share {
+        result.class = Class::Partial;
+        result.covered_words = passages.iter().map(|r| r.len() as u64).sum();
+        result.covered_bytes = (passages
+            .iter()
+            .map(|r| {
+                let (start, end) = bytes_of(r.clone());
+                (end - start) as u64
+            })
+            .sum::<u64>())
+        .min(result.size);
+    }
+}
+
+/// Sorted, overlapping or touching ranges merged.
+fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::new();
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
 }
 
 /// The shortest passage reported as a quotation: shorter shared runs are
 /// boilerplate (signatures, greetings, table headers), not publication.
 pub const MIN_PASSAGE_WORDS: usize = 20;
 
-/// A fingerprint held by more published places than this is boilerplate
-/// and not followed (see `overlap_submission`).
-const MAX_FINGERPRINT_POSTINGS: usize = 256;
+/// Shingles in the shortest passage.
+const PASSAGE_SHINGLES: usize = MIN_PASSAGE_WORDS - SHINGLE_WORDS + 1;
+
+/// Published places followed per fingerprint to find quoted documents.
+const MAX_FOLLOWED_PLACES: usize = 256;
 
 /// K-grams in the shortest reported passage.
 const PASSAGE_GRAMS: usize = MIN_PASSAGE_WORDS - crate::winnow::GRAM + 1;
@@ -295,27 +589,25 @@ fn may_share_a_passage(positions: &[u32]) -> bool {
         .any(|run| ((run[needed - 1] - run[0]) as usize) < PASSAGE_GRAMS)
 }
 
-/// Byte ranges of the document's text made of runs of at least
-/// `MIN_PASSAGE_WORDS` words whose every 5-shingle is in the published set.
-fn shared_runs(words: &[crate::text::Word], shingles: &[u64], published: &[u64]) -> Vec<(usize, usize)> {
-    let mut spans = Vec::new();
+/// Maximal runs of consecutive shingles of the document that are all in
+/// the published set, at least a passage's shingles long.
+fn shared_runs(shingles: &[u64], published: &[u64]) -> Vec<Range<usize>> {
+    let mut runs = Vec::new();
     let mut run_start: Option<usize> = None;
     for i in 0..=shingles.len() {
         let shared = i < shingles.len() && published.binary_search(&shingles[i]).is_ok();
         match (shared, run_start) {
             (true, None) => run_start = Some(i),
             (false, Some(start)) => {
-                // Shingles start..i cover words start .. i - 1 + SHINGLE_WORDS.
-                let last_word = i - 1 + SHINGLE_WORDS - 1;
-                if last_word + 1 - start >= MIN_PASSAGE_WORDS {
-                    spans.push((words[start].start, words[last_word].end));
+                if i - start >= PASSAGE_SHINGLES {
+                    runs.push(start..i);
                 }
                 run_start = None;
             }
             _ => {}
         }
     }
-    spans
+    runs
 }
 
 fn percent(share: f64) -> String {
@@ -325,15 +617,21 @@ fn percent(share: f64) -> String {
 fn summarize(results: &[DocumentOverlap]) -> Summary {
     let mut summary = Summary {
         documents: results.len() as u64,
+        words: results.iter().map(|r| r.words).sum(),
         bytes: results.iter().map(|r| r.size).sum(),
         ..Summary::default()
     };
     let mut by_corpus: BTreeMap<String, CorpusShare> = BTreeMap::new();
     for result in results {
         *summary.by_class.entry(result.class).or_default() += 1;
-        let mut seen = std::collections::HashSet::new();
+        summary.boilerplate += u64::from(!result.boilerplate.is_empty());
+        if result.class == Class::New {
+            summary.quoting += u64::from(!result.matches.is_empty());
+            continue;
+        }
+        let mut seen = HashSet::new();
         for m in &result.matches {
-            if !seen.insert(m.corpus.clone()) {
+            if !seen.insert(m.corpus.as_str()) {
                 continue;
             }
             let share = by_corpus.entry(m.corpus.clone()).or_insert_with(|| CorpusShare {
@@ -349,29 +647,42 @@ fn summarize(results: &[DocumentOverlap]) -> Summary {
                 Class::New => {}
             }
             share.documents += 1;
+            share.covered_words += result.covered_words;
             share.covered_bytes += result.covered_bytes;
         }
     }
-    let (documents, bytes) = (summary.documents.max(1) as f64, summary.bytes.max(1) as f64);
+    let documents = summary.documents.max(1) as f64;
+    let (words, bytes) = (summary.words.max(1) as f64, summary.bytes.max(1) as f64);
     let new = summary.by_class.get(&Class::New).copied().unwrap_or(0);
-    let covered: u64 = results.iter().map(|r| r.covered_bytes).sum();
+    let covered_words: u64 = results.iter().map(|r| r.covered_words).sum();
+    let covered_bytes: u64 = results.iter().map(|r| r.covered_bytes).sum();
     summary.novel_share_count = new as f64 / documents;
-    summary.novel_share_bytes = 1.0 - covered as f64 / bytes;
+    summary.novel_share_bytes = 1.0 - covered_bytes as f64 / bytes;
+    // A submission with no words (scans without OCR) has no text to
+    // measure: its documents stand in.
+    summary.novel_share_words = if summary.words == 0 {
+        summary.novel_share_count
+    } else {
+        1.0 - covered_words as f64 / words
+    };
     let mut shares: Vec<CorpusShare> = by_corpus.into_values().collect();
     for share in &mut shares {
+        share.share_words = share.covered_words as f64 / words;
         share.share_count = share.documents as f64 / documents;
         share.share_bytes = share.covered_bytes as f64 / bytes;
     }
-    shares.sort_by(|a, b| b.documents.cmp(&a.documents).then(a.name.cmp(&b.name)));
+    shares.sort_by(|a, b| b.covered_words.cmp(&a.covered_words).then(a.name.cmp(&b.name)));
     let mut sentence = format!(
-        "{} of the documents and {} of the bytes are in no registered corpus",
+        "{} of the text, {} of the documents and {} of the bytes are in no registered corpus",
+        percent(summary.novel_share_words),
         percent(summary.novel_share_count),
         percent(summary.novel_share_bytes)
     );
     for share in &shares {
         sentence.push_str(&format!(
-            "; {} appeared in {} ({}, {})",
-            percent(share.share_count),
+            "; {} of the text ({} documents) appeared in {} ({}, {})",
+            percent(share.share_words),
+            share.documents,
             share.name,
             share.publisher,
             share.date

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use trove_ingest::Limits;
 use trove_overlap::index::Index;
-use trove_overlap::{Class, CorpusInfo, import_corpus, overlap_submission};
+use trove_overlap::{Class, CorpusInfo, Settings, import_corpus, overlap_submission};
 use trove_store::PublishedRepo as _;
 use trove_store::SubmissionRecord;
 use trove_testkit::Store;
@@ -61,9 +61,15 @@ impl Desk {
 
     async fn overlap(&self, record: &SubmissionRecord) -> trove_overlap::OverlapReport {
         let index = Index::open(&self.index_dir()).unwrap();
-        overlap_submission(&self.store.opener, &self.store.repo, &index, record)
-            .await
-            .unwrap()
+        overlap_submission(
+            &self.store.opener,
+            &self.store.repo,
+            &index,
+            record,
+            &Settings::default(),
+        )
+        .await
+        .unwrap()
     }
 }
 

@@ -20,6 +20,10 @@ pub struct PublishedCorpus {
     /// Filled in by listings.
     pub documents: u64,
     pub bytes: u64,
+    /// The lowest and highest id of its documents (filled in by listings):
+    /// an import takes consecutive ids, so these tell a document's corpus
+    /// from its id alone.
+    pub document_ids: Option<(u32, u32)>,
 }
 
 /// A published document as the overlap index records it.
@@ -102,7 +106,7 @@ impl PublishedRepo for SqliteRepo {
     async fn published_corpora(&self) -> Result<Vec<PublishedCorpus>, StoreError> {
         let rows = sqlx::query(
             "SELECT c.id, c.name, c.publisher, c.date, c.url, c.source, c.imported,
-                    count(d.id), coalesce(sum(d.size), 0)
+                    count(d.id), coalesce(sum(d.size), 0), min(d.id), max(d.id)
              FROM published_corpora c LEFT JOIN published_documents d ON d.corpus_id = c.id
              GROUP BY c.id ORDER BY c.date, c.name",
         )
@@ -121,6 +125,10 @@ impl PublishedRepo for SqliteRepo {
                 imported: row.get(6),
                 documents: row.get::<i64, _>(7) as u64,
                 bytes: row.get::<i64, _>(8) as u64,
+                document_ids: row
+                    .get::<Option<i64>, _>(9)
+                    .zip(row.get::<Option<i64>, _>(10))
+                    .map(|(first, last)| (first as u32, last as u32)),
             })
             .collect())
     }

@@ -24,7 +24,7 @@ pub mod score;
 
 pub use entities::{DocumentEntities, EntityKind, Extractor};
 pub use gazetteer::Gazetteer;
-pub use policy::{Case, Missing, Outcome, Policy, Proposal, Reason};
+pub use policy::{Case, Missing, NovelShareBy, Outcome, Policy, Proposal, Reason};
 pub use report::TriageReport;
 pub use score::{Contribution, Significance, SubmissionFacts, significance};
 

@@ -44,9 +44,12 @@ watch_list = []
 # Reject as UNVERIFIABLE when the verified share plus half the consistent
 # share (by document count) is below this.
 min_authentic_share = 0.30
-# Reject as ALREADY_PUBLIC when the novel share (by document count) is
-# below this.
+# Reject as ALREADY_PUBLIC when the novel share is below this. By "words"
+# (the default): the share of the submission's text found in no registered
+# corpus, so a document quoting one published paragraph counts for that
+# paragraph only. By "documents": the share of documents that are new.
 min_novel_share = 0.25
+novel_share_by = "words"
 # Reject as INSIGNIFICANT when the significance score (0-100) is below this.
 min_significance = 25
 # Reject as SUSPICIOUS when this share of documents or more is suspicious.
@@ -66,8 +69,38 @@ SUSPICIOUS = "Some documents appear to have been altered."
 pub struct Thresholds {
     pub min_authentic_share: f64,
     pub min_novel_share: f64,
+    #[serde(default)]
+    pub novel_share_by: NovelShareBy,
     pub min_significance: u32,
     pub max_suspicious_share: f64,
+}
+
+/// What the novel share counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NovelShareBy {
+    /// The share of the submission's words in no registered corpus.
+    #[default]
+    Words,
+    /// The share of its documents that are new.
+    Documents,
+}
+
+impl NovelShareBy {
+    /// The measure this policy reads, of the two overlap reports.
+    pub fn pick(self, by_words: f64, by_documents: f64) -> f64 {
+        match self {
+            NovelShareBy::Words => by_words,
+            NovelShareBy::Documents => by_documents,
+        }
+    }
+
+    fn of_what(self) -> &'static str {
+        match self {
+            NovelShareBy::Words => "the text (by words) is",
+            NovelShareBy::Documents => "the documents are",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -171,6 +204,7 @@ pub struct Case {
     /// Verified share plus half the consistent share, by count.
     pub authentic_share: f64,
     pub suspicious_share: f64,
+    /// As the policy's `novel_share_by` counts it.
     pub novel_share: f64,
     pub significance: u32,
     pub missing: Vec<Missing>,
@@ -262,8 +296,9 @@ impl Policy {
             reasons.push(Reason {
                 code: "ALREADY_PUBLIC".into(),
                 facts: format!(
-                    "only {} of the documents are new (the policy needs {})",
+                    "only {} of {} new (the policy needs {})",
                     percent(case.novel_share),
+                    t.novel_share_by.of_what(),
                     percent(t.min_novel_share)
                 ),
             });
