@@ -86,6 +86,7 @@ impl Newsroom {
             documents: documents.len() as u64,
             doc_types,
             novel_share,
+            novel_share_by: policy.thresholds.novel_share_by,
             verified_share: share("verified"),
             consistent_share: share("consistent"),
         };

@@ -59,6 +59,7 @@ pub async fn run(data: &Path, spec: DemoSpec, progress: &dyn Progress) -> Result
             seed: spec.seed,
             size: spec.size,
             published_share: 0.45,
+            footer: false,
         };
         let mut last = 0;
         let summary = trove_corpus::generate(&corpus_dir, &corpus_spec, |done, _| {

@@ -27,7 +27,7 @@
 //! function of [`Spec`] alone.
 //!
 //! ```no_run
-//! let spec = trove_corpus::Spec { seed: 7, size: 2 << 20, published_share: 0.45 };
+//! let spec = trove_corpus::Spec { seed: 7, size: 2 << 20, published_share: 0.45, footer: false };
 //! let summary = trove_corpus::generate("corpus".as_ref(), &spec, |_done, _total| {})?;
 //! println!("{} documents, {:.0}% novel", summary.documents, summary.novel_share_count * 100.0);
 //! # Ok::<(), trove_corpus::CorpusError>(())
@@ -64,7 +64,17 @@ pub struct Spec {
     /// Share of the cache's content documents (by count) that appear in a
     /// published corpus.
     pub published_share: f64,
+    /// Whether every message ends with the same confidentiality footer
+    /// ([`FOOTER`]), as a ministry's mail server adds one: its published
+    /// copies then carry it too, and overlap must tell it from publication.
+    pub footer: bool,
 }
+
+/// The footer of [`Spec::footer`].
+pub const FOOTER: &str = "CONFIDENTIALITY NOTICE: This message and any attachments are intended solely for the \
+addressee and may contain confidential or privileged information. If you have received it in error, please \
+notify the sender immediately, delete it from your system and do not copy, disclose or distribute its contents \
+to any other person.";
 
 /// What was generated.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -736,6 +746,9 @@ impl Generator {
                 "Regards,\n{}\n{}, {}, {}\n",
                 from.name, org.name, org.city, org.country
             ));
+            if self.spec.footer {
+                body.push_str(&format!("\n{}\n", text::wrap(FOOTER, 72, "\n")));
+            }
             // The reply quotes what its parent wrote (not the parent's own
             // quotes): trimmed quoting, as many clients do.
             let own = body.clone();

@@ -16,6 +16,7 @@ const SPEC: Spec = Spec {
     seed: 11,
     size: 1_500_000,
     published_share: 0.45,
+    footer: false,
 };
 
 /// One corpus shared by the tests of this file (generation is the slow part).
@@ -87,6 +88,7 @@ fn refuses_to_write_over_a_corpus() {
         dir.path(),
         &Spec {
             published_share: 1.5,
+            footer: false,
             ..SPEC
         },
         |_, _| {},

@@ -51,6 +51,7 @@ fn main() {
             seed: 11,
             size: mib << 20,
             published_share: 0.45,
+            footer: false,
         },
         |_, _| {},
     )

@@ -253,3 +253,94 @@ async fn a_utf16_crlf_copy_is_exact_and_a_quotation_is_partial_with_its_span() {
     .await;
     assert!(refused.unwrap_err().to_string().contains("registered already"));
 }
+
+/// The measurement on real text nobody here wrote: Debian's
+/// documentation cut into a submission and a publication
+/// (scripts/realtext.py, which also classes every document by brute force
+/// under docs/overlap.md's definition). trove's classes and novel shares
+/// must be within 2 percentage points of that truth.
+#[tokio::test]
+async fn real_text_overlap_is_within_two_points_of_brute_force_truth() {
+    let out = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/realtext.py");
+    let built = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(out.path())
+        .output()
+        .expect("python3 runs scripts/realtext.py");
+    assert!(
+        built.status.success(),
+        "scripts/realtext.py failed (scripts/test installs the Debian documentation it reads):\n{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let truth = trove_testkit::truth(out.path());
+    let desk = Desk::new().await;
+    let record = desk.submit_folder(&out.path().join("submission")).await;
+    desk.import("debian-docs", &out.path().join("published")).await;
+    let report = desk.overlap(&record).await;
+
+    let expected: std::collections::HashMap<&str, &serde_json::Value> = truth["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["path"].as_str().unwrap(), d))
+        .collect();
+    assert_eq!(
+        report.documents.len(),
+        expected.len(),
+        "every submitted file is a document"
+    );
+    let mut disagreements = Vec::new();
+    for doc in &report.documents {
+        let name = doc.path.rsplit('/').next().unwrap();
+        let truth = expected
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not in the truth"));
+        let class = serde_json::to_value(doc.class).unwrap();
+        if class != truth["class"] {
+            disagreements.push(format!(
+                "{name}: truth {} (containment {:.3}), found {class} ({:?})",
+                truth["class"],
+                truth["containment"].as_f64().unwrap(),
+                doc.matches.first().map(|m| m.similarity)
+            ));
+        }
+    }
+    let total = report.documents.len() as f64;
+    let mut report_lines = Vec::new();
+    for class in ["exact", "near", "partial", "new"] {
+        let found = report
+            .documents
+            .iter()
+            .filter(|d| serde_json::to_value(d.class).unwrap() == class)
+            .count() as f64
+            / total;
+        let expected = truth["by_class"][class].as_f64().unwrap() / total;
+        report_lines.push(format!("{class}: {found:.3} vs truth {expected:.3}"));
+        assert!(
+            (found - expected).abs() <= 0.02,
+            "{class} share {found:.3} vs truth {expected:.3}; disagreements:\n{}",
+            disagreements.join("\n")
+        );
+    }
+    for (found, field) in [
+        (report.summary.novel_share_words, "novel_share_words"),
+        (report.summary.novel_share_count, "novel_share_count"),
+    ] {
+        let expected = truth[field].as_f64().unwrap();
+        assert!(
+            (found - expected).abs() <= 0.02,
+            "{field} {found:.3} vs truth {expected:.3}; disagreements:\n{}",
+            disagreements.join("\n")
+        );
+    }
+    // The failure the definition fixes: counting any shared passage as
+    // publication would have called far fewer documents new.
+    assert!(truth["any_passage_share_count"].as_f64().unwrap() < report.summary.novel_share_count);
+    eprintln!(
+        "{} documents: {}; {} disagree",
+        total,
+        report_lines.join(", "),
+        disagreements.len()
+    );
+}

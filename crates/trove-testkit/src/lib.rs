@@ -108,6 +108,7 @@ pub fn generated_corpus(seed: u64, size: u64) -> (tempfile::TempDir, PathBuf) {
         seed,
         size,
         published_share: 0.45,
+        footer: false,
     };
     trove_corpus::generate(&corpus, &spec, |_, _| {}).unwrap();
     (tmp, corpus)

@@ -95,7 +95,8 @@ impl NovelShareBy {
         }
     }
 
-    fn of_what(self) -> &'static str {
+    /// What the share is of, as a sentence reads it.
+    pub fn of_what(self) -> &'static str {
         match self {
             NovelShareBy::Words => "the text (by words) is",
             NovelShareBy::Documents => "the documents are",

@@ -28,8 +28,9 @@ pub struct SubmissionFacts {
     pub documents: u64,
     /// Documents by type (`email`, `pdf`, …).
     pub doc_types: BTreeMap<String, u64>,
-    /// The novel share by count, from overlap (0 to 1).
+    /// The novel share from overlap (0 to 1), as the policy counts it.
     pub novel_share: f64,
+    pub novel_share_by: crate::NovelShareBy,
     /// Shares by count of verified and consistent documents, from verify.
     pub verified_share: f64,
     pub consistent_share: f64,
@@ -119,8 +120,9 @@ pub fn significance(documents: &[DocumentEntities], facts: &SubmissionFacts) -> 
             max: 25.0,
             points: 25.0 * facts.novel_share.clamp(0.0, 1.0),
             facts: format!(
-                "{:.1}% of the documents are in no registered corpus",
-                facts.novel_share * 100.0
+                "{:.1}% of {} in no registered corpus",
+                facts.novel_share * 100.0,
+                facts.novel_share_by.of_what()
             ),
         },
         Contribution {
@@ -183,6 +185,7 @@ mod tests {
             documents: 100_000,
             doc_types: (0..8).map(|i| (format!("t{i}"), 1)).collect(),
             novel_share: 1.0,
+            novel_share_by: crate::NovelShareBy::Words,
             verified_share: 1.0,
             consistent_share: 0.0,
         };

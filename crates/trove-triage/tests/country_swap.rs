@@ -76,6 +76,7 @@ async fn swapping_countries_changes_no_score_and_no_decision() {
             documents: documents.len() as u64,
             doc_types: doc_types.clone(),
             novel_share: novel,
+            novel_share_by: trove_triage::NovelShareBy::Words,
             verified_share: authentic,
             consistent_share: 0.0,
         };

@@ -80,6 +80,10 @@ enum Command {
         /// Share of the cache's documents that a published corpus holds.
         #[arg(long, default_value_t = 0.45)]
         published_share: f64,
+        /// End every message with the same confidentiality footer (which
+        /// its published copies then carry too).
+        #[arg(long)]
+        footer: bool,
     },
     /// Unpack a submission and extract every document's text and metadata.
     Ingest {
@@ -554,11 +558,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             size,
             published_share,
+            footer,
         } => {
             let spec = trove_corpus::Spec {
                 seed,
                 size,
                 published_share,
+                footer,
             };
             trove_app::Progress::start(&bars, "generating", Some(size));
             let mut last = 0;

@@ -103,14 +103,21 @@ pub fn overlap(summary: &trove_overlap::Summary) -> String {
         })
         .collect();
     text.push_str(&format!("{} documents: {}\n", summary.documents, classes.join(", ")));
+    if summary.quoting > 0 || summary.boilerplate > 0 {
+        text.push_str(&format!(
+            "{} new documents quote a publication below the partial share; {} share boilerplate with one (not counted)\n",
+            summary.quoting, summary.boilerplate
+        ));
+    }
     for corpus in &summary.by_corpus {
         text.push_str(&format!(
-            "  {:<24} {}  exact {:>5}  near {:>5}  partial {:>5}  {:>5.1}% of documents, {:>5.1}% of bytes\n",
+            "  {:<24} {}  exact {:>5}  near {:>5}  partial {:>5}  {:>5.1}% of the text, {:>5.1}% of documents, {:>5.1}% of bytes\n",
             corpus.name,
             corpus.date,
             corpus.exact,
             corpus.near,
             corpus.partial,
+            corpus.share_words * 100.0,
             corpus.share_count * 100.0,
             corpus.share_bytes * 100.0
         ));

@@ -23,7 +23,7 @@ fn codes(report: &serde_json::Value) -> Vec<String> {
 fn a_cache_that_is_mostly_public_is_rejected_as_already_public_and_a_new_one_is_not() {
     let tmp = tempfile::tempdir().unwrap();
     let public = tmp.path().join("public");
-    let (_, data, id) = triage_ready(&public, "21", "1M", "0.9");
+    let (_, data, id) = triage_ready(&public, "21", "1M", &["--published-share", "0.9"]);
     let report = triage(&data, &id);
     let novel = report["case"]["novel_share"].as_f64().unwrap();
     assert!(novel < 0.25, "novel share {novel}");
@@ -39,7 +39,7 @@ fn a_cache_that_is_mostly_public_is_rejected_as_already_public_and_a_new_one_is_
     );
 
     let fresh = tmp.path().join("fresh");
-    let (_, data, id) = triage_ready(&fresh, "22", "1M", "0.45");
+    let (_, data, id) = triage_ready(&fresh, "22", "1M", &["--published-share", "0.45"]);
     let report = triage(&data, &id);
     let novel = report["case"]["novel_share"].as_f64().unwrap();
     assert!((0.45..0.7).contains(&novel), "novel share {novel}");
@@ -47,9 +47,30 @@ fn a_cache_that_is_mostly_public_is_rejected_as_already_public_and_a_new_one_is_
 }
 
 #[test]
+fn a_footer_on_every_message_that_a_publication_also_carries_is_not_publication() {
+    // The failure: a ministry's mail server adds the same notice
+    // to every message, the published copies of some messages carry it
+    // too, and counting any shared passage as publication turned the whole
+    // cache away as ALREADY_PUBLIC.
+    let tmp = tempfile::tempdir().unwrap();
+    let (corpus, data, id) = triage_ready(tmp.path(), "24", "1M", &["--published-share", "0.3", "--footer"]);
+    let overlap = json(&ok(trove(&data, &["overlap", &id, "--json"])));
+    let summary = &overlap["summary"];
+    assert!(summary["boilerplate"].as_u64().unwrap() > 10, "{summary}");
+    let truth = json(&std::fs::read_to_string(corpus.join("truth.json")).unwrap());
+    let novel = summary["novel_share_count"].as_f64().unwrap();
+    let expected = truth["novel_share_count"].as_f64().unwrap();
+    assert!((novel - expected).abs() <= 0.01, "{novel} vs truth {expected}");
+    let report = triage(&data, &id);
+    let by_words = report["case"]["novel_share"].as_f64().unwrap();
+    assert!(by_words > 0.5, "novel share by words {by_words}");
+    assert!(!codes(&report).contains(&"ALREADY_PUBLIC".to_owned()), "{report}");
+}
+
+#[test]
 fn decisions_are_signed_logged_superseded_and_shown_to_the_source() {
     let tmp = tempfile::tempdir().unwrap();
-    let (_, data, id) = triage_ready(tmp.path(), "23", "600K", "0.9");
+    let (_, data, id) = triage_ready(tmp.path(), "23", "600K", &["--published-share", "0.9"]);
 
     // Before triage there is nothing to decide on.
     let early = trove(&data, &["decide", &id, "--accept", "--reason", "x"]);

@@ -31,26 +31,24 @@ pub fn json(text: &str) -> serde_json::Value {
 
 /// Generates a corpus (`seed`, `size` like "800K") under `dir`; its root.
 pub fn gen_corpus(dir: &Path, seed: &str, size: &str) -> std::path::PathBuf {
-    gen_corpus_with(dir, seed, size, "0.45")
+    gen_corpus_with(dir, seed, size, &["--published-share", "0.45"])
 }
 
-/// As [`gen_corpus`], with the share of documents its published corpora hold.
-pub fn gen_corpus_with(dir: &Path, seed: &str, size: &str, published_share: &str) -> std::path::PathBuf {
+/// As [`gen_corpus`], with more `gen-corpus` options (the share of
+/// documents its published corpora hold, a footer).
+pub fn gen_corpus_with(dir: &Path, seed: &str, size: &str, options: &[&str]) -> std::path::PathBuf {
     let corpus = dir.join("corpus");
-    ok(trove(
-        dir,
-        &[
-            "gen-corpus",
-            "--out",
-            corpus.to_str().unwrap(),
-            "--seed",
-            seed,
-            "--size",
-            size,
-            "--published-share",
-            published_share,
-        ],
-    ));
+    let mut args = vec![
+        "gen-corpus",
+        "--out",
+        corpus.to_str().unwrap(),
+        "--seed",
+        seed,
+        "--size",
+        size,
+    ];
+    args.extend_from_slice(options);
+    ok(trove(dir, &args));
     corpus
 }
 
@@ -333,9 +331,9 @@ pub fn triage_ready(
     dir: &Path,
     seed: &str,
     size: &str,
-    published_share: &str,
+    options: &[&str],
 ) -> (std::path::PathBuf, std::path::PathBuf, String) {
-    let corpus = gen_corpus_with(dir, seed, size, published_share);
+    let corpus = gen_corpus_with(dir, seed, size, options);
     let data = dir.join("data");
     let id = init_and_submit(&data, &corpus.join("cache"));
     ok(trove(&data, &["ingest", &id]));
