@@ -35,6 +35,10 @@ pub enum DocType {
     Calendar,
     /// vCard (RFC 6350 and its predecessors).
     Contact,
+    /// A dBase table (dBase III to 7, FoxPro).
+    Dbf,
+    /// A DjVu document (single or multi-page).
+    Djvu,
     /// Another OLE compound file: an encrypted OOXML package, …
     Ole,
     Empty,
@@ -69,6 +73,8 @@ impl DocType {
             DocType::Ppt => "ppt",
             DocType::Calendar => "ics",
             DocType::Contact => "vcf",
+            DocType::Dbf => "dbf",
+            DocType::Djvu => "djvu",
             DocType::Ole => "ole",
             DocType::Empty => "empty",
             DocType::Binary => "binary",
@@ -197,6 +203,12 @@ pub fn detect(bytes: &[u8]) -> DocType {
     if bytes.starts_with(b"%PDF-") {
         return DocType::Pdf;
     }
+    if bytes.starts_with(b"AT&TFORM") && bytes.len() >= 16 && matches!(&bytes[12..16], b"DJVU" | b"DJVM") {
+        return DocType::Djvu;
+    }
+    if is_dbase(bytes) {
+        return DocType::Dbf;
+    }
     if is_tar(bytes) {
         return DocType::Tar;
     }
@@ -258,6 +270,34 @@ fn detect_zip(bytes: &[u8]) -> DocType {
         }
     }
     DocType::Zip
+}
+
+/// A dBase table's header: a known version byte, a plausible date of last
+/// update, field descriptors of 32 bytes closed by 0x0D, and records that
+/// fill the file to its end (an end-of-file byte 0x1A may follow). A
+/// magic byte alone would claim many binary files.
+fn is_dbase(bytes: &[u8]) -> bool {
+    const VERSIONS: &[u8] = &[
+        0x02, 0x03, 0x04, 0x05, 0x30, 0x31, 0x32, 0x43, 0x63, 0x83, 0x8B, 0x8E, 0xCB, 0xF5, 0xFB,
+    ];
+    if bytes.len() < 65 || !VERSIONS.contains(&bytes[0]) {
+        return false;
+    }
+    let (month, day) = (bytes[2], bytes[3]);
+    let records = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as u64;
+    let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let record = u16::from_le_bytes([bytes[10], bytes[11]]) as u64;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || header < 65 || record == 0 {
+        return false;
+    }
+    // The descriptors end with 0x0D at 32 + 32·n (FoxPro then adds a
+    // 263-byte backlink before the records).
+    let closed = (32..header.min(bytes.len()))
+        .step_by(32)
+        .skip(1)
+        .any(|at| bytes[at] == 0x0D);
+    let expected = header as u64 + records * record;
+    closed && (expected..=expected + 1).contains(&(bytes.len() as u64))
 }
 
 /// UTF-16 with a BOM, or bytes with no NUL and few control characters.

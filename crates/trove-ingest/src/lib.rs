@@ -45,7 +45,7 @@ use trove_store::{
 };
 
 pub use detect::{DocType, detect};
-pub use extract::{MboxMessages, Status, decode_text, extract, html_to_text, split_mbox};
+pub use extract::{Child, Extracted, MboxMessages, Status, decode_text, extract, html_to_text, split_mbox};
 
 /// Limits that keep ingest bounded whatever the input.
 #[derive(Debug, Clone)]

@@ -22,6 +22,7 @@ mod ocr;
 mod office;
 mod ole;
 mod pdf;
+mod table;
 mod text;
 
 pub use mail::{MboxMessages, split_mbox};
@@ -133,6 +134,8 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
         }
         DocType::Calendar => calendar::calendar(bytes),
         DocType::Contact => calendar::contacts(bytes),
+        DocType::Dbf => table::dbase(bytes),
+        DocType::Djvu => table::djvu(bytes),
         DocType::Ole => ole::other(bytes),
         DocType::Doc => ole::doc(bytes),
         DocType::Ppt => ole::ppt(bytes),

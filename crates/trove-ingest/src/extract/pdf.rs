@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use crate::Limits;
 
-use super::ocr::ocr_pdf_page;
+use super::ocr::{ocr_pdf_page, pipe_through};
 use super::text::decode_entities;
 use super::{Extracted, Status};
 
@@ -122,12 +122,23 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
             out.metadata.insert("xmp".into(), Value::Object(xmp));
         }
     }
+    // Poppler reads text as a reader sees it: in reading order, words
+    // whole, lines and paragraphs as laid out. lopdf's own extraction has
+    // no layout analysis (it splits words and lines at every positioning
+    // operator), so it is only the fallback when poppler is not installed
+    // or gives up on a damaged file.
+    let poppler = poppler_pages(bytes, pages.len());
+    let engine = if poppler.is_some() { "pdftotext" } else { "lopdf" };
+    out.metadata.insert("text_engine".into(), json!(engine));
     let mut text = String::new();
     let mut without_text = Vec::new();
     let mut ocr_pages = Vec::new();
     let mut ocr_failures = Vec::new();
-    for (page, page_id) in &pages {
-        let page_text = document.extract_text(&[*page]).unwrap_or_default();
+    for (index, (page, page_id)) in pages.iter().enumerate() {
+        let page_text = match &poppler {
+            Some(texts) => texts[index].clone(),
+            None => document.extract_text(&[*page]).unwrap_or_default(),
+        };
         // A page with no text and no image is blank, not scanned.
         let scanned = page_text.trim().is_empty()
             && document
@@ -162,6 +173,30 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
     }
     out.text = Some(text);
     out
+}
+
+/// Each page's text as poppler's `pdftotext` reads it (bytes through
+/// pipes), or None when it is not installed, fails, or does not see the
+/// same pages as lopdf.
+fn poppler_pages(bytes: &[u8], pages: usize) -> Option<Vec<String>> {
+    static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let installed = *INSTALLED.get_or_init(|| {
+        std::process::Command::new("pdftotext")
+            .arg("-v")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !installed {
+        return None;
+    }
+    let output = pipe_through("pdftotext", &["-q", "-enc", "UTF-8", "-", "-"], bytes).ok()?;
+    let text = String::from_utf8_lossy(&output);
+    // Pages end with a form feed.
+    let mut texts: Vec<String> = text.split('\u{c}').map(str::to_owned).collect();
+    if texts.last().is_some_and(|t| t.trim().is_empty()) {
+        texts.pop();
+    }
+    (texts.len() == pages).then_some(texts)
 }
 
 /// A PDF text string (the document information's values): UTF-16BE or
