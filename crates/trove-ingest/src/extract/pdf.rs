@@ -125,9 +125,12 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
     // Poppler reads text as a reader sees it: in reading order, words
     // whole, lines and paragraphs as laid out. lopdf's own extraction has
     // no layout analysis (it splits words and lines at every positioning
-    // operator), so it is only the fallback when poppler is not installed
+    // operator), so it is kept only where it is exact (pages written one
+    // whole line at a time, top to bottom; see `lopdf_is_exact`), where it
+    // saves a process, and as the fallback when poppler is not installed
     // or gives up on a damaged file.
-    let poppler = poppler_pages(bytes, pages.len());
+    let fast = pages.values().all(|&page_id| lopdf_is_exact(&document, page_id));
+    let poppler = if fast { None } else { poppler_pages(bytes, pages.len()) };
     let engine = if poppler.is_some() { "pdftotext" } else { "lopdf" };
     out.metadata.insert("text_engine".into(), json!(engine));
     let mut text = String::new();
@@ -173,6 +176,94 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
     }
     out.text = Some(text);
     out
+}
+
+/// Whether lopdf's text of a page is what a reader sees, so poppler need
+/// not be asked: every string is shown by `Tj` (or `'`, `"`) as a whole
+/// line, each on a line of its own below the one before (`T*`, or `Td`/`TD`
+/// moving down), in simple fonts with a standard encoding and no
+/// `ToUnicode` map, and no form XObject (whose text lopdf does not read).
+/// `TJ` arrays (kerned fragments), absolute text matrices and upward moves
+/// are what break words and reading order, so they send the page to poppler.
+fn lopdf_is_exact(document: &lopdf::Document, page_id: lopdf::ObjectId) -> bool {
+    use lopdf::Object;
+    let Ok(fonts) = document.get_page_fonts(page_id) else {
+        return false;
+    };
+    let standard_encoding = |font: &lopdf::Dictionary| match font.get(b"Encoding") {
+        Err(_) => true,
+        Ok(Object::Name(name)) => matches!(
+            name.as_slice(),
+            b"WinAnsiEncoding" | b"MacRomanEncoding" | b"StandardEncoding"
+        ),
+        Ok(_) => false,
+    };
+    let simple_fonts = fonts.values().all(|font| {
+        matches!(font.get(b"Subtype"), Ok(Object::Name(kind)) if matches!(kind.as_slice(), b"Type1" | b"TrueType"))
+            && standard_encoding(font)
+            && font.get(b"ToUnicode").is_err()
+    });
+    if !simple_fonts || has_form_xobject(document, page_id) {
+        return false;
+    }
+    let Ok(content) = lopdf::content::Content::decode(&document.get_page_content(page_id)) else {
+        return false;
+    };
+    // Whether the current line already shows a string, and whether the
+    // text object has placed its first line yet (that move may go anywhere).
+    let (mut shown, mut placed) = (false, false);
+    for operation in &content.operations {
+        match operation.operator.as_str() {
+            "BT" => (shown, placed) = (false, false),
+            "T*" => shown = false,
+            "Td" | "TD" => {
+                let down = operation
+                    .operands
+                    .get(1)
+                    .and_then(|y| y.as_float().ok())
+                    .is_some_and(|y| y <= 0.0);
+                if placed && !down {
+                    return false;
+                }
+                (shown, placed) = (false, true);
+            }
+            "Tj" if shown => return false,
+            "Tj" | "'" | "\"" => shown = true,
+            "TJ" | "Tm" => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
+/// Whether a page's resources hold a form XObject.
+fn has_form_xobject(document: &lopdf::Document, page_id: lopdf::ObjectId) -> bool {
+    let Ok((direct, referenced)) = document.get_page_resources(page_id) else {
+        return true;
+    };
+    let dictionaries = direct
+        .into_iter()
+        .chain(referenced.iter().filter_map(|id| document.get_dictionary(*id).ok()));
+    for resources in dictionaries {
+        let xobjects = match resources.get(b"XObject") {
+            Ok(lopdf::Object::Reference(id)) => document.get_dictionary(*id).ok(),
+            Ok(lopdf::Object::Dictionary(d)) => Some(d),
+            _ => None,
+        };
+        for (_, xobject) in xobjects.into_iter().flat_map(|d| d.iter()) {
+            let dictionary = match xobject {
+                lopdf::Object::Reference(id) => document.get_object(*id).ok().and_then(|o| match o {
+                    lopdf::Object::Stream(stream) => Some(&stream.dict),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            if dictionary.is_none_or(|d| !matches!(d.get(b"Subtype"), Ok(lopdf::Object::Name(n)) if n == b"Image")) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Each page's text as poppler's `pdftotext` reads it (bytes through
