@@ -333,10 +333,10 @@ pub async fn overlap_submission<B: BlobBackend>(
             candidates.sort_unstable();
             candidates.dedup();
             let mut near = Vec::new();
-            for candidate in candidates {
-                let Some(published) = repo.published_document(candidate).await? else {
-                    continue;
-                };
+            let mut published_candidates: Vec<PublishedDocument> =
+                repo.published_documents(&candidates).await?.into_values().collect();
+            published_candidates.sort_by_key(|d| d.id);
+            for published in published_candidates {
                 let Some(at) = location(&published) else { continue };
                 let similarity = jaccard(&found.set, &index.set(at));
                 if similarity >= NEAR {
@@ -430,7 +430,13 @@ async fn shared_runs_of(
     let mut runs = Vec::new();
     for published in candidates {
         let Some(at) = location(&published) else { continue };
-        let found = shared_runs(&shingles, &index.set(at));
+        // The shingles both hold, found by one merge of the two sorted
+        // sets: the runs are then looked up in that (small) list.
+        let common = crate::text::common(&found.set, &index.set(at));
+        if common.len() < PASSAGE_SHINGLES {
+            continue;
+        }
+        let found = shared_runs(&shingles, &common);
         if !found.is_empty() {
             runs.push((published, found));
         }
@@ -590,13 +596,13 @@ fn may_share_a_passage(positions: &[u32]) -> bool {
 }
 
 /// Maximal runs of consecutive shingles of the document that are all in
-/// the published set, at least a passage's shingles long.
-fn shared_runs(shingles: &[u64], published: &[u64]) -> Vec<Range<usize>> {
+/// `shared` (sorted), at least a passage's shingles long.
+fn shared_runs(shingles: &[u64], shared: &[u64]) -> Vec<Range<usize>> {
     let mut runs = Vec::new();
     let mut run_start: Option<usize> = None;
     for i in 0..=shingles.len() {
-        let shared = i < shingles.len() && published.binary_search(&shingles[i]).is_ok();
-        match (shared, run_start) {
+        let in_both = i < shingles.len() && shared.binary_search(&shingles[i]).is_ok();
+        match (in_both, run_start) {
             (true, None) => run_start = Some(i),
             (false, Some(start)) => {
                 if i - start >= PASSAGE_SHINGLES {

@@ -7,7 +7,13 @@ use unicode_normalization::UnicodeNormalization;
 /// re-encodings (UTF-16, windows-1251), CRLF line ends and re-wrapping all
 /// give the same normalized text.
 pub fn normalize(text: &str) -> String {
-    let folded = caseless::default_case_fold_str(&text.nfkc().collect::<String>());
+    // ASCII, most text, is its own NFKC form and folds by lower-casing:
+    // the Unicode tables are only walked for the rest.
+    let folded = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        caseless::default_case_fold_str(&text.nfkc().collect::<String>())
+    };
     let mut out = String::with_capacity(folded.len());
     for word in folded.split_whitespace() {
         if !out.is_empty() {
@@ -123,6 +129,23 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     }
     let common = intersection(a, b);
     common as f64 / (a.len() + b.len() - common) as f64
+}
+
+/// The intersection of two sorted unique sets, sorted.
+pub fn common(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Size of the intersection of two sorted unique sets.

@@ -2,7 +2,10 @@
 //! MB/s, peak RSS), and in the same run the peers of its two heaviest
 //! formats: Python's standard `email` package on the same .eml and .mbox
 //! files, and poppler's `pdftotext` on the same PDFs (speed, and word-level
-//! agreement of the text).
+//! agreement of the text). Then the real PDFs of fixtures/real (Word, Quartz,
+//! OpenOffice, FOP, Ghostscript, InDesign, LaTeX, …): pages/s against
+//! `pdftotext` on the same files, and the word-pair agreement with it of
+//! trove's text and of lopdf's own extraction (what trove read before).
 //!
 //! Run: `cargo bench -p trove --bench ingest` (needs python3 and
 //! `apt-get install poppler-utils`). TROVE_BENCH_MIB sets the cache size
@@ -184,6 +187,102 @@ fn main() {
     println!(
         "pdf: {} files: trove {ours:.3} s, pdftotext {poppler:.3} s, speed ratio {:.1}x, word agreement {agreement:.3}",
         pdfs.len(),
+        poppler / ours
+    );
+    real_pdfs();
+}
+
+/// Word pairs shared with the reference, over the reference's.
+fn pair_agreement(text: &str, reference: &str) -> f64 {
+    let pairs = |text: &str| {
+        let words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let mut counts: HashMap<(String, String), usize> = HashMap::new();
+        for pair in words.windows(2) {
+            *counts.entry((pair[0].clone(), pair[1].clone())).or_insert(0) += 1;
+        }
+        counts
+    };
+    let (ours, theirs) = (pairs(text), pairs(reference));
+    let total: usize = theirs.values().sum();
+    let shared: usize = theirs
+        .iter()
+        .map(|(pair, n)| (*n).min(ours.get(pair).copied().unwrap_or(0)))
+        .sum();
+    if total == 0 { 1.0 } else { shared as f64 / total as f64 }
+}
+
+fn real_pdfs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/real/pdf");
+    let pdfs: Vec<(PathBuf, Vec<u8>)> = files(&root, ".pdf")
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("read");
+            (p, bytes)
+        })
+        .collect();
+    let limits = Limits::default();
+    let rounds = 5;
+    let start = Instant::now();
+    let mut texts = Vec::new();
+    let mut pages = 0;
+    for round in 0..rounds {
+        for (_, bytes) in &pdfs {
+            let extracted = extract(DocType::Pdf, bytes, &limits);
+            if round == 0 {
+                pages += extracted.metadata.get("pages").and_then(|p| p.as_u64()).unwrap_or(0);
+                texts.push(extracted.text.unwrap_or_default());
+            }
+        }
+    }
+    let ours = start.elapsed().as_secs_f64() / rounds as f64;
+    let start = Instant::now();
+    let mut references = Vec::new();
+    for round in 0..rounds {
+        for (path, _) in &pdfs {
+            let output = Command::new("pdftotext")
+                .arg(path)
+                .arg("-")
+                .output()
+                .expect("pdftotext");
+            if round == 0 {
+                references.push(String::from_utf8_lossy(&output.stdout).into_owned());
+            }
+        }
+    }
+    let poppler = start.elapsed().as_secs_f64() / rounds as f64;
+    // lopdf's own extraction, as trove read every PDF before.
+    let lopdf_texts: Vec<String> = pdfs
+        .iter()
+        .map(|(_, bytes)| match lopdf::Document::load_mem(bytes) {
+            Ok(doc) => {
+                let numbers: Vec<u32> = doc.get_pages().keys().copied().collect();
+                doc.extract_text(&numbers).unwrap_or_default()
+            }
+            Err(_) => String::new(),
+        })
+        .collect();
+    let mean = |texts: &[String]| {
+        let scores: Vec<f64> = texts
+            .iter()
+            .zip(&references)
+            .filter(|(_, reference)| !reference.trim().is_empty())
+            .map(|(text, reference)| pair_agreement(text, reference))
+            .collect();
+        let worst = scores.iter().copied().fold(1.0, f64::min);
+        (scores.iter().sum::<f64>() / scores.len().max(1) as f64, worst)
+    };
+    let ((trove_mean, trove_worst), (lopdf_mean, lopdf_worst)) = (mean(&texts), mean(&lopdf_texts));
+    println!(
+        "real pdf: {} files, {pages} pages: trove {:.0} pages/s, pdftotext {:.0} pages/s, ratio {:.2}x; \
+         word-pair agreement with pdftotext: trove mean {trove_mean:.3} (worst {trove_worst:.3}), \
+         lopdf alone mean {lopdf_mean:.3} (worst {lopdf_worst:.3})",
+        pdfs.len(),
+        pages as f64 / ours,
+        pages as f64 / poppler,
         poppler / ours
     );
 }
