@@ -49,11 +49,11 @@ fn a_cache_that_is_mostly_public_is_rejected_as_already_public_and_a_new_one_is_
 #[test]
 fn a_footer_on_every_message_that_a_publication_also_carries_is_not_publication() {
     // The failure: a ministry's mail server adds the same notice
-    // to every message, the published copies of some messages carry it
-    // too, and counting any shared passage as publication turned the whole
-    // cache away as ALREADY_PUBLIC.
+    // to every message, the published copies of half the messages carry
+    // it too, and counting any shared passage as publication turned the
+    // cache away as ALREADY_PUBLIC although most of it is new.
     let tmp = tempfile::tempdir().unwrap();
-    let (corpus, data, id) = triage_ready(tmp.path(), "24", "1M", &["--published-share", "0.3", "--footer"]);
+    let (corpus, data, id) = triage_ready(tmp.path(), "24", "1M", &["--published-share", "0.5", "--footer"]);
     let overlap = json(&ok(trove(&data, &["overlap", &id, "--json"])));
     let summary = &overlap["summary"];
     assert!(summary["boilerplate"].as_u64().unwrap() > 10, "{summary}");
@@ -65,6 +65,20 @@ fn a_footer_on_every_message_that_a_publication_also_carries_is_not_publication(
     let by_words = report["case"]["novel_share"].as_f64().unwrap();
     assert!(by_words > 0.5, "novel share by words {by_words}");
     assert!(!codes(&report).contains(&"ALREADY_PUBLIC".to_owned()), "{report}");
+
+    // The same cache under the old rules (any shared passage is
+    // publication, no boilerplate, novelty by documents) is rejected.
+    let config = data.join("trove.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let old = text
+        .replace("partial_share = 0.20", "partial_share = 0.0")
+        .replace("boilerplate_documents = 20", "boilerplate_documents = 1000000");
+    std::fs::write(&config, old).unwrap();
+    let policy = data.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(&policy, text.replace("novel_share_by = \"words\"", "novel_share_by = \"documents\"")).unwrap();
+    let report = triage(&data, &id);
+    assert!(codes(&report).contains(&"ALREADY_PUBLIC".to_owned()), "{report}");
 }
 
 #[test]
