@@ -421,7 +421,8 @@ async fn shared_runs_of(
         .filter(|(_, positions)| may_share_a_passage(positions))
         .map(|(candidate, _)| candidate)
         .collect();
-    if candidates.is_empty() {
+    let in_corpus_boilerplate = boilerplate_in_corpus.contains(&true);
+    if candidates.is_empty() && !in_corpus_boilerplate {
         return Ok(None);
     }
     let mut candidates: Vec<PublishedDocument> = repo.published_documents(&candidates).await?.into_values().collect();
@@ -441,7 +442,7 @@ async fn shared_runs_of(
             runs.push((published, found));
         }
     }
-    if runs.is_empty() {
+    if runs.is_empty() && !in_corpus_boilerplate {
         return Ok(None);
     }
     Ok(Some(Shared {
@@ -518,7 +519,9 @@ fn settle_passages(
     let words_of = |run: &Range<usize>| run.start..run.end + SHINGLE_WORDS - 1;
     let bytes_of = |words: Range<usize>| (found.words[words.start].0, found.words[words.end - 1].1);
     let mut passages: Vec<Range<usize>> = Vec::new();
-    let mut boilerplate: Vec<Range<usize>> = Vec::new();
+    // Text that is boilerplate in a corpus is reported whether or not a
+    // run around it was followed (its fingerprints never are).
+    let mut boilerplate: Vec<Range<usize>> = true_runs(&found.boilerplate_in_corpus).map(|r| words_of(&r)).collect();
     let mut largest = 0.0f64;
     for (published, runs) in &found.runs {
         let (counted, widespread): (Vec<&Range<usize>>, Vec<&Range<usize>>) = runs
@@ -552,6 +555,17 @@ fn settle_passages(
             .sum::<u64>())
         .min(result.size);
     }
+}
+
+/// The ranges of consecutive `true`s.
+fn true_runs(flags: &[bool]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let start = at + flags.get(at..)?.iter().position(|&f| f)?;
+        let end = start + flags[start..].iter().position(|&f| !f).unwrap_or(flags.len() - start);
+        at = end;
+        Some(start..end)
+    })
 }
 
 /// Sorted, overlapping or touching ranges merged.
@@ -703,6 +717,15 @@ fn summarize(results: &[DocumentOverlap]) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_of_flags() {
+        let flags = [false, true, true, false, true, false, false, true];
+        let runs: Vec<Range<usize>> = true_runs(&flags).collect();
+        assert_eq!(runs, vec![1..3, 4..5, 7..8]);
+        assert_eq!(true_runs(&[]).count(), 0);
+        assert_eq!(true_runs(&[false, false]).count(), 0);
+    }
 
     #[test]
     fn only_clustered_shared_fingerprints_are_worth_checking() {

@@ -334,6 +334,15 @@ async fn real_text_overlap_is_within_two_points_of_brute_force_truth() {
             disagreements.join("\n")
         );
     }
+    // Licence paragraphs recur across the copyright files of both sides:
+    // boilerplate, reported as such.
+    let licences = report
+        .documents
+        .iter()
+        .filter(|d| d.path.contains("copyright-") && !d.boilerplate.is_empty())
+        .count();
+    assert!(licences > 10, "{licences} copyright files with boilerplate");
+    assert!(report.summary.boilerplate >= licences as u64);
     // The failure the definition fixes: counting any shared passage as
     // publication would have called far fewer documents new.
     assert!(truth["any_passage_share_count"].as_f64().unwrap() < report.summary.novel_share_count);

@@ -76,7 +76,11 @@ fn a_footer_on_every_message_that_a_publication_also_carries_is_not_publication(
     std::fs::write(&config, old).unwrap();
     let policy = data.join("policy.toml");
     let text = std::fs::read_to_string(&policy).unwrap();
-    std::fs::write(&policy, text.replace("novel_share_by = \"words\"", "novel_share_by = \"documents\"")).unwrap();
+    std::fs::write(
+        &policy,
+        text.replace("novel_share_by = \"words\"", "novel_share_by = \"documents\""),
+    )
+    .unwrap();
     let report = triage(&data, &id);
     assert!(codes(&report).contains(&"ALREADY_PUBLIC".to_owned()), "{report}");
 }
