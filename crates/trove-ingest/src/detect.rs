@@ -218,9 +218,9 @@ pub fn detect(bytes: &[u8]) -> DocType {
     if is_mail_header_block(bytes) {
         return DocType::Email;
     }
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_ascii_lowercase();
+    let head = decoded_head(bytes).to_ascii_lowercase();
     let trimmed = head.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.starts_with("<!doctype html") || trimmed.starts_with("<html") {
+    if looks_like_html(trimmed) {
         return DocType::Html;
     }
     if trimmed.starts_with("begin:vcalendar") {
@@ -300,6 +300,63 @@ fn is_dbase(bytes: &[u8]) -> bool {
     closed && (expected..=expected + 1).contains(&(bytes.len() as u64))
 }
 
+/// The first 16 KiB as text (an HTML fragment may open with a long style
+/// sheet before any closing tag): UTF-16 after its byte order mark, else UTF-8
+/// (lossy), which any ASCII-compatible encoding's markup survives.
+fn decoded_head(bytes: &[u8]) -> String {
+    let head = &bytes[..bytes.len().min(16 << 10)];
+    let utf16 = |little: bool| {
+        let units: Vec<u16> = head[2..]
+            .chunks_exact(2)
+            .map(|pair| {
+                let pair = [pair[0], pair[1]];
+                if little {
+                    u16::from_le_bytes(pair)
+                } else {
+                    u16::from_be_bytes(pair)
+                }
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    if head.starts_with(&[0xFF, 0xFE]) {
+        utf16(true)
+    } else if head.starts_with(&[0xFE, 0xFF]) {
+        utf16(false)
+    } else {
+        String::from_utf8_lossy(head).into_owned()
+    }
+}
+
+/// HTML by its markup: after any XML declaration and comments, a doctype
+/// or an `<html>` element, or (a fragment, as mail clients and web forms
+/// save them) an HTML element whose closing tag follows. `head` is
+/// lower-cased.
+fn looks_like_html(head: &str) -> bool {
+    const ELEMENTS: &[&str] = &[
+        "head", "body", "div", "p", "table", "span", "style", "meta", "title", "h1", "h2", "h3", "ul", "ol", "form",
+        "center", "font", "b", "i", "a", "br", "pre", "script",
+    ];
+    let mut rest = head.trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.split_once("-->").map_or("", |(_, after)| after).trim_start();
+        } else if rest.starts_with("<?xml") {
+            rest = rest.split_once("?>").map_or("", |(_, after)| after).trim_start();
+        } else {
+            break;
+        }
+    }
+    if rest.starts_with("<!doctype html") || rest.starts_with("<html") {
+        return true;
+    }
+    let Some(tag) = rest.strip_prefix('<') else {
+        return false;
+    };
+    let name: String = tag.chars().take_while(char::is_ascii_alphanumeric).collect();
+    ELEMENTS.contains(&name.as_str()) && ELEMENTS.iter().any(|element| rest.contains(&format!("</{element}>")))
+}
+
 /// UTF-16 with a BOM, or bytes with no NUL and few control characters.
 fn looks_like_text(bytes: &[u8]) -> bool {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
@@ -359,6 +416,24 @@ mod tests {
         // A note with one field and a blank line is not mail.
         assert_eq!(detect(b"Note: call back\n\nabout the invoice\n"), DocType::Text);
         assert_eq!(detect(b"<!DOCTYPE html>\n<html><p>x</p></html>"), DocType::Html);
+        // After a licence comment and an XML declaration; a fragment as
+        // mail clients save it; UTF-16 with its mark.
+        assert_eq!(
+            detect(b"<!-- Licensed -->\n<?xml version=\"1.0\"?>\n<html>x</html>"),
+            DocType::Html
+        );
+        assert_eq!(detect(b"<div class=\"x\"><p>Dear all</p></div>"), DocType::Html);
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("<html>x</html>".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(detect(&utf16), DocType::Html);
+        // Markup that is not HTML, and prose that mentions a tag.
+        assert_ne!(
+            detect(b"<?xml version=\"1.0\"?>\n<rss><channel></channel></rss>"),
+            DocType::Html
+        );
+        assert_ne!(detect(b"Use <b> for bold, as in the manual.\n"), DocType::Html);
         assert_eq!(
             detect(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"),
             DocType::Calendar
