@@ -56,22 +56,20 @@ pub(super) fn dbase(bytes: &[u8]) -> Extracted {
     out.metadata.insert("fields".into(), json!(names));
     let mut text = names.join("\t");
     text.push('\n');
-    let mut read = 0u64;
-    for record in reader.iter_records() {
+    for (row, record) in reader.iter_records().enumerate() {
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                out.status = Status::Partial(format!("row {}: {e}", read + 1));
+                out.status = Status::Partial(format!("row {}: {e}", row + 1));
                 break;
             }
         };
-        let row: Vec<String> = names
+        let values: Vec<String> = names
             .iter()
             .map(|name| record.get(name).map(value_text).unwrap_or_default())
             .collect();
-        text.push_str(&row.join("\t"));
+        text.push_str(&values.join("\t"));
         text.push('\n');
-        read += 1;
     }
     out.text = Some(text);
     out
