@@ -49,7 +49,18 @@ impl DataDir {
             return Err(AppError::AlreadyInitialised(root.into()));
         }
         std::fs::create_dir_all(root).map_err(AppError::io(root))?;
-        std::fs::write(&config_path, config::TEMPLATE).map_err(AppError::io(&config_path))?;
+        // Only the newsroom's own user may enter the data directory or
+        // read its configuration, whatever the umask.
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700)).map_err(AppError::io(root))?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&config_path)
+            .map_err(AppError::io(&config_path))?;
+        std::io::Write::write_all(&mut file, config::TEMPLATE.as_bytes()).map_err(AppError::io(&config_path))?;
         Self::open(root)
     }
 

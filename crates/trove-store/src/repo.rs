@@ -91,12 +91,31 @@ impl SqliteRepo {
     /// Opens the database file, creating it if `create` and running
     /// migrations.
     pub async fn open(path: &Path, create: bool) -> Result<Self, StoreError> {
+        // The file holds TOTP secrets and document paths: only its owner
+        // may read it (SQLite gives its WAL and shared-memory files the
+        // same mode), whatever the umask.
+        if create && !path.exists() {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|source| StoreError::Io {
+                    path: path.to_owned(),
+                    source,
+                })?;
+        }
+        // secure_delete: a deleted row's bytes are overwritten with zeros,
+        // so a seized disk does not give back what was deleted (expired
+        // sources, exact upload sizes, forgotten sessions).
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true);
+            .foreign_keys(true)
+            .pragma("secure_delete", "ON");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)

@@ -146,6 +146,28 @@ fn init_refuses_an_existing_data_dir_unless_forced() {
 }
 
 #[test]
+fn the_data_dir_and_its_database_are_the_owners_alone_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    // A permissive umask, as a shared server might have.
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_trove"));
+    command.arg("--data").arg(&data).arg("init");
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("umask 022 && exec \"$0\" \"$@\"")
+        .arg(command.get_program())
+        .args(command.get_args())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "the data dir");
+    assert_eq!(mode(&data.join("trove.toml")), 0o600, "trove.toml");
+    assert_eq!(mode(&data.join("trove.db")), 0o600, "trove.db");
+}
+
+#[test]
 fn a_missing_data_dir_says_how_to_make_one() {
     let tmp = tempfile::tempdir().unwrap();
     let message = fails(trove(&tmp.path().join("nowhere"), &["keys", "list"]));
