@@ -15,8 +15,8 @@ use trove_intake::server::{
     Confirmation, Confirmed, Decisions, ExpiredCounts, PendingReport, PulledMessage, Recorded, Replies,
 };
 use trove_store::{
-    BlobBackend, BlobId, Channel, Direction, MessageRecord, SourceRecord, SubmissionId, SubmissionRecord,
-    put_ciphertext,
+    BlobBackend, BlobId, Channel, DecisionRecord, Direction, MessageRecord, SourceRecord, SubmissionId,
+    SubmissionRecord, put_ciphertext,
 };
 
 use crate::config::TEMPLATE;
@@ -260,7 +260,12 @@ impl Newsroom {
         }
         // Decisions before confirming: a submission confirmed now may be gone
         // from the intake after retention, with its source's view of it.
-        let decisions = repo.intake_decisions().await?;
+        let decisions: Vec<_> = repo
+            .intake_decisions()
+            .await?
+            .iter()
+            .map(DecisionRecord::for_source)
+            .collect();
         let told = if decisions.is_empty() {
             0
         } else {

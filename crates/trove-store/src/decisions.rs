@@ -36,6 +36,33 @@ pub struct DecisionRecord {
     pub log_index: u64,
 }
 
+/// What a source, and so an intake, is told of a decision: the outcome and
+/// its reason codes, and where it stands in the public log. Never the
+/// editor's name, note or proposal: a seized intake must not learn who
+/// decided or why in the desk's words.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDecision {
+    pub submission: SubmissionId,
+    pub day: Day,
+    pub outcome: Outcome,
+    pub reasons: Vec<String>,
+    pub log_index: u64,
+}
+
+impl DecisionRecord {
+    /// The part of this decision a source may be told.
+    pub fn for_source(&self) -> SourceDecision {
+        SourceDecision {
+            submission: self.submission,
+            day: self.day,
+            outcome: self.outcome,
+            reasons: self.reasons.clone(),
+            log_index: self.log_index,
+        }
+    }
+}
+
 /// Triage results and editors' decisions.
 pub trait DecisionRepo: Send + Sync {
     fn put_triage(&self, triage: &TriageRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -50,7 +77,7 @@ pub trait DecisionRepo: Send + Sync {
     /// Records a decision made elsewhere (the desk's, delivered to a
     /// separate intake), unless it is here already or its submission is
     /// not (retention removed it). True if it was recorded.
-    fn import_decision(&self, decision: &DecisionRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn import_decision(&self, decision: &SourceDecision) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Every decision on submissions that came through an intake: what a
     /// separate intake is told, so its sources see the outcome.
@@ -113,13 +140,24 @@ impl DecisionRepo for SqliteRepo {
     /// Records a decision made elsewhere (the desk's, delivered to a
     /// separate intake), unless it is here already or its submission is
     /// not (retention removed it). True if it was recorded.
-    async fn import_decision(&self, decision: &DecisionRecord) -> Result<bool, StoreError> {
+    async fn import_decision(&self, decision: &SourceDecision) -> Result<bool, StoreError> {
+        // An intake keeps no editor, note or policy: the row says only
+        // what the source sees (its proposal is recorded as the outcome).
         let sql =
             "INSERT INTO decisions (submission_id, day, outcome, reasons, proposed, note, editor, policy, log_index)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+             SELECT ?1, ?2, ?3, ?4, ?3, NULL, '', '', ?5
              WHERE EXISTS (SELECT 1 FROM submissions WHERE id = ?1)
-               AND NOT EXISTS (SELECT 1 FROM decisions WHERE submission_id = ?1 AND log_index = ?9)";
-        Ok(self.insert_decision(sql, decision, "importing").await? == 1)
+               AND NOT EXISTS (SELECT 1 FROM decisions WHERE submission_id = ?1 AND log_index = ?5)";
+        let done = sqlx::query(sql)
+            .bind(decision.submission.to_string())
+            .bind(decision.day.to_string())
+            .bind(decision.outcome.as_str())
+            .bind(serde_json::to_string(&decision.reasons).expect("strings serialize"))
+            .bind(decision.log_index as i64)
+            .execute(self.pool())
+            .await
+            .map_err(db_err(format!("importing a decision on {}", decision.submission)))?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Every decision on submissions that came through an intake: what a

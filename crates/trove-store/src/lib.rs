@@ -55,7 +55,7 @@ use std::path::PathBuf;
 
 pub use backend::{BlobBackend, Durability, FsBackend, StagedBlob, put_ciphertext};
 pub use day::{Day, DayError};
-pub use decisions::{DecisionRecord, DecisionRepo, TriageRecord};
+pub use decisions::{DecisionRecord, DecisionRepo, SourceDecision, TriageRecord};
 pub use documents::{DocStatus, DocumentRecord, DocumentRepo, DocumentSummary, TextRef, read_text, read_texts};
 pub use ids::{BlobId, ContentId, Outcome, OutcomeError, SubmissionId};
 pub use intake::{

@@ -95,22 +95,34 @@ async fn a_decision_is_imported_once_and_only_for_a_submission_that_is_here() {
         outcome: trove_store::Outcome::Reject,
         reasons: vec!["ALREADY_PUBLIC".into()],
         proposed: trove_store::Outcome::Reject,
-        note: None,
+        note: Some("Our Kyiv stringer says the ledger is forged.".into()),
         editor: "chief".into(),
         policy: "00".into(),
         log_index: 3,
     };
     let here = decision(summary.submission);
-    assert!(repo.import_decision(&here).await.unwrap());
+    assert!(repo.import_decision(&here.for_source()).await.unwrap());
     assert!(
-        !repo.import_decision(&here).await.unwrap(),
+        !repo.import_decision(&here.for_source()).await.unwrap(),
         "a second delivery adds nothing"
     );
     assert!(
         !repo
-            .import_decision(&decision("0".repeat(32).parse().unwrap()))
+            .import_decision(&decision("0".repeat(32).parse().unwrap()).for_source())
             .await
             .unwrap()
     );
-    assert_eq!(repo.decisions(&summary.submission).await.unwrap(), vec![here]);
+    // The intake keeps what the source sees, never who decided or why in
+    // the desk's words.
+    let kept = repo.decisions(&summary.submission).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].for_source(), here.for_source());
+    assert_eq!(
+        (
+            kept[0].editor.as_str(),
+            kept[0].note.as_deref(),
+            kept[0].policy.as_str()
+        ),
+        ("", None, "")
+    );
 }

@@ -571,13 +571,33 @@ fn the_desk_pulls_from_an_intake_on_its_own_machine_and_the_intake_forgets() {
         &["reply", &submission, "--text-file", reply.to_str().unwrap()],
     ));
     ok(trove(&desk, &["triage", &submission]));
-    ok(trove(&desk, &["decide", &submission, "--defer"]));
+    ok(trove(
+        &desk,
+        &[
+            "decide",
+            &submission,
+            "--defer",
+            "--reason",
+            "Ask our Kyiv stringer first.",
+        ],
+    ));
     assert!(!source.get("/home").body.contains("Received across the air gap."));
     let delivered = json(&ok(trove(&desk, &["pull", "--from", &server.base, "--json"])));
     assert_eq!(delivered["replies_delivered"], 1);
     assert_eq!(delivered["decisions_delivered"], 1, "{delivered}");
     let home = source.get("/home").body;
     assert!(home.contains("Received across the air gap."));
+    // The intake was told the outcome and its codes, never who decided or
+    // the editor's words: not in its database, not on the source's page.
+    assert!(!home.contains("Kyiv stringer") && !home.contains("chief"), "{home}");
+    let intake_db = std::fs::read(intake.join("trove.db")).unwrap();
+    let wal = std::fs::read(intake.join("trove.db-wal")).unwrap_or_default();
+    for bytes in [&intake_db, &wal] {
+        assert!(
+            !bytes.windows(13).any(|w| w == b"Kyiv stringer"),
+            "the editor's note reached the intake"
+        );
+    }
     assert!(
         home.contains("decided: deferred (NOT_INGESTED, NOT_VERIFIED, NOT_MEASURED)"),
         "{home}"

@@ -326,9 +326,11 @@ pub async fn replies<R: IntakeStore>(
     Json(Accepted { accepted }).into_response()
 }
 
+/// The desk's decisions as a source may see them (no editor, no note).
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Decisions {
-    pub decisions: Vec<trove_store::DecisionRecord>,
+    pub decisions: Vec<trove_store::SourceDecision>,
 }
 
 /// `POST /api/v1/decisions`: the desk's decisions on this intake's
