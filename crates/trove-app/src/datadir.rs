@@ -48,19 +48,8 @@ impl DataDir {
         if config_path.exists() && !force {
             return Err(AppError::AlreadyInitialised(root.into()));
         }
-        std::fs::create_dir_all(root).map_err(AppError::io(root))?;
-        // Only the newsroom's own user may enter the data directory or
-        // read its configuration, whatever the umask.
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700)).map_err(AppError::io(root))?;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&config_path)
-            .map_err(AppError::io(&config_path))?;
-        std::io::Write::write_all(&mut file, config::TEMPLATE.as_bytes()).map_err(AppError::io(&config_path))?;
+        create_private_dir(root)?;
+        write_private(&config_path, config::TEMPLATE.as_bytes())?;
         Self::open(root)
     }
 
@@ -162,6 +151,28 @@ impl DataDir {
                 .then(|| config.ocr_language.clone()),
         }
     }
+}
+
+/// Makes a data directory (a desk's or an intake's) that only its owner
+/// may enter, whatever the umask.
+pub(crate) fn create_private_dir(root: &Path) -> Result<(), AppError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(root).map_err(AppError::io(root))?;
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700)).map_err(AppError::io(root))
+}
+
+/// Writes a file only its owner may read, whatever the umask.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(AppError::io(path))?;
+    file.write_all(bytes).map_err(AppError::io(path))
 }
 
 fn tesseract_installed() -> bool {

@@ -159,10 +159,11 @@ impl Newsroom {
             }
             Err(e) => return Err(e.into()),
         };
+        crate::datadir::create_private_dir(out)?;
         let keys = out.join("keys");
         std::fs::create_dir_all(&keys).map_err(AppError::io(&keys))?;
         let config = out.join(CONFIG_FILE);
-        std::fs::write(&config, TEMPLATE).map_err(AppError::io(&config))?;
+        crate::datadir::write_private(&config, TEMPLATE.as_bytes())?;
         let recipients_file = keys.join("newsroom.recipients");
         std::fs::write(&recipients_file, recipients).map_err(AppError::io(&recipients_file))?;
         trove_keys::write_secret(&out.join(&self.dir().config.intake.api_key_file), &key)?;

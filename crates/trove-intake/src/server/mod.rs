@@ -152,6 +152,10 @@ pub fn spawn_retention<R: IntakeStore>(intake: Arc<Intake<R>>) {
     });
 }
 
+/// The largest body of a pull API call other than a blob: lists of ids and
+/// decisions, far below this.
+const API_BODY_LIMIT: usize = 8 << 20;
+
 /// The source interface and the tus endpoint, with hardening headers on
 /// every response.
 pub fn router<R: IntakeStore>(intake: Arc<Intake<R>>) -> Router {
@@ -186,15 +190,29 @@ pub fn router<R: IntakeStore>(intake: Arc<Intake<R>>) -> Router {
                 .patch(tus::patch::<R>)
                 .delete(tus::terminate::<R>),
         )
+        // Uploads are limited by the quotas, counted as they stream.
+        .layer(DefaultBodyLimit::disable());
+    // The pull API: the key is checked before any body is read, and only
+    // a blob (ciphertext, streamed to disk) may be larger than the cap.
+    let api = Router::new()
         .route("/api/v1/pending", get(pull::pending::<R>))
-        .route("/api/v1/blobs/{id}", get(pull::get_blob::<R>).put(pull::put_blob::<R>))
+        .route(
+            "/api/v1/blobs/{id}",
+            get(pull::get_blob::<R>)
+                .put(pull::put_blob::<R>)
+                .layer(DefaultBodyLimit::disable()),
+        )
         .route("/api/v1/confirm", post(pull::confirm::<R>))
         .route("/api/v1/replies", post(pull::replies::<R>))
         .route("/api/v1/decisions", post(pull::decisions::<R>))
-        // Uploads are limited by the quotas, counted as they stream.
-        .layer(DefaultBodyLimit::disable());
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .route_layer(axum::middleware::from_fn_with_state(
+            intake.clone(),
+            pull::require_key::<R>,
+        ));
     pages
         .merge(uploads)
+        .merge(api)
         .fallback(pages::not_found::<R>)
         .layer(axum::middleware::map_response(harden))
         .with_state(intake)

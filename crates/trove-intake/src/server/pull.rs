@@ -29,6 +29,20 @@ pub fn api_key_hash(key: &str) -> [u8; 32] {
     *blake3::hash(key.trim().as_bytes()).as_bytes()
 }
 
+/// Every `/api/v1/` request passes here first, before anything reads its
+/// body: a caller without the newsroom's key gets 401 for the price of
+/// its headers.
+pub async fn require_key<R: IntakeStore>(
+    State(intake): Shared<R>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match authorized(&intake, request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused,
+    }
+}
+
 fn authorized<R: IntakeStore>(intake: &Intake<R>, headers: &HeaderMap) -> Result<(), Response> {
     let refuse = |message: &str| Err((StatusCode::UNAUTHORIZED, message.to_owned()).into_response());
     let Some(expected) = &intake.api_key else {
@@ -84,10 +98,7 @@ pub struct PendingReport {
     pub sources: Vec<PulledSource>,
 }
 
-pub async fn pending<R: IntakeStore>(State(intake): Shared<R>, headers: HeaderMap) -> Response {
-    if let Err(refused) = authorized(&intake, &headers) {
-        return refused;
-    }
+pub async fn pending<R: IntakeStore>(State(intake): Shared<R>) -> Response {
     let Ok(pending) = intake.repo.pending().await else {
         return unavailable();
     };
@@ -127,14 +138,7 @@ pub async fn pending<R: IntakeStore>(State(intake): Shared<R>, headers: HeaderMa
 }
 
 /// `GET /api/v1/blobs/{id}`: the ciphertext, streamed from disk.
-pub async fn get_blob<R: IntakeStore>(
-    State(intake): Shared<R>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Err(refused) = authorized(&intake, &headers) {
-        return refused;
-    }
+pub async fn get_blob<R: IntakeStore>(State(intake): Shared<R>, Path(id): Path<String>) -> Response {
     let Ok(id) = BlobId::from_str(&id) else {
         return (StatusCode::BAD_REQUEST, "not a blob id\n").into_response();
     };
@@ -179,15 +183,7 @@ pub async fn get_blob<R: IntakeStore>(
 
 /// `PUT /api/v1/blobs/{id}`: a reply's ciphertext from the desk, stored
 /// only if it hashes to its id.
-pub async fn put_blob<R: IntakeStore>(
-    State(intake): Shared<R>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Body,
-) -> Response {
-    if let Err(refused) = authorized(&intake, &headers) {
-        return refused;
-    }
+pub async fn put_blob<R: IntakeStore>(State(intake): Shared<R>, Path(id): Path<String>, body: Body) -> Response {
     let Ok(id) = BlobId::from_str(&id) else {
         return (StatusCode::BAD_REQUEST, "not a blob id\n").into_response();
     };
@@ -225,14 +221,7 @@ pub struct Confirmation {
 }
 
 /// `POST /api/v1/confirm`: the desk holds these now; retention starts.
-pub async fn confirm<R: IntakeStore>(
-    State(intake): Shared<R>,
-    headers: HeaderMap,
-    Json(confirmation): Json<Confirmation>,
-) -> Response {
-    if let Err(refused) = authorized(&intake, &headers) {
-        return refused;
-    }
+pub async fn confirm<R: IntakeStore>(State(intake): Shared<R>, Json(confirmation): Json<Confirmation>) -> Response {
     if intake
         .repo
         .confirm(&confirmation.submissions, &confirmation.messages)
@@ -280,14 +269,7 @@ pub struct Replies {
 }
 
 /// `POST /api/v1/replies`: the desk's replies, whose blobs it has PUT.
-pub async fn replies<R: IntakeStore>(
-    State(intake): Shared<R>,
-    headers: HeaderMap,
-    Json(replies): Json<Replies>,
-) -> Response {
-    if let Err(refused) = authorized(&intake, &headers) {
-        return refused;
-    }
+pub async fn replies<R: IntakeStore>(State(intake): Shared<R>, Json(replies): Json<Replies>) -> Response {
     let mut accepted = Vec::new();
     for reply in replies.replies {
         let Ok(blob) = BlobId::from_str(&reply.blob) else {
@@ -335,14 +317,7 @@ pub struct Decisions {
 
 /// `POST /api/v1/decisions`: the desk's decisions on this intake's
 /// submissions, so that their sources see the outcome and its codes.
-pub async fn decisions<R: IntakeStore>(
-    State(intake): Shared<R>,
-    headers: HeaderMap,
-    Json(decisions): Json<Decisions>,
-) -> Response {
-    if let Err(refused) = authorized(&intake, &headers) {
-        return refused;
-    }
+pub async fn decisions<R: IntakeStore>(State(intake): Shared<R>, Json(decisions): Json<Decisions>) -> Response {
     let mut recorded = 0;
     for decision in &decisions.decisions {
         match intake.repo.import_decision(decision).await {
