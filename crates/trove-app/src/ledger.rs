@@ -76,6 +76,24 @@ pub fn read_vkey(path: &Path, alg: KeyAlg) -> Result<NoteVerifierKey, AppError> 
 /// a served one, with its verifier key and, if given, a witness's; the
 /// last verified checkpoint is remembered in `state`, so a rollback or a
 /// rewrite is caught next time.
+/// Where `trove log verify` remembers the checkpoints it has seen: beside
+/// the data directory for its own log, else in the user's state directory
+/// (`$XDG_STATE_HOME/trove/log-seen`, `~/.local/state/trove/log-seen`), so
+/// that what one folder remembers never depends on where the command ran.
+pub fn log_state_dir(data: &Path, own_log: bool) -> PathBuf {
+    if own_log {
+        return data.join("log-seen");
+    }
+    let state_home = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state")));
+    match state_home {
+        Some(home) => home.join("trove/log-seen"),
+        None => PathBuf::from(".trove-log-seen"),
+    }
+}
+
 pub async fn verify_any_log(
     from: &str,
     vkey: &Path,

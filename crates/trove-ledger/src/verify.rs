@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -24,8 +24,10 @@ pub struct VerifyOptions {
     pub statement_keys: Vec<NoteVerifierKey>,
     /// A witness whose cosignature the checkpoint must carry.
     pub witness: Option<NoteVerifierKey>,
-    /// Where the last verified checkpoint is remembered, for the
-    /// consistency and rollback checks.
+    /// A folder where the last verified checkpoint of each log is
+    /// remembered, for the consistency and rollback checks: one file a log,
+    /// named by its origin and verifier key together, so that logs of two
+    /// newsrooms (the same origin, other keys) never meet.
     pub state: Option<PathBuf>,
 }
 
@@ -113,7 +115,7 @@ pub fn verify_log<F: Fetch>(fetch: &F, options: &VerifyOptions) -> Result<Verify
     }
 
     let previous_size = match &options.state {
-        Some(path) => check_against_state(path, &checkpoint.origin, size, &leaves)?,
+        Some(dir) => check_against_state(dir, &options.log_key, &checkpoint.origin, size, &leaves)?,
         None => None,
     };
     Ok(VerifyReport {
@@ -127,12 +129,26 @@ pub fn verify_log<F: Fetch>(fetch: &F, options: &VerifyOptions) -> Result<Verify
     })
 }
 
-/// Compares with the checkpoint remembered in `path` (one line: origin,
-/// size, base64 root), then remembers this one.
-fn check_against_state(path: &PathBuf, origin: &str, size: u64, leaves: &[Hash]) -> Result<Option<u64>, LedgerError> {
+/// Compares with the checkpoint remembered for this log (origin and key)
+/// in the folder `dir` (a file of one line: origin, size, base64 root; the
+/// key on the next), then remembers this one.
+fn check_against_state(
+    dir: &Path,
+    log_key: &NoteVerifierKey,
+    origin: &str,
+    size: u64,
+    leaves: &[Hash],
+) -> Result<Option<u64>, LedgerError> {
+    use sha2::Digest;
+    fs::create_dir_all(dir).map_err(|source| LedgerError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let identity = sha2::Sha256::digest(format!("{origin}\n{log_key}").as_bytes());
+    let path = dir.join(hex::encode(&identity[..16]));
     let mut previous = None;
-    if let Ok(text) = fs::read_to_string(path) {
-        let parts: Vec<&str> = text.split_whitespace().collect();
+    if let Ok(text) = fs::read_to_string(&path) {
+        let parts: Vec<&str> = text.lines().next().unwrap_or("").split_whitespace().collect();
         if let [seen_origin, seen_size, seen_root] = parts.as_slice()
             && *seen_origin == origin
         {
@@ -155,9 +171,11 @@ fn check_against_state(path: &PathBuf, origin: &str, size: u64, leaves: &[Hash])
         }
     }
     let root = merkle::tree_root(&LeafHashes(leaves), size).expect("infallible");
-    fs::write(path, format!("{origin} {size} {}\n", BASE64.encode(root))).map_err(|source| LedgerError::Io {
-        path: path.clone(),
-        source,
+    fs::write(&path, format!("{origin} {size} {}\n{log_key}\n", BASE64.encode(root))).map_err(|source| {
+        LedgerError::Io {
+            path: path.clone(),
+            source,
+        }
     })?;
     Ok(previous)
 }

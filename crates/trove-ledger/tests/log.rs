@@ -176,6 +176,36 @@ fn rollback_and_rewrite_are_caught_by_the_remembered_checkpoint() {
 }
 
 #[test]
+fn two_newsrooms_logs_verified_from_one_place_raise_no_alarm() {
+    // Two newsrooms, the same default origin, their own keys: verified in
+    // turn with one remembered state, neither is taken for the other's
+    // rollback or rewrite.
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("seen");
+    let (ours, theirs) = (tmp.path().join("ours"), tmp.path().join("theirs"));
+    fill(&ours, 500, 100);
+    let their_key = || NoteSigningKey::from_seed("trove-log", &[9; 32]);
+    let mut writer = LogWriter::open(&theirs, their_key()).unwrap();
+    writer.append(&(0..300).map(entry).collect::<Vec<_>>()).unwrap();
+    let their_options = VerifyOptions {
+        log_key: their_key().verifier(),
+        ..options(Some(&state))
+    };
+    for _ in 0..2 {
+        verify_log(&DirFetch(ours.clone()), &options(Some(&state))).unwrap();
+        verify_log(&DirFetch(theirs.clone()), &their_options).unwrap();
+    }
+    // A real rollback of either is still caught.
+    let small = tmp.path().join("small");
+    fill(&small, 200, 200);
+    let error = verify_log(&DirFetch(small), &options(Some(&state))).unwrap_err();
+    assert!(
+        matches!(error, LedgerError::Rollback { seen: 500, now: 200 }),
+        "{error}"
+    );
+}
+
+#[test]
 fn a_witness_cosignature_is_required_when_asked_for() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("log");

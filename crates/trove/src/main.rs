@@ -319,9 +319,12 @@ enum LogCommand {
         /// Require a cosignature by this witness verifier key file.
         #[arg(long)]
         witness: Option<PathBuf>,
-        /// Where to remember the last verified checkpoint [default: .trove-log-seen].
-        #[arg(long, default_value = ".trove-log-seen")]
-        state: PathBuf,
+        /// A folder where the last verified checkpoint of each log (by origin
+        /// and key) is remembered [default: the data dir's log-seen/ for its
+        /// own log, else $XDG_STATE_HOME/trove/log-seen, or
+        /// ~/.local/state/trove/log-seen].
+        #[arg(long)]
+        state: Option<PathBuf>,
     },
     /// Cosign the current checkpoint with a witness key file (tlog-cosignature/v1).
     Cosign {
@@ -920,6 +923,7 @@ async fn log(data: &Path, command: LogCommand, json: bool) -> anyhow::Result<()>
             state,
         } => {
             // An outsider needs no data directory: only the log and its key.
+            let state = state.unwrap_or_else(|| trove_app::log_state_dir(data, from.is_none()));
             let vkey = vkey.unwrap_or_else(|| data.join("keys/log.vkey"));
             let from = from.unwrap_or_else(|| data.join("log").display().to_string());
             let report = trove_app::verify_any_log(&from, &vkey, witness.as_deref(), state).await?;
