@@ -164,6 +164,8 @@ pub enum AppError {
     EditorExists(String),
     #[error("there is already a user {0:?}")]
     UserExists(String),
+    #[error("no desk user {0}: see `trove users list`")]
+    NoUser(String),
     #[error("a reply must be UTF-8 text")]
     ReplyNotUtf8,
     #[error("the reply is empty: there is nothing to send")]

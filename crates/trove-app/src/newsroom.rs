@@ -188,6 +188,47 @@ impl Newsroom {
         Ok(self.repo().user(name).await?)
     }
 
+    /// A desk log-in: the user when the password and the TOTP code are
+    /// right, the code's step is later than any this user logged in with
+    /// (kept in the database, so a code is good once across restarts), and
+    /// the account is not disabled; None otherwise. A name without an
+    /// account costs the same Argon2id work as one with.
+    pub async fn login(
+        &self,
+        name: &str,
+        password: zeroize::Zeroizing<String>,
+        code: String,
+        unix_time: u64,
+    ) -> Result<Option<UserRecord>, AppError> {
+        let user = self.repo().user(name).await?;
+        // Argon2id off the async threads.
+        let checked = tokio::task::spawn_blocking(move || match user {
+            Some(user) => users::verify_login(&user, &password, &code, unix_time).map(|step| (user, step)),
+            None => {
+                users::verify_unknown(&password);
+                None
+            }
+        })
+        .await
+        .map_err(|e| AppError::Join(e.to_string()))?;
+        let Some((user, step)) = checked else {
+            return Ok(None);
+        };
+        if user.disabled || !self.repo().claim_totp_step(&user.name, step).await? {
+            return Ok(None);
+        }
+        Ok(Some(user))
+    }
+
+    /// Disables a desk user: no more log-ins, and the desk ends their open
+    /// sessions at their next request (it reads the user on every one).
+    pub async fn disable_user(&self, name: &str) -> Result<(), AppError> {
+        if !self.repo().set_disabled(name, true).await? {
+            return Err(AppError::NoUser(name.to_owned()));
+        }
+        Ok(())
+    }
+
     /// The intake's state: recipients, database, pepper, limits. With
     /// `embedded` (the one-process default) receipts go to the local log
     /// at once; an intake on its own machine leaves them to the desk, which

@@ -105,6 +105,7 @@ pub fn create(name: &str, role: Role, day: Day) -> Result<NewUser, UserError> {
             password_hash: hash_password(&password)?,
             totp_secret: totp_secret.clone(),
             created_day: day.to_string(),
+            disabled: false,
         },
         password,
         totp_secret,
@@ -149,20 +150,63 @@ pub fn totp_code(secret: &str, unix_time: u64) -> Option<String> {
 /// Returns the step the code belongs to: the caller refuses a step it has
 /// already accepted for this user (RFC 6238 §5.2: a code is good once).
 pub fn verify_login(user: &UserRecord, password: &str, code: &str, unix_time: u64) -> Option<u64> {
-    let password_ok = PasswordHash::new(&user.password_hash)
+    let password_ok = password_matches(&user.password_hash, password);
+    let step = totp(&user.totp_secret).and_then(|t| t.check(code.trim(), unix_time));
+    step.filter(|_| password_ok)
+}
+
+fn password_matches(hash: &str, password: &str) -> bool {
+    #[cfg(test)]
+    tests::PASSWORDS_CHECKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    PasswordHash::new(hash)
         .map(|hash| {
             argon2::Argon2::default()
                 .verify_password(password.as_bytes(), &hash)
                 .is_ok()
         })
-        .unwrap_or(false);
-    let step = totp(&user.totp_secret).and_then(|t| t.check(code.trim(), unix_time));
-    step.filter(|_| password_ok)
+        .unwrap_or(false)
+}
+
+/// For a name that has no account: the same Argon2id work as for one that
+/// has, against a hash of nothing anyone knows, so the time a refusal
+/// takes does not tell which names exist. Always None.
+pub fn verify_unknown(password: &str) -> Option<u64> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash = DUMMY.get_or_init(|| {
+        hash_password("trove: no such user").unwrap_or_else(|_| {
+            // Without randomness a fixed salt will do: the hash guards no
+            // secret, it only costs what a real one costs.
+            let salt = SaltString::encode_b64(b"trove-dummy-salt").expect("a valid salt");
+            argon2::Argon2::default()
+                .hash_password(b"trove: no such user", &salt)
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        })
+    });
+    let _ = password_matches(hash, password);
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Argon2id verifications done, to show that unknown names cost one.
+    pub(super) static PASSWORDS_CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    #[test]
+    fn an_unknown_name_costs_an_argon2_verification_too() {
+        use std::sync::atomic::Ordering;
+        let day: Day = "2026-11-27".parse().unwrap();
+        let user = create("olena", Role::Editor, day).unwrap();
+        let before = PASSWORDS_CHECKED.load(Ordering::Relaxed);
+        assert!(verify_login(&user.record, "wrong", "000000", 1_800_000_000).is_none());
+        let known = PASSWORDS_CHECKED.load(Ordering::Relaxed) - before;
+        let before = PASSWORDS_CHECKED.load(Ordering::Relaxed);
+        assert!(verify_unknown("wrong").is_none());
+        let unknown = PASSWORDS_CHECKED.load(Ordering::Relaxed) - before;
+        assert!(known >= 1 && unknown >= known, "known {known}, unknown {unknown}");
+    }
 
     #[test]
     fn a_new_user_logs_in_with_password_and_code_only() {

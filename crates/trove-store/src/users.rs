@@ -14,6 +14,8 @@ pub struct UserRecord {
     pub password_hash: String,
     pub totp_secret: String,
     pub created_day: String,
+    /// Disabled by an admin: no log-in, and open sessions end.
+    pub disabled: bool,
 }
 
 /// Desk users.
@@ -25,6 +27,14 @@ pub trait UserRepo: Send + Sync {
 
     /// Every user: name, role, creation day.
     fn users(&self) -> impl Future<Output = Result<Vec<(String, String, String)>, StoreError>> + Send;
+
+    /// Records `step` as the user's last TOTP step if it is later than the
+    /// last one recorded; false if it is not (the code was used already).
+    /// One statement, so two log-ins racing with one code cannot both win.
+    fn claim_totp_step(&self, name: &str, step: u64) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Disables or enables a user; false if there is no such user.
+    fn set_disabled(&self, name: &str, disabled: bool) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
 impl UserRepo for SqliteRepo {
@@ -46,17 +56,20 @@ impl UserRepo for SqliteRepo {
     }
 
     async fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
-        let row = sqlx::query("SELECT name, role, password_hash, totp_secret, created_day FROM users WHERE name = ?")
-            .bind(name)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(db_err(format!("reading user {name}")))?;
+        let row = sqlx::query(
+            "SELECT name, role, password_hash, totp_secret, created_day, disabled FROM users WHERE name = ?",
+        )
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_err(format!("reading user {name}")))?;
         Ok(row.map(|row| UserRecord {
             name: row.get(0),
             role: row.get(1),
             password_hash: row.get(2),
             totp_secret: row.get(3),
             created_day: row.get(4),
+            disabled: row.get::<i64, _>(5) != 0,
         }))
     }
 
@@ -67,5 +80,26 @@ impl UserRepo for SqliteRepo {
             .await
             .map_err(db_err("listing users"))?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+
+    async fn claim_totp_step(&self, name: &str, step: u64) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE users SET last_step = ?1 WHERE name = ?2 AND (last_step IS NULL OR last_step < ?1)")
+                .bind(step as i64)
+                .bind(name)
+                .execute(self.pool())
+                .await
+                .map_err(db_err(format!("recording the log-in of {name}")))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_disabled(&self, name: &str, disabled: bool) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE users SET disabled = ? WHERE name = ?")
+            .bind(i64::from(disabled))
+            .bind(name)
+            .execute(self.pool())
+            .await
+            .map_err(db_err(format!("disabling user {name}")))?;
+        Ok(done.rows_affected() == 1)
     }
 }

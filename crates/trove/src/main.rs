@@ -202,6 +202,9 @@ enum UsersCommand {
     },
     /// List the users.
     List,
+    /// Disable a user: no more log-ins, and their open desk sessions end
+    /// at their next request.
+    Disable { name: String },
 }
 
 #[derive(Subcommand)]
@@ -701,6 +704,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .map(|(name, role, day)| format!("{name:<20} {role:<11} {day}"))
                     .collect::<Vec<_>>()
                     .join("\n")
+            });
+        }
+        Command::Users {
+            command: UsersCommand::Disable { name },
+        } => {
+            open().await?.disable_user(&name).await?;
+            print::report(json, &json!({ "disabled": name }), |_| {
+                format!("disabled {name}: no log-ins, and their sessions end at their next request")
             });
         }
         Command::Triage { submission } => {

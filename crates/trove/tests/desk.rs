@@ -131,3 +131,66 @@ fn an_editor_decides_and_replies_on_the_desk_and_the_source_sees_both() {
     )));
     assert_eq!(verified["entries"]["decision"], 1, "{verified}");
 }
+
+/// Logs in to the desk over plain HTTP; the response to the form.
+fn desk_login(desk: &mut Source, name: &str, password: &str, code: &str) -> common::Reply {
+    let page = desk.get("/desk/login");
+    let csrf = between(&page.body, "name=\"csrf\" value=\"", "\"").to_owned();
+    desk.post_form(
+        "/desk/login",
+        &[("csrf", &csrf), ("name", name), ("password", password), ("code", code)],
+    )
+}
+
+#[test]
+fn a_code_is_good_once_across_restarts_and_a_disabled_user_is_logged_out_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    ok(trove(&data, &["init"]));
+    let added = json(&ok(trove(
+        &data,
+        &["users", "add", "olena", "--role", "editor", "--json"],
+    )));
+    let (password, secret) = (
+        added["password"].as_str().unwrap().to_owned(),
+        added["totp_secret"].as_str().unwrap().to_owned(),
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code = trove_app::users::totp_code(&secret, now).unwrap();
+
+    let server = Server::start(&data, "all");
+    let mut first = Source::new(&server.base);
+    assert_eq!(desk_login(&mut first, "olena", &password, &code).status, 303);
+    assert_eq!(first.get("/desk/").status, 200);
+    // An unknown name gets the same answer as a wrong code.
+    let mut stranger = Source::new(&server.base);
+    let refused = desk_login(&mut stranger, "nobody", &password, &code);
+    assert_eq!(refused.status, 401);
+    assert!(refused.body.contains("Name, password or code is wrong."));
+
+    // The desk restarts: the code that was used stays used.
+    drop(server);
+    let server = Server::start(&data, "all");
+    let mut replay = Source::new(&server.base);
+    assert_eq!(
+        desk_login(&mut replay, "olena", &password, &code).status,
+        401,
+        "a used code was accepted again after a restart"
+    );
+
+    // The next step's code logs in; disabling the user ends that session
+    // at its next request.
+    let next = trove_app::users::totp_code(&secret, now + 30).unwrap();
+    let mut second = Source::new(&server.base);
+    assert_eq!(desk_login(&mut second, "olena", &password, &next).status, 303);
+    assert_eq!(second.get("/desk/").status, 200);
+    ok(trove(&data, &["users", "disable", "olena"]));
+    let after = second.get("/desk/");
+    assert_eq!(after.status, 303, "a disabled user's session goes on");
+    assert!(after.headers.get("location").is_some_and(|l| l == "/desk/login"));
+    let missing = trove(&data, &["users", "disable", "nobody"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no desk user nobody"));
+}

@@ -1,4 +1,5 @@
-//! Log-in (password and TOTP, each code good once) and log-out.
+//! Log-in (password and TOTP, each code good once: trove-app keeps the
+//! last step in the database) and log-out.
 
 use std::sync::Arc;
 
@@ -7,7 +8,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use trove_app::Role;
-use trove_app::users::verify_login;
 use trove_web::{clear_cookie, cookie, random_token, redirect, render, set_cookie, with_cookies};
 use zeroize::Zeroizing;
 
@@ -55,17 +55,6 @@ pub(super) struct LoginForm {
     code: String,
 }
 
-/// Accepts a TOTP step for a user only if it is later than the last one
-/// accepted (RFC 6238 §5.2).
-fn fresh_step(state: &DeskState, user: &str, step: u64) -> bool {
-    let mut used = state.used_steps.lock().unwrap_or_else(|p| p.into_inner());
-    let fresh = used.get(user).is_none_or(|last| step > *last);
-    if fresh {
-        used.insert(user.to_owned(), step);
-    }
-    fresh
-}
-
 pub(super) async fn login(
     State(state): Shared,
     headers: HeaderMap,
@@ -94,41 +83,31 @@ pub(super) async fn login(
             "Too many attempts. Wait a minute and try again.",
         );
     }
-    let Ok(user) = state.newsroom.user(&form.name).await else {
-        return again(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The database is unavailable; try again.",
-        );
-    };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let checked = match user {
-        Some(user) => {
-            let password = form.password.clone();
-            let code = form.code.clone();
-            // Argon2id off the async threads.
-            tokio::task::spawn_blocking(move || verify_login(&user, &password, &code, now).map(|step| (user, step)))
-                .await
-                .ok()
-                .flatten()
+    let user = match state
+        .newsroom
+        .login(&form.name, form.password.clone(), form.code.clone(), now)
+        .await
+    {
+        Ok(Some(user)) => user,
+        Ok(None) => return again(StatusCode::UNAUTHORIZED, "Name, password or code is wrong."),
+        Err(_) => {
+            return again(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database is unavailable; try again.",
+            );
         }
-        None => None,
     };
-    let Some(user) = checked
-        .filter(|(user, step)| fresh_step(&state, &user.name, *step))
-        .map(|(user, _)| user)
-    else {
-        return again(StatusCode::UNAUTHORIZED, "Name, password or code is wrong.");
-    };
-    let Ok(role) = Role::parse(&user.role) else {
+    if Role::parse(&user.role).is_err() {
         return again(
             StatusCode::UNAUTHORIZED,
             "This account's role is damaged; ask an admin.",
         );
-    };
-    let token = state.sessions.start(DeskSession { user: user.name, role });
+    }
+    let token = state.sessions.start(DeskSession { user: user.name });
     redirect("/desk/", &[set_cookie(COOKIE, &token, PATH)])
 }
 

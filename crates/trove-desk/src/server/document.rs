@@ -32,7 +32,7 @@ struct DocumentPage {
 }
 
 pub(super) async fn page(State(state): Shared, headers: HeaderMap, Path(doc): Path<String>) -> Response {
-    let Some((token, user, _)) = state.session(&headers) else {
+    let Some((token, user, _)) = state.session(&headers).await else {
         return redirect("/desk/login", &[]);
     };
     let record = match state.newsroom.repo().document(&doc).await {

@@ -27,7 +27,7 @@ struct InboxPage {
 }
 
 pub(super) async fn inbox(State(state): Shared, headers: HeaderMap) -> Response {
-    let Some((token, user, _)) = state.session(&headers) else {
+    let Some((token, user, _)) = state.session(&headers).await else {
         return redirect("/desk/login", &[]);
     };
     let Ok(submissions) = state.newsroom.submissions().await else {

@@ -8,9 +8,8 @@ mod document;
 mod inbox;
 mod submission;
 
-use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use askama::Template;
@@ -35,10 +34,11 @@ const ATTEMPTS_PER_USER: u32 = 5;
 const ATTEMPTS_GLOBAL: u32 = 60;
 const WINDOW: Duration = Duration::from_secs(60);
 
-/// A logged-in desk user.
+/// A logged-in desk user. Only the name is kept: the role and whether
+/// the account is still enabled are read from the database on every
+/// request, so a disabled user or a changed role takes effect at once.
 struct DeskSession {
     user: String,
-    role: Role,
 }
 
 /// Everything the desk's handlers share.
@@ -49,8 +49,6 @@ pub struct DeskState {
     sessions: SessionTable<DeskSession>,
     csrf: Csrf,
     throttle: Throttle,
-    /// The last TOTP step accepted per user: a code is good once.
-    used_steps: Mutex<HashMap<String, u64>>,
 }
 
 impl DeskState {
@@ -61,15 +59,22 @@ impl DeskState {
             sessions: SessionTable::new(IDLE, ABSOLUTE),
             csrf: Csrf::new("trove/desk-csrf/v1")?,
             throttle: Throttle::new(ATTEMPTS_PER_USER, ATTEMPTS_GLOBAL, WINDOW),
-            used_steps: Mutex::new(HashMap::new()),
         }))
     }
 
-    /// The session of a request: its token, user and role.
-    fn session(&self, headers: &HeaderMap) -> Option<(String, String, Role)> {
+    /// The session of a request: its token, user and role, the user read
+    /// afresh. A user who is gone or disabled has their session ended.
+    async fn session(&self, headers: &HeaderMap) -> Option<(String, String, Role)> {
         let token = cookie(headers, COOKIE)?;
-        self.sessions
-            .with(token, |s| (token.to_owned(), s.user.clone(), s.role))
+        let name = self.sessions.with(token, |s| s.user.clone())?;
+        let user = self.newsroom.user(&name).await.ok().flatten();
+        match user.filter(|u| !u.disabled).and_then(|u| Role::parse(&u.role).ok()) {
+            Some(role) => Some((token.to_owned(), name, role)),
+            None => {
+                self.sessions.end(token);
+                None
+            }
+        }
     }
 }
 
@@ -147,13 +152,13 @@ fn not_a_submission() -> Response {
 
 /// The session and the checked CSRF token of a POST, or the response.
 #[allow(clippy::result_large_err)] // the response is built once, on the way out
-fn posted(
+async fn posted(
     state: &DeskState,
     headers: &HeaderMap,
     csrf: &str,
     id: &str,
 ) -> Result<(String, Role, SubmissionId), Response> {
-    let Some((token, user, role)) = state.session(headers) else {
+    let Some((token, user, role)) = state.session(headers).await else {
         return Err(error(
             StatusCode::FORBIDDEN,
             "Please log in again",

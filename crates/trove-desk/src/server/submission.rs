@@ -116,7 +116,7 @@ pub(super) async fn page(
     Path(id): Path<String>,
     Query(query): Query<SubmissionQuery>,
 ) -> Response {
-    let Some((token, user, role)) = state.session(&headers) else {
+    let Some((token, user, role)) = state.session(&headers).await else {
         return redirect("/desk/login", &[]);
     };
     let Ok(submission_id) = SubmissionId::from_str(&id) else {
@@ -254,7 +254,7 @@ pub(super) async fn triage(
     Path(id): Path<String>,
     axum::Form(form): axum::Form<CsrfForm>,
 ) -> Response {
-    let submission = match posted(&state, &headers, &form.csrf, &id) {
+    let submission = match posted(&state, &headers, &form.csrf, &id).await {
         Ok((_, _, submission)) => submission,
         Err(response) => return response,
     };
@@ -276,7 +276,7 @@ pub(super) async fn decide(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let (user, role, submission) = match posted(&state, &headers, &field("csrf"), &id) {
+    let (user, role, submission) = match posted(&state, &headers, &field("csrf"), &id).await {
         Ok(posted) => posted,
         Err(response) => return response,
     };
@@ -326,7 +326,7 @@ pub(super) async fn reply(
     Path(id): Path<String>,
     axum::Form(form): axum::Form<ReplyForm>,
 ) -> Response {
-    let submission = match posted(&state, &headers, &form.csrf, &id) {
+    let submission = match posted(&state, &headers, &form.csrf, &id).await {
         Ok((_, _, submission)) => submission,
         Err(response) => return response,
     };
