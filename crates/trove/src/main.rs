@@ -122,13 +122,19 @@ enum Command {
     /// Serve this data directory over HTTP: the source interface, the
     /// transparency log under /log/, or both.
     Serve {
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: std::net::SocketAddr,
         /// intake: the source interface only, from recipients alone (no
-        /// identity is loaded); desk: the log (the desk's pages come later);
-        /// all: both on one data directory, the embedded default.
-        #[arg(long, value_enum, default_value = "all")]
+        /// identity is loaded); desk: the desk's pages and the log; all:
+        /// both on one data directory (the embedded default), each on its
+        /// own listener.
+        #[arg(long, value_enum, default_value = "intake")]
         role: serve::Role,
+        /// Where the source interface listens (publish only this one to
+        /// sources, e.g. as an onion service).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        intake_addr: std::net::SocketAddr,
+        /// Where the desk's pages and the transparency log listen.
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        desk_addr: std::net::SocketAddr,
     },
     /// Send a reply to the source of a submission, sealed to the source's
     /// codename-derived key.
@@ -182,8 +188,12 @@ enum Command {
         /// Stop after the run instead of serving.
         #[arg(long)]
         no_serve: bool,
+        /// Where the source interface listens.
         #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: std::net::SocketAddr,
+        intake_addr: std::net::SocketAddr,
+        /// Where the desk and the transparency log listen.
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        desk_addr: std::net::SocketAddr,
         #[arg(long, default_value = "8M", value_parser = parse_size)]
         size: u64,
         #[arg(long, default_value_t = 1)]
@@ -650,7 +660,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print::report(json, &report, |r| print::verify(r, usize::MAX));
         }
         Command::Log { command } => log(&data, command, json).await?,
-        Command::Serve { addr, role } => serve::serve(open().await?, role, addr).await?,
+        Command::Serve {
+            role,
+            intake_addr,
+            desk_addr,
+        } => {
+            let addresses = serve::Addresses {
+                intake: intake_addr,
+                desk: desk_addr,
+            };
+            serve::serve(open().await?, role, addresses).await?
+        }
         Command::Reply { submission, text_file } => {
             let text = std::fs::read(&text_file).with_context(|| format!("cannot read {}", text_file.display()))?;
             let message = open()
@@ -767,12 +787,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo {
             no_serve,
-            addr,
+            intake_addr,
+            desk_addr,
             size,
             seed,
         } => {
             let spec = trove_app::demo::DemoSpec { size, seed };
-            demo(given.as_deref(), spec, no_serve, addr, json, &bars).await?
+            let addresses = serve::Addresses {
+                intake: intake_addr,
+                desk: desk_addr,
+            };
+            demo(given.as_deref(), spec, no_serve, addresses, json, &bars).await?
         }
     }
     Ok(())
@@ -955,7 +980,7 @@ async fn demo(
     data: Option<&Path>,
     spec: trove_app::demo::DemoSpec,
     no_serve: bool,
-    addr: std::net::SocketAddr,
+    addresses: serve::Addresses,
     json: bool,
     bars: &Bars,
 ) -> anyhow::Result<()> {
@@ -970,9 +995,12 @@ async fn demo(
             .keep(),
     };
     let (newsroom, report) = trove_app::demo::run(&data, spec, bars).await?;
-    print::report(json, &report, |r| print::demo(r, addr, !no_serve));
+    print::report(json, &report, |r| {
+        print::demo(r, addresses.intake, addresses.desk, !no_serve)
+    });
     if !no_serve {
-        serve::serve(newsroom, serve::Role::All, addr).await?;
+        // Every role, each on its own listener.
+        serve::serve(newsroom, serve::Role::All, addresses).await?;
     }
     Ok(())
 }

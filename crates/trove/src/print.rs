@@ -188,7 +188,7 @@ pub fn log_verification(report: &LogVerification) -> String {
 }
 
 /// The demo's run, stage by stage, and where to go next.
-pub fn demo(report: &DemoReport, addr: std::net::SocketAddr, serving: bool) -> String {
+pub fn demo(report: &DemoReport, intake: std::net::SocketAddr, desk: std::net::SocketAddr, serving: bool) -> String {
     let data = report.data.display();
     let mut text = format!("data directory   {data}\n");
     if let Some(c) = &report.generated {
@@ -221,7 +221,7 @@ pub fn demo(report: &DemoReport, addr: std::net::SocketAddr, serving: bool) -> S
             .map(|d| d.as_secs())
             .unwrap_or(0);
         text.push_str(&format!(
-            "\ndesk: http://{addr}/desk/  name editor, password {}, TOTP secret {} (code now: {}; any authenticator app takes the secret)\n",
+            "\ndesk: http://{desk}/desk/  name editor, password {}, TOTP secret {} (code now: {}; any authenticator app takes the secret)\n",
             user.password.as_str(),
             user.totp_secret,
             trove_app::users::totp_code(&user.totp_secret, now).unwrap_or_default()
@@ -229,7 +229,7 @@ pub fn demo(report: &DemoReport, addr: std::net::SocketAddr, serving: bool) -> S
     }
     if serving {
         text.push_str(&format!(
-            "\nA source submits at http://{addr}/ (get a codename, upload, read replies; no JavaScript needed).\nReply from the desk with:  trove --data {data} reply SUBMISSION --text-file reply.txt\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{addr}/log/ --vkey {}\n",
+            "\nEach role has its own listener: a source submits at http://{intake}/ (get a codename, upload, read replies; no JavaScript needed); the desk is at http://{desk}/desk/ and the transparency log at http://{desk}/log/.\nReply from the desk with:  trove --data {data} reply SUBMISSION --text-file reply.txt\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{desk}/log/ --vkey {}\n",
             report.data.join("keys/log.vkey").display()
         ));
     }

@@ -24,44 +24,75 @@ pub enum Role {
     All,
 }
 
-/// Binds `addr`, prints the address it listens on, and serves until
-/// interrupted.
-pub async fn serve(newsroom: Newsroom, role: Role, addr: SocketAddr) -> anyhow::Result<()> {
+/// Where each role listens. Every role has a listener of its own: the
+/// intake's (published to sources, e.g. as an onion service) routes
+/// nothing but the source pages, resumable uploads and the pull API, so
+/// no source-facing address ever reaches the desk's log-in.
+#[derive(Debug, Clone, Copy)]
+pub struct Addresses {
+    pub intake: SocketAddr,
+    pub desk: SocketAddr,
+}
+
+/// Binds the listeners of `role`, prints each address (the intake's first),
+/// and serves until interrupted.
+pub async fn serve(newsroom: Newsroom, role: Role, addresses: Addresses) -> anyhow::Result<()> {
     let newsroom = Arc::new(newsroom);
-    let log = || ServeDir::new(newsroom.dir().log_dir()).append_index_html_on_directories(false);
-    let desk = || -> anyhow::Result<Router> {
+    let mut servers = Vec::new();
+    if matches!(role, Role::Intake | Role::All) {
+        // Embedded (role all): receipts go to the local log at once; an
+        // intake on its own machine leaves them to the desk's pull.
+        let intake = trove_intake::server::router(newsroom.intake(role == Role::All).await?);
+        let listener = bind(addresses.intake).await?;
+        println!("serving the source interface on http://{}/", listener.local_addr()?);
+        servers.push((listener, intake));
+    }
+    if matches!(role, Role::Desk | Role::All) {
+        let log = ServeDir::new(newsroom.dir().log_dir()).append_index_html_on_directories(false);
         let state = trove_desk::DeskState::new(Arc::clone(&newsroom))?;
-        Ok(trove_desk::router(state).layer(axum::middleware::map_response(harden)))
-    };
-    let app = match role {
-        Role::Intake => trove_intake::server::router(newsroom.intake(false).await?),
-        Role::All => trove_intake::server::router(newsroom.intake(true).await?)
-            .merge(desk()?)
-            .nest_service("/log", log()),
-        Role::Desk => Router::new()
+        let desk = Router::new()
             .route("/", get(|| async { Html(INDEX) }))
-            .merge(desk()?)
-            .nest_service("/log", log()),
-    };
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    let local = listener.local_addr()?;
-    match role {
-        Role::Intake => println!("serving the source interface on http://{local}/"),
-        Role::Desk => println!("serving on http://{local}/ (transparency log: http://{local}/log/)"),
-        Role::All => {
-            println!("serving the source interface on http://{local}/ and the transparency log on http://{local}/log/")
-        }
+            .merge(trove_desk::router(state).layer(axum::middleware::map_response(harden)))
+            .nest_service("/log", log);
+        let listener = bind(addresses.desk).await?;
+        println!(
+            "serving the desk and the transparency log on http://{}/ (the desk under /desk/, the log under /log/)",
+            listener.local_addr()?
+        );
+        servers.push((listener, desk));
     }
     use std::io::Write;
     std::io::stdout().flush()?;
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut running = tokio::task::JoinSet::new();
+    for (listener, app) in servers {
+        let mut stopped = stopped.clone();
+        running.spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.changed().await;
+                })
+                .await
+        });
+    }
+    // Until interrupted, or until one listener fails (then all stop).
+    let first = tokio::select! {
+        ended = running.join_next() => ended,
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    let _ = stop.send(true);
+    while running.join_next().await.is_some() {}
+    match first {
+        Some(Ok(result)) => result.context("the server stopped"),
+        Some(Err(panicked)) => Err(anyhow::anyhow!("a listener stopped: {panicked}")),
+        None => Ok(()),
+    }
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
         .await
-        .context("the server stopped")
+        .with_context(|| format!("cannot listen on {addr}"))
 }
 
 const INDEX: &str = r#"<!DOCTYPE html>

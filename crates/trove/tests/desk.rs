@@ -59,7 +59,7 @@ fn an_editor_decides_and_replies_on_the_desk_and_the_source_sees_both() {
 
     let driver = Driver::start();
     let browser = Browser::open(&driver, &tmp.path().join("profile"));
-    browser.go(&format!("{}/desk/", server.base));
+    browser.go(&format!("{}/desk/", server.desk));
     browser.element("#password");
     assert!(browser.url().ends_with("/desk/login"), "{}", browser.url());
     // A wrong code is refused.
@@ -101,7 +101,7 @@ fn an_editor_decides_and_replies_on_the_desk_and_the_source_sees_both() {
     );
     browser.click("a[href^='/desk/d/']");
     assert!(browser.text("#text").contains("Northwind Capital Ltd"));
-    browser.go(&format!("{}/desk/s/{submission}", server.base));
+    browser.go(&format!("{}/desk/s/{submission}", server.desk));
 
     // The editor confirms the proposal and replies to the source.
     browser.click("#outcome-reject");
@@ -162,11 +162,11 @@ fn a_code_is_good_once_across_restarts_and_a_disabled_user_is_logged_out_at_once
     let code = trove_app::users::totp_code(&secret, now).unwrap();
 
     let server = Server::start(&data, "all");
-    let mut first = Source::new(&server.base);
+    let mut first = Source::new(&server.desk);
     assert_eq!(desk_login(&mut first, "olena", &password, &code).status, 303);
     assert_eq!(first.get("/desk/").status, 200);
     // An unknown name gets the same answer as a wrong code.
-    let mut stranger = Source::new(&server.base);
+    let mut stranger = Source::new(&server.desk);
     let refused = desk_login(&mut stranger, "nobody", &password, &code);
     assert_eq!(refused.status, 401);
     assert!(refused.body.contains("Name, password or code is wrong."));
@@ -174,7 +174,7 @@ fn a_code_is_good_once_across_restarts_and_a_disabled_user_is_logged_out_at_once
     // The desk restarts: the code that was used stays used.
     drop(server);
     let server = Server::start(&data, "all");
-    let mut replay = Source::new(&server.base);
+    let mut replay = Source::new(&server.desk);
     assert_eq!(
         desk_login(&mut replay, "olena", &password, &code).status,
         401,
@@ -184,7 +184,7 @@ fn a_code_is_good_once_across_restarts_and_a_disabled_user_is_logged_out_at_once
     // The next step's code logs in; disabling the user ends that session
     // at its next request.
     let next = trove_app::users::totp_code(&secret, now + 30).unwrap();
-    let mut second = Source::new(&server.base);
+    let mut second = Source::new(&server.desk);
     assert_eq!(desk_login(&mut second, "olena", &password, &next).status, 303);
     assert_eq!(second.get("/desk/").status, 200);
     ok(trove(&data, &["users", "disable", "olena"]));

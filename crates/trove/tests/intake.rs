@@ -532,6 +532,39 @@ fn raw_status(base: &str, request: &[u8]) -> String {
 }
 
 #[test]
+fn each_role_has_its_own_listener_and_the_intakes_routes_only_source_pages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data_dir(tmp.path());
+    // Plain `trove serve` is the intake alone.
+    let plain = Server::start_with(&data, &[]);
+    assert!(plain.desk.is_empty(), "plain serve opened a desk listener");
+    let mut visitor = Source::new(&plain.base);
+    assert_eq!(visitor.get("/").status, 200);
+    for path in ["/desk/login", "/desk/", "/log/checkpoint"] {
+        assert_eq!(visitor.get(path).status, 404, "{path} on the intake's listener");
+    }
+    drop(plain);
+    // Every role: two listeners, on two addresses.
+    let all = Server::start(&data, "all");
+    assert_ne!(all.base, all.desk);
+    let mut source = Source::new(&all.base);
+    source.new_codename();
+    let sent = source.submit(&[("note.txt", b"a receipt in the log")], "");
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    for path in ["/desk/login", "/log/checkpoint"] {
+        assert_eq!(source.get(path).status, 404, "{path} on the intake's listener");
+    }
+    let mut journalist = Source::new(&all.desk);
+    assert_eq!(journalist.get("/desk/login").status, 200);
+    assert_eq!(journalist.get("/log/checkpoint").status, 200);
+    assert_eq!(
+        journalist.get("/generate").status,
+        404,
+        "source pages on the desk's listener"
+    );
+}
+
+#[test]
 fn the_pull_api_checks_the_key_before_any_body_and_caps_the_rest() {
     use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().unwrap();

@@ -31,7 +31,7 @@ fn serve(data: &Path) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_trove"))
         .arg("--data")
         .arg(data)
-        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(["serve", "--role", "desk", "--desk-addr", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -73,19 +73,31 @@ pub fn ingested_corpus(dir: &Path, seed: &str, size: &str) -> (std::path::PathBu
 /// address line is kept, to check what it logs.
 pub struct Server {
     child: std::process::Child,
+    /// The source interface (role intake or all), else the desk's listener.
     pub base: String,
+    /// The desk's listener (role desk or all): its pages under /desk/ and
+    /// the log under /log/.
+    pub desk: String,
     readers: Vec<std::thread::JoinHandle<String>>,
 }
 
 impl Server {
-    /// Starts `trove serve --role ROLE` on a free port of 127.0.0.1.
+    /// Starts `trove serve --role ROLE`, every listener on a free port of
+    /// 127.0.0.1.
     pub fn start(data: &Path, role: &str) -> Server {
+        Server::start_with(data, &["--role", role])
+    }
+
+    /// Starts `trove serve` with these options (and free ports).
+    pub fn start_with(data: &Path, options: &[&str]) -> Server {
         use std::io::{BufRead, BufReader, Read};
         use std::process::Stdio;
         let mut child = Command::new(env!("CARGO_BIN_EXE_trove"))
             .arg("--data")
             .arg(data)
-            .args(["serve", "--role", role, "--addr", "127.0.0.1:0"])
+            .arg("serve")
+            .args(options)
+            .args(["--intake-addr", "127.0.0.1:0", "--desk-addr", "127.0.0.1:0"])
             .env_remove("TROVE_DATA")
             // As verbose as an operator could make it: still nothing may log
             // an address, a user agent, a codename or a file name.
@@ -95,14 +107,29 @@ impl Server {
             .spawn()
             .expect("trove serve starts");
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .trim_end_matches('/')
-            .to_owned();
+        let listeners = match options.windows(2).find(|w| w[0] == "--role").map(|w| w[1]) {
+            Some("all") => 2,
+            _ => 1,
+        };
+        let (mut base, mut desk) = (String::new(), String::new());
+        for _ in 0..listeners {
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            let url = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .unwrap_or_else(|| panic!("no address in {line:?}"))
+                .trim_end_matches('/')
+                .to_owned();
+            if line.contains("the desk") {
+                desk = url;
+            } else {
+                base = url;
+            }
+        }
+        if base.is_empty() {
+            base = desk.clone();
+        }
         let streams: Vec<Box<dyn Read + Send>> = vec![Box::new(stdout), Box::new(child.stderr.take().unwrap())];
         let readers = streams
             .into_iter()
@@ -114,7 +141,12 @@ impl Server {
                 })
             })
             .collect();
-        Server { child, base, readers }
+        Server {
+            child,
+            base,
+            desk,
+            readers,
+        }
     }
 
     /// Kills the server (SIGKILL: no chance to tidy up) and returns all it
