@@ -149,6 +149,14 @@ pub async fn create<R: IntakeStore>(State(intake): Shared<R>, headers: HeaderMap
     let Some(length) = header_u64(&headers, "upload-length") else {
         return problem(StatusCode::BAD_REQUEST, "Upload-Length is missing or not a number\n");
     };
+    // An empty file is no submission: accepting it made a submission and
+    // a log entry for nothing, as often as anyone liked.
+    if length == 0 {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "an empty file is not a submission; nothing was stored\n",
+        );
+    }
     if length > intake.limits.max_file_bytes {
         return tus_response(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -189,9 +197,6 @@ pub async fn create<R: IntakeStore>(State(intake): Shared<R>, headers: HeaderMap
         );
     }
     let location = format!("/tus/{}-{}", upload.id, key.to_hex().as_str());
-    if length == 0 {
-        return complete(&intake, &upload, &key).await;
-    }
     tus_response(StatusCode::CREATED, &[("location", location)], "")
 }
 
