@@ -72,6 +72,9 @@ kdf_passes = 3
 # intake deletes what it pulled.
 api_key_file = "keys/intake.apikey"
 retention_days = 14
+# A codename that never submitted, never wrote and never began an upload
+# is forgotten this many days after it was made.
+unused_source_days = 30
 
 [triage]
 # The shipped gazetteer (countries, capitals, demonyms in five languages)
@@ -172,6 +175,7 @@ pub struct IntakeConfig {
     pub kdf_passes: u32,
     pub api_key_file: PathBuf,
     pub retention_days: u64,
+    pub unused_source_days: u64,
 }
 
 impl Default for IntakeConfig {
@@ -189,6 +193,7 @@ impl Default for IntakeConfig {
             kdf_passes: 3,
             api_key_file: PathBuf::from("keys/intake.apikey"),
             retention_days: 14,
+            unused_source_days: 30,
         }
     }
 }

@@ -246,6 +246,7 @@ impl Newsroom {
             login_attempts_global: config.login_attempts_per_minute,
             login_window: Duration::from_secs(60),
             retention_days: config.retention_days,
+            unused_source_days: config.unused_source_days,
             ..IntakeLimits::default()
         };
         let kdf = KeyDerivation {

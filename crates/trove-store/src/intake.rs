@@ -156,6 +156,11 @@ pub trait IntakeRepo: Send + Sync {
     /// Replies stay: the source still has to read them.
     fn expire(&self, day: &str) -> impl Future<Output = Result<Expired, StoreError>> + Send;
 
+    /// Forgets sources made on or before `day` that never submitted, never
+    /// wrote and never began an upload: a codename drawn and abandoned
+    /// leaves nothing behind for long. Returns how many were forgotten.
+    fn forget_unused_sources(&self, day: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// The desk's replies not yet handed to a separate intake.
     fn undelivered_replies(&self) -> impl Future<Output = Result<Vec<MessageRecord>, StoreError>> + Send;
 
@@ -446,6 +451,20 @@ impl IntakeRepo for SqliteRepo {
     /// Forgets confirmed submissions and source messages confirmed on or
     /// before `day` (YYYY-MM-DD), and returns their blobs for deletion.
     /// Replies stay: the source still has to read them.
+    async fn forget_unused_sources(&self, day: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM sources WHERE created_day <= ?
+               AND NOT EXISTS (SELECT 1 FROM submissions WHERE source_id = sources.id)
+               AND NOT EXISTS (SELECT 1 FROM messages WHERE source_id = sources.id)
+               AND NOT EXISTS (SELECT 1 FROM uploads WHERE source_id = sources.id)",
+        )
+        .bind(day)
+        .execute(self.pool())
+        .await
+        .map_err(db_err("forgetting unused sources"))?;
+        Ok(done.rows_affected())
+    }
+
     async fn expire(&self, day: &str) -> Result<Expired, StoreError> {
         let mut expired = Expired::default();
         let mut tx = self.pool().begin().await.map_err(db_err("applying retention"))?;

@@ -451,7 +451,13 @@ fn oversize_files_cut_off_forms_and_a_full_drop_lose_nothing_acknowledged() {
         |source: &Source, length: usize| source.tus("POST", "/tus/", &[("Upload-Length", length.to_string())], b"");
     assert_eq!(create(&source, 250_000).status, 413);
     // An empty upload makes no submission and no log entry.
-    let entries = |data: &Path| ok(trove(data, &["log", "checkpoint"])).lines().nth(1).unwrap().to_owned();
+    let entries = |data: &Path| {
+        ok(trove(data, &["log", "checkpoint"]))
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    };
     let before = entries(&data);
     let empty = create(&source, 0);
     assert_eq!(empty.status, 400, "{}", empty.body);

@@ -62,6 +62,9 @@ pub struct IntakeLimits {
     pub upload_idle: Duration,
     /// What the desk confirmed it pulled is deleted this many days later.
     pub retention_days: u64,
+    /// A source that never submitted, wrote or began an upload is
+    /// forgotten this many days after its codename was made.
+    pub unused_source_days: u64,
 }
 
 impl Default for IntakeLimits {
@@ -78,6 +81,7 @@ impl Default for IntakeLimits {
             page_timeout: Duration::from_secs(30),
             upload_idle: Duration::from_secs(300),
             retention_days: 14,
+            unused_source_days: 30,
         }
     }
 }

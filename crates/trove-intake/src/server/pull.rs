@@ -329,8 +329,11 @@ pub async fn decisions<R: IntakeStore>(State(intake): Shared<R>, Json(decisions)
 }
 
 /// Deletes what the desk confirmed more than `retention_days` ago: rows
-/// and blobs, and frees the sources' quotas.
+/// and blobs, and frees the sources' quotas; and forgets sources unused
+/// for `unused_source_days`.
 pub async fn sweep<R: IntakeStore>(intake: &Intake<R>) -> Result<(usize, usize), ()> {
+    let unused = Day::days_ago(intake.limits.unused_source_days).to_string();
+    intake.repo.forget_unused_sources(&unused).await.map_err(|_| ())?;
     let before = Day::days_ago(intake.limits.retention_days).to_string();
     let expired = intake.repo.expire(&before).await.map_err(|_| ())?;
     let backend = intake.sealer.backend();
