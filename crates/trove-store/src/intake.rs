@@ -98,6 +98,16 @@ pub trait IntakeRepo: Send + Sync {
     /// Counts ciphertext stored for a source (negative when freed).
     fn add_stored_bytes(&self, source_id: &str, delta: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Counts `bytes` for a source only if its total stays within `limit`;
+    /// false (and nothing counted) if it would not. One statement, so
+    /// uploads running side by side cannot each see room that only one has.
+    fn reserve_stored_bytes(
+        &self,
+        source_id: &str,
+        bytes: u64,
+        limit: u64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Records a message; one already recorded (a pull run twice) is kept
     /// as it is. True if it was new.
     fn add_message(&self, message: &MessageRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
@@ -119,12 +129,14 @@ pub trait IntakeRepo: Send + Sync {
     fn upload_parts(&self, id: &str) -> impl Future<Output = Result<Vec<UploadPart>, StoreError>> + Send;
 
     /// Acknowledges one part: durable when this returns, and counted
-    /// against the source's quota.
+    /// against the source's quota in the same transaction; false (and
+    /// nothing recorded) if it would take the source over `limit`.
     fn add_upload_part(
         &self,
         upload: &UploadRecord,
         part: &UploadPart,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        limit: u64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Forgets an upload (terminated, or turned into a submission by
     /// [`SqliteRepo::complete_upload`]); returns its parts so the caller can
@@ -208,6 +220,19 @@ impl IntakeRepo for SqliteRepo {
             .await
             .map_err(db_err("counting a source's stored bytes"))?;
         Ok(())
+    }
+
+    async fn reserve_stored_bytes(&self, source_id: &str, bytes: u64, limit: u64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE sources SET stored_bytes = stored_bytes + ?1 WHERE id = ?2 AND stored_bytes + ?1 <= ?3",
+        )
+        .bind(bytes as i64)
+        .bind(source_id)
+        .bind(limit as i64)
+        .execute(self.pool())
+        .await
+        .map_err(db_err("counting a source's stored bytes"))?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Records a message; one already recorded (a pull run twice) is kept
@@ -325,9 +350,21 @@ impl IntakeRepo for SqliteRepo {
 
     /// Acknowledges one part: durable when this returns, and counted
     /// against the source's quota.
-    async fn add_upload_part(&self, upload: &UploadRecord, part: &UploadPart) -> Result<(), StoreError> {
+    async fn add_upload_part(&self, upload: &UploadRecord, part: &UploadPart, limit: u64) -> Result<bool, StoreError> {
         let context = || format!("recording a part of upload {}", upload.id);
         let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
+        let counted = sqlx::query(
+            "UPDATE sources SET stored_bytes = stored_bytes + ?1 WHERE id = ?2 AND stored_bytes + ?1 <= ?3",
+        )
+        .bind(part.stored as i64)
+        .bind(&upload.source_id)
+        .bind(limit as i64)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err(context()))?;
+        if counted.rows_affected() != 1 {
+            return Ok(false);
+        }
         sqlx::query(
             "INSERT INTO upload_parts (upload_id, ordinal, blob_id, size, stored, hash_sealed) VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -340,13 +377,8 @@ impl IntakeRepo for SqliteRepo {
         .execute(&mut *tx)
         .await
         .map_err(db_err(context()))?;
-        sqlx::query("UPDATE sources SET stored_bytes = stored_bytes + ? WHERE id = ?")
-            .bind(part.stored as i64)
-            .bind(&upload.source_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err(context()))?;
-        tx.commit().await.map_err(db_err(context()))
+        tx.commit().await.map_err(db_err(context()))?;
+        Ok(true)
     }
 
     /// Forgets an upload (terminated, or turned into a submission by

@@ -47,3 +47,21 @@ async fn sources_never_used_are_forgotten_and_used_ones_stay() {
     }
     assert_eq!(repo.forget_unused_sources("2026-10-01").await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn quota_is_counted_in_one_statement_and_never_overdrawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = SqliteRepo::open(&dir.path().join("trove.db"), true).await.unwrap();
+    assert!(repo.add_source(&source("s", "2026-11-30")).await.unwrap());
+    assert!(repo.reserve_stored_bytes("s", 200, 300).await.unwrap());
+    assert!(
+        !repo.reserve_stored_bytes("s", 200, 300).await.unwrap(),
+        "over the limit"
+    );
+    assert!(
+        repo.reserve_stored_bytes("s", 100, 300).await.unwrap(),
+        "exactly to the limit"
+    );
+    assert_eq!(repo.source("s").await.unwrap().unwrap().stored_bytes, 300);
+    assert!(!repo.reserve_stored_bytes("nobody", 1, 300).await.unwrap());
+}

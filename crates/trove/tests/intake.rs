@@ -545,6 +545,34 @@ fn raw_status(base: &str, request: &[u8]) -> String {
 }
 
 #[test]
+fn forms_sent_side_by_side_cannot_share_the_room_left_in_a_quota() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data_dir(tmp.path());
+    set_config(&data, "max_source", "\"300K\"");
+    let server = Server::start(&data, "intake");
+    let mut source = Source::new(&server.base);
+    let codename = source.new_codename();
+    // Four sessions of one source each send 200 KB at the same time: the
+    // quota holds one such file, so exactly one is kept, however the
+    // requests interleave.
+    let senders: Vec<_> = (0..4)
+        .map(|i| {
+            let base = server.base.clone();
+            let codename = codename.clone();
+            std::thread::spawn(move || {
+                let mut session = Source::new(&base);
+                assert_eq!(session.login(&codename).status, 303);
+                let file = unique_bytes(&format!("side by side {i}"), 200_000);
+                session.submit(&[("part.bin", &file)], "").status
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = senders.into_iter().map(|s| s.join().unwrap()).collect();
+    assert_eq!(statuses.iter().filter(|&&s| s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|&s| s == 200 || s == 413), "{statuses:?}");
+}
+
+#[test]
 fn each_role_has_its_own_listener_and_the_intakes_routes_only_source_pages() {
     let tmp = tempfile::tempdir().unwrap();
     let data = data_dir(tmp.path());

@@ -607,6 +607,24 @@ pub async fn submit<R: IntakeStore>(
                 let displayed = name.clone();
                 match refused {
                     None => match blob.finish().await {
+                        // Counted at once, in one statement: a form sent
+                        // beside this one cannot use the same room.
+                        Ok(put)
+                            if !matches!(
+                                intake
+                                    .repo
+                                    .reserve_stored_bytes(&source_id, put.stored_len, intake.limits.max_source_bytes)
+                                    .await,
+                                Ok(true)
+                            ) =>
+                        {
+                            let _ = trove_store::BlobBackend::remove(intake.sealer.backend(), &put.blob);
+                            notes.push(format!(
+                                "{displayed} would go over the {} this drop can hold for you and was not kept.",
+                                human_size(intake.limits.max_source_bytes)
+                            ));
+                            status = StatusCode::PAYLOAD_TOO_LARGE;
+                        }
                         Ok(put) => {
                             let path = unique_name(&mut names, name);
                             let part = FilePart {
@@ -617,6 +635,8 @@ pub async fn submit<R: IntakeStore>(
                                 files += 1;
                                 stored_now += put.stored_len;
                                 room = room.saturating_sub(put.stored_len);
+                            } else {
+                                let _ = intake.repo.add_stored_bytes(&source_id, -(put.stored_len as i64)).await;
                             }
                         }
                         Err(_) => {
@@ -690,7 +710,6 @@ pub async fn submit<R: IntakeStore>(
     if files > 0 {
         match writer.commit(&intake.repo, Channel::Intake).await {
             Ok(summary) => {
-                let _ = intake.repo.add_stored_bytes(&source_id, stored_now as i64).await;
                 record_receipt(&intake, &summary).await;
                 receipt = Some(ReceiptView {
                     submission: summary.submission.to_string(),
@@ -700,6 +719,8 @@ pub async fn submit<R: IntakeStore>(
                 });
             }
             Err(_) => {
+                // Nothing was kept: the room counted for it is free again.
+                let _ = intake.repo.add_stored_bytes(&source_id, -(stored_now as i64)).await;
                 notes.push("Your files could not be recorded; please send them again later.".into());
                 status = StatusCode::INSUFFICIENT_STORAGE;
             }

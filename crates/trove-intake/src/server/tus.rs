@@ -254,20 +254,10 @@ async fn acknowledge<R: IntakeStore>(
             "the server could not store this part (its disk may be full); what was acknowledged before is kept\n",
         )
     })?;
-    let stored = match intake.repo.source(&upload.source_id).await {
-        Ok(Some(source)) => source.stored_bytes,
-        _ => return Err(problem(StatusCode::SERVICE_UNAVAILABLE, "try again in a moment\n")),
-    };
     let refuse = |status, message: &str| {
         let _ = intake.sealer.backend().remove(&put.blob);
         Err(problem(status, message))
     };
-    if stored.saturating_add(put.stored_len) > intake.limits.max_source_bytes {
-        return refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "this drop is full for you; what was acknowledged before is kept\n",
-        );
-    }
     let part = UploadPart {
         ordinal,
         blob: put.blob,
@@ -275,7 +265,19 @@ async fn acknowledge<R: IntakeStore>(
         stored: put.stored_len,
         hash_sealed: key.seal_hash(ordinal, put.content.as_bytes()),
     };
-    if intake.repo.add_upload_part(upload, &part).await.is_err() {
+    // The part is counted against the quota in the transaction that
+    // records it, so parts of parallel uploads cannot share the same room.
+    let recorded = intake
+        .repo
+        .add_upload_part(upload, &part, intake.limits.max_source_bytes)
+        .await;
+    if recorded.as_ref().is_ok_and(|counted| !counted) {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "this drop is full for you; what was acknowledged before is kept\n",
+        );
+    }
+    if recorded.is_err() {
         return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             "the part could not be recorded; resume from the last offset\n",
