@@ -163,6 +163,15 @@ impl Write for FsStaged {
     }
 }
 
+/// 00:00:00 UTC of today: the only time a stored file may show.
+fn start_of_day() -> std::time::SystemTime {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(now - now % 86_400)
+}
+
 impl StagedBlob for FsStaged {
     fn commit(self: Box<Self>, id: &BlobId, durability: Durability) -> Result<(), StoreError> {
         let backend = FsBackend { root: self.root };
@@ -172,6 +181,13 @@ impl StagedBlob for FsStaged {
             let path = path.to_owned();
             move |source| StoreError::Io { path, source }
         };
+        // A file's times would tell when a source's part arrived: they
+        // are set to the start of the day (UTC), as the folders' are below.
+        let day = start_of_day();
+        self.file
+            .as_file()
+            .set_times(fs::FileTimes::new().set_modified(day).set_accessed(day))
+            .map_err(io_err(self.file.path()))?;
         if durability == Durability::Now {
             self.file.as_file().sync_all().map_err(io_err(self.file.path()))?;
         }
@@ -180,6 +196,11 @@ impl StagedBlob for FsStaged {
             path: target.clone(),
             source: e.error,
         })?;
+        // The fan-out folders' times change as entries are added.
+        for folder in [dir.as_path(), dir.parent().unwrap_or(&dir)] {
+            let _ = File::open(folder)
+                .and_then(|f| f.set_times(fs::FileTimes::new().set_modified(day).set_accessed(day)));
+        }
         // The rename is durable only once the directory entry is.
         match durability {
             Durability::Now => File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err(&dir)),

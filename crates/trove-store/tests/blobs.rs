@@ -306,3 +306,25 @@ fn a_plaintext_that_does_not_match_its_sealed_content_id_is_detected() {
     let error = fx.opener().copy_to(&id, &mut io::sink()).unwrap_err();
     assert!(error.to_string().contains("does not match the content id"), "{error}");
 }
+
+#[test]
+fn stored_files_and_their_folders_show_only_the_day() {
+    let fixture = Fixture::new();
+    let sealer = fixture.sealer();
+    let ids: Vec<BlobId> = (0..3)
+        .map(|i| sealer.put(&vec![i as u8; 10_000][..]).unwrap().blob)
+        .collect();
+    for id in &ids {
+        let path = fixture.blob_path(id);
+        for shown in [path.as_path(), path.parent().unwrap(), path.parent().unwrap().parent().unwrap()] {
+            let modified = fs::metadata(shown)
+                .unwrap()
+                .modified()
+                .unwrap()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            assert_eq!(modified % 86_400, 0, "{} shows a time of day", shown.display());
+        }
+    }
+}
