@@ -75,6 +75,9 @@ retention_days = 14
 # A codename that never submitted, never wrote and never began an upload
 # is forgotten this many days after it was made.
 unused_source_days = 30
+# A resumable upload begun this many days ago and never finished is deleted
+# with what arrived of it.
+abandoned_upload_days = 7
 
 [triage]
 # The shipped gazetteer (countries, capitals, demonyms in five languages)
@@ -176,6 +179,7 @@ pub struct IntakeConfig {
     pub api_key_file: PathBuf,
     pub retention_days: u64,
     pub unused_source_days: u64,
+    pub abandoned_upload_days: u64,
 }
 
 impl Default for IntakeConfig {
@@ -194,6 +198,7 @@ impl Default for IntakeConfig {
             api_key_file: PathBuf::from("keys/intake.apikey"),
             retention_days: 14,
             unused_source_days: 30,
+            abandoned_upload_days: 7,
         }
     }
 }

@@ -247,6 +247,7 @@ impl Newsroom {
             login_window: Duration::from_secs(60),
             retention_days: config.retention_days,
             unused_source_days: config.unused_source_days,
+            abandoned_upload_days: config.abandoned_upload_days,
             ..IntakeLimits::default()
         };
         let kdf = KeyDerivation {
@@ -270,7 +271,7 @@ impl Newsroom {
             embedded.then(|| self.dir.ledger()),
             api_key,
         )?;
-        spawn_retention(Arc::clone(&intake));
+        spawn_retention(Arc::clone(&intake)).await;
         Ok(intake)
     }
 

@@ -198,8 +198,8 @@ impl StagedBlob for FsStaged {
         })?;
         // The fan-out folders' times change as entries are added.
         for folder in [dir.as_path(), dir.parent().unwrap_or(&dir)] {
-            let _ = File::open(folder)
-                .and_then(|f| f.set_times(fs::FileTimes::new().set_modified(day).set_accessed(day)));
+            let _ =
+                File::open(folder).and_then(|f| f.set_times(fs::FileTimes::new().set_modified(day).set_accessed(day)));
         }
         // The rename is durable only once the directory entry is.
         match durability {

@@ -126,6 +126,9 @@ pub trait IntakeRepo: Send + Sync {
 
     fn upload(&self, id: &str) -> impl Future<Output = Result<Option<UploadRecord>, StoreError>> + Send;
 
+    /// Uploads begun on or before `day` (YYYY-MM-DD) and never finished.
+    fn uploads_begun_by(&self, day: &str) -> impl Future<Output = Result<Vec<UploadRecord>, StoreError>> + Send;
+
     fn upload_parts(&self, id: &str) -> impl Future<Output = Result<Vec<UploadPart>, StoreError>> + Send;
 
     /// Acknowledges one part: durable when this returns, and counted
@@ -178,6 +181,17 @@ pub trait IntakeRepo: Send + Sync {
 
     /// Marks replies as delivered to the intake.
     fn delivered(&self, ids: &[String]) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+fn upload_record(row: &sqlx::sqlite::SqliteRow) -> UploadRecord {
+    UploadRecord {
+        id: row.get(0),
+        source_id: row.get(1),
+        key_check: row.get(2),
+        length: row.get::<i64, _>(3) as u64,
+        name_sealed: row.get(4),
+        created_day: row.get(5),
+    }
 }
 
 impl IntakeRepo for SqliteRepo {
@@ -317,14 +331,18 @@ impl IntakeRepo for SqliteRepo {
                 .fetch_optional(self.pool())
                 .await
                 .map_err(db_err(format!("reading upload {id}")))?;
-        Ok(row.map(|row| UploadRecord {
-            id: row.get(0),
-            source_id: row.get(1),
-            key_check: row.get(2),
-            length: row.get::<i64, _>(3) as u64,
-            name_sealed: row.get(4),
-            created_day: row.get(5),
-        }))
+        Ok(row.as_ref().map(upload_record))
+    }
+
+    async fn uploads_begun_by(&self, day: &str) -> Result<Vec<UploadRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, source_id, key_check, length, name_sealed, created_day FROM uploads WHERE created_day <= ?",
+        )
+        .bind(day)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err("listing abandoned uploads"))?;
+        Ok(rows.iter().map(upload_record).collect())
     }
 
     async fn upload_parts(&self, id: &str) -> Result<Vec<UploadPart>, StoreError> {

@@ -316,7 +316,11 @@ fn stored_files_and_their_folders_show_only_the_day() {
         .collect();
     for id in &ids {
         let path = fixture.blob_path(id);
-        for shown in [path.as_path(), path.parent().unwrap(), path.parent().unwrap().parent().unwrap()] {
+        for shown in [
+            path.as_path(),
+            path.parent().unwrap(),
+            path.parent().unwrap().parent().unwrap(),
+        ] {
             let modified = fs::metadata(shown)
                 .unwrap()
                 .modified()

@@ -545,6 +545,47 @@ fn raw_status(base: &str, request: &[u8]) -> String {
 }
 
 #[test]
+fn an_abandoned_upload_is_deleted_with_what_arrived_of_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data_dir(tmp.path());
+    set_config(&data, "part_size", "\"64K\"");
+    let server = Server::start(&data, "intake");
+    let mut source = Source::new(&server.base);
+    let codename = source.new_codename();
+    let created = source.tus("POST", "/tus/", &[("Upload-Length", "300000".into())], b"");
+    assert_eq!(created.status, 201, "{}", created.body);
+    let location = created.header("location").unwrap().to_owned();
+    let file = unique_bytes("abandoned", 150_000);
+    let sent = source.tus(
+        "PATCH",
+        &location,
+        &[
+            ("Upload-Offset", "0".into()),
+            ("Content-Type", "application/offset+octet-stream".into()),
+        ],
+        &file,
+    );
+    assert_eq!(sent.status, 204);
+    let blobs = |data: &Path| {
+        walkdir::WalkDir::new(data.join("blobs"))
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file() && !e.path().to_string_lossy().contains(".staging"))
+            .count()
+    };
+    assert!(blobs(&data) > 0);
+    // The source never comes back; the intake restarts (a sweep runs at
+    // start) with abandoned uploads kept for 0 days.
+    drop(server);
+    set_config(&data, "abandoned_upload_days", "0");
+    let server = Server::start(&data, "intake");
+    let mut source = Source::new(&server.base);
+    assert_eq!(source.login(&codename).status, 303);
+    assert_eq!(source.tus("HEAD", &location, &[], b"").status, 404);
+    assert_eq!(blobs(&data), 0, "the parts of an abandoned upload are still on disk");
+}
+
+#[test]
 fn forms_sent_side_by_side_cannot_share_the_room_left_in_a_quota() {
     let tmp = tempfile::tempdir().unwrap();
     let data = data_dir(tmp.path());

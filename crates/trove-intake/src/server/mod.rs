@@ -65,6 +65,9 @@ pub struct IntakeLimits {
     /// A source that never submitted, wrote or began an upload is
     /// forgotten this many days after its codename was made.
     pub unused_source_days: u64,
+    /// An upload begun this many days ago and never finished is deleted
+    /// with its parts (and its exact length with it).
+    pub abandoned_upload_days: u64,
 }
 
 impl Default for IntakeLimits {
@@ -82,6 +85,7 @@ impl Default for IntakeLimits {
             upload_idle: Duration::from_secs(300),
             retention_days: 14,
             unused_source_days: 30,
+            abandoned_upload_days: 7,
         }
     }
 }
@@ -142,11 +146,15 @@ impl<R: IntakeStore> Intake<R> {
     }
 }
 
-/// Applies retention now and then every hour, for as long as the runtime
-/// runs.
-pub fn spawn_retention<R: IntakeStore>(intake: Arc<Intake<R>>) {
+/// Applies retention now, before the intake answers anyone, and then
+/// every hour for as long as the runtime runs.
+pub async fn spawn_retention<R: IntakeStore>(intake: Arc<Intake<R>>) {
+    if pull::sweep(&intake).await.is_err() {
+        tracing::warn!("retention could not run: the database is unavailable");
+    }
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        every_hour.tick().await;
         loop {
             every_hour.tick().await;
             if pull::sweep(&intake).await.is_err() {

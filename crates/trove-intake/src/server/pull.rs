@@ -329,9 +329,16 @@ pub async fn decisions<R: IntakeStore>(State(intake): Shared<R>, Json(decisions)
 }
 
 /// Deletes what the desk confirmed more than `retention_days` ago: rows
-/// and blobs, and frees the sources' quotas; and forgets sources unused
-/// for `unused_source_days`.
+/// and blobs, and frees the sources' quotas; deletes uploads abandoned for
+/// `abandoned_upload_days`; and forgets sources unused for
+/// `unused_source_days`.
 pub async fn sweep<R: IntakeStore>(intake: &Intake<R>) -> Result<(usize, usize), ()> {
+    let abandoned = Day::days_ago(intake.limits.abandoned_upload_days).to_string();
+    for upload in intake.repo.uploads_begun_by(&abandoned).await.map_err(|_| ())? {
+        for part in intake.repo.delete_upload(&upload).await.map_err(|_| ())? {
+            let _ = intake.sealer.backend().remove(&part.blob);
+        }
+    }
     let unused = Day::days_ago(intake.limits.unused_source_days).to_string();
     intake.repo.forget_unused_sources(&unused).await.map_err(|_| ())?;
     let before = Day::days_ago(intake.limits.retention_days).to_string();
