@@ -243,7 +243,6 @@ impl Newsroom {
             max_message_bytes: config.max_message as usize,
             session_idle: Duration::from_secs(config.session_idle_minutes * 60),
             login_attempts_per_codename: config.login_attempts_per_codename,
-            login_attempts_global: config.login_attempts_per_minute,
             login_window: Duration::from_secs(60),
             retention_days: config.retention_days,
             unused_source_days: config.unused_source_days,

@@ -249,30 +249,35 @@ impl Window {
     }
 }
 
-/// Whose window was full.
+/// Why an attempt was refused: the key's own window was full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Throttled {
     /// The key's own (one name or codename).
     Key,
-    /// Everyone's together.
-    Everyone,
 }
 
-/// Attempts per key and globally, each limited within a sliding window.
+/// Attempts per key (a name or a codename), limited within a window.
+///
+/// There is deliberately no cap for everyone together: one client sending
+/// attempts with made-up names would fill it and lock every source or
+/// journalist out. What bounds the total is the work each attempt costs
+/// (Argon2id, run a few at a time), which makes a flood slow, never a
+/// lockout. The keys tracked are bounded too: past `MAX_TRACKED` keys in
+/// one window, a new key is let through untracked rather than refused.
 pub struct Throttle {
-    windows: Mutex<(Window, HashMap<[u8; 32], Window>)>,
+    windows: Mutex<HashMap<[u8; 32], Window>>,
     per_key: u32,
-    global: u32,
     window: Duration,
 }
 
+/// The most keys one window tracks (about 3 MiB).
+const MAX_TRACKED: usize = 65_536;
+
 impl Throttle {
-    pub fn new(per_key: u32, global: u32, window: Duration) -> Self {
-        let now = Instant::now();
+    pub fn new(per_key: u32, window: Duration) -> Self {
         Throttle {
-            windows: Mutex::new((Window { started: now, count: 0 }, HashMap::new())),
+            windows: Mutex::new(HashMap::new()),
             per_key,
-            global,
             window,
         }
     }
@@ -281,12 +286,11 @@ impl Throttle {
     pub fn attempt(&self, key: [u8; 32]) -> Result<(), Throttled> {
         let now = Instant::now();
         let window = self.window;
-        let mut guard = lock(&self.windows);
-        let (global, per_key) = &mut *guard;
-        if !global.allow(self.global, window, now) {
-            return Err(Throttled::Everyone);
-        }
+        let mut per_key = lock(&self.windows);
         per_key.retain(|_, w| now.duration_since(w.started) < window);
+        if per_key.len() >= MAX_TRACKED && !per_key.contains_key(&key) {
+            return Ok(());
+        }
         let counter = per_key.entry(key).or_insert(Window { started: now, count: 0 });
         if !counter.allow(self.per_key, window, now) {
             return Err(Throttled::Key);
@@ -363,13 +367,20 @@ mod tests {
     }
 
     #[test]
-    fn throttles_count_per_key_and_for_everyone() {
-        let throttle = Throttle::new(2, 3, Duration::from_secs(60));
+    fn throttles_count_per_key_and_one_key_never_locks_out_another() {
+        let throttle = Throttle::new(2, Duration::from_secs(60));
         assert_eq!(throttle.attempt([1; 32]), Ok(()));
         assert_eq!(throttle.attempt([1; 32]), Ok(()));
         assert_eq!(throttle.attempt([1; 32]), Err(Throttled::Key));
-        assert_eq!(throttle.attempt([2; 32]), Err(Throttled::Everyone));
-        let open = Throttle::new(1, 10, Duration::ZERO);
+        // A flood of other keys locks out nobody else.
+        for i in 0..10_000u32 {
+            let mut key = [0u8; 32];
+            key[..4].copy_from_slice(&i.to_le_bytes());
+            key[31] = 7;
+            let _ = throttle.attempt(key);
+        }
+        assert_eq!(throttle.attempt([2; 32]), Ok(()));
+        let open = Throttle::new(1, Duration::ZERO);
         assert_eq!(open.attempt([1; 32]), Ok(()));
         assert_eq!(open.attempt([1; 32]), Ok(()), "a window of zero length restarts");
     }

@@ -384,6 +384,24 @@ fn bad_log_ins_and_forms_get_clear_answers() {
     assert_eq!(throttled.status, 429);
     assert!(throttled.body.contains("Too many attempts"));
     assert_eq!(Source::new(&server.base).login(&codename).status, 303);
+    // One client trying codename after codename locks out no one else:
+    // there is no cap for everyone together (it had been 120 a minute).
+    let real: Vec<&str> = codename.split(' ').collect();
+    let mut flood = Source::new(&server.base);
+    for i in 0..150 {
+        let mut words = real.clone();
+        words.rotate_left(1 + i % 6);
+        words.swap(i / 6 % 7, (i / 42 + 3) % 7);
+        let attempt = words.join(" ");
+        if attempt != codename {
+            assert!([401, 429].contains(&flood.login(&attempt).status));
+        }
+    }
+    assert_eq!(
+        Source::new(&server.base).login(&codename).status,
+        303,
+        "a flood locked a source out"
+    );
 
     // A forged token on the upload form stores nothing.
     let body = Source::multipart(&"f".repeat(64), &[("a.txt", b"forged")], "");

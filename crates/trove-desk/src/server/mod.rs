@@ -31,7 +31,6 @@ const IDLE: Duration = Duration::from_secs(8 * 3600);
 /// However active, a desk session ends after a working day and a half.
 const ABSOLUTE: Duration = Duration::from_secs(12 * 3600);
 const ATTEMPTS_PER_USER: u32 = 5;
-const ATTEMPTS_GLOBAL: u32 = 60;
 const WINDOW: Duration = Duration::from_secs(60);
 
 /// A logged-in desk user. Only the name is kept: the role and whether
@@ -58,7 +57,7 @@ impl DeskState {
             newsroom,
             sessions: SessionTable::new(IDLE, ABSOLUTE),
             csrf: Csrf::new("trove/desk-csrf/v1")?,
-            throttle: Throttle::new(ATTEMPTS_PER_USER, ATTEMPTS_GLOBAL, WINDOW),
+            throttle: Throttle::new(ATTEMPTS_PER_USER, WINDOW),
         }))
     }
 

@@ -53,7 +53,6 @@ pub struct IntakeLimits {
     /// Log-in attempts allowed per codename, and for all codenames together,
     /// in any `login_window`.
     pub login_attempts_per_codename: u32,
-    pub login_attempts_global: u32,
     pub login_window: Duration,
     /// A page request (not an upload) must be answered within this.
     pub page_timeout: Duration,
@@ -79,7 +78,6 @@ impl Default for IntakeLimits {
             max_message_bytes: 256 << 10,
             session_idle: Duration::from_secs(30 * 60),
             login_attempts_per_codename: 5,
-            login_attempts_global: 120,
             login_window: Duration::from_secs(60),
             page_timeout: Duration::from_secs(30),
             upload_idle: Duration::from_secs(300),

@@ -306,12 +306,6 @@ pub async fn login<R: IntakeStore>(
                 "Too many attempts with this codename. Wait a minute and try again.".into(),
             );
         }
-        Err(Throttled::Everyone) => {
-            return again(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many log-ins just now. Wait a minute and try again.".into(),
-            );
-        }
     }
     let Some(derived) = derive(&intake, codename).await else {
         return again(StatusCode::SERVICE_UNAVAILABLE, "Please try again in a moment.".into());

@@ -44,11 +44,7 @@ impl Sessions {
             sessions: SessionTable::new(limits.session_idle, ABSOLUTE),
             pending: SessionTable::new(limits.session_idle, limits.session_idle),
             csrf: Csrf::new("trove/csrf/v1").map_err(|e| crate::DeriveError::Random(e.to_string()))?,
-            throttle: Throttle::new(
-                limits.login_attempts_per_codename,
-                limits.login_attempts_global,
-                limits.login_window,
-            ),
+            throttle: Throttle::new(limits.login_attempts_per_codename, limits.login_window),
         })
     }
 
