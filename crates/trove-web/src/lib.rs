@@ -153,11 +153,23 @@ struct Entry<T> {
 }
 
 /// Sessions in memory, keyed by the BLAKE3 of their token, ended after
-/// `idle` without a request or `absolute` after they started.
+/// `idle` without a request or `absolute` after they started, and at most
+/// `capacity` of them: past it, the least recently used are dropped, so a
+/// flood of new sessions (or pending codenames) costs bounded memory and
+/// never refuses a newcomer.
 pub struct SessionTable<T> {
-    entries: Mutex<HashMap<[u8; 32], Entry<T>>>,
+    entries: Mutex<Entries<T>>,
     idle: Duration,
     absolute: Duration,
+    capacity: usize,
+}
+
+struct Entries<T> {
+    map: HashMap<[u8; 32], Entry<T>>,
+    /// Expired entries are swept at most once a second, not on every
+    /// insert: a scan of the whole table per request made a flood of
+    /// requests quadratic.
+    swept: Instant,
 }
 
 fn token_key(token: &str) -> [u8; 32] {
@@ -166,10 +178,18 @@ fn token_key(token: &str) -> [u8; 32] {
 
 impl<T> SessionTable<T> {
     pub fn new(idle: Duration, absolute: Duration) -> Self {
+        SessionTable::with_capacity(idle, absolute, 1 << 20)
+    }
+
+    pub fn with_capacity(idle: Duration, absolute: Duration, capacity: usize) -> Self {
         SessionTable {
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                map: HashMap::new(),
+                swept: Instant::now(),
+            }),
             idle,
             absolute,
+            capacity: capacity.max(1),
         }
     }
 
@@ -191,8 +211,22 @@ impl<T> SessionTable<T> {
     pub fn insert(&self, token: &str, value: T) {
         let now = Instant::now();
         let mut entries = lock(&self.entries);
-        entries.retain(|_, entry| self.live(entry, now));
-        entries.insert(
+        let full = entries.map.len() >= self.capacity;
+        if full || now.duration_since(entries.swept) >= Duration::from_secs(1) {
+            entries.map.retain(|_, entry| self.live(entry, now));
+            entries.swept = now;
+        }
+        if entries.map.len() >= self.capacity {
+            // Drop the least recently used sixteenth at once, so that the
+            // sort is paid once every capacity/16 inserts.
+            let mut ages: Vec<(Instant, [u8; 32])> =
+                entries.map.iter().map(|(key, entry)| (entry.last_seen, *key)).collect();
+            ages.sort_unstable_by_key(|(seen, _)| *seen);
+            for (_, key) in ages.iter().take((self.capacity / 16).max(1)) {
+                entries.map.remove(key);
+            }
+        }
+        entries.map.insert(
             token_key(token),
             Entry {
                 value,
@@ -202,14 +236,23 @@ impl<T> SessionTable<T> {
         );
     }
 
+    /// Sessions held (live or not yet swept).
+    pub fn len(&self) -> usize {
+        lock(&self.entries).map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Runs `f` on the live session of `token`, touching it.
     pub fn with<R>(&self, token: &str, f: impl FnOnce(&T) -> R) -> Option<R> {
         let now = Instant::now();
         let mut entries = lock(&self.entries);
         let key = token_key(token);
-        let entry = entries.get_mut(&key)?;
+        let entry = entries.map.get_mut(&key)?;
         if !self.live(entry, now) {
-            entries.remove(&key);
+            entries.map.remove(&key);
             return None;
         }
         entry.last_seen = now;
@@ -219,13 +262,13 @@ impl<T> SessionTable<T> {
     /// Ends a session and returns its value if it was live.
     pub fn take(&self, token: &str) -> Option<T> {
         let now = Instant::now();
-        let entry = lock(&self.entries).remove(&token_key(token))?;
+        let entry = lock(&self.entries).map.remove(&token_key(token))?;
         self.live(&entry, now).then_some(entry.value)
     }
 
     /// Ends a session.
     pub fn end(&self, token: &str) {
-        lock(&self.entries).remove(&token_key(token));
+        lock(&self.entries).map.remove(&token_key(token));
     }
 }
 
@@ -364,6 +407,17 @@ mod tests {
         pending.insert("anon", "codename");
         assert_eq!(pending.take("anon"), Some("codename"));
         assert_eq!(pending.take("anon"), None, "taken once");
+    }
+
+    #[test]
+    fn a_flood_of_sessions_is_bounded_and_the_newest_stays() {
+        let table = SessionTable::with_capacity(Duration::from_secs(60), Duration::from_secs(60), 100);
+        let mut last = String::new();
+        for i in 0..1_000 {
+            last = table.start(i);
+        }
+        assert!(table.len() <= 100, "{} held", table.len());
+        assert_eq!(table.with(&last, |v| *v), Some(999));
     }
 
     #[test]

@@ -473,14 +473,25 @@ pub(crate) fn clean_name(name: &str) -> String {
     }
 }
 
-fn unique_name(taken: &mut std::collections::HashSet<String>, name: String) -> String {
-    let mut candidate = name.clone();
-    let mut n = 2;
-    while !taken.insert(candidate.clone()) {
-        candidate = format!("{n} {name}");
+/// The name a file is stored under in its submission: its own, or
+/// "2 name", "3 name", … when the form had it already. Each base name
+/// remembers its next number, so a form of many same-named files costs
+/// linear time (trying 2, 3, … afresh for each was quadratic).
+fn unique_name(taken: &mut std::collections::HashMap<String, u64>, name: String) -> String {
+    let Some(next) = taken.get(&name).copied() else {
+        taken.insert(name.clone(), 2);
+        return name;
+    };
+    let mut n = next;
+    loop {
+        let candidate = format!("{n} {name}");
         n += 1;
+        if !taken.contains_key(&candidate) {
+            taken.insert(name, n);
+            taken.insert(candidate.clone(), 2);
+            return candidate;
+        }
     }
-    candidate
 }
 
 /// Why a file in a form was not kept.
@@ -550,7 +561,7 @@ pub async fn submit<R: IntakeStore>(
             );
         }
     };
-    let mut names = std::collections::HashSet::new();
+    let mut names = std::collections::HashMap::new();
     let mut notes = Vec::new();
     let mut files = 0usize;
     let mut stored_now = 0u64;
@@ -771,4 +782,25 @@ pub(crate) async fn seal_message<R: IntakeStore>(
     intake.repo.add_message(&record).await.map_err(|_| ())?;
     let _ = intake.repo.add_stored_bytes(source_id, put.stored_len as i64).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unique_name;
+
+    #[test]
+    fn same_named_files_get_distinct_names_in_linear_time() {
+        let mut taken = std::collections::HashMap::new();
+        let names: Vec<String> = ["3 b", "a", "a", "a", "2 a", "b", "b", "b", "a"]
+            .iter()
+            .map(|n| unique_name(&mut taken, (*n).to_owned()))
+            .collect();
+        assert_eq!(names, ["3 b", "a", "2 a", "3 a", "2 2 a", "b", "2 b", "4 b", "4 a"]);
+        // Ten thousand files of one name: all distinct, each found at once.
+        let mut taken = std::collections::HashMap::new();
+        let many: std::collections::HashSet<String> = (0..10_000)
+            .map(|_| unique_name(&mut taken, "scan.pdf".to_owned()))
+            .collect();
+        assert_eq!(many.len(), 10_000);
+    }
 }

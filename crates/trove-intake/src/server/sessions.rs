@@ -42,7 +42,8 @@ impl Sessions {
     pub fn new(limits: &IntakeLimits) -> Result<Self, crate::DeriveError> {
         Ok(Sessions {
             sessions: SessionTable::new(limits.session_idle, ABSOLUTE),
-            pending: SessionTable::new(limits.session_idle, limits.session_idle),
+            // A codename shown but not yet confirmed: at most 65 536 wait.
+            pending: SessionTable::with_capacity(limits.session_idle, limits.session_idle, 1 << 16),
             csrf: Csrf::new("trove/csrf/v1").map_err(|e| crate::DeriveError::Random(e.to_string()))?,
             throttle: Throttle::new(limits.login_attempts_per_codename, limits.login_window),
         })
