@@ -60,6 +60,12 @@ part_size = "64M"
 max_message = "256K"
 # A source's session ends after this many idle minutes.
 session_idle_minutes = 30
+# Connections open at once on each listener (one more is closed at once),
+# and the seconds a request's headers may take to arrive: clients that
+# open connections and send nothing, or send a byte a minute, cannot hold
+# the server.
+max_connections = 1024
+header_timeout_seconds = 30
 # Log-in attempts allowed per minute for one codename. No per-address
 # state is kept, and there is no cap for everyone together (one client
 # could fill it and lock every source out): the Argon2id work below, two
@@ -173,6 +179,8 @@ pub struct IntakeConfig {
     #[serde(deserialize_with = "size")]
     pub max_message: u64,
     pub session_idle_minutes: u64,
+    pub max_connections: usize,
+    pub header_timeout_seconds: u64,
     pub login_attempts_per_codename: u32,
     pub kdf_memory_mib: u32,
     pub kdf_passes: u32,
@@ -191,6 +199,8 @@ impl Default for IntakeConfig {
             part_size: 64 << 20,
             max_message: 256 << 10,
             session_idle_minutes: 30,
+            max_connections: 1024,
+            header_timeout_seconds: 30,
             login_attempts_per_codename: 5,
             kdf_memory_mib: 64,
             kdf_passes: 3,

@@ -8,7 +8,9 @@
 //!   token (a map probe compares hashes, not secrets), with an idle and an
 //!   absolute expiry.
 //! * [`Throttle`]: log-in attempts counted per key (a keyed hash of a name
-//!   or codename) and for everyone together, never per address.
+//!   or codename), never per address, and never for everyone together.
+//! * [`serve_bounded`]: a listener with a connection cap and a deadline
+//!   for request headers (no slowloris).
 //! * [`random_token`], [`harden`], [`render`], [`redirect`].
 //!
 //! What this crate must never do: log a request, or keep anything about a
@@ -24,6 +26,10 @@
 //! assert_eq!(sessions.with(&token, |user| user.clone()), Some("ana".to_owned()));
 //! assert!(csrf.check(Some(&token), &csrf.token(&token)));
 //! ```
+
+mod listener;
+
+pub use listener::{ListenerLimits, serve_bounded};
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};

@@ -41,7 +41,7 @@ impl Intake {
         let mut child = Command::new(env!("CARGO_BIN_EXE_trove"))
             .arg("--data")
             .arg(data)
-            .args(["serve", "--role", "intake", "--addr", "127.0.0.1:0"])
+            .args(["serve", "--role", "intake", "--intake-addr", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -63,17 +63,18 @@ pub async fn serve(newsroom: Newsroom, role: Role, addresses: Addresses) -> anyh
     }
     use std::io::Write;
     std::io::stdout().flush()?;
+    let config = &newsroom.dir().config.intake;
+    let limits = trove_web::ListenerLimits {
+        max_connections: config.max_connections,
+        header_timeout: std::time::Duration::from_secs(config.header_timeout_seconds),
+    };
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut running = tokio::task::JoinSet::new();
     for (listener, app) in servers {
         let mut stopped = stopped.clone();
-        running.spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.changed().await;
-                })
-                .await
-        });
+        running.spawn(trove_web::serve_bounded(listener, app, limits, async move {
+            let _ = stopped.changed().await;
+        }));
     }
     // Until interrupted, or until one listener fails (then all stop).
     let first = tokio::select! {

@@ -563,6 +563,58 @@ fn raw_status(base: &str, request: &[u8]) -> String {
 }
 
 #[test]
+fn stalled_connections_are_closed_and_a_full_listener_turns_away_only_newcomers() {
+    use std::io::{Read, Write};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data_dir(tmp.path());
+    set_config(&data, "max_connections", "3");
+    set_config(&data, "header_timeout_seconds", "2");
+    let server = Server::start(&data, "intake");
+    let address = server.base.trim_start_matches("http://").to_owned();
+    // Three clients that send half a request line and stop (slowloris)
+    // hold every connection the listener allows...
+    let mut stalled: Vec<std::net::TcpStream> = (0..3)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(&address).unwrap();
+            stream.write_all(b"GET / HTTP/1.1\r\nHost: x").unwrap();
+            stream
+        })
+        .collect();
+    // ... so a fourth is closed without an answer ...
+    let mut fourth = std::net::TcpStream::connect(&address).unwrap();
+    let _ = fourth.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = fourth.read_to_end(&mut answer);
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    // ... until the header deadline closes the stalled ones.
+    for stream in &mut stalled {
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        let mut rest = Vec::new();
+        match stream.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(e) => assert_ne!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock,
+                "a stalled connection was held"
+            ),
+        }
+    }
+    // Then a source is served again (its connection may race the release
+    // of the last stalled one's slot, so it may take a second try).
+    let served = (0..20).any(|_| {
+        let status = raw_status(&server.base, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let ok = status.contains(" 200 ");
+        if !ok {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        ok
+    });
+    assert!(served, "no source was served after the stalled connections closed");
+}
+
+#[test]
 fn an_abandoned_upload_is_deleted_with_what_arrived_of_it() {
     let tmp = tempfile::tempdir().unwrap();
     let data = data_dir(tmp.path());
