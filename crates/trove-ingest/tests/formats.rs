@@ -95,6 +95,30 @@ fn seven_zip_archives_are_unpacked() {
 }
 
 #[test]
+fn a_seven_zip_bomb_is_held_to_the_archives_ratio() {
+    let mut archive = sevenz_rust2::ArchiveWriter::new(Cursor::new(Vec::new())).unwrap();
+    let mut small = sevenz_rust2::ArchiveEntry::new_file("note.txt");
+    small.size = 5;
+    archive.push_archive_entry(small, Some(b"kept\n".as_slice())).unwrap();
+    let zeros = vec![0u8; 8 << 20];
+    let mut bomb = sevenz_rust2::ArchiveEntry::new_file("zeros.bin");
+    bomb.size = zeros.len() as u64;
+    archive.push_archive_entry(bomb, Some(zeros.as_slice())).unwrap();
+    let bytes = archive.finish().unwrap().into_inner();
+    assert!(bytes.len() < 20_000, "the bomb compresses well: {}", bytes.len());
+    // 8 MiB from a few KiB is past 200 times the archive's size (and the
+    // 1 MiB floor), though well under the per-document limit.
+    let extracted = extract(DocType::SevenZip, &bytes, &Limits::default());
+    let note = extracted.children.iter().find(|c| c.name == "note.txt").unwrap();
+    assert_eq!(note.bytes.as_deref().ok(), Some(b"kept\n".as_slice()));
+    let zeros = extracted.children.iter().find(|c| c.name == "zeros.bin").unwrap();
+    match &zeros.bytes {
+        Err(trove_ingest::Status::Failed(reason)) => assert!(reason.contains("decompression bomb"), "{reason}"),
+        other => panic!("the bomb was unpacked: {:?}", other.as_ref().map(Vec::len)),
+    }
+}
+
+#[test]
 fn presentations_and_open_documents_yield_text_and_metadata() {
     let pptx = zip_of(&[
         ("[Content_Types].xml", "<Types/>"),

@@ -130,16 +130,27 @@ pub(super) fn seven_zip(bytes: &[u8], limits: &Limits) -> Extracted {
         Err(e) => return Extracted::failed(format!("corrupt 7z: {e}")),
     };
     let mut out = Extracted::new();
-    let limit = limits.max_document_bytes as u64;
+    // A 7z packs its members in solid blocks, so a member has no size of
+    // its own to hold against: the ratio limit is the archive's, shared by
+    // all its members, and the first member past it stops the unpacking.
+    let budget = limits.expansion_limit(bytes.len() as u64);
+    let mut used = 0u64;
     let result = reader.for_each_entries(|entry, content| {
-        if !entry.is_directory() {
-            let bytes = read_bounded(content, limit, &format!("7z entry {}", entry.name()));
-            out.children.push(Child {
-                name: entry.name().to_owned(),
-                bytes,
-            });
+        if entry.is_directory() {
+            return Ok(true);
         }
-        Ok(true)
+        let bytes = read_bounded(
+            content,
+            budget.saturating_sub(used),
+            &format!("7z entry {} (the archive's members together)", entry.name()),
+        );
+        let past_the_limit = bytes.is_err();
+        used += bytes.as_ref().map_or(0, |b| b.len() as u64);
+        out.children.push(Child {
+            name: entry.name().to_owned(),
+            bytes,
+        });
+        Ok(!past_the_limit)
     });
     if let Err(e) = result {
         out.status = match e {

@@ -77,6 +77,9 @@ pub(super) fn xmp_fields(xml: &[u8]) -> Map<String, Value> {
     fields
 }
 
+/// XMP packets are a few kilobytes; more is not metadata.
+const MAX_XMP_BYTES: usize = 4 << 20;
+
 pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
     let revisions = bytes.windows(5).filter(|w| w == b"%%EOF").count();
     let document = match lopdf::Document::load_mem(bytes) {
@@ -116,10 +119,13 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
         .and_then(|id| document.get_object(id))
         .and_then(|o| o.as_stream())
     {
-        let xml = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
-        let xmp = xmp_fields(&xml);
-        if !xmp.is_empty() {
-            out.metadata.insert("xmp".into(), Value::Object(xmp));
+        // Every stream is inflated with a limit: a few kilobytes of
+        // FlateDecode can claim gigabytes.
+        if let Ok(xml) = stream.decompressed_content_with_limit(MAX_XMP_BYTES) {
+            let xmp = xmp_fields(&xml);
+            if !xmp.is_empty() {
+                out.metadata.insert("xmp".into(), Value::Object(xmp));
+            }
         }
     }
     // Poppler reads text as a reader sees it: in reading order, words
@@ -129,7 +135,9 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
     // whole line at a time, top to bottom; see `lopdf_is_exact`), where it
     // saves a process, and as the fallback when poppler is not installed
     // or gives up on a damaged file.
-    let fast = pages.values().all(|&page_id| lopdf_is_exact(&document, page_id));
+    let fast = pages
+        .values()
+        .all(|&page_id| lopdf_is_exact(&document, page_id, limits.max_text_bytes));
     let poppler = if fast { None } else { poppler_pages(bytes, pages.len()) };
     let engine = if poppler.is_some() { "pdftotext" } else { "lopdf" };
     out.metadata.insert("text_engine".into(), json!(engine));
@@ -140,7 +148,9 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
     for (index, (page, page_id)) in pages.iter().enumerate() {
         let page_text = match &poppler {
             Some(texts) => texts[index].clone(),
-            None => document.extract_text(&[*page]).unwrap_or_default(),
+            None => document
+                .extract_text_with_limit(&[*page], limits.max_text_bytes)
+                .unwrap_or_default(),
         };
         // A page with no text and no image is blank, not scanned.
         let scanned = page_text.trim().is_empty()
@@ -185,7 +195,7 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
 /// `ToUnicode` map, and no form XObject (whose text lopdf does not read).
 /// `TJ` arrays (kerned fragments), absolute text matrices and upward moves
 /// are what break words and reading order, so they send the page to poppler.
-fn lopdf_is_exact(document: &lopdf::Document, page_id: lopdf::ObjectId) -> bool {
+fn lopdf_is_exact(document: &lopdf::Document, page_id: lopdf::ObjectId, max_content: usize) -> bool {
     use lopdf::Object;
     let Ok(fonts) = document.get_page_fonts(page_id) else {
         return false;
@@ -206,7 +216,12 @@ fn lopdf_is_exact(document: &lopdf::Document, page_id: lopdf::ObjectId) -> bool 
     if !simple_fonts || has_form_xobject(document, page_id) {
         return false;
     }
-    let Ok(content) = lopdf::content::Content::decode(&document.get_page_content(page_id)) else {
+    // A content stream past the limit is not read here (poppler, in its
+    // own process, decides what to make of it).
+    let Ok(bytes) = document.get_page_content_with_limit(page_id, max_content) else {
+        return false;
+    };
+    let Ok(content) = lopdf::content::Content::decode(&bytes) else {
         return false;
     };
     // Whether the current line already shows a string, and whether the
