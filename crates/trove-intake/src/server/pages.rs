@@ -494,6 +494,9 @@ fn unique_name(taken: &mut std::collections::HashMap<String, u64>, name: String)
     }
 }
 
+/// The longest CSRF field read (a token is 64 hex digits).
+const MAX_CSRF_FIELD: usize = 256;
+
 /// Why a file in a form was not kept.
 enum Refused {
     TooLarge,
@@ -528,10 +531,20 @@ pub async fn submit<R: IntakeStore>(
     // The CSRF token comes first in the form, so nothing is stored before
     // it is checked.
     let csrf_ok = match multipart.next_field().await {
-        Ok(Some(field)) if field.name() == Some("csrf") => match field.text().await {
-            Ok(text) => intake.sessions.csrf_ok(Some(&token), &text),
-            Err(_) => false,
-        },
+        Ok(Some(mut field)) if field.name() == Some("csrf") => {
+            // A token is 64 hex digits: a longer field is not one, and is
+            // not read into memory to find that out.
+            let mut text = Vec::new();
+            let mut fits = true;
+            while let Ok(Some(chunk)) = field.chunk().await {
+                if text.len() + chunk.len() > MAX_CSRF_FIELD {
+                    fits = false;
+                    break;
+                }
+                text.extend_from_slice(&chunk);
+            }
+            fits && std::str::from_utf8(&text).is_ok_and(|text| intake.sessions.csrf_ok(Some(&token), text))
+        }
         _ => false,
     };
     if !csrf_ok {
