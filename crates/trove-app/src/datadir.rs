@@ -49,7 +49,9 @@ impl DataDir {
             return Err(AppError::AlreadyInitialised(root.into()));
         }
         create_private_dir(root)?;
-        write_private(&config_path, config::TEMPLATE.as_bytes())?;
+        // Written as a key file is: 0600 whatever the umask, and replaced
+        // by rename, so `--force` over an older, more open file narrows it.
+        trove_keys::write_secret(&config_path, config::TEMPLATE)?;
         Self::open(root)
     }
 
@@ -159,20 +161,6 @@ pub(crate) fn create_private_dir(root: &Path) -> Result<(), AppError> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(root).map_err(AppError::io(root))?;
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700)).map_err(AppError::io(root))
-}
-
-/// Writes a file only its owner may read, whatever the umask.
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(AppError::io(path))?;
-    file.write_all(bytes).map_err(AppError::io(path))
 }
 
 fn tesseract_installed() -> bool {

@@ -163,7 +163,7 @@ impl Newsroom {
         let keys = out.join("keys");
         std::fs::create_dir_all(&keys).map_err(AppError::io(&keys))?;
         let config = out.join(CONFIG_FILE);
-        crate::datadir::write_private(&config, TEMPLATE.as_bytes())?;
+        trove_keys::write_secret(&config, TEMPLATE)?;
         let recipients_file = keys.join("newsroom.recipients");
         std::fs::write(&recipients_file, recipients).map_err(AppError::io(&recipients_file))?;
         trove_keys::write_secret(&out.join(&self.dir().config.intake.api_key_file), &key)?;

@@ -5,10 +5,10 @@
 //! its header block; dBase, DjVu, vCard and iCalendar files give their
 //! text and fields.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use trove_ingest::{Limits, Status, detect, extract};
+use trove_testkit::word_pair_agreement;
 
 struct Fixture {
     path: String,
@@ -95,33 +95,6 @@ fn every_real_file_is_detected_as_its_type_and_read() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// Word pairs of a text (words: maximal alphanumeric runs, lower-cased),
-/// counted.
-fn bigrams(text: &str) -> HashMap<(String, String), usize> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    let mut counts = HashMap::new();
-    for pair in words.windows(2) {
-        *counts.entry((pair[0].clone(), pair[1].clone())).or_insert(0) += 1;
-    }
-    counts
-}
-
-/// The share of pdftotext's word pairs that the text also has: it falls
-/// with every word split in two, every line read out of order.
-pub fn agreement(text: &str, reference: &str) -> f64 {
-    let (ours, theirs) = (bigrams(text), bigrams(reference));
-    let total: usize = theirs.values().sum();
-    let shared: usize = theirs
-        .iter()
-        .map(|(pair, n)| (*n).min(ours.get(pair).copied().unwrap_or(0)))
-        .sum();
-    if total == 0 { 1.0 } else { shared as f64 / total as f64 }
-}
-
 fn pdftotext(path: &Path) -> String {
     let output = std::process::Command::new("pdftotext")
         .args(["-q", "-enc", "UTF-8"])
@@ -142,7 +115,7 @@ fn pdf_text_agrees_with_pdftotext_word_pair_by_word_pair() {
         }
         let engine = extracted.metadata["text_engine"].as_str().unwrap_or("").to_owned();
         let reference = pdftotext(&root().join(&fixture.path));
-        let score = agreement(extracted.text.as_deref().unwrap_or(""), &reference);
+        let score = word_pair_agreement(extracted.text.as_deref().unwrap_or(""), &reference);
         report.push(format!("{} ({engine}): {score:.4}", fixture.path));
         assert!(score >= 0.98, "{}: word-pair agreement {score:.4}", fixture.path);
     }
@@ -241,7 +214,7 @@ fn the_lopdf_fast_path_is_taken_only_where_it_agrees_with_pdftotext() {
         let bytes = std::fs::read(&path).unwrap();
         let extracted = extract(detect(&bytes), &bytes, &Limits::default());
         assert_eq!(extracted.metadata["text_engine"], "lopdf", "{}", path.display());
-        let score = agreement(extracted.text.as_deref().unwrap_or(""), &pdftotext(&path));
+        let score = word_pair_agreement(extracted.text.as_deref().unwrap_or(""), &pdftotext(&path));
         assert!(score >= 0.98, "{}: {score}", path.display());
         checked += 1;
     }

@@ -482,12 +482,10 @@ fn submission_boilerplate(
         if !seen_texts.insert(doc.content_id.as_str()) {
             continue;
         }
-        let words = crate::text::words(text);
-        let mut shingles = crate::text::kgram_hashes(&words, SHINGLE_WORDS);
-        shingles.sort_unstable();
-        shingles.dedup();
+        // Tokenized again rather than kept from the first pass: keeping
+        // every document's shingles would double what the pass holds.
         distinct += 1;
-        for shingle in shingles {
+        for shingle in crate::text::shingle_set(&crate::text::words(text)) {
             if let Some(count) = counts.get_mut(&shingle) {
                 *count += 1;
             }

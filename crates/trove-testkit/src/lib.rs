@@ -1,6 +1,7 @@
-//! Test support shared by the crates' integration tests: a desk store (blob
-//! store, identity, SQLite) in a temporary folder, and generated corpora
-//! submitted and ingested into it.
+//! Test support shared by the crates' integration tests and benchmarks: a
+//! desk store (blob store, identity, SQLite) in a temporary folder,
+//! generated corpora submitted and ingested into it, and the word-pair
+//! agreement that text extraction is measured by.
 //!
 //! What this crate must never be: a normal dependency. It is for
 //! `[dev-dependencies]` only, and it panics on any error (a test's failure
@@ -117,4 +118,30 @@ pub fn generated_corpus(seed: u64, size: u64) -> (tempfile::TempDir, PathBuf) {
 /// truth.json of a generated corpus.
 pub fn truth(corpus: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(corpus.join("truth.json")).unwrap()).unwrap()
+}
+
+/// The share of the reference's word pairs (words: maximal alphanumeric
+/// runs, lower-cased; pairs counted with their repeats) that `text` also
+/// has. It falls with every word split in two and every line read out of
+/// order, which a bag of words would not notice.
+pub fn word_pair_agreement(text: &str, reference: &str) -> f64 {
+    let pairs = |text: &str| {
+        let words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let mut counts: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
+        for pair in words.windows(2) {
+            *counts.entry((pair[0].clone(), pair[1].clone())).or_insert(0) += 1;
+        }
+        counts
+    };
+    let (ours, theirs) = (pairs(text), pairs(reference));
+    let total: usize = theirs.values().sum();
+    let shared: usize = theirs
+        .iter()
+        .map(|(pair, n)| (*n).min(ours.get(pair).copied().unwrap_or(0)))
+        .sum();
+    if total == 0 { 1.0 } else { shared as f64 / total as f64 }
 }

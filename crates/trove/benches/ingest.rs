@@ -192,29 +192,6 @@ fn main() {
     real_pdfs();
 }
 
-/// Word pairs shared with the reference, over the reference's.
-fn pair_agreement(text: &str, reference: &str) -> f64 {
-    let pairs = |text: &str| {
-        let words: Vec<String> = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect();
-        let mut counts: HashMap<(String, String), usize> = HashMap::new();
-        for pair in words.windows(2) {
-            *counts.entry((pair[0].clone(), pair[1].clone())).or_insert(0) += 1;
-        }
-        counts
-    };
-    let (ours, theirs) = (pairs(text), pairs(reference));
-    let total: usize = theirs.values().sum();
-    let shared: usize = theirs
-        .iter()
-        .map(|(pair, n)| (*n).min(ours.get(pair).copied().unwrap_or(0)))
-        .sum();
-    if total == 0 { 1.0 } else { shared as f64 / total as f64 }
-}
-
 fn real_pdfs() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/real/pdf");
     let pdfs: Vec<(PathBuf, Vec<u8>)> = files(&root, ".pdf")
@@ -270,7 +247,7 @@ fn real_pdfs() {
             .iter()
             .zip(&references)
             .filter(|(_, reference)| !reference.trim().is_empty())
-            .map(|(text, reference)| pair_agreement(text, reference))
+            .map(|(text, reference)| trove_testkit::word_pair_agreement(text, reference))
             .collect();
         let worst = scores.iter().copied().fold(1.0, f64::min);
         (scores.iter().sum::<f64>() / scores.len().max(1) as f64, worst)
