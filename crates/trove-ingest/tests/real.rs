@@ -220,3 +220,45 @@ fn the_lopdf_fast_path_is_taken_only_where_it_agrees_with_pdftotext() {
     }
     assert!(checked > 0);
 }
+
+#[test]
+fn damaged_dbase_and_djvu_files_say_what_is_wrong_and_keep_what_was_read() {
+    // A table cut inside its last row: the rows before it are kept, and
+    // the status names the row.
+    let table = fixture("testDBF.dbf");
+    let cut = &table.bytes[..table.bytes.len() - 10];
+    let read = extract(trove_ingest::DocType::Dbf, cut, &Limits::default());
+    match &read.status {
+        Status::Partial(reason) => assert!(reason.starts_with("row "), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        read.text.unwrap().lines().count() > 1,
+        "the header and the whole rows are kept"
+    );
+    // Not a table at all.
+    let garbage = extract(trove_ingest::DocType::Dbf, b"\x03not a table", &Limits::default());
+    assert!(
+        matches!(&garbage.status, Status::Failed(r) if r.contains("unreadable dBase table")),
+        "{:?}",
+        garbage.status
+    );
+    // A DjVu cut in half: the pages that arrived whole are read, and the
+    // status says it is cut short, as it does for a file cut to its header.
+    let djvu = fixture("debian-faq-p1-3.djvu");
+    let half = &djvu.bytes[..djvu.bytes.len() / 2];
+    let read = extract(detect(half), half, &Limits::default());
+    assert!(
+        matches!(&read.status, Status::Partial(r) if r.contains("cut short")),
+        "{:?}",
+        read.status
+    );
+    assert!(read.text.unwrap().contains("The Debian GNU/Linux FAQ"));
+    let header = &djvu.bytes[..200];
+    let read = extract(detect(header), header, &Limits::default());
+    assert!(
+        matches!(&read.status, Status::Partial(r) if r.contains("djvutxt")),
+        "{:?}",
+        read.status
+    );
+}

@@ -111,10 +111,21 @@ fn value_text(value: &FieldValue) -> String {
 /// images, and the status says so.
 pub(super) fn djvu(bytes: &[u8]) -> Extracted {
     let mut out = Extracted::new();
+    // The IFF header declares the document's length; djvutxt reads a file
+    // cut short as far as it goes and says so only on stderr.
+    let declared = bytes
+        .get(8..12)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as u64 + 12)
+        .unwrap_or(0);
     match pipe_through("djvutxt", &["-"], bytes) {
         Ok(text) => {
             let text = String::from_utf8_lossy(&text).into_owned();
-            if text.trim().is_empty() {
+            if declared > bytes.len() as u64 {
+                out.status = Status::Partial(format!(
+                    "the DjVu is cut short ({} of {declared} bytes): the text is what its complete pages hold",
+                    bytes.len()
+                ));
+            } else if text.trim().is_empty() {
                 out.status = Status::Partial("a DjVu without a text layer (a scan); OCR of DjVu is not done".into());
             }
             out.text = Some(text);
