@@ -117,20 +117,25 @@ pub(super) fn djvu(bytes: &[u8]) -> Extracted {
         .get(8..12)
         .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as u64 + 12)
         .unwrap_or(0);
-    match pipe_through("djvutxt", &["-"], bytes) {
-        Ok(text) => {
+    let cut_short =
+        (declared > bytes.len() as u64).then(|| format!("the DjVu is cut short ({} of {declared} bytes)", bytes.len()));
+    // Whether djvutxt fails on a file cut inside its first page or prints
+    // nothing depends on where the cut falls (and on how soon it stops
+    // reading the pipe), so a cut-short file is named as such either way.
+    match (pipe_through("djvutxt", &["-"], bytes), cut_short) {
+        (Ok(text), cut_short) => {
             let text = String::from_utf8_lossy(&text).into_owned();
-            if declared > bytes.len() as u64 {
-                out.status = Status::Partial(format!(
-                    "the DjVu is cut short ({} of {declared} bytes): the text is what its complete pages hold",
-                    bytes.len()
-                ));
+            if let Some(cut_short) = cut_short {
+                out.status = Status::Partial(format!("{cut_short}: the text is what its complete pages hold"));
             } else if text.trim().is_empty() {
                 out.status = Status::Partial("a DjVu without a text layer (a scan); OCR of DjVu is not done".into());
             }
             out.text = Some(text);
         }
-        Err(reason) => {
+        (Err(reason), Some(cut_short)) => {
+            out.status = Status::Partial(format!("{cut_short}: djvutxt read no page ({reason})"));
+        }
+        (Err(reason), None) => {
             out.status = Status::Partial(format!(
                 "DjVu text not read ({reason}); install djvulibre (Debian: djvulibre-bin)"
             ));
