@@ -72,9 +72,10 @@ impl DataDir {
         self.resolve(&self.config.log.path)
     }
 
-    /// The log with the keys that sign into it.
+    /// The log with the keys that sign into it, its receipts queued in
+    /// `receipt-queue/` until their day's batch.
     pub fn ledger(&self) -> Ledger {
-        Ledger::new(&self.log_dir(), self.keyring())
+        Ledger::new(&self.log_dir(), &self.root.join("receipt-queue"), self.keyring())
     }
 
     /// Where the overlap index's segments live.

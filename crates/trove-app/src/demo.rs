@@ -70,8 +70,16 @@ pub async fn run(data: &Path, spec: DemoSpec, progress: &dyn Progress) -> Result
         Some(summary)
     };
     let submission = newsroom.submit(&[corpus_dir.join("cache")], progress).await?;
-    let receipt_index = newsroom.append_receipt(&submission)?;
+    newsroom.queue_receipt(&submission)?;
     let id = submission.submission;
+    // A receipt waits for the batch after its day; the demo does not wait.
+    let receipt_index = newsroom
+        .append_queued_receipts(trove_ledger::Due::All)
+        .await?
+        .iter()
+        .find(|r| r.submission == id)
+        .map(|r| r.index)
+        .ok_or_else(|| trove_ledger::LedgerError::Append("the demo's receipt was not in the batch".into()))?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     newsroom.ingest(&id, false, threads, progress).await?;
     let ingest = newsroom.ingest_summary(&id).await?;

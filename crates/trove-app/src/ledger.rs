@@ -1,24 +1,24 @@
 //! The transparency log of a data directory: statements appended by hand,
-//! receipts of pulled submissions, checkpoints, proofs, cosignatures, and
-//! the audit of any log (a folder or a served one) with only its key.
+//! receipts queued and appended in daily batches, checkpoints, proofs,
+//! cosignatures, and the audit of any log (a folder or a served one) with
+//! only its key.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use trove_keys::{KeyAlg, NoteSigningKey, NoteVerifierKey, StatementRole};
 use trove_ledger::checkpoint::SignedCheckpoint;
-use trove_ledger::statement::{Outcome, Statement, size_class};
-use trove_ledger::{DirFetch, HttpFetch, InclusionProof, VerifyOptions, VerifyReport, verify_log};
-use trove_store::SubmissionId;
+use trove_ledger::statement::{Outcome, Statement};
+use trove_ledger::{
+    AppendedReceipt, DirFetch, Due, HttpFetch, InclusionProof, VerifyOptions, VerifyReport, verify_log,
+};
+use trove_store::{Day, SubmissionId};
 
 use crate::{AppError, Newsroom};
 
 /// A statement to append by hand (`trove log append …`).
 #[derive(Debug, Clone)]
 pub enum AppendRequest {
-    /// The receipt of a stored submission, from its sealed manifest
-    /// (signed by the intake key).
-    Receipt { submission: SubmissionId },
     /// An editor's decision, signed by the editor's key, whose id the
     /// statement names.
     Decision {
@@ -121,9 +121,6 @@ impl Newsroom {
     /// Builds and appends a statement; its index and kind.
     pub async fn append_statement(&self, request: AppendRequest) -> Result<(u64, &'static str), AppError> {
         let (statement, signer) = match request {
-            AppendRequest::Receipt { submission } => {
-                return self.append_receipt_of(&submission).await.map(|i| (i, "receipt"));
-            }
             AppendRequest::Decision {
                 submission,
                 outcome,
@@ -148,18 +145,46 @@ impl Newsroom {
         Ok((index, statement.kind()))
     }
 
-    /// Appends the receipt of a stored submission, from its sealed
-    /// manifest (the desk, after pulling from a separate intake).
-    pub async fn append_receipt_of(&self, id: &SubmissionId) -> Result<u64, AppError> {
+    /// Queues the receipt of a stored submission, from its sealed manifest
+    /// (the desk, after pulling from a separate intake), for the batch
+    /// after its day; the day.
+    pub async fn queue_receipt_of(&self, id: &SubmissionId) -> Result<Day, AppError> {
         let record = self.submission(id).await?;
         let manifest = trove_store::read_manifest(&self.opener()?, &record)?;
-        let receipt = Statement::Receipt {
-            submission: *id,
-            commitment: manifest.commitment(),
-            day: record.received_day,
-            size_class: size_class(manifest.files.iter().map(|f| f.size).sum()),
-        };
-        Ok(self.dir().ledger().append(&receipt, &StatementRole::Intake)?)
+        let bytes = manifest.files.iter().map(|f| f.size).sum();
+        self.dir()
+            .ledger()
+            .queue_receipt_of(*id, manifest.commitment(), record.received_day, bytes)?;
+        Ok(record.received_day)
+    }
+
+    /// Appends the queued receipts that are `due` in one batch (see
+    /// [`trove_ledger::Due`]).
+    pub async fn append_queued_receipts(&self, due: Due) -> Result<Vec<AppendedReceipt>, AppError> {
+        let ledger = self.dir().ledger();
+        tokio::task::spawn_blocking(move || ledger.append_queued_receipts(due))
+            .await
+            .map_err(|e| AppError::Join(e.to_string()))?
+            .map_err(AppError::from)
+    }
+
+    /// Appends each day's receipts in one batch once the day has ended
+    /// (UTC), now and after every midnight, until the task is dropped. A
+    /// failed batch is retried at the next midnight and logged without
+    /// anything that names a submission.
+    pub async fn run_daily_receipt_batches(self: std::sync::Arc<Self>) {
+        loop {
+            if let Err(reason) = self.append_queued_receipts(Due::Before(Day::today())).await {
+                tracing::warn!("the day's receipt batch failed: {reason}");
+            }
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let next = Day::today().plus_days(1).unix_start();
+            // A minute past midnight, so that a clock a little behind still
+            // sees the new day.
+            tokio::time::sleep(std::time::Duration::from_secs((next - now).max(0) as u64 + 60)).await;
+        }
     }
 
     /// The log's current checkpoint.

@@ -11,7 +11,7 @@ use trove_store::UserRepo as _;
 
 use trove_intake::server::{Intake, IntakeLimits, api_key_hash, spawn_retention};
 use trove_intake::{KeyDerivation, Pepper};
-use trove_keys::{Keyring, PublicKeyInfo, StatementRole};
+use trove_keys::{Keyring, LogOrigin, PublicKeyInfo, StatementRole};
 use trove_store::{BlobId, BlobOpener, BlobSealer, Day, FsBackend, MetadataRepo, PutReceipt, SqliteRepo, UserRecord};
 
 use crate::users::{self, NewUser, Role};
@@ -37,11 +37,21 @@ impl Newsroom {
     }
 
     /// Creates a data directory: configuration, keys (the first editor's
-    /// signing key named `editor`), database and store. With `force`, an
+    /// signing key named `editor`, the log's named by its `origin`, a
+    /// unique one if none is given), database and store. With `force`, an
     /// existing one's configuration and keys are replaced.
-    pub async fn init(root: &Path, force: bool, editor: &str) -> Result<Newsroom, AppError> {
+    pub async fn init(
+        root: &Path,
+        force: bool,
+        editor: &str,
+        origin: Option<&LogOrigin>,
+    ) -> Result<Newsroom, AppError> {
+        let origin = match origin {
+            Some(origin) => origin.clone(),
+            None => LogOrigin::unique()?,
+        };
         let dir = DataDir::create(root, force)?;
-        Keyring::generate(&dir.keys_dir(), editor, force)?;
+        Keyring::generate(&dir.keys_dir(), editor, &origin, force)?;
         dir.backend()?;
         Newsroom::open(root).await
     }
@@ -53,7 +63,9 @@ impl Newsroom {
         // broken configuration is reported, not written over.
         match DataDir::open(root) {
             Ok(dir) => Newsroom::with_dir(dir).await,
-            Err(AppError::NoDataDir(_) | AppError::NotInitialised(_)) => Newsroom::init(root, false, editor).await,
+            Err(AppError::NoDataDir(_) | AppError::NotInitialised(_)) => {
+                Newsroom::init(root, false, editor, None).await
+            }
             Err(other) => Err(other),
         }
     }

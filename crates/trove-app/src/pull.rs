@@ -1,7 +1,7 @@
 //! Running the intake on a machine of its own: `intake_kit` writes a data
 //! directory with the newsroom's recipients and an API key, and nothing
 //! that decrypts; `pull` fetches what arrived there (ciphertext, checked
-//! against its ids), records it on the desk, appends the receipts to the
+//! against its ids), records it on the desk, queues the receipts for the
 //! desk's log, hands the desk's replies and decisions over, and confirms,
 //! which starts the intake's retention clock.
 
@@ -241,7 +241,7 @@ impl Newsroom {
             };
             if repo.import_submission(&record).await? {
                 new_submissions += 1;
-                self.append_receipt_of(&id).await?;
+                self.queue_receipt_of(&id).await?;
             }
             confirmation.submissions.push(submission.id.clone());
         }

@@ -88,7 +88,7 @@ impl<R: Read> Read for Counted<'_, R> {
 impl Newsroom {
     /// Stores files and folders as one submission, sealed to the
     /// newsroom's recipients. Every path is checked before a byte is
-    /// stored; [`Newsroom::append_receipt`] then logs its receipt.
+    /// stored; [`Newsroom::queue_receipt`] then queues its receipt for the log.
     pub async fn submit(&self, paths: &[PathBuf], progress: &dyn Progress) -> Result<SubmissionSummary, AppError> {
         let inputs = collect_inputs(paths)?;
         let sealer = self.sealer()?;
@@ -116,8 +116,9 @@ impl Newsroom {
         Ok(summary)
     }
 
-    /// Appends a stored submission's receipt, signed by the intake key.
-    pub fn append_receipt(&self, summary: &SubmissionSummary) -> Result<u64, AppError> {
-        Ok(self.dir().ledger().append_receipt(summary)?)
+    /// Queues a stored submission's receipt, signed by the intake key, for
+    /// the log's batch after its day.
+    pub fn queue_receipt(&self, summary: &SubmissionSummary) -> Result<(), AppError> {
+        Ok(self.dir().ledger().queue_receipt(summary)?)
     }
 }

@@ -17,7 +17,8 @@
 //!
 //! ```no_run
 //! use trove_keys::Keyring;
-//! let keyring = Keyring::generate("trove-data/keys".as_ref(), "editor", false)?;
+//! let origin: trove_keys::LogOrigin = "news.example.org/log".parse()?;
+//! let keyring = Keyring::generate("trove-data/keys".as_ref(), "editor", &origin, false)?;
 //! let recipients = keyring.recipients()?; // what the intake may hold
 //! let identity = keyring.identity()?;     // desk only
 //! # Ok::<(), trove_keys::KeyError>(())
@@ -56,6 +57,48 @@ pub enum KeyError {
     NoteKey { path: PathBuf, source: NoteKeyError },
     #[error("the operating system's random source failed: {0}")]
     Random(String),
+    #[error("log origin {0:?} is not a schema-less URL without spaces or '+' (like news.example.org/log)")]
+    Origin(String),
+}
+
+/// The transparency log's origin: the first line of every checkpoint and
+/// the name of the log key. C2SP asks for a schema-less URL, unique to the
+/// log, so that a verifier never mistakes one newsroom's log for another's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogOrigin(String);
+
+impl LogOrigin {
+    /// An origin no other log has, for a newsroom that has not chosen one:
+    /// `trove.invalid/log-` and 16 random hex digits (`.invalid` never
+    /// resolves, RFC 2606).
+    pub fn unique() -> Result<LogOrigin, KeyError> {
+        let mut bytes = [0u8; 8];
+        getrandom::getrandom(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(LogOrigin(format!("trove.invalid/log-{hex}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for LogOrigin {
+    type Err = KeyError;
+
+    /// Non-empty, no scheme, no Unicode space, no '+' (a signed-note key
+    /// name), at most 255 bytes.
+    fn from_str(text: &str) -> Result<LogOrigin, KeyError> {
+        let fits = !text.is_empty()
+            && text.len() <= 255
+            && !text.contains("://")
+            && !text.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control());
+        if fits {
+            Ok(LogOrigin(text.to_owned()))
+        } else {
+            Err(KeyError::Origin(text.to_owned()))
+        }
+    }
 }
 
 /// Who a statement key belongs to. The role fixes the file name and the
@@ -113,9 +156,10 @@ impl Keyring {
     }
 
     /// Creates every key a newsroom starts with: the age identity and its
-    /// recipient list, and Ed25519 keys for the log, the intake and one
-    /// editor. Refuses to overwrite unless `force`.
-    pub fn generate(dir: &Path, editor: &str, force: bool) -> Result<Self, KeyError> {
+    /// recipient list, and Ed25519 keys for the log (named by its
+    /// `origin`), the intake and one editor. Refuses to overwrite unless
+    /// `force`.
+    pub fn generate(dir: &Path, editor: &str, origin: &LogOrigin, force: bool) -> Result<Self, KeyError> {
         let keyring = Keyring::open(dir);
         if keyring.path(IDENTITY_FILE).exists() && !force {
             return Err(KeyError::AlreadyExists(dir.to_owned()));
@@ -147,11 +191,8 @@ impl Keyring {
             .as_bytes(),
         )?;
 
-        for role in [
-            StatementRole::Log,
-            StatementRole::Intake,
-            StatementRole::Editor(editor.to_owned()),
-        ] {
+        keyring.write_statement_key(&StatementRole::Log, origin.as_str())?;
+        for role in [StatementRole::Intake, StatementRole::Editor(editor.to_owned())] {
             keyring.generate_statement_key(&role)?;
         }
         Ok(keyring)
@@ -159,13 +200,24 @@ impl Keyring {
 
     /// Creates (or replaces) the Ed25519 key of one role.
     pub fn generate_statement_key(&self, role: &StatementRole) -> Result<NoteVerifierKey, KeyError> {
+        let name = match role {
+            // The log key keeps the origin it was made with.
+            StatementRole::Log => self
+                .verifier_key(role)
+                .map_or_else(|_| role.key_name(), |k| k.name().to_owned()),
+            _ => role.key_name(),
+        };
+        self.write_statement_key(role, &name)
+    }
+
+    fn write_statement_key(&self, role: &StatementRole, name: &str) -> Result<NoteVerifierKey, KeyError> {
         let mut seed = Zeroizing::new([0u8; 32]);
         getrandom::getrandom(seed.as_mut()).map_err(|e| KeyError::Random(e.to_string()))?;
         let alg = match role {
             StatementRole::Witness(_) => KeyAlg::Cosignature,
             _ => KeyAlg::Ed25519,
         };
-        let key = NoteSigningKey::with_alg(&role.key_name(), alg, &seed);
+        let key = NoteSigningKey::with_alg(name, alg, &seed);
         let stem = role.file_stem();
         write_private(&self.path(&format!("{stem}.key")), key.to_note_string().as_bytes())?;
         let verifier = key.verifier();
@@ -343,11 +395,37 @@ fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError>
 mod tests {
     use super::*;
 
+    fn origin() -> LogOrigin {
+        "news.example.org/log".parse().unwrap()
+    }
+
+    #[test]
+    fn the_log_key_is_named_by_its_origin_and_origins_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let ring = Keyring::generate(dir.path(), "ana", &origin(), false).unwrap();
+        assert_eq!(
+            ring.signing_key(&StatementRole::Log).unwrap().name(),
+            "news.example.org/log"
+        );
+        assert_eq!(
+            ring.verifier_key(&StatementRole::Intake).unwrap().name(),
+            "trove-intake"
+        );
+        for bad in ["", "https://news.example.org/log", "news example", "a+b", "tab\there"] {
+            let error = bad.parse::<LogOrigin>().unwrap_err().to_string();
+            assert!(error.contains("schema-less URL"), "{bad:?}: {error}");
+        }
+        let (a, b) = (LogOrigin::unique().unwrap(), LogOrigin::unique().unwrap());
+        assert_ne!(a, b);
+        assert!(a.as_str().starts_with("trove.invalid/log-"));
+        assert_eq!(a.as_str().parse::<LogOrigin>().unwrap(), a);
+    }
+
     #[test]
     fn generated_keys_load_and_stay_private() {
         let dir = tempfile::tempdir().unwrap();
         let keys = dir.path().join("keys");
-        let ring = Keyring::generate(&keys, "ana", false).unwrap();
+        let ring = Keyring::generate(&keys, "ana", &origin(), false).unwrap();
         let identity = ring.identity().map_err(|e| e.to_string()).unwrap();
         assert_eq!(ring.recipients().unwrap(), vec![identity.to_public()]);
         let mode = fs::metadata(keys.join(IDENTITY_FILE)).unwrap().permissions().mode() & 0o777;
@@ -371,13 +449,13 @@ mod tests {
     #[test]
     fn refuses_to_overwrite_without_force() {
         let dir = tempfile::tempdir().unwrap();
-        let first = Keyring::generate(dir.path(), "ana", false)
+        let first = Keyring::generate(dir.path(), "ana", &origin(), false)
             .unwrap()
             .recipients()
             .unwrap();
-        let err = Keyring::generate(dir.path(), "ana", false).unwrap_err();
+        let err = Keyring::generate(dir.path(), "ana", &origin(), false).unwrap_err();
         assert!(matches!(err, KeyError::AlreadyExists(_)), "{err}");
-        let second = Keyring::generate(dir.path(), "ana", true)
+        let second = Keyring::generate(dir.path(), "ana", &origin(), true)
             .unwrap()
             .recipients()
             .unwrap();
@@ -387,7 +465,7 @@ mod tests {
     #[test]
     fn open_identity_file_is_refused_with_the_fix() {
         let dir = tempfile::tempdir().unwrap();
-        let ring = Keyring::generate(dir.path(), "ana", false).unwrap();
+        let ring = Keyring::generate(dir.path(), "ana", &origin(), false).unwrap();
         let path = dir.path().join(IDENTITY_FILE);
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         let Err(error) = ring.identity() else {

@@ -12,11 +12,14 @@
 //!   from many threads; [`verify_log`] audits a log from its files alone.
 //! * [`Ledger`] is one data directory's log with the keyring that signs
 //!   into it: receipts, decisions, proofs and cosignatures go through it;
-//!   [`HttpFetch`] reads a served log.
+//!   receipts wait in a queue and are appended once a day in one batch
+//!   ([`Due`]); [`HttpFetch`] reads a served log.
 //!
 //! What this crate must never do: put content, names, codenames, exact
-//! times or exact sizes into an entry; acknowledge an entry before the
-//! checkpoint covering it is durable.
+//! times or exact sizes into an entry; append a receipt before its day has
+//! ended (unless told to, [`Due::All`]) or in the order receipts arrived;
+//! give a log file a time finer than its day; acknowledge an entry before
+//! the checkpoint covering it is durable.
 //!
 //! ```no_run
 //! use trove_ledger::{LogWriter, statement::Statement};
@@ -33,6 +36,7 @@ mod keylist;
 mod log;
 pub mod merkle;
 mod newsroom;
+mod queue;
 pub mod statement;
 pub mod tiles;
 mod verify;
@@ -42,6 +46,7 @@ use std::path::PathBuf;
 pub use keylist::{KEY_LIST, encode_key_list, read_key_list};
 pub use log::{DirFetch, Fetch, LogWriter, Sequencer, TileSource};
 pub use newsroom::{HttpFetch, InclusionProof, Ledger};
+pub use queue::{AppendedReceipt, Due};
 pub use verify::{VerifyOptions, VerifyReport, verify_log};
 
 /// Why a checkpoint, signed note, entry bundle or statement cannot be

@@ -289,10 +289,17 @@ impl LogWriter {
         fs::create_dir_all(dir).map_err(io_error(dir))?;
         let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io_error(dir))?;
         temp.write_all(bytes).map_err(io_error(&path))?;
+        trove_store::set_times_to_today(temp.as_file()).map_err(io_error(&path))?;
         temp.persist(&path).map_err(|e| LedgerError::Io {
             path: path.clone(),
             source: e.error,
         })?;
+        // A folder's time changes as files are added to it.
+        for folder in path.ancestors().skip(1).take_while(|f| f.starts_with(&self.root)) {
+            fs::File::open(folder)
+                .and_then(|f| trove_store::set_times_to_today(&f))
+                .map_err(io_error(folder))?;
+        }
         Ok(())
     }
 
@@ -301,13 +308,15 @@ impl LogWriter {
         let mut temp = tempfile::NamedTempFile::new_in(&self.root).map_err(io_error(&self.root))?;
         temp.write_all(self.checkpoint.note.encode().as_bytes())
             .map_err(io_error(&path))?;
+        // Served as /log/checkpoint: its time shows the day, never the hour.
+        trove_store::set_times_to_today(temp.as_file()).map_err(io_error(&path))?;
         temp.as_file().sync_all().map_err(io_error(&path))?;
         temp.persist(&path).map_err(|e| LedgerError::Io {
             path: path.clone(),
             source: e.error,
         })?;
         fs::File::open(&self.root)
-            .and_then(|dir| dir.sync_all())
+            .and_then(|dir| trove_store::set_times_to_today(&dir).and_then(|()| dir.sync_all()))
             .map_err(io_error(&self.root))
     }
 

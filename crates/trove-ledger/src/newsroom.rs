@@ -6,18 +6,21 @@
 use std::path::{Path, PathBuf};
 
 use trove_keys::{KeyAlg, Keyring, NoteSigningKey, NoteVerifierKey, StatementRole};
-use trove_store::SubmissionSummary;
+use trove_store::{Day, SubmissionId, SubmissionSummary};
 
 use crate::checkpoint::SignedCheckpoint;
 use crate::log::{DirFetch, Fetch, LogWriter, TileSource};
 use crate::merkle::{self, Hash};
+use crate::queue::{AppendedReceipt, Due, ReceiptQueue};
 use crate::statement::{Statement, size_class};
 use crate::{LedgerError, tiles};
 
-/// A data directory's transparency log and its keyring.
+/// A data directory's transparency log, its queue of receipts waiting for
+/// the day's batch, and its keyring.
 #[derive(Debug, Clone)]
 pub struct Ledger {
     dir: PathBuf,
+    queue: ReceiptQueue,
     keyring: Keyring,
 }
 
@@ -32,10 +35,12 @@ pub struct InclusionProof {
 }
 
 impl Ledger {
-    /// The log in `dir`, signed with the keys of `keyring`.
-    pub fn new(dir: &Path, keyring: Keyring) -> Ledger {
+    /// The log in `dir`, its receipts queued in `queue` (a private folder,
+    /// never served), signed with the keys of `keyring`.
+    pub fn new(dir: &Path, queue: &Path, keyring: Keyring) -> Ledger {
         Ledger {
             dir: dir.to_owned(),
+            queue: ReceiptQueue { dir: queue.to_owned() },
             keyring,
         }
     }
@@ -45,10 +50,12 @@ impl Ledger {
         &self.dir
     }
 
-    /// Opens the log for writing and publishes the statement keys it
-    /// accepts: the intake's and every editor's.
+    /// Opens the log for writing, finishes a receipt batch that a crash cut
+    /// short, and publishes the statement keys it accepts: the intake's and
+    /// every editor's.
     pub fn writer(&self) -> Result<LogWriter, LedgerError> {
-        let writer = LogWriter::open(&self.dir, self.keyring.signing_key(&StatementRole::Log)?)?;
+        let mut writer = LogWriter::open(&self.dir, self.keyring.signing_key(&StatementRole::Log)?)?;
+        self.queue.finish(&mut writer)?;
         let statement_keys: Vec<NoteVerifierKey> = self
             .keyring
             .public_keys()?
@@ -75,15 +82,41 @@ impl Ledger {
         Ok(self.writer()?.append(&[entry])?.start)
     }
 
-    /// Appends a submission's receipt, signed by the intake's key.
-    pub fn append_receipt(&self, summary: &SubmissionSummary) -> Result<u64, LedgerError> {
+    /// Queues a submission's receipt, signed by the intake's key, for the
+    /// batch after its day ends (see [`Ledger::append_queued_receipts`]).
+    pub fn queue_receipt(&self, summary: &SubmissionSummary) -> Result<(), LedgerError> {
+        self.queue_receipt_of(summary.submission, summary.commitment, summary.day, summary.bytes)
+    }
+
+    /// Queues the receipt of a submission of `bytes` in all.
+    pub fn queue_receipt_of(
+        &self,
+        submission: SubmissionId,
+        commitment: [u8; 32],
+        day: Day,
+        bytes: u64,
+    ) -> Result<(), LedgerError> {
         let receipt = Statement::Receipt {
-            submission: summary.submission,
-            commitment: summary.commitment,
-            day: summary.day,
-            size_class: size_class(summary.bytes),
+            submission,
+            commitment,
+            day,
+            size_class: size_class(bytes),
         };
-        self.append(&receipt, &StatementRole::Intake)
+        let key = self.keyring.signing_key(&StatementRole::Intake)?;
+        let entry = receipt.sign(&key).map_err(LedgerError::Statement)?;
+        self.queue.push(day, submission, &entry)
+    }
+
+    /// Appends the queued receipts that are due as one batch, ordered by
+    /// day and submission id; what was appended, with indices.
+    pub fn append_queued_receipts(&self, due: Due) -> Result<Vec<AppendedReceipt>, LedgerError> {
+        let mut log = self.writer()?;
+        self.queue.append_due(&mut log, due)
+    }
+
+    /// How many receipts wait for a batch.
+    pub fn queued_receipts(&self) -> Result<usize, LedgerError> {
+        self.queue.len()
     }
 
     /// The current checkpoint.

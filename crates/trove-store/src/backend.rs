@@ -163,15 +163,6 @@ impl Write for FsStaged {
     }
 }
 
-/// 00:00:00 UTC of today: the only time a stored file may show.
-fn start_of_day() -> std::time::SystemTime {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    std::time::UNIX_EPOCH + std::time::Duration::from_secs(now - now % 86_400)
-}
-
 impl StagedBlob for FsStaged {
     fn commit(self: Box<Self>, id: &BlobId, durability: Durability) -> Result<(), StoreError> {
         let backend = FsBackend { root: self.root };
@@ -183,11 +174,7 @@ impl StagedBlob for FsStaged {
         };
         // A file's times would tell when a source's part arrived: they
         // are set to the start of the day (UTC), as the folders' are below.
-        let day = start_of_day();
-        self.file
-            .as_file()
-            .set_times(fs::FileTimes::new().set_modified(day).set_accessed(day))
-            .map_err(io_err(self.file.path()))?;
+        crate::set_times_to_today(self.file.as_file()).map_err(io_err(self.file.path()))?;
         if durability == Durability::Now {
             self.file.as_file().sync_all().map_err(io_err(self.file.path()))?;
         }
@@ -198,8 +185,7 @@ impl StagedBlob for FsStaged {
         })?;
         // The fan-out folders' times change as entries are added.
         for folder in [dir.as_path(), dir.parent().unwrap_or(&dir)] {
-            let _ =
-                File::open(folder).and_then(|f| f.set_times(fs::FileTimes::new().set_modified(day).set_accessed(day)));
+            let _ = File::open(folder).and_then(|f| crate::set_times_to_today(&f));
         }
         // The rename is durable only once the directory entry is.
         match durability {

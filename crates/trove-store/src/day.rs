@@ -58,6 +58,14 @@ impl Day {
     }
 }
 
+/// Sets a file's (or folder's) modification and access times to 00:00 UTC
+/// of today: the only time a stored or served file may show, since exact
+/// times would tell when a source's upload arrived or a receipt was logged.
+pub fn set_times_to_today(file: &std::fs::File) -> std::io::Result<()> {
+    let day = std::time::UNIX_EPOCH + std::time::Duration::from_secs(Day::today().unix_start().max(0) as u64);
+    file.set_times(std::fs::FileTimes::new().set_modified(day).set_accessed(day))
+}
+
 impl FromStr for Day {
     type Err = DayError;
 

@@ -54,7 +54,7 @@ use std::io;
 use std::path::PathBuf;
 
 pub use backend::{BlobBackend, Durability, FsBackend, StagedBlob, put_ciphertext};
-pub use day::{Day, DayError};
+pub use day::{Day, DayError, set_times_to_today};
 pub use decisions::{DecisionRecord, DecisionRepo, SourceDecision, TriageRecord};
 pub use documents::{DocStatus, DocumentRecord, DocumentRepo, DocumentSummary, TextRef, read_text, read_texts};
 pub use ids::{BlobId, ContentId, Outcome, OutcomeError, SubmissionId};

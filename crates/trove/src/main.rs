@@ -13,6 +13,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use trove_app::{AppendRequest, Decision, Newsroom, Role, parse_size};
+use trove_ledger::Due;
 use trove_ledger::statement::Statement;
 use trove_store::{BlobId, Day, Outcome, SubmissionId};
 
@@ -47,6 +48,12 @@ enum Command {
         /// The name of the first editor's signing key.
         #[arg(long, default_value = "chief")]
         editor: String,
+        /// The transparency log's origin, a schema-less URL unique to this
+        /// newsroom's log (e.g. news.example.org/log); the first line of
+        /// every checkpoint [default: trove.invalid/log- and 16 random hex
+        /// digits].
+        #[arg(long)]
+        origin: Option<trove_keys::LogOrigin>,
     },
     /// Show public keys.
     Keys {
@@ -317,6 +324,14 @@ enum LogCommand {
         #[command(subcommand)]
         statement: AppendCommand,
     },
+    /// Append the queued receipts of past days (UTC) in one batch, ordered
+    /// by submission id; `trove serve` does this after every midnight.
+    Flush {
+        /// Today's receipts too. Anyone who polls the log then learns that
+        /// today's submissions came before now: for demos and tests.
+        #[arg(long)]
+        today: bool,
+    },
     /// Print the current checkpoint (a signed note).
     Checkpoint,
     /// Print the inclusion proof of an entry against the current checkpoint.
@@ -348,7 +363,8 @@ enum LogCommand {
 
 #[derive(Subcommand)]
 enum AppendCommand {
-    /// The receipt of a stored submission (signed by the intake key).
+    /// Queue the receipt of a stored submission (signed by the intake
+    /// key) for the batch after its day ends.
     Receipt { submission: SubmissionId },
     /// An editor's decision (signed by the editor's key).
     Decision {
@@ -386,10 +402,14 @@ enum AppendCommand {
     },
 }
 
-impl From<AppendCommand> for AppendRequest {
-    fn from(command: AppendCommand) -> Self {
-        match command {
-            AppendCommand::Receipt { submission } => AppendRequest::Receipt { submission },
+/// A statement to sign and append now, or (the error) the submission whose
+/// receipt is to be queued instead, since receipts wait for their day's batch.
+impl TryFrom<AppendCommand> for AppendRequest {
+    type Error = SubmissionId;
+
+    fn try_from(command: AppendCommand) -> Result<Self, SubmissionId> {
+        Ok(match command {
+            AppendCommand::Receipt { submission } => return Err(submission),
             AppendCommand::Decision {
                 submission,
                 outcome,
@@ -424,7 +444,7 @@ impl From<AppendCommand> for AppendRequest {
                 statement: Statement::Withheld { document, reason },
                 editor,
             },
-        }
+        })
     }
 }
 
@@ -481,8 +501,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let open = || Newsroom::open(&data);
     let bars = Bars::default();
     match cli.command {
-        Command::Init { force, editor } => {
-            let newsroom = Newsroom::init(&data, force, &editor).await?;
+        Command::Init { force, editor, origin } => {
+            let newsroom = Newsroom::init(&data, force, &editor, origin.as_ref()).await?;
             let keys = newsroom.public_keys()?;
             let report =
                 json!({ "data": data, "config": data.join(trove_app::CONFIG_FILE), "keys": PublicKey::list(&keys) });
@@ -526,9 +546,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Submit { paths } => {
             let newsroom = open().await?;
             let summary = newsroom.submit(&paths, &bars).await?;
-            let index = newsroom.append_receipt(&summary)?;
-            let report = json!({ "submission": summary.submission.to_string(), "files": summary.files, "bytes": summary.bytes, "receipt_index": index });
-            print::report(json, &report, |_| summary.submission.to_string());
+            newsroom.queue_receipt(&summary)?;
+            let report = json!({ "submission": summary.submission.to_string(), "files": summary.files, "bytes": summary.bytes, "receipt_queued_for": summary.day });
+            print::report(json, &report, |_| {
+                format!(
+                    "{}\nits receipt is queued for the log's batch after {} ends (UTC); `trove log flush --today` appends it now",
+                    summary.submission, summary.day
+                )
+            });
         }
         Command::Submissions { id: None } => {
             let records = open().await?.submissions().await?;
@@ -925,10 +950,35 @@ async fn log(data: &Path, command: LogCommand, json: bool) -> anyhow::Result<()>
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD as BASE64;
     match command {
-        LogCommand::Append { statement } => {
-            let (index, kind) = Newsroom::open(data).await?.append_statement(statement.into()).await?;
-            print::report(json, &json!({ "index": index, "kind": kind }), |_| {
-                format!("appended {kind} as entry {index}")
+        LogCommand::Append { statement } => match AppendRequest::try_from(statement) {
+            Err(submission) => {
+                let day = Newsroom::open(data).await?.queue_receipt_of(&submission).await?;
+                print::report(json, &json!({ "queued": submission.to_string(), "day": day }), |_| {
+                    format!("queued the receipt of {submission} for the log's batch after {day} ends (UTC)")
+                });
+            }
+            Ok(request) => {
+                let (index, kind) = Newsroom::open(data).await?.append_statement(request).await?;
+                print::report(json, &json!({ "index": index, "kind": kind }), |_| {
+                    format!("appended {kind} as entry {index}")
+                });
+            }
+        },
+        LogCommand::Flush { today } => {
+            let due = if today { Due::All } else { Due::Before(Day::today()) };
+            let appended = Newsroom::open(data).await?.append_queued_receipts(due).await?;
+            let list: Vec<_> = appended
+                .iter()
+                .map(|r| json!({ "submission": r.submission.to_string(), "day": r.day, "index": r.index }))
+                .collect();
+            print::report(json, &json!({ "appended": list }), |_| match appended.as_slice() {
+                [] => "no receipts were due".to_owned(),
+                [first, ..] => format!(
+                    "appended {} receipt(s) as entries {}..{}",
+                    appended.len(),
+                    first.index,
+                    first.index + appended.len() as u64 - 1
+                ),
             });
         }
         LogCommand::Checkpoint => {

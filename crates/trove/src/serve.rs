@@ -48,7 +48,11 @@ pub async fn serve(newsroom: Newsroom, role: Role, addresses: Addresses) -> anyh
         servers.push((listener, intake));
     }
     if matches!(role, Role::Desk | Role::All) {
-        let log = ServeDir::new(newsroom.dir().log_dir()).append_index_html_on_directories(false);
+        // The log's files carry no time: a Last-Modified or an ETag that
+        // changed with each append would time its entries.
+        let log = Router::new()
+            .fallback_service(ServeDir::new(newsroom.dir().log_dir()).append_index_html_on_directories(false))
+            .layer(axum::middleware::map_response(timeless));
         let state = trove_desk::DeskState::new(Arc::clone(&newsroom))?;
         let desk = Router::new()
             .route("/", get(|| async { Html(INDEX) }))
@@ -63,6 +67,10 @@ pub async fn serve(newsroom: Newsroom, role: Role, addresses: Addresses) -> anyh
     }
     use std::io::Write;
     std::io::stdout().flush()?;
+    // Whoever holds the log appends each day's receipts in one batch after
+    // the day ends; an intake on its own machine leaves them to the desk.
+    let batches =
+        matches!(role, Role::Desk | Role::All).then(|| tokio::spawn(Arc::clone(&newsroom).run_daily_receipt_batches()));
     let config = &newsroom.dir().config.intake;
     let limits = trove_web::ListenerLimits {
         max_connections: config.max_connections,
@@ -83,11 +91,22 @@ pub async fn serve(newsroom: Newsroom, role: Role, addresses: Addresses) -> anyh
     };
     let _ = stop.send(true);
     while running.join_next().await.is_some() {}
+    if let Some(batches) = batches {
+        batches.abort();
+    }
     match first {
         Some(Ok(result)) => result.context("the server stopped"),
         Some(Err(panicked)) => Err(anyhow::anyhow!("a listener stopped: {panicked}")),
         None => Ok(()),
     }
+}
+
+/// Drops the headers that would tell when a log file last changed.
+async fn timeless(mut response: axum::response::Response) -> axum::response::Response {
+    let headers = response.headers_mut();
+    headers.remove(axum::http::header::LAST_MODIFIED);
+    headers.remove(axum::http::header::ETAG);
+    response
 }
 
 async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {

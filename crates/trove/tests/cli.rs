@@ -138,7 +138,7 @@ fn init_refuses_an_existing_data_dir_unless_forced() {
     let keys = ok(trove(&data, &["keys", "list"]));
     assert!(
         keys.contains("age1")
-            && keys.contains("trove-log+")
+            && keys.contains("trove.invalid/log-")
             && keys.contains("trove-intake+")
             && keys.contains("trove-editor-chief+")
     );

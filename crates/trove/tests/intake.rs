@@ -139,6 +139,12 @@ fn a_source_submits_reads_a_reply_logs_out_and_back_in() {
     let messages = json(&ok(trove(&data, &["messages", &submission, "--json"])));
     assert_eq!(messages["messages"][0]["text"], message);
     assert_eq!(messages["messages"][0]["from"], "source");
+    // The receipt waits for the batch after its day: the log has not
+    // moved, so polling it tells nothing about when the source submitted.
+    let checkpoint = ok(trove(&data, &["log", "checkpoint"]));
+    assert_eq!(checkpoint.lines().nth(1), Some("0"), "{checkpoint}");
+    let flushed = json(&ok(trove(&data, &["log", "flush", "--today", "--json"])));
+    assert_eq!(flushed["appended"][0]["submission"], submission.as_str());
     let checkpoint = ok(trove(&data, &["log", "checkpoint"]));
     assert_eq!(checkpoint.lines().nth(1), Some("1"), "{checkpoint}");
 
@@ -804,7 +810,11 @@ fn the_desk_pulls_from_an_intake_on_its_own_machine_and_the_intake_forgets() {
     let messages = json(&ok(trove(&desk, &["messages", &submission, "--json"])));
     assert_eq!(messages["messages"][0]["text"], "Pulled across machines.");
     assert!(source.get("/home").body.contains("collected by the newsroom"));
-    // The desk's log holds the receipt, with the commitment the source saw.
+    // The desk's log holds the receipt, with the commitment the source
+    // saw, once the day's batch is appended.
+    let entry = ok(trove(&desk, &["log", "checkpoint"]));
+    assert_eq!(entry.lines().nth(1), Some("0"), "queued, not yet appended");
+    ok(trove(&desk, &["log", "flush", "--today"]));
     let entry = ok(trove(&desk, &["log", "checkpoint"]));
     assert_eq!(entry.lines().nth(1), Some("1"));
     let bundle = walkdir::WalkDir::new(desk.join("log/tile/entries"))

@@ -1,5 +1,5 @@
-//! The transparency log through the binary: receipts on submit, serving
-//! `/log/`, an outsider verifying with only the URL and the vkey, decisions,
+//! The transparency log through the binary: receipts queued on submit and
+//! appended in a batch, serving `/log/` with no times, an outsider verifying with only the URL and the vkey, decisions,
 //! proofs and witness cosignatures.
 
 mod common;
@@ -58,10 +58,25 @@ fn an_outsider_verifies_the_served_log_with_only_its_vkey() {
     fs::create_dir(&leak).unwrap();
     fs::write(leak.join("memo.txt"), b"a memo").unwrap();
     let submitted = json(trove(&data, &["submit", leak.to_str().unwrap(), "--json"]));
-    assert_eq!(submitted["receipt_index"], 0);
     let submission = submitted["submission"].as_str().unwrap().to_owned();
+    // The receipt waits for the batch after its day; a batch today finds
+    // nothing due, and `--today` appends it.
+    assert!(submitted["receipt_queued_for"].is_string());
+    let flushed = json(trove(&data, &["log", "flush", "--json"]));
+    assert_eq!(flushed["appended"].as_array().map(Vec::len), Some(0));
+    let flushed = json(trove(&data, &["log", "flush", "--today", "--json"]));
+    assert_eq!(flushed["appended"][0]["index"], 0);
+    assert_eq!(flushed["appended"][0]["submission"], submission.as_str());
 
     let server = serve(&data);
+    // The served files carry no time that an append would change.
+    for path in ["checkpoint", "tile/entries/000.p/1", "tile/0/000.p/1"] {
+        let response = ureq::get(&format!("{}{path}", server.1)).call().unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        for header in ["last-modified", "etag"] {
+            assert!(response.headers().get(header).is_none(), "{path} has {header}");
+        }
+    }
     let outsider = tmp.path().join("outsider");
     fs::create_dir(&outsider).unwrap();
     fs::copy(data.join("keys/log.vkey"), outsider.join("log.vkey")).unwrap();
@@ -178,4 +193,47 @@ fn proofs_and_witness_cosignatures_through_the_cli() {
     assert!(ok(with_witness(&data)).contains("cosigned by the witness"));
     let checkpoint = ok(trove(&data, &["log", "checkpoint"]));
     assert_eq!(checkpoint.matches("\n— ").count(), 2, "{checkpoint}");
+}
+
+#[test]
+fn the_log_origin_is_chosen_at_init_and_unique_by_default() {
+    let tmp = tempfile::tempdir().unwrap();
+    let chosen = tmp.path().join("chosen");
+    ok(trove(&chosen, &["init", "--origin", "news.example.org/log"]));
+    let checkpoint = ok(trove(&chosen, &["log", "checkpoint"]));
+    assert_eq!(checkpoint.lines().next(), Some("news.example.org/log"), "{checkpoint}");
+    assert!(
+        fs::read_to_string(chosen.join("keys/log.vkey"))
+            .unwrap()
+            .starts_with("news.example.org/log+")
+    );
+
+    // Two newsrooms that chose nothing still have logs of their own.
+    let origins: Vec<String> = ["a", "b"]
+        .iter()
+        .map(|name| {
+            let data = tmp.path().join(name);
+            ok(trove(&data, &["init"]));
+            json(trove(&data, &["log", "checkpoint", "--json"]))["origin"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_ne!(origins[0], origins[1]);
+    assert!(
+        origins.iter().all(|o| o.starts_with("trove.invalid/log-")),
+        "{origins:?}"
+    );
+
+    // A URL with a scheme is refused, naming the flag, and nothing is made.
+    let refused = tmp.path().join("refused");
+    let output = trove(&refused, &["init", "--origin", "https://news.example.org/log"]);
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("--origin") && message.contains("schema-less URL"),
+        "{message}"
+    );
+    assert!(!refused.join("trove.toml").exists());
 }

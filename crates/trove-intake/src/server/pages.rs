@@ -758,16 +758,17 @@ pub async fn submit<R: IntakeStore>(
     )
 }
 
-/// Appends a receipt to the transparency log, if this intake writes one.
-/// A failure there does not lose the submission, which is already
-/// recorded; the desk can append the receipt later with `trove log append
-/// receipt`.
+/// Queues a receipt for the transparency log's batch after its day, if
+/// this intake writes one (appending it now would tell the time of the
+/// submission). A failure there does not lose the submission, which is
+/// already recorded; the desk can queue the receipt later with `trove log
+/// append receipt`.
 pub(crate) async fn record_receipt<R: IntakeStore>(intake: &Arc<Intake<R>>, summary: &SubmissionSummary) {
     let Some(ledger) = intake.receipts.clone() else { return };
     let summary = summary.clone();
     let _ = tokio::task::spawn_blocking(move || {
-        if let Err(reason) = ledger.append_receipt(&summary) {
-            tracing::warn!("a receipt could not be appended to the log: {reason}");
+        if let Err(reason) = ledger.queue_receipt(&summary) {
+            tracing::warn!("a receipt could not be queued for the log: {reason}");
         }
     })
     .await;

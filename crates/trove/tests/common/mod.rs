@@ -52,10 +52,13 @@ pub fn gen_corpus_with(dir: &Path, seed: &str, size: &str, options: &[&str]) -> 
     corpus
 }
 
-/// Makes the data dir `data` and submits `path` into it; the submission id.
+/// Makes the data dir `data` and submits `path` into it, its receipt
+/// appended to the log at once (as after its day's batch); the submission
+/// id.
 pub fn init_and_submit(data: &Path, path: &Path) -> String {
     ok(trove(data, &["init"]));
     let submitted = json(&ok(trove(data, &["submit", "--json", path.to_str().unwrap()])));
+    ok(trove(data, &["log", "flush", "--today"]));
     submitted["submission"].as_str().unwrap().to_owned()
 }
 
