@@ -43,6 +43,15 @@ max_text_mib = 32
 # Tesseract languages for OCR of images, used when the `tesseract` command
 # is installed (e.g. "eng+rus"); "" turns OCR off.
 ocr_language = "eng"
+# Every document is parsed in a worker process confined with Landlock
+# (read-only system libraries, no data directory, only the helper
+# programs), seccomp (no network) and these limits; a document that
+# exceeds them is recorded as failed with the reason, and the rest goes on.
+# false parses in the trove process itself: only for a trusted corpus.
+confine = true
+parser_memory_mib = 2048
+# CPU seconds a document (the wall clock allows twice as much).
+parser_seconds = 300
 
 [intake]
 # The newsroom's name on the source pages.
@@ -262,6 +271,25 @@ pub struct IngestConfig {
     pub max_text_mib: usize,
     #[serde(default)]
     pub ocr_language: String,
+    /// Parse every document in a confined worker process.
+    #[serde(default = "yes")]
+    pub confine: bool,
+    #[serde(default = "parser_memory_mib")]
+    pub parser_memory_mib: u64,
+    #[serde(default = "parser_seconds")]
+    pub parser_seconds: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn parser_memory_mib() -> u64 {
+    2048
+}
+
+fn parser_seconds() -> u64 {
+    300
 }
 
 impl Default for IngestConfig {
@@ -272,6 +300,9 @@ impl Default for IngestConfig {
             max_document_mib: 256,
             max_text_mib: 32,
             ocr_language: String::new(),
+            confine: yes(),
+            parser_memory_mib: parser_memory_mib(),
+            parser_seconds: parser_seconds(),
         }
     }
 }

@@ -152,8 +152,35 @@ impl DataDir {
             max_text_bytes: config.max_text_mib << 20,
             ocr_language: (!config.ocr_language.is_empty() && tesseract_installed())
                 .then(|| config.ocr_language.clone()),
+            workers: config
+                .confine
+                .then(|| parser_workers(config.parser_memory_mib << 20, config.parser_seconds))
+                .flatten(),
         }
     }
+}
+
+/// The program (and its arguments) that serves as a confined parser
+/// worker, set once by the binary that can be one.
+static WORKER_PROGRAM: std::sync::OnceLock<(PathBuf, Vec<String>)> = std::sync::OnceLock::new();
+static WORKERS: std::sync::OnceLock<std::sync::Arc<trove_sandbox::Pool>> = std::sync::OnceLock::new();
+
+/// Says that `program args…` runs [`trove_ingest::serve_worker`], so that
+/// documents are parsed in confined workers. Only a binary can be such a
+/// program; a library user that never calls this parses in process.
+pub fn use_parser_workers(program: PathBuf, args: Vec<String>) {
+    let _ = WORKER_PROGRAM.set((program, args));
+}
+
+/// The process's pool of parser workers (made on first use, with the
+/// limits of the first data directory that asks).
+fn parser_workers(memory_bytes: u64, seconds: u64) -> Option<std::sync::Arc<trove_sandbox::Pool>> {
+    let (program, args) = WORKER_PROGRAM.get()?;
+    Some(
+        WORKERS
+            .get_or_init(|| trove_ingest::worker_pool(program.clone(), args.clone(), memory_bytes, seconds))
+            .clone(),
+    )
 }
 
 /// Makes a data directory (a desk's or an intake's) that only its owner

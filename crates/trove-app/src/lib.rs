@@ -44,12 +44,14 @@ use std::path::{Path, PathBuf};
 
 pub use config::{Config, SizeError, parse_size};
 pub use conversation::Message;
-pub use datadir::{CONFIG_FILE, DataDir, POLICY_FILE};
+pub use datadir::{CONFIG_FILE, DataDir, POLICY_FILE, use_parser_workers};
 pub use decide::{Decision, DecisionReport};
 pub use ledger::{AppendRequest, LogVerification, log_state_dir, read_vkey, verify_any_log};
 pub use newsroom::Newsroom;
 pub use pipeline::{DocumentView, IngestSummary, Problem};
 pub use pull::{KitReport, PullReport};
+/// The main of a confined parser worker (see [`use_parser_workers`]).
+pub use trove_ingest::serve_worker as serve_parser_worker;
 pub use users::{NewUser, Role, UserError};
 
 /// How far a long operation has come, for a progress display. The default

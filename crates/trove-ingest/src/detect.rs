@@ -46,6 +46,45 @@ pub enum DocType {
 }
 
 impl DocType {
+    /// Every type, for [`DocType::from_name`].
+    pub const ALL: [DocType; 30] = [
+        DocType::Email,
+        DocType::Mbox,
+        DocType::Zip,
+        DocType::TarGz,
+        DocType::Gzip,
+        DocType::Tar,
+        DocType::Bzip2,
+        DocType::Xz,
+        DocType::SevenZip,
+        DocType::Pdf,
+        DocType::Docx,
+        DocType::Xlsx,
+        DocType::Pptx,
+        DocType::Odt,
+        DocType::Ods,
+        DocType::Image,
+        DocType::Html,
+        DocType::Csv,
+        DocType::Text,
+        DocType::Msg,
+        DocType::Doc,
+        DocType::Xls,
+        DocType::Ppt,
+        DocType::Calendar,
+        DocType::Contact,
+        DocType::Dbf,
+        DocType::Djvu,
+        DocType::Ole,
+        DocType::Empty,
+        DocType::Binary,
+    ];
+
+    /// The type of a [`DocType::name`].
+    pub fn from_name(name: &str) -> Option<DocType> {
+        DocType::ALL.into_iter().find(|t| t.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             DocType::Email => "email",

@@ -45,7 +45,10 @@ use trove_store::{
 };
 
 pub use detect::{DocType, detect};
-pub use extract::{Child, Extracted, MboxMessages, Status, decode_text, extract, html_to_text, split_mbox};
+pub use extract::confined::{HELPERS, serve_worker, worker_pool};
+pub use extract::{
+    Child, Extracted, MboxMessages, Status, decode_text, extract, extract_document, html_to_text, split_mbox,
+};
 
 /// Limits that keep ingest bounded whatever the input.
 #[derive(Debug, Clone)]
@@ -62,6 +65,10 @@ pub struct Limits {
     /// Tesseract's language for OCR of images (e.g. `eng+rus`); `None`
     /// when tesseract is not installed or OCR is off.
     pub ocr_language: Option<String>,
+    /// Confined worker processes that parse each document
+    /// ([`worker_pool`]); `None` parses in this process, which only a
+    /// test or a trusted corpus should do.
+    pub workers: Option<Arc<trove_sandbox::Pool>>,
 }
 
 impl Default for Limits {
@@ -72,6 +79,7 @@ impl Default for Limits {
             max_document_bytes: 256 << 20,
             max_text_bytes: 32 << 20,
             ocr_language: None,
+            workers: None,
         }
     }
 }
@@ -447,7 +455,7 @@ fn read_one(
             Vec::new(),
         );
     }
-    let extracted = extract(doc_type, bytes, limits);
+    let extracted = extract_document(doc_type, bytes, limits);
     let children = extracted
         .children
         .into_iter()
@@ -650,7 +658,7 @@ fn walk_tree(path: String, bytes: Vec<u8>, limits: &Limits, visit: &mut impl FnM
         let doc_type = detect(&bytes);
         visit(&path, doc_type, &bytes);
         if is_container(doc_type) && depth <= limits.max_depth {
-            let children = extract(doc_type, &bytes, limits).children;
+            let children = extract_document(doc_type, &bytes, limits).children;
             for child in children.into_iter().rev() {
                 if let Ok(child_bytes) = child.bytes {
                     stack.push((format!("{path}/{}", child.name), child_bytes, depth + 1));

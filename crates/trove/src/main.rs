@@ -458,7 +458,22 @@ fn parse_role(text: &str) -> Result<Role, trove_app::UserError> {
     Role::parse(text)
 }
 
+/// The first argument that makes this process a confined parser worker
+/// (internal: started by ingest, fed over its stdin).
+const PARSE_WORKER: &str = "parse-worker";
+
 fn main() {
+    // A worker confines itself before any other thread exists, so that no
+    // thread of the process escapes Landlock and seccomp.
+    if std::env::args_os().nth(1).is_some_and(|a| a == PARSE_WORKER) {
+        if trove_app::serve_parser_worker().is_err() {
+            std::process::exit(2);
+        }
+        return;
+    }
+    if let Ok(program) = std::env::current_exe() {
+        trove_app::use_parser_workers(program, vec![PARSE_WORKER.into()]);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TROVE_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)

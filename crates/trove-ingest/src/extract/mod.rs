@@ -16,6 +16,7 @@ use crate::detect::DocType;
 
 mod archive;
 mod calendar;
+pub(crate) mod confined;
 mod image;
 mod mail;
 mod ocr;
@@ -29,7 +30,7 @@ pub use mail::{MboxMessages, split_mbox};
 pub use text::{decode_text, html_to_text};
 
 /// A document's status after extraction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     Ok,
     /// Something was read, not all (the reason says what is missing).
@@ -164,6 +165,18 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
         }
     }
     extracted
+}
+
+/// Extracts as [`extract`] does, but in a confined worker process when
+/// `limits` has a pool of them ([`Limits::workers`]): a parser that loops,
+/// runs out of memory, overflows its stack or is subverted then costs one
+/// failed document, and never sees the data directory or the network.
+pub fn extract_document(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
+    match (&limits.workers, doc_type) {
+        // Nothing is parsed for these.
+        (_, DocType::Empty | DocType::Binary) | (None, _) => extract(doc_type, bytes, limits),
+        (Some(pool), _) => confined::extract_in(pool, doc_type, bytes, limits),
+    }
 }
 
 /// Reads at most `limit` bytes; more means a bomb (or a file over the
