@@ -25,7 +25,7 @@
 
 mod server;
 
-pub use server::{DeskState, router};
+pub use server::{DeskState, ROUTES, router};
 
 /// Why the desk cannot start.
 #[derive(Debug, thiserror::Error)]

@@ -28,8 +28,10 @@
 //! ```
 
 mod listener;
+mod routes;
 
 pub use listener::{ListenerLimits, serve_bounded};
+pub use routes::{Access, Route};
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use trove_app::{Newsroom, Role};
 use trove_store::{BlobOpener, FsBackend, SubmissionId};
-use trove_web::{Csrf, SessionTable, Throttle, cookie, redirect, render};
+use trove_web::{Access, Csrf, Route, SessionTable, Throttle, cookie, redirect, render};
 
 use crate::DeskError;
 
@@ -78,6 +78,22 @@ impl DeskState {
 }
 
 type Shared = State<Arc<DeskState>>;
+
+/// Every route of [`router`] and who may use it (checked against the
+/// router and the running server by `trove/tests/authorization.rs`).
+pub const ROUTES: &[Route] = &[
+    Route::new("GET", "/desk", Access::Anyone),
+    Route::new("GET", "/desk/", Access::DeskUser),
+    Route::new("GET", "/desk/style.css", Access::Anyone),
+    Route::new("GET", "/desk/login", Access::Anyone),
+    Route::form("/desk/login", Access::Anyone),
+    Route::form("/desk/logout", Access::DeskUser),
+    Route::new("GET", "/desk/s/{id}", Access::DeskUser),
+    Route::form("/desk/s/{id}/triage", Access::DeskUser),
+    Route::form("/desk/s/{id}/decide", Access::Editor),
+    Route::form("/desk/s/{id}/reply", Access::DeskUser),
+    Route::new("GET", "/desk/d/{doc}", Access::DeskUser),
+];
 
 /// The desk's routes, all under `/desk/`.
 pub fn router(state: Arc<DeskState>) -> Router {

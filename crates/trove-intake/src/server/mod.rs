@@ -27,6 +27,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use trove_ledger::Ledger;
 use trove_store::{BlobSealer, DecisionRepo, FsBackend, IntakeRepo, SqliteRepo, SubmissionRepo};
+use trove_web::{Access, Route};
 
 use crate::{KeyDerivation, Pepper};
 pub use pull::{
@@ -165,6 +166,31 @@ pub async fn spawn_retention<R: IntakeStore>(intake: Arc<Intake<R>>) {
 /// The largest body of a pull API call other than a blob: lists of ids and
 /// decisions, far below this.
 const API_BODY_LIMIT: usize = 8 << 20;
+
+/// Every route of [`router`] and who may use it (checked against the
+/// router and the running server by `trove/tests/authorization.rs`).
+pub const ROUTES: &[Route] = &[
+    Route::new("GET", "/", Access::Anyone),
+    Route::new("GET", "/generate", Access::Anyone),
+    Route::form("/create", Access::Anyone),
+    Route::new("GET", "/login", Access::Anyone),
+    Route::form("/login", Access::Anyone),
+    Route::form("/logout", Access::Source),
+    Route::new("GET", "/home", Access::Source),
+    Route::new("GET", "/static/style.css", Access::Anyone),
+    Route::form("/submit", Access::Source),
+    Route::new("POST", "/tus/", Access::Source),
+    Route::new("OPTIONS", "/tus/", Access::Anyone),
+    Route::new("HEAD", "/tus/{token}", Access::UploadUrl),
+    Route::new("PATCH", "/tus/{token}", Access::UploadUrl),
+    Route::new("DELETE", "/tus/{token}", Access::UploadUrl),
+    Route::new("GET", "/api/v1/pending", Access::ApiKey),
+    Route::new("GET", "/api/v1/blobs/{id}", Access::ApiKey),
+    Route::new("PUT", "/api/v1/blobs/{id}", Access::ApiKey),
+    Route::new("POST", "/api/v1/confirm", Access::ApiKey),
+    Route::new("POST", "/api/v1/replies", Access::ApiKey),
+    Route::new("POST", "/api/v1/decisions", Access::ApiKey),
+];
 
 /// The source interface and the tus endpoint, with hardening headers on
 /// every response.
