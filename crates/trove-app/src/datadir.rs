@@ -172,6 +172,13 @@ pub fn use_parser_workers(program: PathBuf, args: Vec<String>) {
     let _ = WORKER_PROGRAM.set((program, args));
 }
 
+/// Stops the process's parser workers, if it has any (before it exits).
+pub fn stop_parser_workers() {
+    if let Some(pool) = WORKERS.get() {
+        pool.shutdown();
+    }
+}
+
 /// The process's pool of parser workers (made on first use, with the
 /// limits of the first data directory that asks).
 fn parser_workers(memory_bytes: u64, seconds: u64) -> Option<std::sync::Arc<trove_sandbox::Pool>> {

@@ -30,7 +30,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
@@ -426,6 +426,9 @@ impl Pool {
     fn start(&self) -> Result<Worker, JobError> {
         let mut child = Command::new(&self.program)
             .args(&self.args)
+            // Its own process group, so that a helper it started (a
+            // `pdftoppm` on a hostile page) is killed with it.
+            .process_group(0)
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
             .env("LC_ALL", "C.UTF-8")
@@ -522,7 +525,10 @@ impl Pool {
     }
 
     fn why_it_died(&self, mut worker: Worker) -> JobError {
-        let status = match worker.child.wait() {
+        let status = worker.child.wait();
+        // Helpers it left behind go with it.
+        kill_group(&worker.child);
+        let status = match status {
             Ok(status) => status,
             Err(e) => return JobError::Answer(e.to_string()),
         };
@@ -538,19 +544,38 @@ impl Pool {
     }
 }
 
-/// Stops a worker: its stdin closes, and it is killed in case it is stuck.
+/// Stops a worker: its stdin closes, and it and its helpers are killed in
+/// case they are stuck.
 fn end(mut worker: Worker) {
     drop(worker.stdin);
-    let _ = worker.child.kill();
+    kill_group(&worker.child);
     let _ = worker.child.wait();
 }
 
-impl Drop for Pool {
-    fn drop(&mut self) {
+/// Kills the worker's process group: the worker and any helper it runs.
+fn kill_group(child: &Child) {
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill only sends a signal; a negative pid names the
+        // group the worker leads (it was started with process_group(0)).
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+    }
+}
+
+impl Pool {
+    /// Stops the idle workers and waits for them (a pool kept for the life
+    /// of a process calls this before it exits, so that the workers are
+    /// reaped by it and counted in its children's resource use).
+    pub fn shutdown(&self) {
         if let Ok(mut idle) = self.idle.lock() {
             for worker in idle.drain(..) {
                 end(worker);
             }
         }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.shutdown();
     }
 }

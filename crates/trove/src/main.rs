@@ -484,7 +484,9 @@ fn main() {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    if let Err(error) = runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    trove_app::stop_parser_workers();
+    if let Err(error) = result {
         eprintln!("error: {error:#}");
         std::process::exit(1);
     }
