@@ -182,9 +182,11 @@ impl Newsroom {
             policy: policy.sha256,
             editor: hex::encode(key_id.id()),
         };
-        let supersedes = self.repo().decisions(id).await?.len();
-        let log_index = self.dir().ledger().append(&statement, &role)?;
-        let record = DecisionRecord {
+        // A decision cut short by a crash is finished first; the same
+        // decision again is the one already made, not a second entry.
+        self.finish_pending_decision(id).await?;
+        let earlier = self.repo().decisions(id).await?;
+        let mut record = DecisionRecord {
             submission: *id,
             day: Day::today(),
             outcome: decision.outcome,
@@ -193,12 +195,79 @@ impl Newsroom {
             note,
             editor: decision.editor,
             policy: policy.id(),
-            log_index,
+            log_index: 0,
         };
+        if let Some(last) = earlier.last()
+            && same_decision(last, &record)
+        {
+            return Ok(DecisionReport {
+                decision: last.clone(),
+                supersedes: earlier.len() - 1,
+            });
+        }
+        let ledger = self.dir().ledger();
+        let entry = ledger.sign(&statement, &role)?;
+        let pending = PendingDecision {
+            log_size: ledger.checkpoint()?.checkpoint.size,
+            entry: hex::encode(&entry),
+            record: record.clone(),
+        };
+        let journal = self.pending_decision_path(id);
+        let folder = journal.parent().expect("the journal is in a folder");
+        std::fs::create_dir_all(folder).map_err(AppError::io(folder))?;
+        let text = serde_json::to_string(&pending).expect("a pending decision serializes");
+        trove_keys::write_secret(&journal, &text)?;
+        record.log_index = ledger.append_signed(entry)?;
         self.repo().add_decision(&record).await?;
+        std::fs::remove_file(&journal).map_err(AppError::io(&journal))?;
         Ok(DecisionReport {
             decision: record,
-            supersedes,
+            supersedes: earlier.len(),
         })
     }
+
+    fn pending_decision_path(&self, id: &SubmissionId) -> std::path::PathBuf {
+        self.dir().root.join("decisions-pending").join(format!("{id}.json"))
+    }
+
+    /// Finishes a decision whose process was stopped between its journal
+    /// and its database row: if the log holds its entry, the row is
+    /// recorded with that index; if not, it was never made. Either way the
+    /// journal goes.
+    async fn finish_pending_decision(&self, id: &SubmissionId) -> Result<(), AppError> {
+        let journal = self.pending_decision_path(id);
+        let text = match std::fs::read(&journal) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(AppError::io(&journal)(e)),
+        };
+        // A journal cut short was never followed by an append.
+        if let Ok(pending) = serde_json::from_slice::<PendingDecision>(&text)
+            && let Ok(entry) = hex::decode(&pending.entry)
+            && let Some(index) = self.dir().ledger().find_entry(&entry, pending.log_size)?
+            && !self.repo().decisions(id).await?.iter().any(|d| d.log_index == index)
+        {
+            let record = DecisionRecord {
+                log_index: index,
+                ..pending.record
+            };
+            self.repo().add_decision(&record).await?;
+        }
+        std::fs::remove_file(&journal).map_err(AppError::io(&journal))
+    }
+}
+
+/// A decision between its signature and its database row: the log's size
+/// before it, its signed entry (hex), and the row to record.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PendingDecision {
+    log_size: u64,
+    entry: String,
+    record: DecisionRecord,
+}
+
+/// The same decision by the same editor under the same policy (its day and
+/// log index aside).
+fn same_decision(a: &DecisionRecord, b: &DecisionRecord) -> bool {
+    (a.outcome, &a.reasons, &a.note, &a.editor, &a.policy) == (b.outcome, &b.reasons, &b.note, &b.editor, &b.policy)
 }

@@ -339,7 +339,8 @@ pub fn read_secret(path: &Path) -> Result<Zeroizing<String>, KeyError> {
     read_private(path)
 }
 
-/// Writes such a secret file: mode 0600, replaced atomically.
+/// Writes such a secret file (or any private file): mode 0600, replaced
+/// atomically and durably.
 pub fn write_secret(path: &Path, text: &str) -> Result<(), KeyError> {
     write_private(path, text.as_bytes())
 }
@@ -388,7 +389,12 @@ fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError>
         .map_err(err)?;
     file.write_all(bytes).map_err(err)?;
     file.sync_all().map_err(err)?;
-    fs::rename(&tmp, path).map_err(err)
+    fs::rename(&tmp, path).map_err(err)?;
+    // The rename is durable once the folder's entry is.
+    match path.parent() {
+        Some(dir) => fs::File::open(dir).and_then(|d| d.sync_all()).map_err(err),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

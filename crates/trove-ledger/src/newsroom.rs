@@ -77,9 +77,7 @@ impl Ledger {
     /// Signs a statement with `signer`'s key and appends it; the entry's
     /// index once it is durable.
     pub fn append(&self, statement: &Statement, signer: &StatementRole) -> Result<u64, LedgerError> {
-        let key = self.keyring.signing_key(signer)?;
-        let entry = statement.sign(&key).map_err(LedgerError::Statement)?;
-        Ok(self.writer()?.append(&[entry])?.start)
+        self.append_signed(self.sign(statement, signer)?)
     }
 
     /// Queues a submission's receipt, signed by the intake's key, for the
@@ -145,6 +143,42 @@ impl Ledger {
             leaf_hash: merkle::leaf_hash(&entries[(index - bundle_start) as usize]),
             proof,
         })
+    }
+
+    /// Signs a statement with `signer`'s key: the entry [`Ledger::append`]
+    /// would append (signing is deterministic, so the same statement gives
+    /// the same entry).
+    pub fn sign(&self, statement: &Statement, signer: &StatementRole) -> Result<Vec<u8>, LedgerError> {
+        let key = self.keyring.signing_key(signer)?;
+        statement.sign(&key).map_err(LedgerError::Statement)
+    }
+
+    /// Appends an entry signed with [`Ledger::sign`]; its index.
+    pub fn append_signed(&self, entry: Vec<u8>) -> Result<u64, LedgerError> {
+        Ok(self.writer()?.append(&[entry])?.start)
+    }
+
+    /// The index of the first entry at or after `from` that is exactly
+    /// `entry`, if the log holds one.
+    pub fn find_entry(&self, entry: &[u8], from: u64) -> Result<Option<u64>, LedgerError> {
+        let size = self.checkpoint()?.checkpoint.size;
+        let fetch = DirFetch(self.dir.clone());
+        let mut tile = from / tiles::TILE_WIDTH;
+        while tile * tiles::TILE_WIDTH < size {
+            let start = tile * tiles::TILE_WIDTH;
+            let width = (size - start).min(tiles::TILE_WIDTH);
+            let path = tiles::bundle_path(tile, width);
+            let entries = tiles::decode_bundle(&fetch.fetch(&path)?, width)
+                .map_err(|reason| LedgerError::Bundle { path, reason })?;
+            for (offset, candidate) in entries.iter().enumerate() {
+                let index = start + offset as u64;
+                if index >= from && candidate.as_slice() == entry {
+                    return Ok(Some(index));
+                }
+            }
+            tile += 1;
+        }
+        Ok(None)
     }
 
     /// Cosigns the current checkpoint with a witness key
