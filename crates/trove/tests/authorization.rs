@@ -13,7 +13,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use common::{Server, Source, between, json, ok, set_config, trove};
+use common::{Server, Source, between, json, ok, trove};
 use trove_web::{Access, Route};
 
 const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
@@ -137,12 +137,7 @@ struct Answer {
 }
 
 fn send(base: &str, method: &str, path: &str, who: &Credentials, with_csrf: bool) -> Answer {
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .max_redirects_will_error(false)
-        .build()
-        .new_agent();
+    let agent = common::agent();
     let cookie = who
         .cookies
         .iter()
@@ -364,9 +359,7 @@ fn matrix(
 fn every_route_answers_each_kind_of_caller_as_its_table_says() {
     let tmp = tempfile::tempdir().unwrap();
     let desk = tmp.path().join("desk");
-    ok(trove(&desk, &["init"]));
-    set_config(&desk, "kdf_memory_mib", "8");
-    set_config(&desk, "kdf_passes", "1");
+    common::init_fast(&desk);
     let intake = tmp.path().join("intake");
     ok(trove(&desk, &["intake-kit", "--out", intake.to_str().unwrap()]));
     let api_key = std::fs::read_to_string(desk.join("keys/intake.apikey"))

@@ -9,15 +9,13 @@
 mod common;
 
 use common::webdriver::{Browser, Driver};
-use common::{Server, json, ok, set_config, trove};
+use common::{Server, json, ok, trove};
 
 #[test]
 fn a_source_in_chromium_without_javascript() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    ok(trove(&data, &["init"]));
-    set_config(&data, "kdf_memory_mib", "8");
-    set_config(&data, "kdf_passes", "1");
+    common::init_fast(&data);
     let server = Server::start(&data, "all");
     let driver = Driver::start();
     let browser = Browser::open(&driver, &tmp.path().join("profile"));

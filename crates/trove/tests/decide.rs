@@ -210,9 +210,7 @@ fn log_statements(data: &std::path::Path) -> Vec<String> {
 fn the_source_sees_the_decision_and_its_reason_codes() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    ok(trove(&data, &["init"]));
-    common::set_config(&data, "kdf_memory_mib", "8");
-    common::set_config(&data, "kdf_passes", "1");
+    common::init_fast(&data);
     let server = Server::start(&data, "all");
     let mut source = Source::new(&server.base);
     source.new_codename();

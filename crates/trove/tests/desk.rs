@@ -7,15 +7,13 @@
 mod common;
 
 use common::webdriver::{Browser, Driver};
-use common::{Server, Source, between, json, ok, set_config, trove};
+use common::{Server, Source, between, json, ok, trove};
 
 #[test]
 fn an_editor_decides_and_replies_on_the_desk_and_the_source_sees_both() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    ok(trove(&data, &["init"]));
-    set_config(&data, "kdf_memory_mib", "8");
-    set_config(&data, "kdf_passes", "1");
+    common::init_fast(&data);
     let editor = json(&ok(trove(
         &data,
         &["users", "add", "olena", "--role", "editor", "--json"],

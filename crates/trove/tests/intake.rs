@@ -20,9 +20,7 @@ fn unique_bytes(label: &str, len: usize) -> Vec<u8> {
 /// tests' many log-ins stay quick (the cost is a setting, not the logic).
 fn data_dir(tmp: &Path) -> PathBuf {
     let data = tmp.join("data");
-    ok(trove(&data, &["init"]));
-    set_config(&data, "kdf_memory_mib", "8");
-    set_config(&data, "kdf_passes", "1");
+    common::init_fast(&data);
     data
 }
 

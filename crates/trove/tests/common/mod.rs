@@ -190,6 +190,24 @@ pub fn set_config(data: &Path, key: &str, value: &str) {
     std::fs::write(&path, changed.join("\n") + "\n").unwrap();
 }
 
+/// Makes the data dir `data` with a cheap codename derivation (8 MiB, one
+/// pass), for tests that log sources in.
+pub fn init_fast(data: &Path) {
+    ok(trove(data, &["init"]));
+    set_config(data, "kdf_memory_mib", "8");
+    set_config(data, "kdf_passes", "1");
+}
+
+/// An HTTP client that reports every status and follows no redirect.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .build()
+        .new_agent()
+}
+
 /// A source's browser without a browser: cookies, forms and uploads over
 /// plain HTTP, redirects not followed (so cookies on a 303 are seen).
 pub struct Source {
@@ -215,14 +233,8 @@ const BOUNDARY: &str = "trove-test-boundary-5f3a9c";
 
 impl Source {
     pub fn new(base: &str) -> Source {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .build()
-            .new_agent();
         Source {
-            agent,
+            agent: agent(),
             base: base.to_owned(),
             cookies: Default::default(),
         }
