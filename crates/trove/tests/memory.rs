@@ -1,19 +1,14 @@
 //! A multi-GiB blob goes in and out of the store in constant memory. Alone
 //! in its test binary so that the children's peak RSS is this test's own.
 
+mod common;
+
 use std::fs::{self, File};
 use std::io::Read;
 use std::process::{Command, Stdio};
 
 const SIZE: u64 = (2 << 30) + 12_345; // past 2^31, off any chunk boundary
 const RSS_LIMIT_KIB: i64 = 64 * 1024;
-
-fn peak_child_rss_kib() -> i64 {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct we own.
-    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) }, 0);
-    usage.ru_maxrss
-}
 
 #[test]
 fn a_multi_gib_blob_round_trips_in_constant_memory() {
@@ -67,6 +62,6 @@ fn a_multi_gib_blob_round_trips_in_constant_memory() {
     }
     assert!(get.wait().unwrap().success(), "get checks both hashes before exiting 0");
     assert_eq!((total, nonzero_chunks), (SIZE, 0));
-    let peak = peak_child_rss_kib();
+    let peak = common::children_peak_rss_kib();
     assert!(peak < RSS_LIMIT_KIB, "peak RSS {peak} KiB");
 }

@@ -37,15 +37,6 @@ fn mutants(bytes: &[u8], rng: &mut impl Rng) -> Vec<(&'static str, Vec<u8>)> {
     vec![("flipped", flipped), ("cut", cut), ("repeated", repeated)]
 }
 
-/// The largest resident size (KiB) of any child process waited for so far
-/// (and of its own waited-for children).
-fn children_peak_rss_kib() -> i64 {
-    // SAFETY: getrusage writes into the zeroed struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) }, 0);
-    usage.ru_maxrss
-}
-
 #[test]
 fn mutated_real_documents_are_each_recorded_and_nothing_stops_the_run() {
     let tmp = tempfile::tempdir().unwrap();
@@ -77,7 +68,7 @@ fn mutated_real_documents_are_each_recorded_and_nothing_stops_the_run() {
     let submitted = json(&ok(trove(&data, &["submit", "--json", hostile.to_str().unwrap()])));
     let id = submitted["submission"].as_str().unwrap().to_owned();
     let report = json(&ok(trove(&data, &["ingest", &id, "--json"])));
-    let peak = children_peak_rss_kib();
+    let peak = common::children_peak_rss_kib();
 
     let documents = report["documents"].as_u64().unwrap();
     assert!(documents >= written, "{documents} documents from {written} files");

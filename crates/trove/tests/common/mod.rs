@@ -198,6 +198,15 @@ pub fn init_fast(data: &Path) {
     set_config(data, "kdf_passes", "1");
 }
 
+/// The largest resident size (KiB) of any child process waited for so far
+/// (and of the children it waited for): a test binary's children's peak.
+pub fn children_peak_rss_kib() -> i64 {
+    // SAFETY: getrusage writes into the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) }, 0);
+    usage.ru_maxrss
+}
+
 /// An HTTP client that reports every status and follows no redirect.
 pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
