@@ -262,3 +262,20 @@ fn damaged_dbase_and_djvu_files_say_what_is_wrong_and_keep_what_was_read() {
         read.status
     );
 }
+
+#[test]
+fn a_pdf_whose_page_tree_is_damaged_is_not_an_empty_document() {
+    let pdf = fixture("testPDF.pdf");
+    // The page tree's /Kids renamed: lopdf finds no page, and neither does
+    // poppler. Before, this was an "ok" document with no text.
+    let at = pdf.bytes.windows(5).rposition(|w| w == b"/Kids").unwrap();
+    let mut damaged = pdf.bytes.clone();
+    damaged[at + 4] = b'z';
+    let read = extract(detect(&damaged), &damaged, &Limits::default());
+    assert!(
+        matches!(&read.status, Status::Failed(r) if r.contains("page tree is missing or damaged")),
+        "{:?}",
+        read.status
+    );
+    assert!(read.text.is_none());
+}

@@ -90,7 +90,7 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
                 ..Extracted::new()
             };
         }
-        Err(e) => return Extracted::failed(format!("unreadable PDF: {e}")),
+        Err(e) => return recovered_by_poppler(bytes, revisions, &format!("unreadable PDF: {e}")),
     };
     let mut out = Extracted::new();
     if document.is_encrypted() {
@@ -98,6 +98,15 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
         return out;
     }
     let pages = document.get_pages();
+    if pages.is_empty() {
+        // A file whose page tree lopdf cannot walk is not an empty
+        // document: it is damaged, and says so.
+        return recovered_by_poppler(
+            bytes,
+            revisions,
+            "no pages found: the PDF's page tree is missing or damaged",
+        );
+    }
     out.metadata.insert("pages".into(), json!(pages.len()));
     out.metadata.insert("revisions".into(), json!(revisions));
     if let Ok(info) = document
@@ -185,6 +194,26 @@ pub(super) fn pdf(bytes: &[u8], limits: &Limits) -> Extracted {
         out.status = Status::Partial(format!("OCR failed: {}", ocr_failures.join("; ")));
     }
     out.text = Some(text);
+    out
+}
+
+/// A PDF whose structure lopdf cannot read: what poppler recovers (it
+/// rebuilds a damaged cross-reference table from the objects themselves),
+/// kept as partial; else a failure for `damage`.
+fn recovered_by_poppler(bytes: &[u8], revisions: usize, damage: &str) -> Extracted {
+    let mut out = Extracted::new();
+    out.metadata.insert("revisions".into(), json!(revisions));
+    match poppler_text(bytes) {
+        Some(pages) if pages.iter().any(|p| !p.trim().is_empty()) => {
+            out.metadata.insert("pages".into(), json!(pages.len()));
+            out.metadata.insert("text_engine".into(), json!("pdftotext"));
+            out.status = Status::Partial(format!(
+                "{damage}; the text is what poppler recovered, without metadata"
+            ));
+            out.text = Some(pages.iter().map(|p| format!("{p}\u{c}")).collect());
+        }
+        _ => out.status = Status::Failed(damage.to_owned()),
+    }
     out
 }
 
@@ -285,6 +314,12 @@ fn has_form_xobject(document: &lopdf::Document, page_id: lopdf::ObjectId) -> boo
 /// pipes), or None when it is not installed, fails, or does not see the
 /// same pages as lopdf.
 fn poppler_pages(bytes: &[u8], pages: usize) -> Option<Vec<String>> {
+    poppler_text(bytes).filter(|texts| texts.len() == pages)
+}
+
+/// The text of each page as poppler's `pdftotext` reads it, or None when
+/// it is not installed or fails.
+fn poppler_text(bytes: &[u8]) -> Option<Vec<String>> {
     static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let installed = *INSTALLED.get_or_init(|| {
         std::process::Command::new("pdftotext")
@@ -302,7 +337,7 @@ fn poppler_pages(bytes: &[u8], pages: usize) -> Option<Vec<String>> {
     if texts.last().is_some_and(|t| t.trim().is_empty()) {
         texts.pop();
     }
-    (texts.len() == pages).then_some(texts)
+    Some(texts)
 }
 
 /// A PDF text string (the document information's values): UTF-16BE or
