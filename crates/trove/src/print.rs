@@ -201,7 +201,7 @@ pub fn demo(report: &DemoReport, intake: std::net::SocketAddr, desk: std::net::S
     }
     let summary = &report.submission;
     text.push_str(&format!(
-        "submitted        {} ({} files, {} bytes, sealed to the newsroom key)\nreceipt          entry {} of the transparency log ({} entries)\n\nnext:\n  trove --data {data} submissions {}\n  trove --data {data} log verify\n",
+        "submitted        {} ({} files, {} bytes, sealed to the newsroom key)\nreceipt          entry {} of the transparency log ({} entries; the demo appends today's receipts at once, a server after the day ends)\n\nnext:\n  trove --data {data} submissions {}\n  trove --data {data} log verify\n",
         summary.submission, summary.files, summary.bytes, report.receipt_index, report.log_size, summary.submission,
     ));
     text.push_str(&format!("\ningest: {}", ingest(&report.ingest)));
