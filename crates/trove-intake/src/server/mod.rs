@@ -13,6 +13,7 @@
 #![allow(clippy::result_large_err)]
 
 mod pages;
+mod part_headers;
 mod pull;
 mod sessions;
 mod stream;
@@ -218,7 +219,10 @@ pub fn router<R: IntakeStore>(intake: Arc<Intake<R>>) -> Router {
             },
         ));
     let uploads = Router::new()
-        .route("/submit", post(pages::submit::<R>))
+        .route(
+            "/submit",
+            post(pages::submit::<R>).layer(axum::middleware::map_request(part_headers::bound_part_headers)),
+        )
         .route("/tus/", post(tus::create::<R>).options(tus::options::<R>))
         .route(
             "/tus/{token}",
