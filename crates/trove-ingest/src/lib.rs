@@ -50,8 +50,9 @@ pub use extract::{
     Child, Extracted, MboxMessages, Status, decode_text, extract, extract_document, html_to_text, split_mbox,
 };
 
-/// Limits that keep ingest bounded whatever the input.
-#[derive(Debug, Clone)]
+/// Limits that keep ingest bounded whatever the input. (Serialized to be
+/// sent to a parser worker, without the workers themselves.)
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Containers nested deeper than this are recorded, not opened.
     pub max_depth: usize,
@@ -68,6 +69,7 @@ pub struct Limits {
     /// Confined worker processes that parse each document
     /// ([`worker_pool`]); `None` parses in this process, which only a
     /// test or a trusted corpus should do.
+    #[serde(skip)]
     pub workers: Option<Arc<trove_sandbox::Pool>>,
 }
 

@@ -125,6 +125,28 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> LedgerError + '_ {
     }
 }
 
+/// Writes `bytes` to `path` atomically and durably (temporary file, fsync,
+/// rename, folder fsync), the file and its folder timed at the day.
+pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
+    let dir = path.parent().expect("log and queue files are in folders");
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io_error(dir))?;
+    temp.write_all(bytes).map_err(io_error(path))?;
+    trove_store::set_times_to_today(temp.as_file()).map_err(io_error(path))?;
+    temp.as_file().sync_all().map_err(io_error(path))?;
+    temp.persist(path).map_err(|e| LedgerError::Io {
+        path: path.to_owned(),
+        source: e.error,
+    })?;
+    sync_dir(dir)
+}
+
+/// Makes a folder's entries durable, its time at the day.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), LedgerError> {
+    fs::File::open(dir)
+        .and_then(|d| trove_store::set_times_to_today(&d).and_then(|()| d.sync_all()))
+        .map_err(io_error(dir))
+}
+
 impl LogWriter {
     /// Opens (or starts) the log in `root`, signing with `key`, whose name
     /// is the log's origin. Recovers the state of the last checkpoint.
@@ -304,20 +326,8 @@ impl LogWriter {
     }
 
     fn write_checkpoint(&mut self) -> Result<(), LedgerError> {
-        let path = self.root.join("checkpoint");
-        let mut temp = tempfile::NamedTempFile::new_in(&self.root).map_err(io_error(&self.root))?;
-        temp.write_all(self.checkpoint.note.encode().as_bytes())
-            .map_err(io_error(&path))?;
         // Served as /log/checkpoint: its time shows the day, never the hour.
-        trove_store::set_times_to_today(temp.as_file()).map_err(io_error(&path))?;
-        temp.as_file().sync_all().map_err(io_error(&path))?;
-        temp.persist(&path).map_err(|e| LedgerError::Io {
-            path: path.clone(),
-            source: e.error,
-        })?;
-        fs::File::open(&self.root)
-            .and_then(|dir| trove_store::set_times_to_today(&dir).and_then(|()| dir.sync_all()))
-            .map_err(io_error(&self.root))
+        write_durably(&self.root.join("checkpoint"), self.checkpoint.note.encode().as_bytes())
     }
 
     /// Publishes the statement keys the log accepts (see [`crate::KEY_LIST`]).

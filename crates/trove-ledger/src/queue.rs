@@ -11,14 +11,13 @@
 //! lost or appended twice.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use trove_store::{Day, SubmissionId};
 
 use crate::LedgerError;
-use crate::log::LogWriter;
+use crate::log::{LogWriter, sync_dir, write_durably};
 
 const BATCH: &str = "batch";
 const SUFFIX: &str = ".receipt";
@@ -69,26 +68,6 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> LedgerError + '_ {
         path: path.to_owned(),
         source,
     }
-}
-
-/// Writes `bytes` to `path` atomically and durably, its times at the day.
-fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
-    let dir = path.parent().expect("queue files are in the queue folder");
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io_error(dir))?;
-    temp.write_all(bytes).map_err(io_error(path))?;
-    trove_store::set_times_to_today(temp.as_file()).map_err(io_error(path))?;
-    temp.as_file().sync_all().map_err(io_error(path))?;
-    temp.persist(path).map_err(|e| LedgerError::Io {
-        path: path.to_owned(),
-        source: e.error,
-    })?;
-    sync_dir(dir)
-}
-
-fn sync_dir(dir: &Path) -> Result<(), LedgerError> {
-    fs::File::open(dir)
-        .and_then(|d| trove_store::set_times_to_today(&d).and_then(|()| d.sync_all()))
-        .map_err(io_error(dir))
 }
 
 /// The queue folder (beside the log, never served).

@@ -138,12 +138,7 @@ struct Answer {
 
 fn send(base: &str, method: &str, path: &str, who: &Credentials, with_csrf: bool) -> Answer {
     let agent = common::agent();
-    let cookie = who
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let cookie = common::cookie_header(&who.cookies);
     let csrf = if with_csrf { who.csrf.as_str() } else { "" };
     let mut request = ureq::http::Request::builder()
         .method(method)

@@ -23,11 +23,7 @@ pub const HELPERS: [&str; 4] = ["pdftotext", "pdftoppm", "tesseract", "djvutxt"]
 #[derive(Serialize, Deserialize)]
 struct Request {
     doc_type: String,
-    max_depth: usize,
-    max_ratio: u64,
-    max_document_bytes: usize,
-    max_text_bytes: usize,
-    ocr_language: Option<String>,
+    limits: Limits,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -89,11 +85,7 @@ pub fn worker_pool(program: std::path::PathBuf, args: Vec<String>, memory_bytes:
 pub(crate) fn extract_in(pool: &Pool, doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
     let request = Request {
         doc_type: doc_type.name().to_owned(),
-        max_depth: limits.max_depth,
-        max_ratio: limits.max_ratio,
-        max_document_bytes: limits.max_document_bytes,
-        max_text_bytes: limits.max_text_bytes,
-        ocr_language: limits.ocr_language.clone(),
+        limits: limits.clone(),
     };
     let answer = match pool.run(&frame(&request, &[bytes])) {
         Ok(answer) => answer,
@@ -137,17 +129,8 @@ fn decode_answer(bytes: &[u8]) -> Option<Extracted> {
 fn answer(job: &[u8]) -> Vec<u8> {
     let extracted = match unframe::<Request>(job) {
         Some((request, bytes)) => match DocType::from_name(&request.doc_type) {
-            Some(doc_type) => {
-                let limits = Limits {
-                    max_depth: request.max_depth,
-                    max_ratio: request.max_ratio,
-                    max_document_bytes: request.max_document_bytes,
-                    max_text_bytes: request.max_text_bytes,
-                    ocr_language: request.ocr_language,
-                    workers: None,
-                };
-                extract(doc_type, bytes, &limits)
-            }
+            // The limits arrive without workers: this is one.
+            Some(doc_type) => extract(doc_type, bytes, &request.limits),
             None => Extracted::failed(format!("unknown document type {:?}", request.doc_type)),
         },
         None => Extracted::failed("the extraction request was malformed"),
@@ -194,11 +177,13 @@ mod tests {
     fn answers_round_trip_with_text_children_and_statuses() {
         let request = Request {
             doc_type: "zip".into(),
-            max_depth: 3,
-            max_ratio: 10,
-            max_document_bytes: 1 << 20,
-            max_text_bytes: 1 << 20,
-            ocr_language: None,
+            limits: Limits {
+                max_depth: 3,
+                max_ratio: 10,
+                max_document_bytes: 1 << 20,
+                max_text_bytes: 1 << 20,
+                ..Limits::default()
+            },
         };
         let mut zip = Vec::new();
         {

@@ -207,6 +207,15 @@ pub fn children_peak_rss_kib() -> i64 {
     usage.ru_maxrss
 }
 
+/// A `Cookie` header's value for `cookies`.
+pub fn cookie_header(cookies: &std::collections::BTreeMap<String, String>) -> String {
+    cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// An HTTP client that reports every status and follows no redirect.
 pub fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -250,11 +259,7 @@ impl Source {
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        cookie_header(&self.cookies)
     }
 
     fn take(&mut self, response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
@@ -315,12 +320,23 @@ impl Source {
     }
 
     pub fn post_multipart(&mut self, body: &[u8]) -> Reply {
-        let request = self
-            .agent
+        let sent = self.send_multipart(body);
+        self.take(sent)
+    }
+
+    /// Posts a form the server may refuse before reading it all: its
+    /// reply, or `None` if the connection was reset first.
+    pub fn try_post_multipart(&mut self, body: &[u8]) -> Option<Reply> {
+        let sent = self.send_multipart(body).ok()?;
+        Some(self.take(Ok(sent)))
+    }
+
+    fn send_multipart(&self, body: &[u8]) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        self.agent
             .post(format!("{}/submit", self.base))
             .header("Cookie", self.cookie_header())
-            .content_type(format!("multipart/form-data; boundary={BOUNDARY}"));
-        self.take(request.send(body))
+            .content_type(format!("multipart/form-data; boundary={BOUNDARY}"))
+            .send(body)
     }
 
     /// Sends files and a message through the form on /home.
