@@ -1,14 +1,13 @@
 //! `triage` and `decide`: the proposal under the newsroom's policy, and an
 //! editor's decision, checked against it, signed and appended to the log.
 
-use std::collections::BTreeMap;
 use trove_store::{DecisionRepo as _, DocumentRepo as _, PublishedRepo as _, VerificationRepo as _};
 
 use serde::Serialize;
 use trove_keys::StatementRole;
 use trove_ledger::statement::Statement;
-use trove_store::{Day, DecisionRecord, Outcome, SubmissionId, TriageRecord, read_texts};
-use trove_triage::{Case, Extractor, Missing, SubmissionFacts, TriageReport};
+use trove_store::{Day, DecisionRecord, DocumentTexts, Outcome, SubmissionId, TriageRecord};
+use trove_triage::{Case, EntityTally, Extractor, Missing, SubmissionFacts, TriageReport};
 
 use crate::{AppError, Newsroom};
 
@@ -43,18 +42,20 @@ impl Newsroom {
     pub async fn triage(&self, id: &SubmissionId) -> Result<TriageReport, AppError> {
         let policy = self.dir().policy()?;
         self.submission(id).await?;
-        let documents = self.repo().documents(id).await?;
-        let verifications = self.repo().verifications(id).await?;
+        let summary = self.repo().document_summary(id).await?;
+        let documents = summary.documents();
+        let verdicts = self.repo().verdict_counts(id).await?;
+        let verified_documents: u64 = verdicts.values().sum();
         let mut missing = Vec::new();
-        if documents.is_empty() {
+        if documents == 0 {
             missing.push(Missing::Ingest);
         }
-        if verifications.is_empty() {
+        if verified_documents == 0 {
             missing.push(Missing::Verification);
         }
         let registered = !self.repo().published_corpora().await?.is_empty();
-        let novel_share = if registered && !documents.is_empty() {
-            let summary = self.overlap(id).await?.summary;
+        let novel_share = if registered && documents > 0 {
+            let summary = self.overlap_streaming(id, |_| {}).await?;
             policy
                 .thresholds
                 .novel_share_by
@@ -63,34 +64,30 @@ impl Newsroom {
             missing.push(Missing::Overlap);
             0.0
         };
-        let share = |verdict: &str| {
-            let count = verifications.iter().filter(|v| v.verdict == verdict).count();
-            if verifications.is_empty() {
-                0.0
-            } else {
-                count as f64 / verifications.len() as f64
-            }
+        let share = |verdict: &str| match verdicts.get(verdict) {
+            Some(&count) => count as f64 / verified_documents as f64,
+            None => 0.0,
         };
+        // Texts are read pack by pack and only the entity tally is kept,
+        // so triage's memory does not grow with the submission.
         let extractor = Extractor::new(&self.dir().gazetteer()?, &policy.watch_list)?;
-        let refs: Vec<_> = documents.iter().collect();
-        let texts = read_texts(&self.opener()?, &refs)?;
-        let entities: Vec<_> = documents
-            .iter()
-            .map(|doc| extractor.extract_document(texts.get(&doc.id).map_or("", |t| t), &doc.metadata))
-            .collect();
-        let mut doc_types = BTreeMap::new();
-        for doc in &documents {
-            *doc_types.entry(doc.doc_type.clone()).or_insert(0u64) += 1;
+        let opener = self.opener()?;
+        let mut tally = EntityTally::default();
+        let mut texts = DocumentTexts::new(self.repo(), &opener, id).await?;
+        while let Some(batch) = texts.next_batch().await? {
+            for (doc, text) in batch {
+                tally.add(extractor.extract_document(&text, &doc.metadata));
+            }
         }
         let facts = SubmissionFacts {
-            documents: documents.len() as u64,
-            doc_types,
+            documents,
+            doc_types: summary.by_type,
             novel_share,
             novel_share_by: policy.thresholds.novel_share_by,
             verified_share: share("verified"),
             consistent_share: share("consistent"),
         };
-        let significance = trove_triage::significance(&entities, &facts);
+        let significance = tally.significance(&facts);
         let case = Case::new(&facts, share("suspicious"), significance.score, missing);
         let proposal = policy.propose(&case);
         let report = TriageReport {

@@ -9,9 +9,15 @@ use trove_store::{DocumentRepo as _, PublishedRepo as _, SubmissionRepo as _, Ve
 use serde::Serialize;
 use trove_ingest::{IngestReport, ingest_submission};
 use trove_overlap::index::Index;
-use trove_overlap::{CorpusInfo, ImportSummary, OverlapReport, import_corpus, overlap_submission};
+use trove_overlap::{
+    CorpusInfo, DocumentOverlap, ImportSummary, OverlapReport, Summary as OverlapSummary, import_corpus,
+    overlap_streaming, overlap_submission,
+};
 use trove_store::{ArchivedKey, DocumentRecord, DocumentSummary, PublishedCorpus, SubmissionId, SubmissionRecord};
-use trove_verify::{KeyArchive, VerifyReport, parse_key_file, verify_submission};
+use trove_verify::{
+    DocumentVerification, KeyArchive, Summary as VerifySummary, VerifyReport, parse_key_file, verify_streaming,
+    verify_submission,
+};
 
 use crate::{AppError, Newsroom, Progress};
 
@@ -173,6 +179,21 @@ impl Newsroom {
         Ok(verify_submission(&opener, self.repo(), &record, &self.dir().ingest_limits(), &archive).await?)
     }
 
+    /// Verifies a submission and stores the results, in the memory of a
+    /// page of documents however large the submission: each document's
+    /// result goes to `sink`, in path order.
+    pub async fn verify_streaming(
+        &self,
+        id: &SubmissionId,
+        sink: impl FnMut(DocumentVerification),
+    ) -> Result<VerifySummary, AppError> {
+        let record = self.submission(id).await?;
+        let archive = KeyArchive::new(self.repo().dkim_keys().await?);
+        let opener = self.opener()?;
+        let limits = self.dir().ingest_limits();
+        Ok(verify_streaming(&opener, self.repo(), &record, &limits, &archive, sink).await?)
+    }
+
     /// Fingerprints a folder, archive, mbox or file as a published corpus.
     pub async fn import_published(
         &self,
@@ -232,11 +253,26 @@ impl Newsroom {
         }
     }
 
-    /// How much of a submission was already public.
+    /// How much of a submission was already public, with every document's
+    /// class (held in memory: for reports; triage uses the summary).
     pub async fn overlap(&self, id: &SubmissionId) -> Result<OverlapReport, AppError> {
         let record = self.submission(id).await?;
         let index = Index::open(&self.dir().overlap_dir())?;
         let settings = self.dir().config.overlap.settings();
         Ok(overlap_submission(&self.opener()?, self.repo(), &index, &record, &settings).await?)
+    }
+
+    /// How much of a submission was already public, in the memory of one
+    /// text pack however large the submission: each document's result goes
+    /// to `sink` as it is settled.
+    pub async fn overlap_streaming(
+        &self,
+        id: &SubmissionId,
+        sink: impl FnMut(DocumentOverlap),
+    ) -> Result<OverlapSummary, AppError> {
+        let record = self.submission(id).await?;
+        let index = Index::open(&self.dir().overlap_dir())?;
+        let settings = self.dir().config.overlap.settings();
+        Ok(overlap_streaming(&self.opener()?, self.repo(), &index, &record, &settings, sink).await?)
     }
 }

@@ -33,7 +33,7 @@
 mod detect;
 mod extract;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -222,7 +222,6 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
     let mut outcome = Ok(());
     let mut batch = Vec::with_capacity(WRITE_BATCH);
     let mut batch_text = 0usize;
-    let mut texts = HashMap::new();
     while let Some(message) = receiver.recv().await {
         match message {
             Message::FileDone(size) => progress(Progress {
@@ -242,7 +241,7 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
         if batch.len() >= WRITE_BATCH || batch_text >= WRITE_BATCH_TEXT || idle {
             batch_text = 0;
             let documents = batch.len();
-            if let Err(error) = write_batch(sealer, repo, record, &mut batch, &mut texts, &mut report).await {
+            if let Err(error) = write_batch(sealer, repo, record, &mut batch, &mut report).await {
                 outcome = Err(error);
                 break;
             }
@@ -250,7 +249,7 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
         }
     }
     if outcome.is_ok() && !batch.is_empty() {
-        outcome = write_batch(sealer, repo, record, &mut batch, &mut texts, &mut report).await;
+        outcome = write_batch(sealer, repo, record, &mut batch, &mut report).await;
     }
     drop(receiver);
     for worker in workers {
@@ -493,7 +492,6 @@ async fn write_batch<B: BlobBackend>(
     repo: &impl DocumentRepo,
     record: &SubmissionRecord,
     batch: &mut Vec<Found>,
-    texts: &mut HashMap<String, Option<TextRef>>,
     report: &mut IngestReport,
 ) -> Result<(), IngestError> {
     // One sealed pack holds the new texts of the batch.
@@ -501,17 +499,19 @@ async fn write_batch<B: BlobBackend>(
     // Each document with the text it shares, or its (offset, len) in the pack.
     type Placed = (Found, Option<TextRef>, Option<(u64, u64)>);
     let mut pending: Vec<Placed> = Vec::with_capacity(batch.len());
-    let unseen: Vec<&str> = batch
+    // Identical bytes ingested before (by this run's earlier batches or
+    // another submission) are found in the database: no map of every
+    // content id grows with the submission.
+    let mut contents: Vec<&str> = batch
         .iter()
         .map(|f| f.content_id.as_str())
-        .filter(|c| !c.is_empty() && !texts.contains_key(*c))
+        .filter(|c| !c.is_empty())
         .collect();
-    let twins = repo.texts_of_contents(&unseen).await?;
+    contents.sort_unstable();
+    contents.dedup();
+    let twins = repo.texts_of_contents(&contents).await?;
     for found in batch.drain(..) {
-        let known_text = texts
-            .get(&found.content_id)
-            .or_else(|| twins.get(&found.content_id))
-            .copied();
+        let known_text = twins.get(&found.content_id).copied();
         let (shared, range) = match (known_text, &found.text) {
             (Some(Some(text)), _) => (Some(text), None),
             (_, Some(text)) if !text.is_empty() => {
@@ -538,9 +538,6 @@ async fn write_batch<B: BlobBackend>(
                 len,
             })
         });
-        if !found.content_id.is_empty() {
-            texts.insert(found.content_id.clone(), text);
-        }
         documents.push(DocumentRecord {
             id: found.id,
             submission: record.id,
@@ -582,16 +579,28 @@ pub fn walk_submission<B: BlobBackend>(
 ) -> Result<(), IngestError> {
     let manifest = read_manifest(opener, record)?;
     for file in &manifest.files {
-        if file.size > limits.max_document_bytes as u64 {
-            let Ok(blob) = opener.open_file(file) else { continue };
-            walk_large_mbox(&file.path, blob, limits, &mut visit);
-            continue;
-        }
-        if let Ok(bytes) = read_file(opener, file) {
-            walk_tree(file.path.clone(), bytes, limits, &mut visit);
-        }
+        walk_submission_file(opener, file, limits, &mut visit);
     }
     Ok(())
+}
+
+/// [`walk_submission`] for one file of the submission's manifest, so that
+/// a caller can store what it found file by file.
+pub fn walk_submission_file<B: BlobBackend>(
+    opener: &BlobOpener<B>,
+    file: &ManifestFile,
+    limits: &Limits,
+    mut visit: impl FnMut(&str, DocType, &[u8]),
+) {
+    if file.size > limits.max_document_bytes as u64 {
+        if let Ok(blob) = opener.open_file(file) {
+            walk_large_mbox(&file.path, blob, limits, &mut visit);
+        }
+        return;
+    }
+    if let Ok(bytes) = read_file(opener, file) {
+        walk_tree(file.path.clone(), bytes, limits, &mut visit);
+    }
 }
 
 /// Visits every document in files on disk: a folder (recursively, in name

@@ -12,10 +12,18 @@
 //! in the segment (so ids are never reused, even after a crash between
 //! writing a segment and committing its rows). Files are written to a
 //! temporary name, synced and renamed, so a segment is whole or absent.
-//! An import adds segments; nothing is rewritten.
+//!
+//! An import adds segments, then [`Index::compact`] merges every
+//! segment's bands and fingerprints into one pair, `merged-NNNNNN.bands`
+//! and `.winnow` (NNNNNN: the last segment they hold), each with a
+//! directory of where every key prefix starts: a query then costs one
+//! directory read and a few records per fingerprint, however many
+//! segments there are, instead of a binary search in each. Shingle sets
+//! stay in their segments (the database says where each lies).
 
 use std::fs;
 use std::io::Write;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
@@ -133,9 +141,23 @@ fn write_table(
     fs::rename(&staging, &path).map_err(io_err(&path))
 }
 
+/// Magic of a merged table: the same records after a directory.
+const MERGED_MAGIC: &[u8; 8] = b"TROVEIX2";
+/// A merged table's header: magic, highest doc id, directory bits,
+/// record count.
+const MERGED_HEADER: usize = 32;
+
+/// A sorted table of fixed-size records whose first 8 bytes are the key:
+/// a segment's own (found by binary search) or a merged one, whose
+/// directory gives, for each top-`bits` prefix of the key, where its
+/// records start, so a lookup reads one directory pair and a few records.
 struct Table {
     map: Option<Mmap>,
     record: usize,
+    /// Where the records start.
+    start: usize,
+    /// Directory bits and where the directory starts (merged tables).
+    directory: Option<(u32, usize)>,
 }
 
 impl Table {
@@ -148,15 +170,64 @@ impl Table {
         // SAFETY: segment files are immutable once renamed into place; no
         // writer truncates or changes them while they are mapped.
         let map = unsafe { Mmap::map(&file) }.map_err(io_err(path))?;
-        if &map[..8] != MAGIC || !(len - HEADER).is_multiple_of(record) {
+        let field = |at: usize| u64::from_le_bytes(map[at..at + 8].try_into().unwrap_or_default());
+        let max_doc = field(8) as u32;
+        let (start, directory) = if &map[..8] == MAGIC {
+            (HEADER, None)
+        } else if &map[..8] == MERGED_MAGIC && len >= MERGED_HEADER {
+            let bits = field(16);
+            let count = field(24) as usize;
+            if bits > 32 {
+                return Err(IndexError::Corrupt(path.to_owned()));
+            }
+            let start = MERGED_HEADER + ((1usize << bits) + 1) * 8;
+            if start > len || len - start != count.saturating_mul(record) {
+                return Err(IndexError::Corrupt(path.to_owned()));
+            }
+            (start, Some((bits as u32, MERGED_HEADER)))
+        } else {
+            return Err(IndexError::Corrupt(path.to_owned()));
+        };
+        if !(len - start).is_multiple_of(record) {
             return Err(IndexError::Corrupt(path.to_owned()));
         }
-        let max_doc = u64::from_le_bytes(map[8..16].try_into().unwrap_or_default()) as u32;
-        Ok((Table { map: Some(map), record }, max_doc))
+        let table = Table {
+            map: Some(map),
+            record,
+            start,
+            directory,
+        };
+        if let Some((bits, at)) = directory {
+            // A directory that points past the records would send lookups
+            // out of bounds: checked once here, not on every lookup.
+            let entries = (1usize << bits) + 1;
+            let last = table.directory_entry(at, entries - 1);
+            if last != table.len() {
+                return Err(IndexError::Corrupt(path.to_owned()));
+            }
+            let mut previous = 0;
+            for i in 0..entries {
+                let entry = table.directory_entry(at, i);
+                if entry < previous || entry > table.len() {
+                    return Err(IndexError::Corrupt(path.to_owned()));
+                }
+                previous = entry;
+            }
+        }
+        Ok((table, max_doc))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.map.as_deref().unwrap_or_default()
+    }
+
+    fn directory_entry(&self, at: usize, i: usize) -> usize {
+        let at = at + i * 8;
+        u64::from_le_bytes(self.bytes()[at..at + 8].try_into().unwrap_or_default()) as usize
     }
 
     fn records(&self) -> &[u8] {
-        self.map.as_deref().map(|m| &m[HEADER..]).unwrap_or_default()
+        self.bytes().get(self.start..).unwrap_or_default()
     }
 
     fn len(&self) -> usize {
@@ -174,11 +245,18 @@ impl Table {
     }
 
     /// Record indexes whose key is `key`.
-    fn find(&self, key: u64) -> std::ops::Range<usize> {
+    fn find(&self, key: u64) -> Range<usize> {
+        let (lo, hi) = match self.directory {
+            Some((bits, at)) => {
+                let bucket = if bits == 0 { 0 } else { (key >> (64 - bits)) as usize };
+                (self.directory_entry(at, bucket), self.directory_entry(at, bucket + 1))
+            }
+            None => (0, self.len()),
+        };
         // Both ends by binary search: a common key (boilerplate) has a long
         // run of records, which a linear scan would walk on every lookup.
         let first_not_below = |key: u64| {
-            let (mut lo, mut hi) = (0, self.len());
+            let (mut lo, mut hi) = (lo, hi);
             while lo < hi {
                 let mid = (lo + hi) / 2;
                 if self.key(mid) < key { lo = mid + 1 } else { hi = mid }
@@ -186,8 +264,8 @@ impl Table {
             lo
         };
         let start = first_not_below(key);
-        let end = if start < self.len() && self.key(start) == key {
-            key.checked_add(1).map_or(self.len(), first_not_below)
+        let end = if start < hi && self.key(start) == key {
+            key.checked_add(1).map_or(hi, first_not_below)
         } else {
             start
         };
@@ -195,21 +273,79 @@ impl Table {
     }
 }
 
+/// Writes the merge of sorted tables (whole records compared as key, then
+/// doc and position, which is the order every table is sorted in) as one
+/// merged table with a directory: header, directory, records; synced and
+/// renamed into place.
+fn write_merged(path: &Path, inputs: &[&Table], record: usize, max_doc: u32) -> Result<(), IndexError> {
+    let count: usize = inputs.iter().map(|t| t.len()).sum();
+    // About 8 records a bucket: a lookup then reads a directory pair and
+    // a cache line or two of records.
+    let bits = (count / 8).max(1).ilog2().clamp(1, 28);
+    let mut directory = vec![0u64; (1usize << bits) + 1];
+    for table in inputs {
+        for i in 0..table.len() {
+            directory[(table.key(i) >> (64 - bits)) as usize + 1] += 1;
+        }
+    }
+    for i in 1..directory.len() {
+        directory[i] += directory[i - 1];
+    }
+    let staging = path.with_extension("tmp");
+    let file = fs::File::create(&staging).map_err(io_err(&staging))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut header = Vec::with_capacity(MERGED_HEADER);
+    header.extend_from_slice(MERGED_MAGIC);
+    header.extend_from_slice(&u64::from(max_doc).to_le_bytes());
+    header.extend_from_slice(&u64::from(bits).to_le_bytes());
+    header.extend_from_slice(&(count as u64).to_le_bytes());
+    out.write_all(&header).map_err(io_err(&staging))?;
+    for entry in &directory {
+        out.write_all(&entry.to_le_bytes()).map_err(io_err(&staging))?;
+    }
+    // A k-way merge on a heap of (record bytes, input): the inputs are
+    // mapped, so memory holds one record per input.
+    let mut heap = std::collections::BinaryHeap::new();
+    let ordered = |table: &Table, i: usize| -> (u64, u32, u32) {
+        let position = if record >= WINNOW_RECORD { table.u32_at(i, 1) } else { 0 };
+        (table.key(i), table.u32_at(i, 0), position)
+    };
+    for (n, table) in inputs.iter().enumerate() {
+        if table.len() > 0 {
+            heap.push(std::cmp::Reverse((ordered(table, 0), n, 0usize)));
+        }
+    }
+    while let Some(std::cmp::Reverse((_, n, i))) = heap.pop() {
+        let table = inputs[n];
+        out.write_all(&table.records()[i * record..(i + 1) * record])
+            .map_err(io_err(&staging))?;
+        if i + 1 < table.len() {
+            heap.push(std::cmp::Reverse((ordered(table, i + 1), n, i + 1)));
+        }
+    }
+    let file = out.into_inner().map_err(|e| IndexError::Io {
+        path: staging.clone(),
+        source: e.into_error(),
+    })?;
+    file.sync_all().map_err(io_err(&staging))?;
+    fs::rename(&staging, path).map_err(io_err(path))
+}
+
+/// A segment's shingle sets, and its own band and fingerprint tables until
+/// they are merged.
 struct Segment {
     number: u32,
-    bands: Table,
-    winnow: Table,
     sets: Table,
 }
 
-/// One segment's postings of one fingerprint, sorted by document then
+/// The postings of one fingerprint in one table, sorted by document then
 /// word position.
 pub struct Postings<'a> {
     table: &'a Table,
-    range: std::ops::Range<usize>,
+    range: Range<usize>,
 }
 
-impl Postings<'_> {
+impl<'a> Postings<'a> {
     /// Places (a document may hold the fingerprint at several positions).
     pub fn len(&self) -> usize {
         self.range.len()
@@ -219,17 +355,34 @@ impl Postings<'_> {
         self.range.is_empty()
     }
 
-    /// The first place's document: every document of a segment belongs to
-    /// the same corpus.
-    pub fn first_document(&self) -> u32 {
-        self.table.u32_at(self.range.start, 0)
-    }
-
     /// (document, word position) of each place.
     pub fn iter(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.range
             .clone()
             .map(|i| (self.table.u32_at(i, 0), self.table.u32_at(i, 1)))
+    }
+
+    /// The places whose document is in `first..=last` (one corpus's ids),
+    /// found by binary search: postings are sorted by document.
+    pub fn within(&self, first: u32, last: u32) -> Postings<'a> {
+        let first_at_least = |doc: u32| {
+            let (mut lo, mut hi) = (self.range.start, self.range.end);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if self.table.u32_at(mid, 0) < doc {
+                    lo = mid + 1
+                } else {
+                    hi = mid
+                }
+            }
+            lo
+        };
+        let start = first_at_least(first);
+        let end = last.checked_add(1).map_or(self.range.end, first_at_least);
+        Postings {
+            table: self.table,
+            range: start..end.max(start),
+        }
     }
 
     /// Distinct documents among the places.
@@ -246,41 +399,126 @@ impl Postings<'_> {
     }
 }
 
-/// All segments of an index folder, mapped.
+/// All segments of an index folder, mapped: the merged band and
+/// fingerprint tables of every segment up to the last compaction, and
+/// each later segment's own (an import that was killed before compacting).
 pub struct Index {
     segments: Vec<Segment>,
+    /// Merged tables first, then later segments' own, in segment order:
+    /// documents ascend across them.
+    bands: Vec<Table>,
+    winnow: Vec<Table>,
+    /// The highest segment the merged tables hold (0: none).
+    merged: u32,
     max_doc: u32,
+}
+
+fn merged_name(number: u32, extension: &str) -> String {
+    format!("merged-{number:06}.{extension}")
 }
 
 impl Index {
     /// Opens every whole segment in `dir` (creating the folder if needed).
     pub fn open(dir: &Path) -> Result<Index, IndexError> {
         fs::create_dir_all(dir).map_err(io_err(dir))?;
-        let mut numbers: Vec<u32> = fs::read_dir(dir)
+        let names: Vec<String> = fs::read_dir(dir)
             .map_err(io_err(dir))?
             .flatten()
-            .filter_map(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                name.strip_prefix("seg-")?.strip_suffix(".sets")?.parse().ok()
-            })
+            .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
-        numbers.sort_unstable();
-        let mut segments = Vec::new();
-        let mut max_doc = 0;
-        for number in numbers {
-            let path = |ext: &str| dir.join(format!("seg-{number:06}.{ext}"));
-            let (bands, a) = Table::open(&path("bands"), BAND_RECORD)?;
-            let (winnow, b) = Table::open(&path("winnow"), WINNOW_RECORD)?;
-            let (sets, c) = Table::open(&path("sets"), 8)?;
-            max_doc = max_doc.max(a).max(b).max(c);
-            segments.push(Segment {
-                number,
-                bands,
-                winnow,
-                sets,
-            });
+        let numbers_of = |prefix: &str, suffix: &str| {
+            let mut numbers: Vec<u32> = names
+                .iter()
+                .filter_map(|name| name.strip_prefix(prefix)?.strip_suffix(suffix)?.parse().ok())
+                .collect();
+            numbers.sort_unstable();
+            numbers
+        };
+        // Merged tables are whole once their fingerprint table is renamed
+        // into place (it is renamed last).
+        let merged = numbers_of("merged-", ".winnow")
+            .into_iter()
+            .rfind(|n| names.contains(&merged_name(*n, "bands")))
+            .unwrap_or(0);
+        let mut index = Index {
+            segments: Vec::new(),
+            bands: Vec::new(),
+            winnow: Vec::new(),
+            merged,
+            max_doc: 0,
+        };
+        if merged > 0 {
+            let (bands, a) = Table::open(&dir.join(merged_name(merged, "bands")), BAND_RECORD)?;
+            let (winnow, b) = Table::open(&dir.join(merged_name(merged, "winnow")), WINNOW_RECORD)?;
+            index.max_doc = a.max(b);
+            index.bands.push(bands);
+            index.winnow.push(winnow);
         }
-        Ok(Index { segments, max_doc })
+        for number in numbers_of("seg-", ".sets") {
+            let path = |ext: &str| dir.join(format!("seg-{number:06}.{ext}"));
+            let (sets, c) = Table::open(&path("sets"), 8)?;
+            index.max_doc = index.max_doc.max(c);
+            if number > merged {
+                let (bands, a) = Table::open(&path("bands"), BAND_RECORD)?;
+                let (winnow, b) = Table::open(&path("winnow"), WINNOW_RECORD)?;
+                index.max_doc = index.max_doc.max(a).max(b);
+                index.bands.push(bands);
+                index.winnow.push(winnow);
+            }
+            index.segments.push(Segment { number, sets });
+        }
+        Ok(index)
+    }
+
+    /// Merges the band and fingerprint tables of every segment into one
+    /// pair (with a directory), so that a lookup costs one search however
+    /// many imports there were; then removes the tables it replaced. A
+    /// crash at any point leaves an index that opens to the same answers.
+    /// The caller holds the index folder's lock.
+    pub fn compact(dir: &Path) -> Result<(), IndexError> {
+        let index = Index::open(dir)?;
+        let Some(last) = index.segments.last().map(|s| s.number) else {
+            return Ok(());
+        };
+        if last == index.merged {
+            return Ok(());
+        }
+        let bands: Vec<&Table> = index.bands.iter().collect();
+        write_merged(
+            &dir.join(merged_name(last, "bands")),
+            &bands,
+            BAND_RECORD,
+            index.max_doc,
+        )?;
+        let winnow: Vec<&Table> = index.winnow.iter().collect();
+        write_merged(
+            &dir.join(merged_name(last, "winnow")),
+            &winnow,
+            WINNOW_RECORD,
+            index.max_doc,
+        )?;
+        fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
+        drop(index);
+        // What the new pair replaced; a file left by a crash here is
+        // ignored on open and removed by the next compaction.
+        for entry in fs::read_dir(dir).map_err(io_err(dir))?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let replaced = if let Some(rest) = name.strip_prefix("merged-") {
+                rest.split('.')
+                    .next()
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .is_some_and(|n| n < last)
+            } else if let Some(rest) = name.strip_prefix("seg-") {
+                let (number, extension) = rest.split_once('.').unwrap_or((rest, ""));
+                (extension == "bands" || extension == "winnow") && number.parse::<u32>().is_ok_and(|n| n <= last)
+            } else {
+                false
+            };
+            if replaced {
+                fs::remove_file(entry.path()).map_err(io_err(&entry.path()))?;
+            }
+        }
+        Ok(())
     }
 
     /// The next segment's number.
@@ -295,21 +533,22 @@ impl Index {
 
     /// Documents sharing a band key.
     pub fn band_candidates(&self, key: u64, out: &mut Vec<u32>) {
-        for segment in &self.segments {
-            for i in segment.bands.find(key) {
-                out.push(segment.bands.u32_at(i, 0));
+        for table in &self.bands {
+            for i in table.find(key) {
+                out.push(table.u32_at(i, 0));
             }
         }
     }
 
-    /// The published places holding a fingerprint: one run of postings for
-    /// each segment that has any (a segment holds one import's documents).
+    /// The published places holding a fingerprint: one run of postings per
+    /// table that has any (once compacted, one), documents ascending
+    /// across runs.
     pub fn fingerprint_postings(&self, hash: u64) -> Vec<Postings<'_>> {
-        self.segments
+        self.winnow
             .iter()
-            .map(|segment| Postings {
-                table: &segment.winnow,
-                range: segment.winnow.find(hash),
+            .map(|table| Postings {
+                table,
+                range: table.find(hash),
             })
             .filter(|postings| !postings.range.is_empty())
             .collect()

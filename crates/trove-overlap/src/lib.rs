@@ -32,7 +32,8 @@ pub mod winnow;
 
 pub use registry::{CorpusInfo, ImportSummary, import_corpus};
 pub use report::{
-    Class, CorpusShare, DocumentOverlap, MIN_PASSAGE_WORDS, Match, OverlapReport, Settings, Summary, overlap_submission,
+    Class, CorpusShare, DocumentOverlap, MIN_PASSAGE_WORDS, Match, OverlapReport, Settings, Summary, overlap_streaming,
+    overlap_submission,
 };
 
 #[derive(Debug, thiserror::Error)]

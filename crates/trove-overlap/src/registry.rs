@@ -120,6 +120,9 @@ pub async fn import_corpus(
         writer.finish(index_dir, segment)?;
         segments += 1;
     }
+    // Merged before the rows commit: a corpus is searchable through one
+    // table pair as soon as it is registered.
+    Index::compact(index_dir)?;
     let corpus = PublishedCorpus {
         id: 0,
         name: info.name.clone(),

@@ -5,8 +5,8 @@ use std::ops::Range;
 
 use serde::Serialize;
 use trove_store::{
-    BlobBackend, BlobOpener, DocumentRecord, DocumentRepo, PublishedCorpus, PublishedDocument, PublishedRepo,
-    SubmissionRecord,
+    BlobBackend, BlobOpener, DocumentRecord, DocumentRepo, DocumentTexts, PublishedCorpus, PublishedDocument,
+    PublishedRepo, SubmissionRecord,
 };
 
 use crate::index::{Index, Postings, SetLocation};
@@ -191,12 +191,6 @@ impl Corpora {
         }
     }
 
-    /// The corpus a published document id belongs to (None once removed).
-    fn of(&self, doc: u32) -> Option<usize> {
-        let at = self.ranges.partition_point(|r| r.ids.0 <= doc);
-        at.checked_sub(1).filter(|&i| doc <= self.ranges[i].ids.1)
-    }
-
     fn matched(
         &self,
         doc: &PublishedDocument,
@@ -219,27 +213,14 @@ impl Corpora {
     /// Whether the fingerprint is boilerplate in some corpus: in at least
     /// that corpus's threshold of its documents.
     fn is_boilerplate(&self, postings: &[Postings<'_>]) -> bool {
-        let mut places: Vec<(usize, usize)> = Vec::new();
-        for run in postings {
-            let Some(corpus) = self.of(run.first_document()) else {
-                continue;
-            };
-            match places.iter_mut().find(|(c, _)| *c == corpus) {
-                Some((_, count)) => *count += run.len(),
-                None => places.push((corpus, run.len())),
-            }
-        }
-        // Places bound documents from above, so most fingerprints are
-        // settled without reading a posting.
-        places.into_iter().any(|(corpus, count)| {
-            let threshold = self.ranges[corpus].threshold as usize;
-            count >= threshold
-                && postings
-                    .iter()
-                    .filter(|run| self.of(run.first_document()) == Some(corpus))
-                    .map(Postings::documents)
-                    .sum::<usize>()
-                    >= threshold
+        self.ranges.iter().any(|corpus| {
+            let threshold = corpus.threshold as usize;
+            let (first, last) = corpus.ids;
+            let within: Vec<Postings<'_>> = postings.iter().map(|run| run.within(first, last)).collect();
+            // Places bound documents from above, so most fingerprints are
+            // settled without reading a posting.
+            within.iter().map(Postings::len).sum::<usize>() >= threshold
+                && within.iter().map(Postings::documents).sum::<usize>() >= threshold
         })
     }
 }
@@ -249,23 +230,55 @@ fn location(doc: &PublishedDocument) -> Option<SetLocation> {
         .map(|(segment, offset, len)| SetLocation { segment, offset, len })
 }
 
-/// A document that shares passages with published ones, held until the
-/// submission's own boilerplate is known.
+/// A document that shares passages with published ones, settled once the
+/// submission's own boilerplate is known. Kept small (no words, no text):
+/// the last pass tokenizes the document again.
+struct Pending {
+    /// Each published document it shares runs of at least a passage's
+    /// shingles with, and those runs (shingle positions).
+    runs: Vec<(u32, Vec<Range<u32>>)>,
+    /// Runs of shingles inside a fingerprint that is boilerplate in some
+    /// corpus.
+    boilerplate_in_corpus: Vec<Range<u32>>,
+}
+
+/// A pending document with its words again, ready to settle.
 struct Shared {
-    /// Its place in the results.
-    result: usize,
     /// Byte ranges of its words.
     words: Vec<(usize, usize)>,
     /// Its 5-shingles in order.
     shingles: Vec<u64>,
     /// Shingles inside a fingerprint that is boilerplate in some corpus.
     boilerplate_in_corpus: Vec<bool>,
-    /// Each published document it shares runs of at least a passage's
-    /// shingles with, and those runs (shingle positions).
     runs: Vec<(PublishedDocument, Vec<Range<usize>>)>,
 }
 
-/// Classes every document of an ingested submission.
+/// A short key for a document or content id (a BLAKE3 of it): sets of
+/// every document of a submission hold these instead of strings.
+fn key_of(id: &str) -> u128 {
+    let hash = blake3::hash(id.as_bytes());
+    u128::from_le_bytes(hash.as_bytes()[..16].try_into().unwrap_or_default())
+}
+
+/// The result of a document before any match.
+fn unmatched(doc: &DocumentRecord, words: usize) -> DocumentOverlap {
+    DocumentOverlap {
+        doc: doc.id.clone(),
+        path: doc.path.clone(),
+        doc_type: doc.doc_type.clone(),
+        size: doc.size,
+        class: Class::New,
+        words: words as u64,
+        covered_words: 0,
+        covered_bytes: 0,
+        matches: Vec::new(),
+        boilerplate: Vec::new(),
+    }
+}
+
+/// Classes every document of an ingested submission and gathers the
+/// results, sorted by path (for reports of a size that fits in memory:
+/// [`overlap_streaming`] gives them one at a time).
 pub async fn overlap_submission<B: BlobBackend>(
     opener: &BlobOpener<B>,
     repo: &(impl DocumentRepo + PublishedRepo),
@@ -273,122 +286,185 @@ pub async fn overlap_submission<B: BlobBackend>(
     record: &SubmissionRecord,
     settings: &Settings,
 ) -> Result<OverlapReport, OverlapError> {
-    settings.validate()?;
-    let all = repo.documents(&record.id).await?;
-    if all.is_empty() {
-        return Err(OverlapError::NotIngested(record.id.to_string()));
-    }
-    let documents: Vec<&DocumentRecord> = all
-        .iter()
-        .filter(|d| trove_ingest::counts_as_document(&d.doc_type))
-        .collect();
-    let texts = trove_store::read_texts(opener, &documents)?;
-    let corpora = Corpora::new(repo.published_corpora().await?, settings);
-    let mut results = Vec::with_capacity(documents.len());
-    let mut shared = Vec::new();
-    for doc in &documents {
-        let text = texts.get(&doc.id).map(|t| &**t).unwrap_or("");
-        let found = fingerprint(text);
-        let mut result = DocumentOverlap {
-            doc: doc.id.clone(),
-            path: doc.path.clone(),
-            doc_type: doc.doc_type.clone(),
-            size: doc.size,
-            class: Class::New,
-            words: found.words.len() as u64,
-            covered_words: 0,
-            covered_bytes: 0,
-            matches: Vec::new(),
-            boilerplate: Vec::new(),
-        };
-        // Exact: the same bytes.
-        for published in repo.published_by_content(&doc.content_id).await? {
-            result
-                .matches
-                .extend(corpora.matched(&published, "bytes", 1.0, Vec::new()));
-        }
-        // Exact: the same normalized text.
-        if result.matches.is_empty()
-            && let Some(text_id) = &found.text_id
-        {
-            for published in repo.published_by_text(text_id).await? {
-                result
-                    .matches
-                    .extend(corpora.matched(&published, "text", 1.0, Vec::new()));
-            }
-        }
-        if !result.matches.is_empty() {
-            result.class = Class::Exact;
-            result.covered_words = result.words;
-            result.covered_bytes = doc.size;
-            results.push(result);
-            continue;
-        }
-        // Near: LSH candidates, each checked on the real shingle sets.
-        if let Some(bands) = found.bands {
-            let mut candidates = Vec::new();
-            for key in bands {
-                index.band_candidates(key, &mut candidates);
-            }
-            candidates.sort_unstable();
-            candidates.dedup();
-            let mut near = Vec::new();
-            let mut published_candidates: Vec<PublishedDocument> =
-                repo.published_documents(&candidates).await?.into_values().collect();
-            published_candidates.sort_by_key(|d| d.id);
-            for published in published_candidates {
-                let Some(at) = location(&published) else { continue };
-                let similarity = jaccard(&found.set, &index.set(at));
-                if similarity >= NEAR {
-                    near.extend(corpora.matched(&published, "shingles", similarity, Vec::new()));
-                }
-            }
-            if !near.is_empty() {
-                near.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
-                result.class = Class::Near;
-                result.covered_words = result.words;
-                result.covered_bytes = doc.size;
-                result.matches = near;
-                results.push(result);
-                continue;
-            }
-        }
-        // Passages: winnowed fingerprints lead to published documents,
-        // whose shingle sets then give the exact runs shared with each.
-        if let Some(found) = shared_runs_of(repo, index, &corpora, &found).await? {
-            shared.push(Shared {
-                result: results.len(),
-                ..found
-            });
-        }
-        results.push(result);
-    }
-    let boilerplate_in_submission = submission_boilerplate(&documents, &texts, &shared, settings);
-    for found in shared {
-        settle_passages(
-            &corpora,
-            &found,
-            &boilerplate_in_submission,
-            settings,
-            &mut results[found.result],
-        );
-    }
-    let summary = summarize(&results);
+    let mut documents = Vec::new();
+    let summary = overlap_streaming(opener, repo, index, record, settings, |d| documents.push(d)).await?;
+    documents.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(OverlapReport {
         settings: *settings,
-        documents: results,
+        documents,
         summary,
     })
 }
 
+/// Classes every document of an ingested submission, giving each result
+/// to `sink` as it is settled (in no particular order), and returns the
+/// summary. Memory holds one text pack and, for the documents that share
+/// passages, their runs: not the submission's texts. Three passes over
+/// the texts: classing (exact, near, shared runs); counting the
+/// submission's own boilerplate among the shingles of shared runs; and
+/// settling the documents with shared runs.
+pub async fn overlap_streaming<B: BlobBackend>(
+    opener: &BlobOpener<B>,
+    repo: &(impl DocumentRepo + PublishedRepo),
+    index: &Index,
+    record: &SubmissionRecord,
+    settings: &Settings,
+    mut sink: impl FnMut(DocumentOverlap),
+) -> Result<Summary, OverlapError> {
+    settings.validate()?;
+    let corpora = Corpora::new(repo.published_corpora().await?, settings);
+    let mut summary = SummaryBuilder::default();
+    let mut pending: HashMap<u128, Pending> = HashMap::new();
+    // The shingles of every shared run, with (later) in how many distinct
+    // documents of the submission each one is.
+    let mut run_shingles: HashMap<u64, u64> = HashMap::new();
+    let mut any = false;
+    let mut texts = DocumentTexts::new(repo, opener, &record.id).await?;
+    while let Some(batch) = texts.next_batch().await? {
+        for (doc, text) in batch {
+            any = true;
+            if !trove_ingest::counts_as_document(&doc.doc_type) {
+                continue;
+            }
+            let found = fingerprint(&text);
+            let mut result = unmatched(&doc, found.words.len());
+            if let Some(matches) = exact_or_near(repo, index, &corpora, &doc, &found).await? {
+                result.class = matches.0;
+                result.matches = matches.1;
+                result.covered_words = result.words;
+                result.covered_bytes = doc.size;
+            } else if let Some((shared, shingles)) = shared_runs_of(repo, index, &corpora, &found).await? {
+                for (_, runs) in &shared.runs {
+                    for run in runs {
+                        for &shingle in &shingles[run.start as usize..run.end as usize] {
+                            run_shingles.entry(shingle).or_insert(0);
+                        }
+                    }
+                }
+                pending.insert(key_of(&doc.id), shared);
+                continue;
+            }
+            summary.add(&result);
+            sink(result);
+        }
+    }
+    if !any {
+        return Err(OverlapError::NotIngested(record.id.to_string()));
+    }
+    if pending.is_empty() {
+        return Ok(summary.finish());
+    }
+    let boilerplate_in_submission = submission_boilerplate(opener, repo, record, run_shingles, settings).await?;
+    let mut texts = DocumentTexts::new(repo, opener, &record.id).await?;
+    while let Some(batch) = texts.next_batch().await? {
+        let mut settling = Vec::new();
+        for (doc, text) in batch {
+            if let Some(found) = pending.remove(&key_of(&doc.id)) {
+                settling.push((doc, text, found));
+            }
+        }
+        let wanted: Vec<u32> = settling
+            .iter()
+            .flat_map(|(_, _, found)| found.runs.iter().map(|(published, _)| *published))
+            .collect();
+        if wanted.is_empty() && settling.is_empty() {
+            continue;
+        }
+        let published = repo.published_documents(&wanted).await?;
+        for (doc, text, found) in settling {
+            let words = crate::text::words(&text);
+            let shingles = crate::text::kgram_hashes(&words, SHINGLE_WORDS);
+            let mut boilerplate_in_corpus = vec![false; shingles.len()];
+            for run in &found.boilerplate_in_corpus {
+                boilerplate_in_corpus[run.start as usize..run.end as usize].fill(true);
+            }
+            let mut runs: Vec<(PublishedDocument, Vec<Range<usize>>)> = found
+                .runs
+                .into_iter()
+                .filter_map(|(id, runs)| {
+                    let runs = runs.into_iter().map(|r| r.start as usize..r.end as usize).collect();
+                    Some((published.get(&id)?.clone(), runs))
+                })
+                .collect();
+            runs.sort_by_key(|(published, _)| published.id);
+            let shared = Shared {
+                words: words.iter().map(|w| (w.start, w.end)).collect(),
+                shingles,
+                boilerplate_in_corpus,
+                runs,
+            };
+            let mut result = unmatched(&doc, words.len());
+            settle_passages(&corpora, &shared, &boilerplate_in_submission, settings, &mut result);
+            summary.add(&result);
+            sink(result);
+        }
+    }
+    Ok(summary.finish())
+}
+
+/// Exact (the same bytes, or the same normalized text) or near (LSH
+/// candidates, each checked on the real shingle sets) matches of a
+/// document, with its class; None when it has neither.
+async fn exact_or_near(
+    repo: &impl PublishedRepo,
+    index: &Index,
+    corpora: &Corpora,
+    doc: &DocumentRecord,
+    found: &crate::Fingerprints,
+) -> Result<Option<(Class, Vec<Match>)>, OverlapError> {
+    let mut matches = Vec::new();
+    for published in repo.published_by_content(&doc.content_id).await? {
+        matches.extend(corpora.matched(&published, "bytes", 1.0, Vec::new()));
+    }
+    if matches.is_empty()
+        && let Some(text_id) = &found.text_id
+    {
+        for published in repo.published_by_text(text_id).await? {
+            matches.extend(corpora.matched(&published, "text", 1.0, Vec::new()));
+        }
+    }
+    if !matches.is_empty() {
+        return Ok(Some((Class::Exact, matches)));
+    }
+    let Some(bands) = found.bands else {
+        return Ok(None);
+    };
+    let mut candidates = Vec::new();
+    for key in bands {
+        index.band_candidates(key, &mut candidates);
+    }
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let mut near = Vec::new();
+    let mut published_candidates: Vec<PublishedDocument> =
+        repo.published_documents(&candidates).await?.into_values().collect();
+    published_candidates.sort_by_key(|d| d.id);
+    for published in published_candidates {
+        let Some(at) = location(&published) else { continue };
+        let similarity = jaccard(&found.set, &index.set(at));
+        if similarity >= NEAR {
+            near.extend(corpora.matched(&published, "shingles", similarity, Vec::new()));
+        }
+    }
+    if near.is_empty() {
+        return Ok(None);
+    }
+    near.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+    Ok(Some((Class::Near, near)))
+}
+
 /// The runs of shingles a document shares with published documents,
-/// found through its winnowed fingerprints; None when it shares none.
+/// found through its winnowed fingerprints, and its shingles; None when
+/// it shares none.
 async fn shared_runs_of(
     repo: &impl PublishedRepo,
     index: &Index,
     corpora: &Corpora,
     found: &crate::Fingerprints,
-) -> Result<Option<Shared>, OverlapError> {
+) -> Result<Option<(Pending, Vec<u64>)>, OverlapError> {
     let shingle_count = found.words.len().saturating_sub(SHINGLE_WORDS - 1);
     let mut boilerplate_in_corpus = vec![false; shingle_count];
     // Where in this document each published document's fingerprints fall
@@ -445,58 +521,54 @@ async fn shared_runs_of(
     if runs.is_empty() && !in_corpus_boilerplate {
         return Ok(None);
     }
-    Ok(Some(Shared {
-        result: 0,
-        words: found.words.iter().map(|w| (w.start, w.end)).collect(),
-        shingles,
-        boilerplate_in_corpus,
-        runs,
-    }))
+    let narrow = |r: Range<usize>| r.start as u32..r.end as u32;
+    let pending = Pending {
+        runs: runs
+            .into_iter()
+            .map(|(published, runs)| (published.id, runs.into_iter().map(narrow).collect()))
+            .collect(),
+        boilerplate_in_corpus: true_runs(&boilerplate_in_corpus).map(narrow).collect(),
+    };
+    Ok(Some((pending, shingles)))
 }
 
 /// The shingles of shared runs that are boilerplate in the submission
 /// itself: in at least the threshold of its documents, the same bytes held
 /// by several documents (one attachment in many messages) counting once.
-fn submission_boilerplate(
-    documents: &[&DocumentRecord],
-    texts: &HashMap<String, std::sync::Arc<str>>,
-    shared: &[Shared],
+/// A second pass over the texts: keeping every document's shingles from
+/// the first would hold the whole submission.
+async fn submission_boilerplate<B: BlobBackend>(
+    opener: &BlobOpener<B>,
+    repo: &impl DocumentRepo,
+    record: &SubmissionRecord,
+    mut counts: HashMap<u64, u64>,
     settings: &Settings,
-) -> HashSet<u64> {
-    let mut counts: HashMap<u64, u64> = shared
-        .iter()
-        .flat_map(|s| {
-            s.runs
-                .iter()
-                .flat_map(|(_, runs)| runs.iter().flat_map(|r| &s.shingles[r.clone()]))
-        })
-        .map(|&shingle| (shingle, 0))
-        .collect();
+) -> Result<HashSet<u64>, OverlapError> {
     if counts.is_empty() {
-        return HashSet::new();
+        return Ok(HashSet::new());
     }
-    let mut seen_texts = HashSet::new();
+    let mut seen_contents = HashSet::new();
     let mut distinct = 0u64;
-    for doc in documents {
-        let text = texts.get(&doc.id).map(|t| &**t).unwrap_or("");
-        if !seen_texts.insert(doc.content_id.as_str()) {
-            continue;
-        }
-        // Tokenized again rather than kept from the first pass: keeping
-        // every document's shingles would double what the pass holds.
-        distinct += 1;
-        for shingle in crate::text::shingle_set(&crate::text::words(text)) {
-            if let Some(count) = counts.get_mut(&shingle) {
-                *count += 1;
+    let mut texts = DocumentTexts::new(repo, opener, &record.id).await?;
+    while let Some(batch) = texts.next_batch().await? {
+        for (doc, text) in batch {
+            if !trove_ingest::counts_as_document(&doc.doc_type) || !seen_contents.insert(key_of(&doc.content_id)) {
+                continue;
+            }
+            distinct += 1;
+            for shingle in crate::text::shingle_set(&crate::text::words(&text)) {
+                if let Some(count) = counts.get_mut(&shingle) {
+                    *count += 1;
+                }
             }
         }
     }
     let threshold = settings.boilerplate_threshold(distinct);
-    counts
+    Ok(counts
         .into_iter()
         .filter(|&(_, count)| count >= threshold)
         .map(|(shingle, _)| shingle)
-        .collect()
+        .collect())
 }
 
 /// Classes a document with shared runs: each run counts as a passage when
@@ -632,27 +704,35 @@ fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
 }
 
-fn summarize(results: &[DocumentOverlap]) -> Summary {
-    let mut summary = Summary {
-        documents: results.len() as u64,
-        words: results.iter().map(|r| r.words).sum(),
-        bytes: results.iter().map(|r| r.size).sum(),
-        ..Summary::default()
-    };
-    let mut by_corpus: BTreeMap<String, CorpusShare> = BTreeMap::new();
-    for result in results {
+/// The summary, added to one document at a time.
+#[derive(Default)]
+struct SummaryBuilder {
+    summary: Summary,
+    by_corpus: BTreeMap<String, CorpusShare>,
+    covered_words: u64,
+    covered_bytes: u64,
+}
+
+impl SummaryBuilder {
+    fn add(&mut self, result: &DocumentOverlap) {
+        let summary = &mut self.summary;
+        summary.documents += 1;
+        summary.words += result.words;
+        summary.bytes += result.size;
+        self.covered_words += result.covered_words;
+        self.covered_bytes += result.covered_bytes;
         *summary.by_class.entry(result.class).or_default() += 1;
         summary.boilerplate += u64::from(!result.boilerplate.is_empty());
         if result.class == Class::New {
             summary.quoting += u64::from(!result.matches.is_empty());
-            continue;
+            return;
         }
         let mut seen = HashSet::new();
         for m in &result.matches {
             if !seen.insert(m.corpus.as_str()) {
                 continue;
             }
-            let share = by_corpus.entry(m.corpus.clone()).or_insert_with(|| CorpusShare {
+            let share = self.by_corpus.entry(m.corpus.clone()).or_insert_with(|| CorpusShare {
                 name: m.corpus.clone(),
                 publisher: m.publisher.clone(),
                 date: m.date.clone(),
@@ -669,47 +749,54 @@ fn summarize(results: &[DocumentOverlap]) -> Summary {
             share.covered_bytes += result.covered_bytes;
         }
     }
-    let documents = summary.documents.max(1) as f64;
-    let (words, bytes) = (summary.words.max(1) as f64, summary.bytes.max(1) as f64);
-    let new = summary.by_class.get(&Class::New).copied().unwrap_or(0);
-    let covered_words: u64 = results.iter().map(|r| r.covered_words).sum();
-    let covered_bytes: u64 = results.iter().map(|r| r.covered_bytes).sum();
-    summary.novel_share_count = new as f64 / documents;
-    summary.novel_share_bytes = 1.0 - covered_bytes as f64 / bytes;
-    // A submission with no words (scans without OCR) has no text to
-    // measure: its documents stand in.
-    summary.novel_share_words = if summary.words == 0 {
-        summary.novel_share_count
-    } else {
-        1.0 - covered_words as f64 / words
-    };
-    let mut shares: Vec<CorpusShare> = by_corpus.into_values().collect();
-    for share in &mut shares {
-        share.share_words = share.covered_words as f64 / words;
-        share.share_count = share.documents as f64 / documents;
-        share.share_bytes = share.covered_bytes as f64 / bytes;
+
+    fn finish(self) -> Summary {
+        let SummaryBuilder {
+            mut summary,
+            by_corpus,
+            covered_words,
+            covered_bytes,
+        } = self;
+        let documents = summary.documents.max(1) as f64;
+        let (words, bytes) = (summary.words.max(1) as f64, summary.bytes.max(1) as f64);
+        let new = summary.by_class.get(&Class::New).copied().unwrap_or(0);
+        summary.novel_share_count = new as f64 / documents;
+        summary.novel_share_bytes = 1.0 - covered_bytes as f64 / bytes;
+        // A submission with no words (scans without OCR) has no text to
+        // measure: its documents stand in.
+        summary.novel_share_words = if summary.words == 0 {
+            summary.novel_share_count
+        } else {
+            1.0 - covered_words as f64 / words
+        };
+        let mut shares: Vec<CorpusShare> = by_corpus.into_values().collect();
+        for share in &mut shares {
+            share.share_words = share.covered_words as f64 / words;
+            share.share_count = share.documents as f64 / documents;
+            share.share_bytes = share.covered_bytes as f64 / bytes;
+        }
+        shares.sort_by(|a, b| b.covered_words.cmp(&a.covered_words).then(a.name.cmp(&b.name)));
+        let mut sentence = format!(
+            "{} of the text, {} of the documents and {} of the bytes are in no registered corpus",
+            percent(summary.novel_share_words),
+            percent(summary.novel_share_count),
+            percent(summary.novel_share_bytes)
+        );
+        for share in &shares {
+            sentence.push_str(&format!(
+                "; {} of the text ({} documents) appeared in {} ({}, {})",
+                percent(share.share_words),
+                share.documents,
+                share.name,
+                share.publisher,
+                share.date
+            ));
+        }
+        sentence.push('.');
+        summary.sentence = sentence;
+        summary.by_corpus = shares;
+        summary
     }
-    shares.sort_by(|a, b| b.covered_words.cmp(&a.covered_words).then(a.name.cmp(&b.name)));
-    let mut sentence = format!(
-        "{} of the text, {} of the documents and {} of the bytes are in no registered corpus",
-        percent(summary.novel_share_words),
-        percent(summary.novel_share_count),
-        percent(summary.novel_share_bytes)
-    );
-    for share in &shares {
-        sentence.push_str(&format!(
-            "; {} of the text ({} documents) appeared in {} ({}, {})",
-            percent(share.share_words),
-            share.documents,
-            share.name,
-            share.publisher,
-            share.date
-        ));
-    }
-    sentence.push('.');
-    summary.sentence = sentence;
-    summary.by_corpus = shares;
-    summary
 }
 
 #[cfg(test)]

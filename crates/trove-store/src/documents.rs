@@ -102,47 +102,152 @@ pub struct TextRef {
     pub len: u64,
 }
 
-/// Reads a document's text out of its pack (desk only).
 /// The texts of `documents` by document id, each text pack read once,
 /// front to back. Documents with identical bytes share one text range,
-/// which is read once and shared.
+/// which is read once and shared. For a few documents (a desk page); a
+/// whole submission goes through [`DocumentTexts`].
 pub fn read_texts<B: crate::BlobBackend>(
     opener: &crate::BlobOpener<B>,
     documents: &[&DocumentRecord],
 ) -> Result<std::collections::HashMap<String, std::sync::Arc<str>>, StoreError> {
-    use std::collections::{BTreeMap, HashMap};
-    use std::io::Read;
+    use std::collections::BTreeMap;
     let mut by_pack: BTreeMap<crate::BlobId, Vec<(u64, u64)>> = BTreeMap::new();
     for text in documents.iter().filter_map(|d| d.text) {
         by_pack.entry(text.blob).or_default().push((text.offset, text.len));
     }
-    let mut ranges: HashMap<(crate::BlobId, u64), std::sync::Arc<str>> = HashMap::new();
-    for (pack, mut wanted) in by_pack {
-        wanted.sort_unstable();
-        wanted.dedup();
-        let mut reader = opener.open(&pack)?;
-        let mut at = 0u64;
-        for (offset, len) in wanted {
-            std::io::copy(&mut (&mut reader).take(offset - at), &mut std::io::sink()).map_err(|e| reader.explain(e))?;
-            let mut bytes = Vec::with_capacity(len as usize);
-            (&mut reader)
-                .take(len)
-                .read_to_end(&mut bytes)
-                .map_err(|e| reader.explain(e))?;
-            at = offset + len;
-            ranges.insert((pack, offset), String::from_utf8_lossy(&bytes).into());
-        }
+    let mut ranges = std::collections::HashMap::new();
+    for (pack, wanted) in by_pack {
+        ranges.extend(
+            read_pack_ranges(opener, &pack, wanted)?
+                .into_iter()
+                .map(|(offset, text)| ((pack, offset), text)),
+        );
     }
     Ok(documents
         .iter()
         .filter_map(|doc| {
             let text = doc.text?;
             let found = ranges.get(&(text.blob, text.offset))?;
-            Some((doc.id.clone(), found.clone()))
+            Some((doc.id.clone(), std::sync::Arc::clone(found)))
         })
         .collect())
 }
 
+/// Reads the (offset, len) ranges of one text pack, front to back in one
+/// pass: by offset, the text that starts there.
+fn read_pack_ranges<B: crate::BlobBackend>(
+    opener: &crate::BlobOpener<B>,
+    pack: &crate::BlobId,
+    mut wanted: Vec<(u64, u64)>,
+) -> Result<std::collections::HashMap<u64, std::sync::Arc<str>>, StoreError> {
+    use std::io::Read;
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut texts = std::collections::HashMap::with_capacity(wanted.len());
+    let mut reader = opener.open(pack)?;
+    let mut at = 0u64;
+    for (offset, len) in wanted {
+        // Two documents' ranges never overlap unless they are the same
+        // range (shared by identical bytes), which dedup removed.
+        let Some(skip) = offset.checked_sub(at) else {
+            return Err(StoreError::Corrupt {
+                blob: *pack,
+                reason: format!("the document index has overlapping text ranges at byte {offset}"),
+            });
+        };
+        std::io::copy(&mut (&mut reader).take(skip), &mut std::io::sink()).map_err(|e| reader.explain(e))?;
+        let mut bytes = Vec::with_capacity(len as usize);
+        (&mut reader)
+            .take(len)
+            .read_to_end(&mut bytes)
+            .map_err(|e| reader.explain(e))?;
+        if (bytes.len() as u64) < len {
+            return Err(StoreError::Corrupt {
+                blob: *pack,
+                reason: "the text pack is shorter than the document index says".into(),
+            });
+        }
+        at = offset + len;
+        texts.insert(offset, String::from_utf8_lossy(&bytes).into());
+    }
+    Ok(texts)
+}
+
+/// A submission's documents with their texts, one batch at a time: the
+/// documents of one sealed text pack (the pack decrypted once, front to
+/// back), then the documents without text in pages. Memory holds one
+/// batch, however large the submission: this is how every stage after
+/// ingest reads a whole submission.
+pub struct DocumentTexts<'a, R, B> {
+    repo: &'a R,
+    opener: &'a crate::BlobOpener<B>,
+    submission: SubmissionId,
+    packs: std::vec::IntoIter<crate::BlobId>,
+    /// The last document id of the previous page of textless documents;
+    /// None once they are all read.
+    textless_after: Option<String>,
+}
+
+/// Documents without text per batch.
+const TEXTLESS_PAGE: usize = 4096;
+
+impl<'a, R: DocumentRepo, B: crate::BlobBackend> DocumentTexts<'a, R, B> {
+    pub async fn new(
+        repo: &'a R,
+        opener: &'a crate::BlobOpener<B>,
+        submission: &SubmissionId,
+    ) -> Result<Self, StoreError> {
+        Ok(DocumentTexts {
+            repo,
+            opener,
+            submission: *submission,
+            packs: repo.text_packs(submission).await?.into_iter(),
+            textless_after: Some(String::new()),
+        })
+    }
+
+    /// The next batch of documents, each with its text (empty for a
+    /// document that has none); None when every document has been given.
+    pub async fn next_batch(&mut self) -> Result<Option<Vec<(DocumentRecord, std::sync::Arc<str>)>>, StoreError> {
+        if let Some(pack) = self.packs.next() {
+            let documents = self.repo.documents_in_pack(&self.submission, &pack).await?;
+            let wanted = documents
+                .iter()
+                .filter_map(|d| d.text)
+                .map(|t| (t.offset, t.len))
+                .collect();
+            let texts = read_pack_ranges(self.opener, &pack, wanted)?;
+            return Ok(Some(
+                documents
+                    .into_iter()
+                    .map(|doc| {
+                        let text = doc
+                            .text
+                            .and_then(|t| texts.get(&t.offset).cloned())
+                            .unwrap_or_else(|| "".into());
+                        (doc, text)
+                    })
+                    .collect(),
+            ));
+        }
+        let Some(after) = self.textless_after.take() else {
+            return Ok(None);
+        };
+        let page = self
+            .repo
+            .documents_without_text(&self.submission, &after, TEXTLESS_PAGE)
+            .await?;
+        if page.len() == TEXTLESS_PAGE {
+            self.textless_after = page.last().map(|d| d.id.clone());
+        }
+        if page.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(page.into_iter().map(|doc| (doc, "".into())).collect()))
+    }
+}
+
+/// Reads a document's text out of its pack (desk only).
 pub fn read_text<B: crate::BlobBackend>(opener: &crate::BlobOpener<B>, text: &TextRef) -> Result<String, StoreError> {
     use std::io::Read;
     let mut reader = opener.open(&text.blob)?;
@@ -196,6 +301,39 @@ pub trait DocumentRepo: Send + Sync {
     fn documents(
         &self,
         submission: &SubmissionId,
+    ) -> impl Future<Output = Result<Vec<DocumentRecord>, StoreError>> + Send;
+
+    /// Up to `limit` of a submission's documents in provenance (path)
+    /// order, after the path `after` ("" for the first page): a whole
+    /// submission page by page, without its texts.
+    fn documents_page(
+        &self,
+        submission: &SubmissionId,
+        after: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DocumentRecord>, StoreError>> + Send;
+
+    /// The documents with these ids (those that exist).
+    fn documents_by_ids(&self, ids: &[&str]) -> impl Future<Output = Result<Vec<DocumentRecord>, StoreError>> + Send;
+
+    /// The text packs holding a submission's texts (wherever they were
+    /// written: identical bytes in an earlier submission share its text).
+    fn text_packs(&self, submission: &SubmissionId) -> impl Future<Output = Result<Vec<BlobId>, StoreError>> + Send;
+
+    /// A submission's documents whose text lies in `pack`, by offset.
+    fn documents_in_pack(
+        &self,
+        submission: &SubmissionId,
+        pack: &BlobId,
+    ) -> impl Future<Output = Result<Vec<DocumentRecord>, StoreError>> + Send;
+
+    /// Up to `limit` of a submission's documents that have no text, by id,
+    /// after the id `after` ("" for the first page).
+    fn documents_without_text(
+        &self,
+        submission: &SubmissionId,
+        after: &str,
+        limit: usize,
     ) -> impl Future<Output = Result<Vec<DocumentRecord>, StoreError>> + Send;
 
     fn document(&self, id: &str) -> impl Future<Output = Result<Option<DocumentRecord>, StoreError>> + Send;
@@ -315,6 +453,89 @@ impl DocumentRepo for SqliteRepo {
             .fetch_all(self.pool())
             .await
             .map_err(db_err(format!("listing the documents of {submission}")))?;
+        rows.iter().map(row_to_document).collect()
+    }
+
+    async fn documents_page(
+        &self,
+        submission: &SubmissionId,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<DocumentRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM documents WHERE submission_id = ? AND path > ? ORDER BY path LIMIT ?")
+            .bind(submission.to_string())
+            .bind(after)
+            .bind(limit as i64)
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err(format!("listing the documents of {submission}")))?;
+        rows.iter().map(row_to_document).collect()
+    }
+
+    async fn documents_by_ids(&self, ids: &[&str]) -> Result<Vec<DocumentRecord>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            // Only `?` placeholders are spliced in; every value is bound.
+            let sql = format!("SELECT * FROM documents WHERE id IN ({placeholders})");
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let rows = query
+                .fetch_all(self.pool())
+                .await
+                .map_err(db_err("reading documents by id"))?;
+            for row in &rows {
+                found.push(row_to_document(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn text_packs(&self, submission: &SubmissionId) -> Result<Vec<BlobId>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT text_blob FROM documents WHERE submission_id = ? AND text_blob IS NOT NULL ORDER BY text_blob",
+        )
+        .bind(submission.to_string())
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err(format!("listing the text packs of {submission}")))?;
+        rows.iter().map(|row| BlobId::from_str(row.get::<&str, _>(0))).collect()
+    }
+
+    async fn documents_in_pack(
+        &self,
+        submission: &SubmissionId,
+        pack: &BlobId,
+    ) -> Result<Vec<DocumentRecord>, StoreError> {
+        let rows =
+            sqlx::query("SELECT * FROM documents WHERE submission_id = ? AND text_blob = ? ORDER BY text_offset, id")
+                .bind(submission.to_string())
+                .bind(pack.to_hex())
+                .fetch_all(self.pool())
+                .await
+                .map_err(db_err(format!(
+                    "listing the documents of {submission} in text pack {pack}"
+                )))?;
+        rows.iter().map(row_to_document).collect()
+    }
+
+    async fn documents_without_text(
+        &self,
+        submission: &SubmissionId,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<DocumentRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM documents WHERE submission_id = ? AND text_blob IS NULL AND id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(submission.to_string())
+        .bind(after)
+        .bind(limit as i64)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err(format!("listing the documents of {submission} without text")))?;
         rows.iter().map(row_to_document).collect()
     }
 

@@ -56,7 +56,9 @@ use std::path::PathBuf;
 pub use backend::{BlobBackend, Durability, FsBackend, StagedBlob, put_ciphertext};
 pub use day::{Day, DayError, set_times_to_today};
 pub use decisions::{DecisionRecord, DecisionRepo, SourceDecision, TriageRecord};
-pub use documents::{DocStatus, DocumentRecord, DocumentRepo, DocumentSummary, TextRef, read_text, read_texts};
+pub use documents::{
+    DocStatus, DocumentRecord, DocumentRepo, DocumentSummary, DocumentTexts, TextRef, read_text, read_texts,
+};
 pub use ids::{BlobId, ContentId, Outcome, OutcomeError, SubmissionId};
 pub use intake::{
     Direction, Expired, IntakeRepo, MessageRecord, Pending, SourceRecord, SourceSubmission, UploadPart, UploadRecord,

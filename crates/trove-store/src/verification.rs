@@ -45,6 +45,31 @@ pub trait VerificationRepo: Send + Sync {
         records: &[VerificationRecord],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Forgets a submission's stored verification (a new run starts).
+    fn clear_verifications(&self, submission: &SubmissionId) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Adds to a submission's stored verification (one transaction),
+    /// replacing a document's earlier row; a record of a document that is
+    /// not in the database is left out.
+    fn add_verifications(
+        &self,
+        submission: &SubmissionId,
+        records: &[VerificationRecord],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The stored verification of these documents of a submission.
+    fn verifications_of(
+        &self,
+        submission: &SubmissionId,
+        ids: &[&str],
+    ) -> impl Future<Output = Result<std::collections::HashMap<String, VerificationRecord>, StoreError>> + Send;
+
+    /// How many of a submission's documents have each verdict.
+    fn verdict_counts(
+        &self,
+        submission: &SubmissionId,
+    ) -> impl Future<Output = Result<std::collections::BTreeMap<String, u64>, StoreError>> + Send;
+
     /// The stored verification of a submission's documents.
     fn verifications(
         &self,
@@ -135,6 +160,86 @@ impl VerificationRepo for SqliteRepo {
             .map_err(db_err(context.clone()))?;
         }
         tx.commit().await.map_err(db_err(context))
+    }
+
+    async fn clear_verifications(&self, submission: &SubmissionId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM verifications WHERE submission_id = ?")
+            .bind(submission.to_string())
+            .execute(self.pool())
+            .await
+            .map_err(db_err(format!("clearing the verification of {submission}")))?;
+        Ok(())
+    }
+
+    async fn add_verifications(
+        &self,
+        submission: &SubmissionId,
+        records: &[VerificationRecord],
+    ) -> Result<(), StoreError> {
+        let context = format!("storing the verification of {submission}");
+        let mut tx = self.pool().begin().await.map_err(db_err(context.clone()))?;
+        for record in records {
+            sqlx::query(
+                "INSERT OR REPLACE INTO verifications (document_id, submission_id, verdict, evidence)
+                 SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?)",
+            )
+            .bind(&record.document_id)
+            .bind(submission.to_string())
+            .bind(&record.verdict)
+            .bind(record.evidence.to_string())
+            .bind(&record.document_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(context.clone()))?;
+        }
+        tx.commit().await.map_err(db_err(context))
+    }
+
+    async fn verifications_of(
+        &self,
+        submission: &SubmissionId,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, VerificationRecord>, StoreError> {
+        let mut found = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            // Only `?` placeholders are spliced in; every value is bound.
+            let sql = format!(
+                "SELECT document_id, verdict, evidence FROM verifications WHERE submission_id = ? AND document_id IN ({placeholders})"
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(submission.to_string());
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let rows = query
+                .fetch_all(self.pool())
+                .await
+                .map_err(db_err(format!("reading the verification of {submission}")))?;
+            for row in &rows {
+                let record = VerificationRecord {
+                    document_id: row.get(0),
+                    verdict: row.get(1),
+                    evidence: serde_json::from_str(row.get::<&str, _>(2)).unwrap_or_default(),
+                };
+                found.insert(record.document_id.clone(), record);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn verdict_counts(
+        &self,
+        submission: &SubmissionId,
+    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        let rows = sqlx::query("SELECT verdict, COUNT(*) FROM verifications WHERE submission_id = ? GROUP BY verdict")
+            .bind(submission.to_string())
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err(format!("counting the verdicts of {submission}")))?;
+        Ok(rows
+            .iter()
+            .map(|row| (row.get::<String, _>(0), row.get::<i64, _>(1) as u64))
+            .collect())
     }
 
     /// The stored verification of a submission's documents.

@@ -26,7 +26,7 @@ pub use entities::{DocumentEntities, EntityKind, Extractor};
 pub use gazetteer::Gazetteer;
 pub use policy::{Case, Missing, NovelShareBy, Outcome, Policy, Proposal, Reason};
 pub use report::TriageReport;
-pub use score::{Contribution, Significance, SubmissionFacts, significance};
+pub use score::{Contribution, EntityTally, Significance, SubmissionFacts, significance};
 
 /// Errors of triage, each naming the file, field or entry concerned.
 #[derive(Debug, thiserror::Error)]

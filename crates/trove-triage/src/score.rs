@@ -59,110 +59,135 @@ fn saturating(value: f64, full: f64) -> f64 {
     (value / full).clamp(0.0, 1.0)
 }
 
+/// What the score needs from a submission's documents, folded one
+/// document at a time so that a submission of any size is scored in the
+/// memory of its distinct entities, not of its documents.
+#[derive(Debug, Clone, Default)]
+pub struct EntityTally {
+    distinct: BTreeMap<EntityKind, BTreeSet<String>>,
+    watch_hits: BTreeSet<String>,
+    /// Documents with a classification marking.
+    marked: u64,
+    years: BTreeSet<i32>,
+}
+
+impl EntityTally {
+    pub fn add(&mut self, doc: DocumentEntities) {
+        self.marked += u64::from(doc.count(EntityKind::Classification) > 0);
+        for (kind, values) in doc.entities {
+            self.distinct.entry(kind).or_default().extend(values);
+        }
+        self.watch_hits.extend(doc.watch_hits);
+        self.years.extend(doc.years);
+    }
+}
+
 /// The significance of a submission from its documents' entities and its
 /// facts.
 pub fn significance(documents: &[DocumentEntities], facts: &SubmissionFacts) -> Significance {
-    let mut distinct: BTreeMap<EntityKind, BTreeSet<&str>> = BTreeMap::new();
-    let mut watch_hits = BTreeSet::new();
-    let mut marked = 0u64;
-    let mut years = BTreeSet::new();
+    let mut tally = EntityTally::default();
     for doc in documents {
-        for (kind, values) in &doc.entities {
-            distinct
-                .entry(*kind)
-                .or_default()
-                .extend(values.iter().map(String::as_str));
-        }
-        watch_hits.extend(doc.watch_hits.iter().cloned());
-        marked += u64::from(doc.count(EntityKind::Classification) > 0);
-        years.extend(doc.years.iter().copied());
+        tally.add(doc.clone());
     }
-    let count = |kind| distinct.get(&kind).map_or(0, BTreeSet::len);
-    let salient = [
-        EntityKind::Person,
-        EntityKind::Organisation,
-        EntityKind::Money,
-        EntityKind::Email,
-        EntityKind::Phone,
-    ]
-    .map(count);
-    let salient_total: usize = salient.iter().sum();
-    let span = match (years.first(), years.last()) {
-        (Some(first), Some(last)) => (last - first) as f64,
-        _ => 0.0,
-    };
-    let types = facts.doc_types.len();
-    let authentic = facts.verified_share + 0.5 * facts.consistent_share;
-    let contributions = vec![
-        Contribution {
-            name: "entity salience".into(),
-            max: 20.0,
-            points: 20.0 * (1.0 - (-(salient_total as f64) / 60.0).exp()),
-            facts: format!(
-                "{} people, {} organisations, {} money amounts, {} e-mail addresses, {} phone numbers",
-                salient[0], salient[1], salient[2], salient[3], salient[4]
-            ),
-        },
-        Contribution {
-            name: "watch-list hits".into(),
-            max: 15.0,
-            points: 15.0 * saturating(watch_hits.len() as f64, 3.0),
-            facts: format!("{} watch-list entries found", watch_hits.len()),
-        },
-        Contribution {
-            name: "classification markings".into(),
-            max: 10.0,
-            points: 10.0 * saturating(marked as f64, 5.0),
-            facts: format!("{marked} documents carry a classification marking"),
-        },
-        Contribution {
-            name: "novelty".into(),
-            max: 25.0,
-            points: 25.0 * facts.novel_share.clamp(0.0, 1.0),
-            facts: format!(
-                "{:.1}% of {} in no registered corpus",
-                facts.novel_share * 100.0,
-                facts.novel_share_by.of_what()
-            ),
-        },
-        Contribution {
-            name: "evidence".into(),
-            max: 15.0,
-            points: 15.0 * authentic.clamp(0.0, 1.0),
-            facts: format!(
-                "{:.1}% verified, {:.1}% consistent",
-                facts.verified_share * 100.0,
-                facts.consistent_share * 100.0
-            ),
-        },
-        Contribution {
-            name: "volume".into(),
-            max: 7.0,
-            points: 7.0 * saturating((facts.documents.max(1) as f64).log10(), 4.0),
-            facts: format!("{} documents", facts.documents),
-        },
-        Contribution {
-            name: "date span".into(),
-            max: 4.0,
-            points: 4.0 * saturating(span, 10.0),
-            facts: match (years.first(), years.last()) {
-                (Some(first), Some(last)) => format!("dates from {first} to {last}"),
-                _ => "no dates found".into(),
+    tally.significance(facts)
+}
+
+impl EntityTally {
+    /// The score of the documents added so far under `facts`.
+    pub fn significance(self, facts: &SubmissionFacts) -> Significance {
+        let EntityTally {
+            distinct,
+            watch_hits,
+            marked,
+            years,
+        } = self;
+        let count = |kind| distinct.get(&kind).map_or(0, BTreeSet::len);
+        let salient = [
+            EntityKind::Person,
+            EntityKind::Organisation,
+            EntityKind::Money,
+            EntityKind::Email,
+            EntityKind::Phone,
+        ]
+        .map(count);
+        let salient_total: usize = salient.iter().sum();
+        let span = match (years.first(), years.last()) {
+            (Some(first), Some(last)) => (last - first) as f64,
+            _ => 0.0,
+        };
+        let types = facts.doc_types.len();
+        let authentic = facts.verified_share + 0.5 * facts.consistent_share;
+        let contributions = vec![
+            Contribution {
+                name: "entity salience".into(),
+                max: 20.0,
+                points: 20.0 * (1.0 - (-(salient_total as f64) / 60.0).exp()),
+                facts: format!(
+                    "{} people, {} organisations, {} money amounts, {} e-mail addresses, {} phone numbers",
+                    salient[0], salient[1], salient[2], salient[3], salient[4]
+                ),
             },
-        },
-        Contribution {
-            name: "document mix".into(),
-            max: 4.0,
-            points: 4.0 * saturating(types.saturating_sub(1) as f64, 5.0),
-            facts: format!("{types} document types"),
-        },
-    ];
-    let total: f64 = contributions.iter().map(|c| c.points).sum();
-    Significance {
-        score: total.round().clamp(0.0, 100.0) as u32,
-        contributions,
-        entities: distinct.iter().map(|(kind, values)| (*kind, values.len())).collect(),
-        watch_hits,
+            Contribution {
+                name: "watch-list hits".into(),
+                max: 15.0,
+                points: 15.0 * saturating(watch_hits.len() as f64, 3.0),
+                facts: format!("{} watch-list entries found", watch_hits.len()),
+            },
+            Contribution {
+                name: "classification markings".into(),
+                max: 10.0,
+                points: 10.0 * saturating(marked as f64, 5.0),
+                facts: format!("{marked} documents carry a classification marking"),
+            },
+            Contribution {
+                name: "novelty".into(),
+                max: 25.0,
+                points: 25.0 * facts.novel_share.clamp(0.0, 1.0),
+                facts: format!(
+                    "{:.1}% of {} in no registered corpus",
+                    facts.novel_share * 100.0,
+                    facts.novel_share_by.of_what()
+                ),
+            },
+            Contribution {
+                name: "evidence".into(),
+                max: 15.0,
+                points: 15.0 * authentic.clamp(0.0, 1.0),
+                facts: format!(
+                    "{:.1}% verified, {:.1}% consistent",
+                    facts.verified_share * 100.0,
+                    facts.consistent_share * 100.0
+                ),
+            },
+            Contribution {
+                name: "volume".into(),
+                max: 7.0,
+                points: 7.0 * saturating((facts.documents.max(1) as f64).log10(), 4.0),
+                facts: format!("{} documents", facts.documents),
+            },
+            Contribution {
+                name: "date span".into(),
+                max: 4.0,
+                points: 4.0 * saturating(span, 10.0),
+                facts: match (years.first(), years.last()) {
+                    (Some(first), Some(last)) => format!("dates from {first} to {last}"),
+                    _ => "no dates found".into(),
+                },
+            },
+            Contribution {
+                name: "document mix".into(),
+                max: 4.0,
+                points: 4.0 * saturating(types.saturating_sub(1) as f64, 5.0),
+                facts: format!("{types} document types"),
+            },
+        ];
+        let total: f64 = contributions.iter().map(|c| c.points).sum();
+        Significance {
+            score: total.round().clamp(0.0, 100.0) as u32,
+            contributions,
+            entities: distinct.iter().map(|(kind, values)| (*kind, values.len())).collect(),
+            watch_hits,
+        }
     }
 }
 

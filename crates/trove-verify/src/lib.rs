@@ -27,8 +27,10 @@ use serde_json::{Map, Value};
 pub use keys::{KeyArchive, KeyFileError, parse_key_file};
 pub use mail::mail_evidence;
 pub use metadata::metadata_evidence;
-pub use run::{DocumentVerification, Summary, VerdictShare, VerifyError, VerifyReport, verify_submission};
-pub use thread::thread_evidence;
+pub use run::{
+    DocumentVerification, Summary, VerdictShare, VerifyError, VerifyReport, verify_streaming, verify_submission,
+};
+pub use thread::{ThreadIndex, reply_evidence, thread_evidence};
 
 /// How much a piece of evidence weighs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -693,13 +693,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             });
         }
         Command::Published { command } => published(&open().await?, command, json, &bars).await?,
+        // Both stream: each document's result is printed (with --json) as
+        // it is settled, never gathered.
         Command::Overlap { submission } => {
-            let report = open().await?.overlap(&submission).await?;
-            print::report(json, &report, print::overlap_report);
+            let newsroom = open().await?;
+            if json {
+                let mut out = print::JsonDocuments::start();
+                let summary = newsroom
+                    .overlap_streaming(&submission, |doc| out.document(&doc))
+                    .await?;
+                let settings = newsroom.dir().config.overlap.settings();
+                out.finish(&[
+                    ("summary", serde_json::to_value(&summary)?),
+                    ("settings", serde_json::to_value(settings)?),
+                ]);
+            } else {
+                let summary = newsroom.overlap_streaming(&submission, |_| {}).await?;
+                print::report(false, &summary, print::overlap);
+            }
         }
         Command::Verify { submission } => {
-            let report = open().await?.verify(&submission).await?;
-            print::report(json, &report, |r| print::verify(r, usize::MAX));
+            let newsroom = open().await?;
+            if json {
+                let mut out = print::JsonDocuments::start();
+                let summary = newsroom.verify_streaming(&submission, |doc| out.document(&doc)).await?;
+                out.finish(&[("summary", serde_json::to_value(&summary)?)]);
+            } else {
+                let mut suspicious = Vec::new();
+                let summary = newsroom
+                    .verify_streaming(&submission, |doc| {
+                        if doc.verdict == trove_verify::Verdict::Suspicious {
+                            suspicious.push(doc);
+                        }
+                    })
+                    .await?;
+                let report = trove_verify::VerifyReport {
+                    documents: suspicious,
+                    summary,
+                };
+                print::report(false, &report, |r| print::verify(r, usize::MAX));
+            }
         }
         Command::Log { command } => log(&data, command, json).await?,
         Command::Serve {

@@ -6,9 +6,51 @@ use serde::Serialize;
 use trove_app::demo::DemoReport;
 use trove_app::{IngestSummary, LogVerification, Message, PullReport};
 use trove_keys::PublicKeyInfo;
-use trove_overlap::OverlapReport;
 use trove_triage::TriageReport;
 use trove_verify::VerifyReport;
+
+/// A report whose documents come one at a time, printed as they come:
+/// `{"documents": [ … ], "summary": …, …}`, one document per line, so a
+/// report of millions of documents is never held in memory.
+pub struct JsonDocuments {
+    out: std::io::BufWriter<std::io::Stdout>,
+    first: bool,
+}
+
+impl JsonDocuments {
+    pub fn start() -> JsonDocuments {
+        let mut out = std::io::BufWriter::new(std::io::stdout());
+        exit_on_broken_pipe(out.write_all(b"{\"documents\": ["));
+        JsonDocuments { out, first: true }
+    }
+
+    pub fn document<T: Serialize>(&mut self, document: &T) {
+        let separator: &[u8] = if self.first { b"\n" } else { b",\n" };
+        self.first = false;
+        exit_on_broken_pipe(self.out.write_all(separator));
+        exit_on_broken_pipe(serde_json::to_writer(&mut self.out, document).map_err(std::io::Error::from));
+    }
+
+    /// Closes the list and adds the other fields of the report.
+    pub fn finish(mut self, fields: &[(&str, serde_json::Value)]) {
+        exit_on_broken_pipe(self.out.write_all(b"\n]"));
+        for (name, value) in fields {
+            let field = format!(",\n{}: {}", serde_json::Value::from(*name), value);
+            exit_on_broken_pipe(self.out.write_all(field.as_bytes()));
+        }
+        exit_on_broken_pipe(self.out.write_all(b"}\n"));
+        exit_on_broken_pipe(self.out.flush());
+    }
+}
+
+/// A reader that stops early (`trove docs list | head`) is not an error.
+fn exit_on_broken_pipe(result: std::io::Result<()>) {
+    if let Err(error) = result
+        && error.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
 
 /// Prints `value` as JSON or as `human` renders it. A reader that stops
 /// early (`trove docs list | head`) is not an error.
@@ -123,10 +165,6 @@ pub fn overlap(summary: &trove_overlap::Summary) -> String {
         ));
     }
     text
-}
-
-pub fn overlap_report(report: &OverlapReport) -> String {
-    overlap(&report.summary)
 }
 
 pub fn triage(report: &TriageReport) -> String {
