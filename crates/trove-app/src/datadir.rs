@@ -78,6 +78,11 @@ impl DataDir {
         Ledger::new(&self.log_dir(), &self.root.join("receipt-queue"), self.keyring())
     }
 
+    /// The search index of every ingested document (terms, not texts).
+    pub fn search_dir(&self) -> PathBuf {
+        self.root.join("search")
+    }
+
     /// Where the overlap index's segments live.
     pub fn overlap_dir(&self) -> PathBuf {
         self.root.join("overlap")

@@ -37,6 +37,7 @@ mod ledger;
 mod newsroom;
 mod pipeline;
 mod pull;
+mod search;
 mod submit;
 pub mod users;
 
@@ -50,6 +51,7 @@ pub use ledger::{AppendRequest, LogVerification, log_state_dir, read_vkey, verif
 pub use newsroom::Newsroom;
 pub use pipeline::{DocumentView, IngestSummary, Problem};
 pub use pull::{KitReport, PullReport};
+pub use search::SearchHit;
 /// The main of a confined parser worker (see [`use_parser_workers`]).
 pub use trove_ingest::serve_worker as serve_parser_worker;
 pub use users::{NewUser, Role, UserError};
@@ -130,6 +132,8 @@ pub enum AppError {
     Overlap(#[from] trove_overlap::OverlapError),
     #[error(transparent)]
     Index(#[from] trove_overlap::index::IndexError),
+    #[error(transparent)]
+    Search(#[from] trove_search::SearchError),
     #[error(transparent)]
     Triage(#[from] trove_triage::TriageError),
     #[error(transparent)]

@@ -23,6 +23,8 @@ const PEPPER_FILE: &str = "intake.pepper";
 pub struct Newsroom {
     dir: DataDir,
     repo: SqliteRepo,
+    /// Opened on first use: commands that never search do not pay for it.
+    search: std::sync::OnceLock<trove_search::SearchIndex>,
 }
 
 impl Newsroom {
@@ -33,7 +35,11 @@ impl Newsroom {
 
     async fn with_dir(dir: DataDir) -> Result<Newsroom, AppError> {
         let repo = dir.repo().await?;
-        Ok(Newsroom { dir, repo })
+        Ok(Newsroom {
+            dir,
+            repo,
+            search: std::sync::OnceLock::new(),
+        })
     }
 
     /// Creates a data directory: configuration, keys (the first editor's
@@ -72,6 +78,15 @@ impl Newsroom {
 
     pub fn dir(&self) -> &DataDir {
         &self.dir
+    }
+
+    /// The search index, opened once.
+    pub fn search_index(&self) -> Result<&trove_search::SearchIndex, AppError> {
+        if let Some(index) = self.search.get() {
+            return Ok(index);
+        }
+        let index = trove_search::SearchIndex::open(&self.dir.search_dir())?;
+        Ok(self.search.get_or_init(|| index))
     }
 
     pub fn root(&self) -> &Path {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use trove_store::{DocumentRepo as _, PublishedRepo as _, SubmissionRepo as _, VerificationRepo as _};
 
 use serde::Serialize;
-use trove_ingest::{IngestReport, ingest_submission};
+use trove_ingest::{IngestReport, ingest_submission_with};
 use trove_overlap::index::Index;
 use trove_overlap::{
     CorpusInfo, DocumentOverlap, ImportSummary, OverlapReport, Summary as OverlapSummary, import_corpus,
@@ -107,10 +107,20 @@ impl Newsroom {
         let manifest = trove_store::read_manifest(&opener, &record)?;
         progress.start("ingesting", Some(manifest.files.iter().map(|f| f.size).sum()));
         let limits = self.dir().ingest_limits();
-        let report = ingest_submission(opener, &sealer, self.repo(), &record, &limits, threads, |done| {
-            progress.advance(done.bytes, done.documents as u64);
-        })
+        // The search index grows as documents are recorded.
+        let mut indexer = crate::search::IngestIndexer::new(self)?;
+        let report = ingest_submission_with(
+            opener,
+            &sealer,
+            self.repo(),
+            &record,
+            &limits,
+            threads,
+            |done| progress.advance(done.bytes, done.documents as u64),
+            &mut |doc, text| indexer.add(doc, text),
+        )
         .await?;
+        indexer.finish(self, id).await?;
         progress.finish();
         Ok(report)
     }

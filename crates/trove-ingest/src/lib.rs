@@ -169,7 +169,25 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
     record: &SubmissionRecord,
     limits: &Limits,
     threads: usize,
+    progress: impl FnMut(Progress),
+) -> Result<IngestReport, IngestError> {
+    let mut ignore = |_: &DocumentRecord, _: &str| {};
+    ingest_submission_with(opener, sealer, repo, record, limits, threads, progress, &mut ignore).await
+}
+
+/// [`ingest_submission`], telling `recorded` about each document and its
+/// text once it is recorded (a search index is built this way, as the
+/// documents come).
+#[expect(clippy::too_many_arguments, reason = "ingest_submission's, and the hook")]
+pub async fn ingest_submission_with<B: BlobBackend + 'static>(
+    opener: Arc<BlobOpener<B>>,
+    sealer: &BlobSealer<B>,
+    repo: &impl DocumentRepo,
+    record: &SubmissionRecord,
+    limits: &Limits,
+    threads: usize,
     mut progress: impl FnMut(Progress),
+    recorded: &mut (dyn FnMut(&DocumentRecord, &str) + Send),
 ) -> Result<IngestReport, IngestError> {
     let manifest = read_manifest(&opener, record)?;
     let submission = record.id.to_string();
@@ -241,7 +259,7 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
         if batch.len() >= WRITE_BATCH || batch_text >= WRITE_BATCH_TEXT || idle {
             batch_text = 0;
             let documents = batch.len();
-            if let Err(error) = write_batch(sealer, repo, record, &mut batch, &mut report).await {
+            if let Err(error) = write_batch(sealer, repo, record, &mut batch, &mut report, recorded).await {
                 outcome = Err(error);
                 break;
             }
@@ -249,7 +267,7 @@ pub async fn ingest_submission<B: BlobBackend + 'static>(
         }
     }
     if outcome.is_ok() && !batch.is_empty() {
-        outcome = write_batch(sealer, repo, record, &mut batch, &mut report).await;
+        outcome = write_batch(sealer, repo, record, &mut batch, &mut report, recorded).await;
     }
     drop(receiver);
     for worker in workers {
@@ -493,6 +511,7 @@ async fn write_batch<B: BlobBackend>(
     record: &SubmissionRecord,
     batch: &mut Vec<Found>,
     report: &mut IngestReport,
+    recorded: &mut (dyn FnMut(&DocumentRecord, &str) + Send),
 ) -> Result<(), IngestError> {
     // One sealed pack holds the new texts of the batch.
     let mut pack: Vec<u8> = Vec::new();
@@ -529,7 +548,9 @@ async fn write_batch<B: BlobBackend>(
         Some(sealer.put_deferred(pack.as_slice())?.blob)
     };
     let mut documents = Vec::with_capacity(pending.len());
-    for (found, shared, range) in pending {
+    let mut texts = Vec::with_capacity(pending.len());
+    for (mut found, shared, range) in pending {
+        texts.push(found.text.take().unwrap_or_default());
         let text = shared.or_else(|| {
             let (offset, len) = range?;
             Some(TextRef {
@@ -554,6 +575,9 @@ async fn write_batch<B: BlobBackend>(
     }
     sealer.backend().sync()?;
     repo.insert_documents(&documents).await?;
+    for (doc, text) in documents.iter().zip(&texts) {
+        recorded(doc, text);
+    }
     for doc in &documents {
         report.added += 1;
         *report.by_type.entry(doc.doc_type.clone()).or_insert(0) += 1;

@@ -221,6 +221,17 @@ impl Table {
         self.map.as_deref().unwrap_or_default()
     }
 
+    /// Drops this process's mapping of the pages it touched; they stay in
+    /// the page cache, and a later lookup maps them again.
+    fn release(&self) {
+        if let Some(map) = &self.map {
+            // SAFETY: DONTNEED on a read-only shared file mapping only
+            // unmaps pages: reading them again gives the same bytes from
+            // the page cache (the files never change once renamed).
+            let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
+
     fn directory_entry(&self, at: usize, i: usize) -> usize {
         let at = at + i * 8;
         u64::from_le_bytes(self.bytes()[at..at + 8].try_into().unwrap_or_default()) as usize
@@ -273,6 +284,9 @@ impl Table {
     }
 }
 
+/// Records read between releases of the pages a merge has read.
+const RELEASE_EVERY: usize = 1 << 20;
+
 /// Writes the merge of sorted tables (whole records compared as key, then
 /// doc and position, which is the order every table is sorted in) as one
 /// merged table with a directory: header, directory, records; synced and
@@ -286,6 +300,9 @@ fn write_merged(path: &Path, inputs: &[&Table], record: usize, max_doc: u32) -> 
     for table in inputs {
         for i in 0..table.len() {
             directory[(table.key(i) >> (64 - bits)) as usize + 1] += 1;
+            if i % RELEASE_EVERY == RELEASE_EVERY - 1 {
+                table.release();
+            }
         }
     }
     for i in 1..directory.len() {
@@ -315,7 +332,12 @@ fn write_merged(path: &Path, inputs: &[&Table], record: usize, max_doc: u32) -> 
             heap.push(std::cmp::Reverse((ordered(table, 0), n, 0usize)));
         }
     }
+    let mut written = 0usize;
     while let Some(std::cmp::Reverse((_, n, i))) = heap.pop() {
+        written += 1;
+        if written.is_multiple_of(RELEASE_EVERY) {
+            inputs.iter().for_each(|t| t.release());
+        }
         let table = inputs[n];
         out.write_all(&table.records()[i * record..(i + 1) * record])
             .map_err(io_err(&staging))?;
@@ -519,6 +541,20 @@ impl Index {
             }
         }
         Ok(())
+    }
+
+    /// Releases the index's pages from this process's resident set: a
+    /// pass over a large submission touches most of an index of many
+    /// gigabytes, and the kernel would count every page it touched as the
+    /// process's memory (the pages themselves stay cached for the next
+    /// lookup). Called between batches of documents.
+    pub fn release_pages(&self) {
+        for table in self.bands.iter().chain(&self.winnow) {
+            table.release();
+        }
+        for segment in &self.segments {
+            segment.sets.release();
+        }
     }
 
     /// The next segment's number.

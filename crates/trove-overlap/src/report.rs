@@ -321,6 +321,7 @@ pub async fn overlap_streaming<B: BlobBackend>(
     let mut any = false;
     let mut texts = DocumentTexts::new(repo, opener, &record.id).await?;
     while let Some(batch) = texts.next_batch().await? {
+        index.release_pages();
         for (doc, text) in batch {
             any = true;
             if !trove_ingest::counts_as_document(&doc.doc_type) {
@@ -357,6 +358,7 @@ pub async fn overlap_streaming<B: BlobBackend>(
     let boilerplate_in_submission = submission_boilerplate(opener, repo, record, run_shingles, settings).await?;
     let mut texts = DocumentTexts::new(repo, opener, &record.id).await?;
     while let Some(batch) = texts.next_batch().await? {
+        index.release_pages();
         let mut settling = Vec::new();
         for (doc, text) in batch {
             if let Some(found) = pending.remove(&key_of(&doc.id)) {

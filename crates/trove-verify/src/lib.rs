@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 
 pub use keys::{KeyArchive, KeyFileError, parse_key_file};
 pub use mail::mail_evidence;
-pub use metadata::metadata_evidence;
+pub use metadata::{metadata_evidence, parse_date};
 pub use run::{
     DocumentVerification, Summary, VerdictShare, VerifyError, VerifyReport, verify_streaming, verify_submission,
 };

@@ -1,11 +1,13 @@
 //! The desk's pages under `/desk/`, one module a page family: `auth`
 //! (log-in, log-out), `inbox`, `submission` (the page and its actions:
-//! triage, decide, reply) and `document`. Sessions, CSRF tokens and log-in
-//! limits live in memory; every state change is a POST with a CSRF token.
+//! triage, decide, reply), `document` and `search` (across submissions).
+//! Sessions, CSRF tokens and log-in limits live in memory; every state
+//! change is a POST with a CSRF token.
 
 mod auth;
 mod document;
 mod inbox;
+mod search;
 mod submission;
 
 use std::str::FromStr;
@@ -93,6 +95,7 @@ pub const ROUTES: &[Route] = &[
     Route::form("/desk/s/{id}/decide", Access::Editor),
     Route::form("/desk/s/{id}/reply", Access::DeskUser),
     Route::new("GET", "/desk/d/{doc}", Access::DeskUser),
+    Route::new("GET", "/desk/search", Access::DeskUser),
 ];
 
 /// The desk's routes, all under `/desk/`.
@@ -108,6 +111,7 @@ pub fn router(state: Arc<DeskState>) -> Router {
         .route("/desk/s/{id}/decide", post(submission::decide))
         .route("/desk/s/{id}/reply", post(submission::reply))
         .route("/desk/d/{doc}", get(document::page))
+        .route("/desk/search", get(search::page))
         .with_state(state)
 }
 

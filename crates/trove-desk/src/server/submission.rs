@@ -2,17 +2,16 @@
 //! decisions and the conversation, and search within its texts) and the
 //! actions taken from it: triage, decide, reply.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::Arc;
-use trove_store::{SubmissionRepo as _, VerificationRepo as _};
+use trove_store::{DocumentRepo as _, SubmissionRepo as _, VerificationRepo as _};
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use trove_app::Decision;
-use trove_store::{DocumentRecord, Outcome, SubmissionId, read_texts};
+use trove_store::{Outcome, SubmissionId};
 use trove_triage::TriageReport;
 use trove_web::{redirect, render};
 
@@ -74,9 +73,13 @@ struct SubmissionPage {
     messages: Vec<(String, &'static str, String)>,
     query: String,
     hits: Vec<(String, String, String)>,
+    search_error: Option<String>,
     documents: Vec<(String, String, String, String, String)>,
     documents_total: usize,
 }
+
+/// Documents listed on a submission's page; search finds the rest.
+const LISTED: usize = 300;
 
 #[derive(serde::Deserialize, Default)]
 pub(super) struct SubmissionQuery {
@@ -86,28 +89,24 @@ pub(super) struct SubmissionQuery {
     notice: Option<String>,
 }
 
-/// The documents whose text holds `needle` (case-insensitive), with a
-/// snippet around the first hit: id, path, snippet. At most 200.
-fn search(state: &super::DeskState, documents: &[DocumentRecord], needle: &str) -> Vec<(String, String, String)> {
-    let refs: Vec<_> = documents.iter().collect();
-    let texts = read_texts(&state.opener, &refs).unwrap_or_default();
-    documents
-        .iter()
-        .filter_map(|doc| {
-            let text = texts.get(&doc.id)?;
-            let lower = text.to_lowercase();
-            let at = lower.find(needle)?;
-            // A snippet around the first hit, on char boundaries of the
-            // lower-cased text.
-            let start = lower[..at].char_indices().rev().nth(60).map_or(0, |(i, _)| i);
-            let end = lower[at..]
-                .char_indices()
-                .nth(needle.chars().count() + 60)
-                .map_or(lower.len(), |(i, _)| at + i);
-            Some((doc.id.clone(), doc.path.clone(), lower[start..end].replace('\n', " ")))
-        })
-        .take(200)
-        .collect()
+/// The hits of a query on the search index: id, path, snippet; within one
+/// submission or across all. An error (a query the index does not
+/// understand) is said in place of hits.
+pub(super) async fn search(
+    newsroom: &trove_app::Newsroom,
+    text: &str,
+    submission: Option<&SubmissionId>,
+) -> Result<Vec<(String, String, String)>, String> {
+    let query = trove_search::Query {
+        text: text.to_owned(),
+        submission: submission.map(SubmissionId::to_string),
+        limit: 200,
+    };
+    let hits = newsroom.search(&query).await.map_err(|e| e.to_string())?;
+    Ok(hits
+        .into_iter()
+        .map(|h| (h.hit.id, h.hit.path, h.snippet.replace('\n', " ")))
+        .collect())
 }
 
 pub(super) async fn page(
@@ -134,20 +133,25 @@ pub(super) async fn page(
         }
         Err(_) => return unavailable(),
     };
-    let (Ok(documents), Ok(verifications), Ok(triage), Ok(decisions)) = (
-        newsroom.documents(&submission_id).await,
-        newsroom.repo().verifications(&submission_id).await,
+    // A page of documents and counts, never the whole submission: a
+    // cache of millions of documents opens as fast as a small one.
+    let (Ok(documents), Ok(summary), Ok(verdicts), Ok(triage), Ok(decisions)) = (
+        newsroom.repo().documents_page(&submission_id, "", LISTED).await,
+        newsroom.repo().document_summary(&submission_id).await,
+        newsroom.repo().verdict_counts(&submission_id).await,
         newsroom.triage_report(&submission_id).await,
         newsroom.decisions(&submission_id).await,
     ) else {
         return unavailable();
     };
-    let mut verdicts: BTreeMap<String, usize> = BTreeMap::new();
-    let mut verdict_of: HashMap<&str, &str> = HashMap::new();
-    for v in &verifications {
-        *verdicts.entry(v.verdict.clone()).or_default() += 1;
-        verdict_of.insert(&v.document_id, &v.verdict);
-    }
+    let listed_ids: Vec<&str> = documents.iter().map(|d| d.id.as_str()).collect();
+    let Ok(listed_verifications) = newsroom.repo().verifications_of(&submission_id, &listed_ids).await else {
+        return unavailable();
+    };
+    let verdict_of: HashMap<&str, &str> = listed_verifications
+        .iter()
+        .map(|(id, v)| (id.as_str(), v.verdict.as_str()))
+        .collect();
     let novel = triage
         .as_ref()
         .and_then(TriageReport::novel_share)
@@ -188,19 +192,17 @@ pub(super) async fn page(
         },
     };
     let query_text = query.q.trim().to_owned();
-    let hits = if query_text.is_empty() {
-        Vec::new()
+    let (hits, search_error) = if query_text.is_empty() {
+        (Vec::new(), None)
     } else {
-        let needle = query_text.to_lowercase();
-        let (state, documents) = (Arc::clone(&state), documents.clone());
-        tokio::task::spawn_blocking(move || search(&state, &documents, &needle))
-            .await
-            .unwrap_or_default()
+        match search(newsroom, &query_text, Some(&submission_id)).await {
+            Ok(hits) => (hits, None),
+            Err(e) => (Vec::new(), Some(e)),
+        }
     };
-    let documents_total = documents.len();
+    let documents_total = summary.documents() as usize;
     let listed = documents
         .iter()
-        .take(300)
         .map(|d| {
             (
                 d.id.clone(),
@@ -220,7 +222,7 @@ pub(super) async fn page(
             day: record.received_day.to_string(),
             channel: record.channel.as_str(),
             notice: query.notice,
-            verification: verdicts.into_iter().collect(),
+            verification: verdicts.into_iter().map(|(v, n)| (v, n as usize)).collect(),
             novel,
             triage: triage.as_ref().map(TriageView::from),
             decisions: decision_lines,
@@ -230,6 +232,7 @@ pub(super) async fn page(
             messages,
             query: query_text,
             hits,
+            search_error,
             documents: listed,
             documents_total,
         },

@@ -207,6 +207,38 @@ pub fn children_peak_rss_kib() -> i64 {
     usage.ru_maxrss
 }
 
+/// Runs `trove` as `trove()` does and reads that one child's peak
+/// resident size (KiB) with wait4: its stdout and its peak.
+#[allow(dead_code)]
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which clippy does not see"
+)]
+pub fn trove_peak_rss(data: &Path, args: &[&str]) -> (String, i64) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trove"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    // SAFETY: waits for our own child and writes into values we own.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "trove {args:?}: {stderr}"
+    );
+    (stdout, usage.ru_maxrss)
+}
+
 /// A `Cookie` header's value for `cookies`.
 pub fn cookie_header(cookies: &std::collections::BTreeMap<String, String>) -> String {
     cookies
