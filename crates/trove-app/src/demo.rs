@@ -36,11 +36,21 @@ pub struct DemoReport {
     #[serde(serialize_with = "verify_summary")]
     pub verify: VerifyReport,
     pub overlap: OverlapSummary,
+    pub search: DemoSearch,
     pub triage: TriageReport,
     pub decision: DecisionRecord,
     /// A desk editor made by this run (a second run keeps the first's).
     #[serde(skip)]
     pub desk_user: Option<NewUser>,
+}
+
+/// A search of the demo's submission, as an editor would type it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoSearch {
+    pub query: String,
+    pub hits: usize,
+    /// The best hit's path.
+    pub first: Option<String>,
 }
 
 fn verify_summary<S: serde::Serializer>(report: &VerifyReport, s: S) -> Result<S::Ok, S::Error> {
@@ -93,6 +103,18 @@ pub async fn run(data: &Path, spec: DemoSpec, progress: &dyn Progress) -> Result
         .await?;
     let verify = newsroom.verify(&id).await?;
     let overlap = newsroom.overlap(&id).await?.summary;
+    // Search, from the index ingest built: the story's subject, in mail.
+    let query = trove_search::Query {
+        text: "contract type:email".into(),
+        submission: Some(id.to_string()),
+        limit: 100,
+    };
+    let hits = newsroom.search(&query).await?;
+    let search = DemoSearch {
+        query: query.text,
+        hits: hits.len(),
+        first: hits.first().map(|h| h.hit.path.clone()),
+    };
     // Triage under the default policy, and the chief editor confirms what
     // it proposes (a signed decision in the log).
     let triage = newsroom.triage(&id).await?;
@@ -120,6 +142,7 @@ pub async fn run(data: &Path, spec: DemoSpec, progress: &dyn Progress) -> Result
         ingest,
         verify,
         overlap,
+        search,
         triage,
         decision,
         desk_user,

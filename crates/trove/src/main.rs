@@ -121,6 +121,23 @@ enum Command {
         #[command(subcommand)]
         command: DocsCommand,
     },
+    /// Search the texts of every ingested document, or one submission's:
+    /// words (all required), "a phrase", from:, to:, type:,
+    /// after:YYYY-MM-DD, before:YYYY-MM-DD, AND/OR/NOT.
+    Search {
+        /// The query (quote it for the shell).
+        query: Option<String>,
+        /// Only this submission's documents.
+        #[arg(long)]
+        submission: Option<SubmissionId>,
+        /// How many hits, best first.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Index a submission again from the store instead of searching
+        /// (after a damaged or deleted index).
+        #[arg(long, value_name = "SUBMISSION", conflicts_with = "query")]
+        reindex: Option<SubmissionId>,
+    },
     /// The transparency log: append, checkpoint, prove, verify, cosign.
     Log {
         #[command(subcommand)]
@@ -673,6 +690,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .collect::<Vec<_>>()
                     .join("\n")
             });
+        }
+        Command::Search {
+            reindex: Some(submission),
+            ..
+        } => {
+            let indexed = open().await?.reindex(&submission).await?;
+            print::report(json, &json!({ "submission": submission, "indexed": indexed }), |_| {
+                format!("indexed {indexed} documents of {submission}")
+            });
+        }
+        Command::Search {
+            query,
+            submission,
+            limit,
+            reindex: None,
+        } => {
+            let query = trove_search::Query {
+                text: query.unwrap_or_default(),
+                submission: submission.map(|s| s.to_string()),
+                limit,
+            };
+            let hits = open().await?.search(&query).await?;
+            print::report(json, &hits, |hits| print::search(hits));
         }
         Command::Docs {
             command: DocsCommand::Show { document },

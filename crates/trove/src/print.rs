@@ -167,6 +167,20 @@ pub fn overlap(summary: &trove_overlap::Summary) -> String {
     text
 }
 
+pub fn search(hits: &[trove_app::SearchHit]) -> String {
+    let mut text = format!("{} hits", hits.len());
+    for hit in hits {
+        text.push_str(&format!(
+            "\n{}  {}  {}\n    …{}…",
+            hit.hit.submission,
+            hit.hit.id,
+            hit.hit.path,
+            hit.snippet.replace('\n', " ")
+        ));
+    }
+    text
+}
+
 pub fn triage(report: &TriageReport) -> String {
     let mut text = format!(
         "significance {} of 100; the policy ({}) proposes: {}",
@@ -245,6 +259,14 @@ pub fn demo(report: &DemoReport, intake: std::net::SocketAddr, desk: std::net::S
     text.push_str(&format!("\ningest: {}", ingest(&report.ingest)));
     text.push_str(&format!("\nverify: {}", verify(&report.verify, 5)));
     text.push_str(&format!("\noverlap: {}", overlap(&report.overlap)));
+    text.push_str(&format!(
+        "\nsearch: {} documents of this submission match {} (the index grew as they were ingested); the first: {}\n  trove --data {data} search '{}' --submission {}\n",
+        report.search.hits,
+        report.search.query,
+        report.search.first.as_deref().unwrap_or("none"),
+        report.search.query,
+        summary.submission
+    ));
     text.push_str(&format!("\ntriage: {}\n", triage(&report.triage)));
     let decision = &report.decision;
     text.push_str(&format!(
