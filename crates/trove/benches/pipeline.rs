@@ -6,9 +6,10 @@
 //! Run: `cargo bench -p trove --bench pipeline`. Environment:
 //! * TROVE_BENCH_SIZES: cache sizes in MiB, comma-separated (default
 //!   `1024`; `1024,10240` for BENCHMARKS.md, never in CI);
-//! * TROVE_BENCH_THREADS: ingest threads to measure, comma-separated
-//!   (default `1,2`: each is a separate data folder and ingest; the later
-//!   stages run on the last);
+//! * TROVE_BENCH_THREADS: ingest threads to measure at the first size,
+//!   comma-separated (default `1,2`: each is a separate data folder and
+//!   ingest; the later stages run on the last, and larger sizes ingest
+//!   with the last only);
 //! * TROVE_BENCH_DIR: scratch folder (the 10 GiB run needs about 40 GB).
 //!
 //! The peer for the whole path is the target itself (68 GB in under two
