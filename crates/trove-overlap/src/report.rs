@@ -210,6 +210,15 @@ impl Corpora {
         })
     }
 
+    /// The lowest boilerplate threshold of any corpus (usize::MAX if none).
+    fn smallest_threshold(&self) -> usize {
+        self.ranges
+            .iter()
+            .map(|r| r.threshold as usize)
+            .min()
+            .unwrap_or(usize::MAX)
+    }
+
     /// Whether the fingerprint is boilerplate in some corpus: in at least
     /// that corpus's threshold of its documents.
     fn is_boilerplate(&self, postings: &[Postings<'_>]) -> bool {
@@ -315,6 +324,9 @@ pub async fn overlap_streaming<B: BlobBackend>(
     let corpora = Corpora::new(repo.published_corpora().await?, settings);
     let mut summary = SummaryBuilder::default();
     let mut pending: HashMap<u128, Pending> = HashMap::new();
+    // Fingerprints common enough to be boilerplate somewhere, and whether
+    // they are.
+    let mut boilerplate_memo: HashMap<u64, bool> = HashMap::new();
     // The shingles of every shared run, with (later) in how many distinct
     // documents of the submission each one is.
     let mut run_shingles: HashMap<u64, u64> = HashMap::new();
@@ -334,7 +346,9 @@ pub async fn overlap_streaming<B: BlobBackend>(
                 result.matches = matches.1;
                 result.covered_words = result.words;
                 result.covered_bytes = doc.size;
-            } else if let Some((shared, shingles)) = shared_runs_of(repo, index, &corpora, &found).await? {
+            } else if let Some((shared, shingles)) =
+                shared_runs_of(repo, index, &corpora, &found, &mut boilerplate_memo).await?
+            {
                 for (_, runs) in &shared.runs {
                     for run in runs {
                         for &shingle in &shingles[run.start as usize..run.end as usize] {
@@ -466,6 +480,7 @@ async fn shared_runs_of(
     index: &Index,
     corpora: &Corpora,
     found: &crate::Fingerprints,
+    memo: &mut HashMap<u64, bool>,
 ) -> Result<Option<(Pending, Vec<u64>)>, OverlapError> {
     let shingle_count = found.words.len().saturating_sub(SHINGLE_WORDS - 1);
     let mut boilerplate_in_corpus = vec![false; shingle_count];
@@ -477,7 +492,17 @@ async fn shared_runs_of(
         if postings.is_empty() {
             continue;
         }
-        if corpora.is_boilerplate(&postings) {
+        // Whether a fingerprint is boilerplate is settled once per run: a
+        // common one has thousands of postings, and counting their
+        // documents at every occurrence made overlap grow faster than the
+        // submission. Fewer places than the smallest threshold settle it
+        // without counting.
+        let places: usize = postings.iter().map(Postings::len).sum();
+        let boilerplate = places >= corpora.smallest_threshold()
+            && *memo
+                .entry(fingerprint.hash)
+                .or_insert_with(|| corpora.is_boilerplate(&postings));
+        if boilerplate {
             // The k-gram's words hold GRAM - SHINGLE_WORDS + 1 shingles.
             let first = fingerprint.position as usize;
             let last = (first + crate::winnow::GRAM - SHINGLE_WORDS + 1).min(shingle_count);

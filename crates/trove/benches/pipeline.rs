@@ -148,9 +148,11 @@ fn main() {
     let sizes = list("TROVE_BENCH_SIZES", "1024");
     let threads = list("TROVE_BENCH_THREADS", "1,2");
     let scratch = std::env::var("TROVE_BENCH_DIR").unwrap_or_else(|_| ".".into());
+    let last = &threads[threads.len().saturating_sub(1)..];
     let runs: Vec<SizeRun> = sizes
         .iter()
-        .map(|&mib| run_size(Path::new(&scratch), mib, &threads))
+        .enumerate()
+        .map(|(i, &mib)| run_size(Path::new(&scratch), mib, if i == 0 { &threads } else { last }))
         .collect();
 
     for run in &runs {
