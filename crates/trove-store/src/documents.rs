@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use sqlx::Row;
 
-use crate::repo::db_err;
+use crate::repo::{db_err, fetch_in};
 use crate::{BlobId, SqliteRepo, StoreError, SubmissionId};
 
 /// What extraction made of a document.
@@ -473,24 +473,9 @@ impl DocumentRepo for SqliteRepo {
     }
 
     async fn documents_by_ids(&self, ids: &[&str]) -> Result<Vec<DocumentRecord>, StoreError> {
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(",");
-            // Only `?` placeholders are spliced in; every value is bound.
-            let sql = format!("SELECT * FROM documents WHERE id IN ({placeholders})");
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            let rows = query
-                .fetch_all(self.pool())
-                .await
-                .map_err(db_err("reading documents by id"))?;
-            for row in &rows {
-                found.push(row_to_document(row)?);
-            }
-        }
-        Ok(found)
+        let sql = "SELECT * FROM documents WHERE id IN ({ids})";
+        let rows = fetch_in(self.pool(), sql, &[], ids, "reading documents by id").await?;
+        rows.iter().map(row_to_document).collect()
     }
 
     async fn text_packs(&self, submission: &SubmissionId) -> Result<Vec<BlobId>, StoreError> {
@@ -554,25 +539,12 @@ impl DocumentRepo for SqliteRepo {
         &self,
         content_ids: &[&str],
     ) -> Result<std::collections::HashMap<String, Option<TextRef>>, StoreError> {
+        let sql = "SELECT content_id, text_blob, text_offset, text_len FROM documents WHERE status != 'failed' AND content_id IN ({ids})";
+        let rows = fetch_in(self.pool(), sql, &[], content_ids, "looking up known contents").await?;
         let mut found = std::collections::HashMap::new();
-        for chunk in content_ids.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(",");
-            let sql = format!(
-                "SELECT content_id, text_blob, text_offset, text_len FROM documents WHERE status != 'failed' AND content_id IN ({placeholders})"
-            );
-            // Only `?` placeholders are spliced in; every value is bound.
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            let rows = query
-                .fetch_all(self.pool())
-                .await
-                .map_err(db_err("looking up known contents"))?;
-            for row in rows {
-                let text = text_ref(&row)?;
-                found.insert(row.get::<String, _>("content_id"), text);
-            }
+        for row in rows {
+            let text = text_ref(&row)?;
+            found.insert(row.get::<String, _>("content_id"), text);
         }
         Ok(found)
     }

@@ -82,6 +82,32 @@ pub struct SqliteRepo {
 }
 
 /// Maps a database error to a store error that says what was being done.
+/// Rows of a query over `ids`, asked in chunks the database accepts: `sql`
+/// has `{ids}` where the placeholders go, and `first` is bound before the
+/// ids. Only `?` placeholders are spliced into the text; every value is
+/// bound.
+pub(crate) async fn fetch_in(
+    pool: &SqlitePool,
+    sql: &str,
+    first: &[String],
+    ids: &[&str],
+    context: &str,
+) -> Result<Vec<sqlx::sqlite::SqliteRow>, StoreError> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let text = sql.replace("{ids}", &vec!["?"; chunk.len()].join(","));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
+        for value in first {
+            query = query.bind(value.as_str());
+        }
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        rows.extend(query.fetch_all(pool).await.map_err(db_err(context))?);
+    }
+    Ok(rows)
+}
+
 pub(crate) fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
     let context = context.into();
     move |source| StoreError::Database { context, source }

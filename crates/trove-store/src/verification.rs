@@ -4,7 +4,7 @@ use std::future::Future;
 
 use sqlx::Row;
 
-use crate::repo::db_err;
+use crate::repo::{db_err, fetch_in};
 use crate::{SqliteRepo, StoreError, SubmissionId};
 
 /// A DKIM key record as seen at `selector._domainkey.domain`.
@@ -37,13 +37,6 @@ pub trait VerificationRepo: Send + Sync {
 
     /// Every archived key, by domain and selector.
     fn dkim_keys(&self) -> impl Future<Output = Result<Vec<ArchivedKey>, StoreError>> + Send;
-
-    /// Replaces the stored verification of a submission's documents.
-    fn put_verifications(
-        &self,
-        submission: &SubmissionId,
-        records: &[VerificationRecord],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Forgets a submission's stored verification (a new run starts).
     fn clear_verifications(&self, submission: &SubmissionId) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -134,34 +127,6 @@ impl VerificationRepo for SqliteRepo {
             .collect())
     }
 
-    /// Replaces the stored verification of a submission's documents.
-    async fn put_verifications(
-        &self,
-        submission: &SubmissionId,
-        records: &[VerificationRecord],
-    ) -> Result<(), StoreError> {
-        let context = format!("storing the verification of {submission}");
-        let mut tx = self.pool().begin().await.map_err(db_err(context.clone()))?;
-        sqlx::query("DELETE FROM verifications WHERE submission_id = ?")
-            .bind(submission.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err(context.clone()))?;
-        for record in records {
-            sqlx::query(
-                "INSERT INTO verifications (document_id, submission_id, verdict, evidence) VALUES (?, ?, ?, ?)",
-            )
-            .bind(&record.document_id)
-            .bind(submission.to_string())
-            .bind(&record.verdict)
-            .bind(record.evidence.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err(context.clone()))?;
-        }
-        tx.commit().await.map_err(db_err(context))
-    }
-
     async fn clear_verifications(&self, submission: &SubmissionId) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM verifications WHERE submission_id = ?")
             .bind(submission.to_string())
@@ -200,29 +165,17 @@ impl VerificationRepo for SqliteRepo {
         submission: &SubmissionId,
         ids: &[&str],
     ) -> Result<std::collections::HashMap<String, VerificationRecord>, StoreError> {
+        let sql = "SELECT document_id, verdict, evidence FROM verifications WHERE submission_id = ? AND document_id IN ({ids})";
+        let context = format!("reading the verification of {submission}");
+        let rows = fetch_in(self.pool(), sql, &[submission.to_string()], ids, &context).await?;
         let mut found = std::collections::HashMap::new();
-        for chunk in ids.chunks(500) {
-            let placeholders = vec!["?"; chunk.len()].join(",");
-            // Only `?` placeholders are spliced in; every value is bound.
-            let sql = format!(
-                "SELECT document_id, verdict, evidence FROM verifications WHERE submission_id = ? AND document_id IN ({placeholders})"
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(submission.to_string());
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            let rows = query
-                .fetch_all(self.pool())
-                .await
-                .map_err(db_err(format!("reading the verification of {submission}")))?;
-            for row in &rows {
-                let record = VerificationRecord {
-                    document_id: row.get(0),
-                    verdict: row.get(1),
-                    evidence: serde_json::from_str(row.get::<&str, _>(2)).unwrap_or_default(),
-                };
-                found.insert(record.document_id.clone(), record);
-            }
+        for row in &rows {
+            let record = VerificationRecord {
+                document_id: row.get(0),
+                verdict: row.get(1),
+                evidence: serde_json::from_str(row.get::<&str, _>(2)).unwrap_or_default(),
+            };
+            found.insert(record.document_id.clone(), record);
         }
         Ok(found)
     }
