@@ -383,7 +383,7 @@ pub async fn overlap_streaming<B: BlobBackend>(
             .iter()
             .flat_map(|(_, _, found)| found.runs.iter().map(|(published, _)| *published))
             .collect();
-        if wanted.is_empty() && settling.is_empty() {
+        if settling.is_empty() {
             continue;
         }
         let published = repo.published_documents(&wanted).await?;

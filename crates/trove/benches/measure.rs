@@ -48,3 +48,9 @@ pub fn run(command: &mut Command) -> Run {
         stdout,
     }
 }
+
+/// The submission id in `trove submit --json`'s output.
+pub fn submission_id(stdout: &str) -> String {
+    let report: serde_json::Value = serde_json::from_str(stdout).expect("trove submit --json prints JSON");
+    report["submission"].as_str().expect("a submission id").to_owned()
+}

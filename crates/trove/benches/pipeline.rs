@@ -106,10 +106,7 @@ fn run_size(scratch: &Path, mib: u64, threads: &[u64]) -> SizeRun {
         };
         quiet(&["init"]);
         let submitted = quiet(&["submit", cache.to_str().unwrap(), "--json"]);
-        id = serde_json::from_str::<serde_json::Value>(&submitted).unwrap()["submission"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        id = measure::submission_id(&submitted);
         let ingested = stage(
             &format!("ingest ({n} thread{})", if n == 1 { "" } else { "s" }),
             &data,

@@ -63,10 +63,7 @@ fn main() {
     ]);
     run(&["init"]);
     let submitted = run(&["submit", corpus.join("cache").to_str().unwrap(), "--json"]);
-    let id = serde_json::from_str::<serde_json::Value>(&submitted.stdout).unwrap()["submission"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = measure::submission_id(&submitted.stdout);
     let ingested = run(&["ingest", &id, "--json"]);
     println!(
         "ingest with the index built as it goes: {:.1} s, peak RSS {} MiB",
