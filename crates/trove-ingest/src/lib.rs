@@ -32,6 +32,7 @@
 
 mod detect;
 mod extract;
+pub mod pixels;
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;

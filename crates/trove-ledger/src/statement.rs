@@ -41,11 +41,19 @@ pub enum Statement {
         policy: [u8; 32],
         editor: String,
     },
-    /// A publication's manifest root and counts.
+    /// A release of a submission: its manifest's root (one record per
+    /// document of the submission), the documents by status, and how many
+    /// were withheld for each reason code; signed by the editor it names.
     Publication {
+        release: [u8; 16],
+        submission: SubmissionId,
         root: [u8; 32],
         published: u64,
+        redacted: u64,
         withheld: u64,
+        containers: u64,
+        codes: std::collections::BTreeMap<String, u64>,
+        editor: String,
     },
     /// A document withheld from a publication, by commitment, with a reason.
     Withheld { document: [u8; 32], reason: String },
@@ -83,6 +91,40 @@ fn number<T: std::str::FromStr>(field: &'static str, text: &str) -> Result<T, Fo
     text.parse().map_err(|_| FormatError::field(field, text, "a number"))
 }
 
+/// Reason codes with counts as a statement writes them: `CODE=n,CODE=n`
+/// in code order, or `-` for none.
+fn codes_text(codes: &std::collections::BTreeMap<String, u64>) -> String {
+    if codes.is_empty() {
+        return "-".into();
+    }
+    codes
+        .iter()
+        .map(|(code, count)| format!("{code}={count}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn parse_codes(text: &str) -> Result<std::collections::BTreeMap<String, u64>, FormatError> {
+    if text == "-" {
+        return Ok(Default::default());
+    }
+    text.split(',')
+        .map(|pair| {
+            let (code, count) = pair
+                .split_once('=')
+                .ok_or_else(|| FormatError::field("codes", text, "CODE=count pairs"))?;
+            Ok((code.to_owned(), number("codes", count)?))
+        })
+        .collect()
+}
+
+fn check_editor(editor: &str) -> Result<(), FormatError> {
+    if editor.len() != 8 || hex::decode(editor).is_err() {
+        return Err(FormatError::field("editor", editor, "a key id of 8 hex digits"));
+    }
+    Ok(())
+}
+
 /// A submission id as a statement writes it: 32 lower-case hex digits.
 fn submission_id(text: &str) -> Result<SubmissionId, FormatError> {
     let lower_hex = text.len() == 32 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
@@ -113,12 +155,24 @@ impl Statement {
             }
             Statement::Decision { reasons, editor, .. } => {
                 reasons.iter().try_for_each(|r| check_code(r))?;
-                if editor.len() != 8 || hex::decode(editor).is_err() {
-                    return Err(FormatError::field("editor", editor, "a key id of 8 hex digits"));
-                }
-                Ok(())
+                check_editor(editor)
             }
-            Statement::Publication { .. } => Ok(()),
+            Statement::Publication {
+                codes,
+                withheld,
+                editor,
+                ..
+            } => {
+                codes.keys().try_for_each(|code| check_code(code))?;
+                if codes.values().sum::<u64>() != *withheld {
+                    return Err(FormatError::field(
+                        "codes",
+                        &codes_text(codes),
+                        "counts that add up to the withheld count",
+                    ));
+                }
+                check_editor(editor)
+            }
             Statement::Withheld { reason, .. } => check_code(reason),
         }
     }
@@ -155,16 +209,23 @@ impl Statement {
                 hex::encode(policy)
             ),
             Statement::Publication {
+                release,
+                submission,
                 root,
                 published,
+                redacted,
                 withheld,
-            } => {
-                write!(
-                    out,
-                    "root {}\npublished {published}\nwithheld {withheld}\n",
-                    hex::encode(root)
-                )
-            }
+                containers,
+                codes,
+                editor,
+            } => write!(
+                out,
+                "release {}\nsubmission {submission}\nroot {}\npublished {published}\nredacted {redacted}\n\
+                 withheld {withheld}\ncontainers {containers}\ncodes {}\neditor {editor}\n",
+                hex::encode(release),
+                hex::encode(root),
+                codes_text(codes)
+            ),
             Statement::Withheld { document, reason } => {
                 write!(out, "document {}\nreason {reason}\n", hex::encode(document))
             }
@@ -209,9 +270,21 @@ impl Statement {
                 editor: field("editor")?.to_owned(),
             },
             "publication" => Statement::Publication {
+                release: {
+                    let text = field("release")?;
+                    let mut out = [0u8; 16];
+                    hex::decode_to_slice(text, &mut out)
+                        .map_err(|_| FormatError::field("release", text, "32 hex digits"))?;
+                    out
+                },
+                submission: submission_id(field("submission")?)?,
                 root: hex32(field("root")?, "root")?,
                 published: number("published", field("published")?)?,
+                redacted: number("redacted", field("redacted")?)?,
                 withheld: number("withheld", field("withheld")?)?,
+                containers: number("containers", field("containers")?)?,
+                codes: parse_codes(field("codes")?)?,
+                editor: field("editor")?.to_owned(),
             },
             "withheld" => Statement::Withheld {
                 document: hex32(field("document")?, "document")?,
@@ -273,9 +346,15 @@ mod tests {
             receipt,
             decision(),
             Statement::Publication {
+                release: [4; 16],
+                submission: "0123456789abcdef0123456789abcdef".parse().unwrap(),
                 root: [1; 32],
                 published: 10,
+                redacted: 3,
                 withheld: 2,
+                containers: 1,
+                codes: [("PRIVACY".to_owned(), 1), ("SOURCE_PROTECTION".to_owned(), 1)].into(),
+                editor: "6040fce2".into(),
             },
             Statement::Withheld {
                 document: [2; 32],

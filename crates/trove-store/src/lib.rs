@@ -11,7 +11,7 @@
 //!   S3-compatible backend fits the same trait).
 //! * The metadata database is one trait per concern ([`SubmissionRepo`],
 //!   [`DocumentRepo`], [`VerificationRepo`], [`PublishedRepo`],
-//!   [`DecisionRepo`], [`IntakeRepo`], [`UserRepo`]; [`MetadataRepo`] is
+//!   [`DecisionRepo`], [`IntakeRepo`], [`UserRepo`], [`ReleaseRepo`]; [`MetadataRepo`] is
 //!   all of them): [`SqliteRepo`] now, PostgreSQL behind the same traits.
 //! * [`Day`] and [`Outcome`]: the day (UTC) that is the only time trove
 //!   records, and an editor's decision, shared by every later stage.
@@ -44,6 +44,7 @@ mod intake;
 pub mod padme;
 mod pipeline;
 mod published;
+mod releases;
 mod repo;
 mod sealed;
 mod submission;
@@ -64,6 +65,7 @@ pub use intake::{
     Direction, Expired, IntakeRepo, MessageRecord, Pending, SourceRecord, SourceSubmission, UploadPart, UploadRecord,
 };
 pub use published::{PublishedCorpus, PublishedDocument, PublishedRepo};
+pub use releases::{NewRedaction, RedactionRow, RedactionState, ReleaseRecord, ReleaseRepo, ReleaseState, WithheldRow};
 pub use repo::{Channel, MetadataRepo, SqliteRepo, SubmissionRecord, SubmissionRepo};
 pub use sealed::{BlobOpener, BlobReader, BlobSealer, PutReceipt};
 pub use submission::{

@@ -14,8 +14,8 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::{
-    BlobId, Day, DecisionRepo, DocumentRepo, IntakeRepo, PublishedRepo, StoreError, SubmissionId, UserRepo,
-    VerificationRepo,
+    BlobId, Day, DecisionRepo, DocumentRepo, IntakeRepo, PublishedRepo, ReleaseRepo, StoreError, SubmissionId,
+    UserRepo, VerificationRepo,
 };
 
 /// How a submission arrived.
@@ -66,12 +66,19 @@ pub trait SubmissionRepo: Send + Sync {
 
 /// Every concern of the metadata database: what a backend implements.
 pub trait MetadataRepo:
-    SubmissionRepo + DocumentRepo + VerificationRepo + PublishedRepo + DecisionRepo + IntakeRepo + UserRepo
+    SubmissionRepo + DocumentRepo + VerificationRepo + PublishedRepo + DecisionRepo + IntakeRepo + UserRepo + ReleaseRepo
 {
 }
 
 impl<R> MetadataRepo for R where
-    R: SubmissionRepo + DocumentRepo + VerificationRepo + PublishedRepo + DecisionRepo + IntakeRepo + UserRepo
+    R: SubmissionRepo
+        + DocumentRepo
+        + VerificationRepo
+        + PublishedRepo
+        + DecisionRepo
+        + IntakeRepo
+        + UserRepo
+        + ReleaseRepo
 {
 }
 

@@ -397,17 +397,6 @@ enum AppendCommand {
         #[arg(long, default_value = "chief")]
         editor: String,
     },
-    /// A publication manifest's root and counts (signed by the chief editor).
-    Publication {
-        #[arg(long, value_parser = hex32)]
-        root: [u8; 32],
-        #[arg(long)]
-        published: u64,
-        #[arg(long)]
-        withheld: u64,
-        #[arg(long, default_value = "chief")]
-        editor: String,
-    },
     /// A withheld document, by commitment, with a reason code.
     Withheld {
         #[arg(long, value_parser = hex32)]
@@ -438,19 +427,6 @@ impl TryFrom<AppendCommand> for AppendRequest {
                 outcome,
                 reasons,
                 policy,
-                editor,
-            },
-            AppendCommand::Publication {
-                root,
-                published,
-                withheld,
-                editor,
-            } => AppendRequest::Signed {
-                statement: Statement::Publication {
-                    root,
-                    published,
-                    withheld,
-                },
                 editor,
             },
             AppendCommand::Withheld {

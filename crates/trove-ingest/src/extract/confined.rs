@@ -15,10 +15,25 @@ use serde_json::{Map, Value};
 use trove_sandbox::{Confinement, Pool};
 
 use super::{Child, Extracted, Status, extract};
+use crate::pixels::{PixelJob, PixelSummary, render_here};
 use crate::{DocType, Limits};
 
 /// The helper programs the parsers may run.
 pub const HELPERS: [&str; 4] = ["pdftotext", "pdftoppm", "tesseract", "djvutxt"];
+
+/// What a worker is asked to do.
+#[derive(Serialize, Deserialize)]
+enum Job {
+    Extract(Request),
+    Pixels(PixelJob),
+}
+
+/// A pixel job's answer: the summary and the PDF's length (the PDF is the
+/// bulk), or why it failed.
+#[derive(Serialize, Deserialize)]
+struct PixelAnswer {
+    result: Result<(PixelSummary, u64), String>,
+}
 
 #[derive(Serialize, Deserialize)]
 struct Request {
@@ -87,7 +102,7 @@ pub(crate) fn extract_in(pool: &Pool, doc_type: DocType, bytes: &[u8], limits: &
         doc_type: doc_type.name().to_owned(),
         limits: limits.clone(),
     };
-    let answer = match pool.run(&frame(&request, &[bytes])) {
+    let answer = match pool.run(&frame(&Job::Extract(request), &[bytes])) {
         Ok(answer) => answer,
         Err(reason) => return Extracted::failed(reason.to_string()),
     };
@@ -125,10 +140,35 @@ fn decode_answer(bytes: &[u8]) -> Option<Extracted> {
     })
 }
 
+/// Draws a document as pixels in a worker of `pool`.
+pub(crate) fn pixels_in(pool: &Pool, bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummary), String> {
+    let answer = pool
+        .run(&frame(&Job::Pixels(job.clone()), &[bytes]))
+        .map_err(|e| e.to_string())?;
+    let (answer, bulk) = unframe::<PixelAnswer>(&answer).ok_or("the renderer's answer was malformed")?;
+    let (summary, length) = answer.result?;
+    let pdf = usize::try_from(length)
+        .ok()
+        .and_then(|length| bulk.get(..length))
+        .ok_or("the renderer's answer was cut short")?;
+    Ok((pdf.to_vec(), summary))
+}
+
 /// One job in the worker: a request in, an answer out.
 fn answer(job: &[u8]) -> Vec<u8> {
-    let extracted = match unframe::<Request>(job) {
-        Some((request, bytes)) => match DocType::from_name(&request.doc_type) {
+    let extracted = match unframe::<Job>(job) {
+        Some((Job::Pixels(job), bytes)) => {
+            return match render_here(bytes, &job) {
+                Ok((pdf, summary)) => frame(
+                    &PixelAnswer {
+                        result: Ok((summary, pdf.len() as u64)),
+                    },
+                    &[&pdf],
+                ),
+                Err(reason) => frame(&PixelAnswer { result: Err(reason) }, &[]),
+            };
+        }
+        Some((Job::Extract(request), bytes)) => match DocType::from_name(&request.doc_type) {
             // The limits arrive without workers: this is one.
             Some(doc_type) => extract(doc_type, bytes, &request.limits),
             None => Extracted::failed(format!("unknown document type {:?}", request.doc_type)),
@@ -194,7 +234,7 @@ mod tests {
             std::io::Write::write_all(&mut writer, "Grüße".as_bytes()).unwrap();
             writer.finish().unwrap();
         }
-        let answered = decode_answer(&answer(&frame(&request, &[&zip]))).unwrap();
+        let answered = decode_answer(&answer(&frame(&Job::Extract(request), &[&zip]))).unwrap();
         let direct = extract(DocType::Zip, &zip, &Limits::default());
         assert_eq!(answered.status, direct.status);
         assert_eq!(answered.text, direct.text);

@@ -19,7 +19,7 @@ mod calendar;
 pub(crate) mod confined;
 mod image;
 mod mail;
-mod ocr;
+pub(crate) mod ocr;
 mod office;
 mod ole;
 mod pdf;

@@ -14,7 +14,7 @@ const HELPER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 /// Runs `program` with `input` on its stdin and returns its stdout: the
 /// bytes go through pipes, never through a file, so no plaintext touches
 /// the disk. A program still running after `HELPER_TIMEOUT` is killed.
-pub(super) fn pipe_through(program: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn pipe_through(program: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, String> {
     use std::io::{Read, Write};
     use std::process::{Command, Stdio};
     let mut child = Command::new(program)

@@ -1,0 +1,486 @@
+//! Pages as pixels, for publication: each page of a PDF (drawn by
+//! poppler's `pdftoppm`) or an image (decoded by the `image` crate) becomes
+//! pixels; the words of every redacted string are burned in black, found
+//! both in the PDF's text layer (`pdftotext -bbox`) and by OCR of the
+//! pixels (tesseract's word boxes); yellow is whitened, since printers hide
+//! their tracking dots there; and tesseract reads the burned pixels back
+//! into a PDF page whose text layer comes from those pixels alone. The
+//! pages are joined into one PDF with no document information, no XMP and
+//! nothing of the original but what its pixels show (the approach of the
+//! Freedom of the Press Foundation's Dangerzone).
+//!
+//! It runs in a confined worker like extraction ([`render_pixels`] sends
+//! the job to `Limits::workers`' pool), because drawing a page parses the
+//! untrusted file; bytes go through pipes, never through a file.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Limits;
+use crate::extract::ocr::pipe_through;
+
+/// What to render and what to take out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PixelJob {
+    /// `pdf` or `image`.
+    pub doc_type: String,
+    /// Strings whose words are burned in wherever they appear.
+    pub secrets: Vec<String>,
+    /// Resolution of the drawn pages.
+    pub dpi: u32,
+    /// Tesseract's languages (e.g. `eng`).
+    pub ocr_language: String,
+    /// The most pages drawn; a longer document is refused.
+    pub max_pages: u32,
+}
+
+/// The rendered document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PixelSummary {
+    pub pages: u32,
+    /// Word boxes burned in.
+    pub burned: u32,
+    /// Yellow pixels whitened.
+    pub yellow_pixels: u64,
+    /// Pages whose yellow pixels form a grid of dots (a printer's
+    /// tracking pattern).
+    pub tracking_dot_pages: u32,
+}
+
+/// A page's pixels, 8-bit RGB.
+struct Page {
+    width: usize,
+    height: usize,
+    rgb: Vec<u8>,
+}
+
+impl Page {
+    fn from_ppm(bytes: &[u8]) -> Result<Page, String> {
+        // P6 <w> <h> <max> then one white-space byte, then the pixels.
+        let mut fields = Vec::new();
+        let mut at = 0;
+        while fields.len() < 4 {
+            while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            let start = at;
+            while at < bytes.len() && !bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            if start == at {
+                return Err("pdftoppm's page is not a PPM".into());
+            }
+            fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+        }
+        let number = |i: usize| {
+            fields[i]
+                .parse::<usize>()
+                .map_err(|_| "a PPM header is malformed".to_owned())
+        };
+        if fields[0] != "P6" || number(3)? != 255 {
+            return Err("pdftoppm's page is not an 8-bit PPM".into());
+        }
+        let (width, height) = (number(1)?, number(2)?);
+        let pixels = bytes.get(at + 1..).ok_or("a PPM without pixels")?;
+        if pixels.len() < width * height * 3 {
+            return Err("a PPM cut short".into());
+        }
+        Ok(Page {
+            width,
+            height,
+            rgb: pixels[..width * height * 3].to_vec(),
+        })
+    }
+
+    fn to_ppm(&self) -> Vec<u8> {
+        let mut out = format!("P6\n{} {}\n255\n", self.width, self.height).into_bytes();
+        out.extend_from_slice(&self.rgb);
+        out
+    }
+
+    fn fill(&mut self, area: Area) {
+        let x0 = area.x0.max(0.0) as usize;
+        let y0 = area.y0.max(0.0) as usize;
+        let x1 = (area.x1.ceil() as usize).min(self.width);
+        let y1 = (area.y1.ceil() as usize).min(self.height);
+        for y in y0..y1 {
+            let row = y * self.width * 3;
+            self.rgb[row + x0 * 3..row + x1.max(x0) * 3].fill(0);
+        }
+    }
+
+    /// Whitens yellow pixels; how many, and whether they form a grid of
+    /// small dots (a tracking pattern repeats every few millimetres over
+    /// the whole page).
+    fn whiten_yellow(&mut self) -> (u64, bool) {
+        let mut count = 0u64;
+        let mut cells = std::collections::HashSet::new();
+        // Cells of about 2 mm at the page's resolution (the dots' grid
+        // step is 1 to 2 mm).
+        let cell = (self.width / 100).max(4);
+        for (index, pixel) in self.rgb.chunks_exact_mut(3).enumerate() {
+            let (r, g, b) = (pixel[0] as i32, pixel[1] as i32, pixel[2] as i32);
+            if r.min(g) > 150 && b + 40 < r.min(g) && (r - g).abs() < 60 {
+                pixel.fill(255);
+                count += 1;
+                let (x, y) = (index % self.width, index / self.width);
+                cells.insert((x / cell, y / cell));
+            }
+        }
+        // Dots spread over many cells across the page, each a few pixels.
+        let spread = cells.len() >= 40 && count <= cells.len() as u64 * (cell * cell) as u64 / 4;
+        (count, spread)
+    }
+}
+
+/// A rectangle in pixels.
+#[derive(Debug, Clone, Copy)]
+struct Area {
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+}
+
+/// A word and where it is on its page, in pixels.
+struct Word {
+    text: String,
+    area: Area,
+}
+
+/// Lower-case letters and digits only: how words are compared.
+fn key(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The word areas to burn: every run of words that spells a secret.
+fn areas_to_burn(words: &[Word], secrets: &[Vec<String>]) -> Vec<Area> {
+    let keys: Vec<String> = words.iter().map(|w| key(&w.text)).collect();
+    let mut out = Vec::new();
+    for tokens in secrets {
+        let Some(first) = tokens.first() else { continue };
+        if tokens.len() == 1 {
+            for (i, k) in keys.iter().enumerate() {
+                if !first.is_empty() && k.contains(first.as_str()) {
+                    out.push(words[i].area);
+                }
+            }
+            continue;
+        }
+        'start: for i in 0..keys.len() {
+            // The first and last words may carry more (punctuation,
+            // a possessive); the inner ones must match whole.
+            for (j, token) in tokens.iter().enumerate() {
+                let Some(k) = keys.get(i + j) else { continue 'start };
+                let fits = if j == 0 {
+                    k.ends_with(token.as_str())
+                } else if j + 1 == tokens.len() {
+                    k.starts_with(token.as_str())
+                } else {
+                    k == token
+                };
+                if !fits || k.is_empty() {
+                    continue 'start;
+                }
+            }
+            out.extend((0..tokens.len()).map(|j| words[i + j].area));
+        }
+    }
+    out
+}
+
+/// Word boxes of a PDF's text layer, per page, in points.
+fn text_layer_words(pdf: &[u8]) -> Vec<Vec<(String, Area)>> {
+    let Ok(xhtml) = pipe_through("pdftotext", &["-q", "-bbox", "-enc", "UTF-8", "-", "-"], pdf) else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(&xhtml);
+    let mut pages = Vec::new();
+    for page in text.split("<page ").skip(1) {
+        let mut words = Vec::new();
+        for word in page.split("<word ").skip(1) {
+            let attribute = |name: &str| -> Option<f64> {
+                let start = word.find(&format!("{name}=\""))? + name.len() + 2;
+                let end = start + word[start..].find('"')?;
+                word[start..end].parse().ok()
+            };
+            let (Some(x0), Some(y0), Some(x1), Some(y1)) = (
+                attribute("xMin"),
+                attribute("yMin"),
+                attribute("xMax"),
+                attribute("yMax"),
+            ) else {
+                continue;
+            };
+            let Some(body) = word.split_once('>').and_then(|(_, rest)| rest.split_once("</word>")) else {
+                continue;
+            };
+            let decoded = body
+                .0
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&");
+            words.push((decoded, Area { x0, y0, x1, y1 }));
+        }
+        pages.push(words);
+    }
+    pages
+}
+
+/// Word boxes tesseract finds in a page's pixels.
+fn ocr_words(ppm: &[u8], language: &str) -> Result<Vec<Word>, String> {
+    let tsv = pipe_through("tesseract", &["stdin", "stdout", "-l", language, "tsv"], ppm)?;
+    let text = String::from_utf8_lossy(&tsv);
+    let mut words = Vec::new();
+    for line in text.lines().skip(1) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        if fields.len() < 12 || fields[0] != "5" {
+            continue;
+        }
+        let number = |i: usize| fields[i].parse::<f64>().unwrap_or(0.0);
+        let (left, top, width, height) = (number(6), number(7), number(8), number(9));
+        words.push(Word {
+            text: fields[11].to_owned(),
+            area: Area {
+                x0: left,
+                y0: top,
+                x1: left + width,
+                y1: top + height,
+            },
+        });
+    }
+    Ok(words)
+}
+
+/// Pads an area by `pixels` on every side.
+fn pad(area: Area, pixels: f64) -> Area {
+    Area {
+        x0: area.x0 - pixels,
+        y0: area.y0 - pixels,
+        x1: area.x1 + pixels,
+        y1: area.y1 + pixels,
+    }
+}
+
+/// Burns, whitens and reads back one page; its one-page PDF.
+fn redraw(
+    page: &mut Page,
+    layer: &[(String, Area)],
+    scale: f64,
+    job: &PixelJob,
+    secrets: &[Vec<String>],
+    summary: &mut PixelSummary,
+) -> Result<Vec<u8>, String> {
+    let mut words: Vec<Word> = layer
+        .iter()
+        .map(|(text, a)| Word {
+            text: text.clone(),
+            area: Area {
+                x0: a.x0 * scale,
+                y0: a.y0 * scale,
+                x1: a.x1 * scale,
+                y1: a.y1 * scale,
+            },
+        })
+        .collect();
+    if !secrets.is_empty() {
+        words.extend(ocr_words(&page.to_ppm(), &job.ocr_language)?);
+    }
+    let margin = (job.dpi as f64 / 50.0).max(2.0);
+    for area in areas_to_burn(&words, secrets) {
+        page.fill(pad(area, margin));
+        summary.burned += 1;
+    }
+    let (yellow, dots) = page.whiten_yellow();
+    summary.yellow_pixels += yellow;
+    summary.tracking_dot_pages += dots as u32;
+    summary.pages += 1;
+    pipe_through(
+        "tesseract",
+        &[
+            "stdin",
+            "stdout",
+            "-l",
+            &job.ocr_language,
+            "--dpi",
+            &job.dpi.to_string(),
+            "pdf",
+        ],
+        &page.to_ppm(),
+    )
+}
+
+/// Renders `bytes` as the job says, here in this process; the PDF and
+/// what was done. Use [`render_pixels`], which confines it.
+pub fn render_here(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummary), String> {
+    let secrets: Vec<Vec<String>> = job
+        .secrets
+        .iter()
+        .map(|s| {
+            s.split_whitespace()
+                .map(key)
+                .filter(|k| !k.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .filter(|tokens| !tokens.is_empty())
+        .collect();
+    let mut summary = PixelSummary {
+        pages: 0,
+        burned: 0,
+        yellow_pixels: 0,
+        tracking_dot_pages: 0,
+    };
+    let mut pages = Vec::new();
+    match job.doc_type.as_str() {
+        "pdf" => {
+            let count = lopdf::Document::load_mem(bytes)
+                .map_err(|e| format!("the PDF cannot be opened: {e}"))?
+                .get_pages()
+                .len() as u32;
+            if count == 0 {
+                return Err("the PDF has no pages".into());
+            }
+            if count > job.max_pages {
+                return Err(format!("{count} pages, over the limit of {}", job.max_pages));
+            }
+            let layers = text_layer_words(bytes);
+            let scale = job.dpi as f64 / 72.0;
+            for number in 1..=count {
+                let n = number.to_string();
+                let ppm = pipe_through(
+                    "pdftoppm",
+                    &["-r", &job.dpi.to_string(), "-f", &n, "-l", &n, "-"],
+                    bytes,
+                )?;
+                let mut page = Page::from_ppm(&ppm)?;
+                let layer = layers.get(number as usize - 1).map(Vec::as_slice).unwrap_or(&[]);
+                pages.push(redraw(&mut page, layer, scale, job, &secrets, &mut summary)?);
+            }
+        }
+        "image" => {
+            let decoded = image::load_from_memory(bytes).map_err(|e| format!("the image cannot be decoded: {e}"))?;
+            let rgb = decoded.to_rgb8();
+            let mut page = Page {
+                width: rgb.width() as usize,
+                height: rgb.height() as usize,
+                rgb: rgb.into_raw(),
+            };
+            pages.push(redraw(&mut page, &[], 1.0, job, &secrets, &mut summary)?);
+        }
+        other => return Err(format!("{other} files are not drawn as pixels")),
+    }
+    Ok((join_pages(&pages)?, summary))
+}
+
+/// Joins one-page PDFs into one, with no document information or XMP.
+fn join_pages(pages: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+    use lopdf::{Dictionary, Document, Object};
+    let mut joined = Document::with_version("1.5");
+    let pages_id = joined.new_object_id();
+    let mut kids = Vec::new();
+    for bytes in pages {
+        let mut page_doc = Document::load_mem(bytes).map_err(|e| format!("tesseract's page cannot be read: {e}"))?;
+        page_doc.renumber_objects_with(joined.max_id + 1);
+        joined.max_id = page_doc.max_id;
+        let page_ids: Vec<_> = page_doc.get_pages().into_values().collect();
+        for (id, object) in page_doc.objects {
+            joined.objects.insert(id, object);
+        }
+        for id in page_ids {
+            if let Ok(Object::Dictionary(page)) = joined.get_object_mut(id) {
+                page.set("Parent", pages_id);
+                kids.push(Object::Reference(id));
+            }
+        }
+    }
+    // Catalogs, page trees and information dictionaries of the one-page
+    // documents stay behind as unreferenced objects; prune drops them.
+    let count = kids.len() as i64;
+    joined.objects.insert(
+        pages_id,
+        Object::Dictionary(Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"Pages".to_vec())),
+            ("Kids", Object::Array(kids)),
+            ("Count", Object::Integer(count)),
+        ])),
+    );
+    let catalog = joined.add_object(Dictionary::from_iter(vec![
+        ("Type", Object::Name(b"Catalog".to_vec())),
+        ("Pages", Object::Reference(pages_id)),
+    ]));
+    joined.trailer = Dictionary::new();
+    joined.trailer.set("Root", catalog);
+    joined.prune_objects();
+    joined.compress();
+    let mut out = Vec::new();
+    joined
+        .save_to(&mut out)
+        .map_err(|e| format!("the joined PDF cannot be written: {e}"))?;
+    Ok(out)
+}
+
+/// Renders in a confined worker when `limits` holds a pool (as ingest
+/// does), here otherwise.
+pub fn render_pixels(bytes: &[u8], job: &PixelJob, limits: &Limits) -> Result<(Vec<u8>, PixelSummary), String> {
+    match &limits.workers {
+        Some(pool) => crate::extract::confined::pixels_in(pool, bytes, job),
+        None => render_here(bytes, job),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(text: &str, x: f64) -> Word {
+        Word {
+            text: text.into(),
+            area: Area {
+                x0: x,
+                y0: 0.0,
+                x1: x + 5.0,
+                y1: 5.0,
+            },
+        }
+    }
+
+    #[test]
+    fn runs_of_words_that_spell_a_secret_are_found() {
+        let words = [
+            word("Ask", 0.0),
+            word("Jan", 10.0),
+            word("de", 20.0),
+            word("Vries,", 30.0),
+            word("today", 40.0),
+        ];
+        let secrets = vec![vec!["jan".into(), "de".into(), "vries".into()]];
+        let areas = areas_to_burn(&words, &secrets);
+        assert_eq!(areas.iter().map(|a| a.x0).collect::<Vec<_>>(), vec![10.0, 20.0, 30.0]);
+        let email = [word("<anna@example.org>", 0.0)];
+        assert_eq!(areas_to_burn(&email, &[vec![key("anna@example.org")]]).len(), 1);
+    }
+
+    #[test]
+    fn yellow_dot_grids_are_whitened_and_recognised() {
+        let (width, height) = (400, 400);
+        let mut page = Page {
+            width,
+            height,
+            rgb: vec![255; width * height * 3],
+        };
+        for y in (0..height).step_by(16) {
+            for x in (0..width).step_by(16) {
+                let i = (y * width + x) * 3;
+                page.rgb[i..i + 3].copy_from_slice(&[250, 240, 150]);
+            }
+        }
+        let (count, dots) = page.whiten_yellow();
+        assert_eq!(count, 625);
+        assert!(dots);
+        assert!(page.rgb.iter().all(|&b| b == 255));
+    }
+}
