@@ -2,7 +2,10 @@
 //! receipt in the log, ingested, verified against the corpus's key
 //! archive, measured against the corpora that published parts of it,
 //! triaged under the default policy and decided by the chief editor, with
-//! a desk editor to log in as. `trove demo` prints this and serves it.
+//! a desk editor to log in as; when accepted, released: redactions
+//! proposed by the editor and reviewed by a second person, published, and
+//! the release checked against the log with only the log's key. `trove
+//! demo` prints this and serves it.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +15,7 @@ use trove_store::{DecisionRecord, SubmissionSummary};
 use trove_triage::TriageReport;
 use trove_verify::VerifyReport;
 
-use crate::{AppError, Decision, IngestSummary, NewUser, Newsroom, Progress, Role};
+use crate::{AppError, Decision, IngestSummary, NewUser, Newsroom, Progress, PublishReport, Role};
 
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +42,9 @@ pub struct DemoReport {
     pub search: DemoSearch,
     pub triage: TriageReport,
     pub decision: DecisionRecord,
+    /// The release of an accepted submission (none when it was not
+    /// accepted).
+    pub publication: Option<DemoPublication>,
     /// A desk editor made by this run (a second run keeps the first's).
     #[serde(skip)]
     pub desk_user: Option<NewUser>,
@@ -51,6 +57,20 @@ pub struct DemoSearch {
     pub hits: usize,
     /// The best hit's path.
     pub first: Option<String>,
+}
+
+/// The demo's release: reviewed by two people, published, checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoPublication {
+    pub release: String,
+    pub proposed: u64,
+    /// Redactions the reviewer confirmed and rejected.
+    pub confirmed: u64,
+    pub rejected: u64,
+    pub published: PublishReport,
+    /// `trove manifest verify` on the sealed folder: every record checked.
+    pub verified_records: u64,
+    pub complete: bool,
 }
 
 fn verify_summary<S: serde::Serializer>(report: &VerifyReport, s: S) -> Result<S::Ok, S::Error> {
@@ -131,6 +151,11 @@ pub async fn run(data: &Path, spec: DemoSpec, progress: &dyn Progress) -> Result
         .await?
         .decision;
     let desk_user = newsroom.add_user("editor", Role::Editor).await.ok();
+    let publication = if decision.outcome == trove_store::Outcome::Accept {
+        Some(release(&newsroom, &id, progress).await?)
+    } else {
+        None
+    };
     let log_size = newsroom.checkpoint()?.checkpoint.size;
     let report = DemoReport {
         data: data.to_owned(),
@@ -145,7 +170,74 @@ pub async fn run(data: &Path, spec: DemoSpec, progress: &dyn Progress) -> Result
         search,
         triage,
         decision,
+        publication,
         desk_user,
     };
     Ok((newsroom, report))
+}
+
+/// How many PDFs and images the demo's release draws as pixels.
+const DEMO_DRAWN_DOCUMENTS: usize = 6;
+
+/// The editor starts a release and has redactions proposed; a reviewer
+/// (a second desk user, four eyes) keeps the officials' addresses in mail
+/// that carries nothing else to redact (so that mail goes out whole, its
+/// DKIM signature checkable) and confirms everything else; the chief
+/// editor publishes; the folder is checked against the log.
+async fn release(
+    newsroom: &Newsroom,
+    id: &trove_store::SubmissionId,
+    progress: &dyn Progress,
+) -> Result<DemoPublication, AppError> {
+    // A second run keeps the first run's users.
+    let _ = newsroom.add_user("reviewer", Role::Journalist).await;
+    if newsroom.user("editor").await?.is_none() {
+        newsroom.add_user("editor", Role::Editor).await?;
+    }
+    let release = newsroom.new_release(id, "editor").await?.id;
+    // Drawing a page and reading it back takes seconds: the demo keeps a
+    // few PDFs and holds the rest back as out of scope, which shows a
+    // reason code in the manifest and the log as well.
+    let drawn: Vec<_> = newsroom
+        .documents(id)
+        .await?
+        .into_iter()
+        .filter(|d| matches!(d.doc_type.as_str(), "pdf" | "image"))
+        .collect();
+    for doc in drawn.iter().skip(DEMO_DRAWN_DOCUMENTS) {
+        let note = Some("the demo draws only a few documents as pixels".to_owned());
+        newsroom
+            .withhold(
+                &release,
+                &doc.id,
+                trove_publish::WithholdReason::OutOfScope,
+                note,
+                "editor",
+            )
+            .await?;
+    }
+    let proposed = newsroom.propose_redactions(&release, "editor").await?.proposed;
+    let (mut confirmed, mut rejected) = (0, 0);
+    for document in newsroom.release(&release).await?.awaiting_review {
+        let review = newsroom.release_document(&release, &document).await?;
+        let only_addresses = review.doc_type == "email" && review.redactions.iter().all(|r| r.kind == "email");
+        if only_addresses {
+            let ids: Vec<u64> = review.redactions.iter().map(|r| r.id).collect();
+            rejected += newsroom.review_redactions(&release, &ids, false, "reviewer").await?;
+        } else {
+            confirmed += newsroom.approve_redactions(&release, &document, "reviewer").await?;
+        }
+    }
+    let published = newsroom.publish(&release, "chief", progress).await?;
+    let log_key = newsroom.dir().keyring().verifier_key(&trove_keys::StatementRole::Log)?;
+    let check = crate::verify_any_release(&published.folder.display().to_string(), &log_key, None).await?;
+    Ok(DemoPublication {
+        release,
+        proposed,
+        confirmed,
+        rejected,
+        published,
+        verified_records: check.records,
+        complete: check.complete(),
+    })
 }

@@ -36,6 +36,7 @@ pub mod demo;
 mod ledger;
 mod newsroom;
 mod pipeline;
+mod publish;
 mod pull;
 mod search;
 mod submit;
@@ -50,6 +51,10 @@ pub use decide::{Decision, DecisionReport};
 pub use ledger::{AppendRequest, LogVerification, log_state_dir, read_vkey, verify_any_log};
 pub use newsroom::Newsroom;
 pub use pipeline::{DocumentView, IngestSummary, Problem};
+pub use publish::{
+    DocumentReview, HeldAtPublish, ProposeReport, PublishReport, RedactionCounts, ReleaseView, SpanRequest,
+    WithheldView, verify_any_release,
+};
 pub use pull::{KitReport, PullReport};
 pub use search::SearchHit;
 /// The main of a confined parser worker (see [`use_parser_workers`]).
@@ -207,6 +212,47 @@ pub enum AppError {
     NotAWitnessKey(DisplayPath),
     #[error("the system clock is before 1970")]
     Clock,
+    #[error("no release {0}: see `trove release list`")]
+    NoRelease(String),
+    #[error("release {0} is signed and can no longer change; start a new release for another publication")]
+    ReleaseSealed(String),
+    #[error("document {document} is not in the submission of release {release}")]
+    NotInRelease { document: String, release: String },
+    #[error(
+        "submission {submission} is {state}: only an accepted submission is released (`trove decide {submission} --accept`)"
+    )]
+    NotAccepted { submission: String, state: String },
+    #[error("{document} cannot be published: {why}. It stays held back as CANNOT_RENDER.")]
+    CannotRender { document: String, why: String },
+    #[error("{document}: {source}")]
+    Redaction {
+        document: String,
+        source: trove_publish::PublishError,
+    },
+    #[error("{document}: the text to redact does not occur in the text the release would publish")]
+    NotInText { document: String },
+    #[error("release {release} has no redaction {id}")]
+    NoRedaction { release: String, id: u64 },
+    #[error("{user} proposed or added {what}: someone else must review them (four eyes)")]
+    OwnRedaction { user: String, what: String },
+    #[error(
+        "release {release}: {documents} documents have redactions nobody has reviewed yet; confirm or reject them first"
+    )]
+    UnreviewedRedactions { release: String, documents: usize },
+    #[error(
+        "{document}: {count} redacted, protected or flagged values are still readable in its output (first: {first:?}); nothing was published"
+    )]
+    Residue {
+        document: String,
+        count: usize,
+        first: String,
+    },
+    #[error("{0} was neither rendered nor held back; publish again (nothing was signed)")]
+    NotRendered(String),
+    #[error("release {0} was signed but its staging folder is gone; it cannot be sealed again from here")]
+    StagingMissing(String),
+    #[error(transparent)]
+    Publish(#[from] trove_publish::PublishError),
     #[error("a task of the operation stopped unexpectedly: {0}")]
     Join(String),
 }

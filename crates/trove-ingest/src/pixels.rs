@@ -1,13 +1,15 @@
 //! Pages as pixels, for publication: each page of a PDF (drawn by
 //! poppler's `pdftoppm`) or an image (decoded by the `image` crate) becomes
 //! pixels; the words of every redacted string are burned in black, found
-//! both in the PDF's text layer (`pdftotext -bbox`) and by OCR of the
-//! pixels (tesseract's word boxes); yellow is whitened, since printers hide
-//! their tracking dots there; and tesseract reads the burned pixels back
-//! into a PDF page whose text layer comes from those pixels alone. The
-//! pages are joined into one PDF with no document information, no XMP and
-//! nothing of the original but what its pixels show (the approach of the
-//! Freedom of the Press Foundation's Dangerzone).
+//! in the PDF's text layer (`pdftotext -bbox`) or, on a page without one,
+//! by OCR of the pixels (tesseract's word boxes); yellow is whitened, since
+//! printers hide their tracking dots there; and tesseract reads the burned
+//! pixels back. trove writes the PDF itself: each page the burned pixels
+//! as a JPEG under an invisible text layer from that OCR alone, with no
+//! document information, no XMP and nothing of the original but what its
+//! pixels show (the approach of the Freedom of the Press Foundation's
+//! Dangerzone). Tesseract's own PDF renderer is not used: it writes a
+//! temporary file, which the confined worker may not.
 //!
 //! It runs in a confined worker like extraction ([`render_pixels`] sends
 //! the job to `Limits::workers`' pool), because drawing a page parses the
@@ -266,7 +268,16 @@ fn pad(area: Area, pixels: f64) -> Area {
     }
 }
 
-/// Burns, whitens and reads back one page; its one-page PDF.
+/// A drawn page ready for the PDF: its pixels (JPEG) and the words OCR
+/// read in them, in pixels.
+struct DrawnPage {
+    width: usize,
+    height: usize,
+    jpeg: Vec<u8>,
+    words: Vec<Word>,
+}
+
+/// Burns, whitens and reads back one page.
 fn redraw(
     page: &mut Page,
     layer: &[(String, Area)],
@@ -274,7 +285,7 @@ fn redraw(
     job: &PixelJob,
     secrets: &[Vec<String>],
     summary: &mut PixelSummary,
-) -> Result<Vec<u8>, String> {
+) -> Result<DrawnPage, String> {
     let mut words: Vec<Word> = layer
         .iter()
         .map(|(text, a)| Word {
@@ -287,7 +298,11 @@ fn redraw(
             },
         })
         .collect();
-    if !secrets.is_empty() {
+    // A page without a text layer (a scan, an image) is read by OCR to
+    // find the words to burn; a page with one is found through it (a
+    // secret that only an embedded picture shows is caught by the
+    // publisher's residue check, which reads the output back).
+    if !secrets.is_empty() && layer.is_empty() {
         words.extend(ocr_words(&page.to_ppm(), &job.ocr_language)?);
     }
     let margin = (job.dpi as f64 / 50.0).max(2.0);
@@ -299,19 +314,23 @@ fn redraw(
     summary.yellow_pixels += yellow;
     summary.tracking_dot_pages += dots as u32;
     summary.pages += 1;
-    pipe_through(
-        "tesseract",
-        &[
-            "stdin",
-            "stdout",
-            "-l",
-            &job.ocr_language,
-            "--dpi",
-            &job.dpi.to_string(),
-            "pdf",
-        ],
-        &page.to_ppm(),
-    )
+    // The text layer comes from the burned pixels alone.
+    let words = ocr_words(&page.to_ppm(), &job.ocr_language)?;
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .encode(
+            &page.rgb,
+            page.width as u32,
+            page.height as u32,
+            image::ExtendedColorType::Rgb8,
+        )
+        .map_err(|e| format!("the page cannot be encoded: {e}"))?;
+    Ok(DrawnPage {
+        width: page.width,
+        height: page.height,
+        jpeg,
+        words,
+    })
 }
 
 /// Renders `bytes` as the job says, here in this process; the PDF and
@@ -373,53 +392,181 @@ pub fn render_here(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummar
         }
         other => return Err(format!("{other} files are not drawn as pixels")),
     }
-    Ok((join_pages(&pages)?, summary))
+    Ok((build_pdf(&pages, job.dpi)?, summary))
 }
 
-/// Joins one-page PDFs into one, with no document information or XMP.
-fn join_pages(pages: &[Vec<u8>]) -> Result<Vec<u8>, String> {
-    use lopdf::{Dictionary, Document, Object};
-    let mut joined = Document::with_version("1.5");
-    let pages_id = joined.new_object_id();
-    let mut kids = Vec::new();
-    for bytes in pages {
-        let mut page_doc = Document::load_mem(bytes).map_err(|e| format!("tesseract's page cannot be read: {e}"))?;
-        page_doc.renumber_objects_with(joined.max_id + 1);
-        joined.max_id = page_doc.max_id;
-        let page_ids: Vec<_> = page_doc.get_pages().into_values().collect();
-        for (id, object) in page_doc.objects {
-            joined.objects.insert(id, object);
-        }
-        for id in page_ids {
-            if let Ok(Object::Dictionary(page)) = joined.get_object_mut(id) {
-                page.set("Parent", pages_id);
-                kids.push(Object::Reference(id));
-            }
-        }
+/// Tesseract's glyphless font (every glyph invisible and half an em
+/// wide), which its own PDF renderer embeds for the text layer; read from
+/// its data folder, which the worker may read.
+fn glyphless_font() -> Option<Vec<u8>> {
+    let mut folders: Vec<std::path::PathBuf> = Vec::new();
+    if let Ok(prefix) = std::env::var("TESSDATA_PREFIX") {
+        folders.push(prefix.into());
     }
-    // Catalogs, page trees and information dictionaries of the one-page
-    // documents stay behind as unreferenced objects; prune drops them.
+    for version in ["5", "4.00", "4"] {
+        folders.push(format!("/usr/share/tesseract-ocr/{version}/tessdata").into());
+    }
+    folders.push("/usr/share/tessdata".into());
+    folders
+        .into_iter()
+        .find_map(|folder| std::fs::read(folder.join("pdf.ttf")).ok())
+}
+
+/// Identity from 2-byte codes to UTF-16: the text layer's codes are its
+/// characters.
+const TO_UNICODE: &[u8] = b"/CIDInit /ProcSet findresource begin
+12 dict begin
+begincmap
+/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def
+/CMapName /Adobe-Identity-UCS def
+/CMapType 2 def
+1 begincodespacerange
+<0000> <FFFF>
+endcodespacerange
+1 beginbfrange
+<0000> <FFFF> <0000>
+endbfrange
+endcmap
+CMapName currentdict /CMap defineresource pop
+end
+end
+";
+
+fn name(text: &str) -> lopdf::Object {
+    lopdf::Object::Name(text.as_bytes().to_vec())
+}
+
+/// A PDF of the drawn pages: each page its JPEG, under an invisible text
+/// layer (render mode 3) whose words sit where OCR found them, in a Type0
+/// font whose codes are the text's UTF-16, as tesseract's own renderer
+/// writes it. No document information, no XMP, no dates.
+fn build_pdf(pages: &[DrawnPage], dpi: u32) -> Result<Vec<u8>, String> {
+    use lopdf::{Dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let to_unicode = doc.add_object(Stream::new(Dictionary::new(), TO_UNICODE.to_vec()));
+    let mut descriptor = Dictionary::from_iter(vec![
+        ("Type", name("FontDescriptor")),
+        ("FontName", name("GlyphLessFont")),
+        ("Flags", Object::Integer(5)),
+        (
+            "FontBBox",
+            Object::Array(vec![0.into(), 0.into(), 500.into(), 1000.into()]),
+        ),
+        ("ItalicAngle", Object::Integer(0)),
+        ("Ascent", Object::Integer(1000)),
+        ("Descent", Object::Integer(0)),
+        ("CapHeight", Object::Integer(1000)),
+        ("StemV", Object::Integer(80)),
+    ]);
+    if let Some(font) = glyphless_font() {
+        let file = doc.add_object(Stream::new(Dictionary::new(), font));
+        descriptor.set("FontFile2", file);
+    }
+    let descriptor = doc.add_object(descriptor);
+    let system = Dictionary::from_iter(vec![
+        ("Registry", Object::string_literal("Adobe")),
+        ("Ordering", Object::string_literal("Identity")),
+        ("Supplement", Object::Integer(0)),
+    ]);
+    let cid_font = doc.add_object(Dictionary::from_iter(vec![
+        ("Type", name("Font")),
+        ("Subtype", name("CIDFontType2")),
+        ("BaseFont", name("GlyphLessFont")),
+        ("CIDSystemInfo", Object::Dictionary(system)),
+        ("FontDescriptor", Object::Reference(descriptor)),
+        ("CIDToGIDMap", name("Identity")),
+        ("DW", Object::Integer(500)),
+    ]));
+    let font = doc.add_object(Dictionary::from_iter(vec![
+        ("Type", name("Font")),
+        ("Subtype", name("Type0")),
+        ("BaseFont", name("GlyphLessFont")),
+        ("Encoding", name("Identity-H")),
+        ("DescendantFonts", Object::Array(vec![Object::Reference(cid_font)])),
+        ("ToUnicode", Object::Reference(to_unicode)),
+    ]));
+    let points = 72.0 / dpi as f64;
+    let mut kids = Vec::new();
+    for page in pages {
+        let (width, height) = (page.width as f64 * points, page.height as f64 * points);
+        let image = doc.add_object(Stream::new(
+            Dictionary::from_iter(vec![
+                ("Type", name("XObject")),
+                ("Subtype", name("Image")),
+                ("Width", Object::Integer(page.width as i64)),
+                ("Height", Object::Integer(page.height as i64)),
+                ("ColorSpace", name("DeviceRGB")),
+                ("BitsPerComponent", Object::Integer(8)),
+                ("Filter", name("DCTDecode")),
+            ]),
+            page.jpeg.clone(),
+        ));
+        let mut content = format!("q {width:.3} 0 0 {height:.3} 0 0 cm /Im0 Do Q\nBT 3 Tr\n");
+        for word in &page.words {
+            let units: Vec<u16> = word.text.encode_utf16().collect();
+            if units.is_empty() {
+                continue;
+            }
+            let box_width = (word.area.x1 - word.area.x0) * points;
+            let size = ((word.area.y1 - word.area.y0) * points).max(1.0);
+            // Every glyph is half an em: the word is stretched to its box.
+            let stretch = (100.0 * box_width / (0.5 * size * units.len() as f64)).clamp(1.0, 10_000.0);
+            let baseline = height - word.area.y1 * points;
+            let hex: String = units.iter().map(|u| format!("{u:04X}")).collect();
+            content.push_str(&format!(
+                "/F1 {size:.2} Tf {stretch:.2} Tz 1 0 0 1 {:.2} {baseline:.2} Tm <{hex}> Tj\n",
+                word.area.x0 * points
+            ));
+        }
+        content.push_str("ET\n");
+        let mut stream = Stream::new(Dictionary::new(), content.into_bytes());
+        stream
+            .compress()
+            .map_err(|e| format!("a page's content cannot be compressed: {e}"))?;
+        let contents = doc.add_object(stream);
+        let resources = Dictionary::from_iter(vec![
+            (
+                "XObject",
+                Object::Dictionary(Dictionary::from_iter(vec![("Im0", Object::Reference(image))])),
+            ),
+            (
+                "Font",
+                Object::Dictionary(Dictionary::from_iter(vec![("F1", Object::Reference(font))])),
+            ),
+        ]);
+        let media_box = vec![
+            0.into(),
+            0.into(),
+            Object::Real(width as f32),
+            Object::Real(height as f32),
+        ];
+        let page_id = doc.add_object(Dictionary::from_iter(vec![
+            ("Type", name("Page")),
+            ("Parent", Object::Reference(pages_id)),
+            ("MediaBox", Object::Array(media_box)),
+            ("Resources", Object::Dictionary(resources)),
+            ("Contents", Object::Reference(contents)),
+        ]));
+        kids.push(Object::Reference(page_id));
+    }
     let count = kids.len() as i64;
-    joined.objects.insert(
+    doc.objects.insert(
         pages_id,
         Object::Dictionary(Dictionary::from_iter(vec![
-            ("Type", Object::Name(b"Pages".to_vec())),
+            ("Type", name("Pages")),
             ("Kids", Object::Array(kids)),
             ("Count", Object::Integer(count)),
         ])),
     );
-    let catalog = joined.add_object(Dictionary::from_iter(vec![
-        ("Type", Object::Name(b"Catalog".to_vec())),
+    let catalog = doc.add_object(Dictionary::from_iter(vec![
+        ("Type", name("Catalog")),
         ("Pages", Object::Reference(pages_id)),
     ]));
-    joined.trailer = Dictionary::new();
-    joined.trailer.set("Root", catalog);
-    joined.prune_objects();
-    joined.compress();
+    doc.trailer.set("Root", catalog);
     let mut out = Vec::new();
-    joined
-        .save_to(&mut out)
-        .map_err(|e| format!("the joined PDF cannot be written: {e}"))?;
+    doc.save_to(&mut out)
+        .map_err(|e| format!("the PDF cannot be written: {e}"))?;
     Ok(out)
 }
 

@@ -4,6 +4,7 @@
 
 mod print;
 mod progress;
+mod release;
 mod serve;
 
 use std::io::IsTerminal;
@@ -189,6 +190,25 @@ enum Command {
         /// The editor whose key signs it.
         #[arg(long, default_value = "chief")]
         editor: String,
+    },
+    /// Releases: documents held back with reasons, redactions proposed and
+    /// reviewed by two people.
+    Release {
+        #[command(subcommand)]
+        command: release::ReleaseCommand,
+    },
+    /// Publish a release: render, check, sign its manifest into the log,
+    /// seal its folder under archive/releases/.
+    Publish {
+        release: String,
+        /// The editor whose key signs the publication statement.
+        #[arg(long, default_value = "chief")]
+        editor: String,
+    },
+    /// Check a published release against the log.
+    Manifest {
+        #[command(subcommand)]
+        command: release::ManifestCommand,
     },
     /// Write a data directory for an intake on its own machine: the
     /// newsroom's recipients and an API key, no identity.
@@ -829,6 +849,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = open().await?.triage(&submission).await?;
             print::report(json, &report, print::triage);
         }
+        Command::Release { command } => release::release(&open().await?, command, json).await?,
+        Command::Publish { release, editor } => {
+            release::publish(&open().await?, &release, &editor, &bars, json).await?;
+        }
+        Command::Manifest { command } => release::manifest(command, json).await?,
         Command::Decide {
             submission,
             outcome,

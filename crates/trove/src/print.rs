@@ -275,6 +275,32 @@ pub fn demo(report: &DemoReport, intake: std::net::SocketAddr, desk: std::net::S
         decision.reasons.join(" "),
         decision.log_index
     ));
+    if let Some(p) = &report.publication {
+        let c = &p.published.counts;
+        let codes: Vec<String> = c.codes.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        text.push_str(&format!(
+            "\npublish: release {} - the editor had {} redactions proposed; the reviewer (a second desk user: four eyes) confirmed {} and kept {} officials' addresses in mail with nothing else to redact, which goes out whole with its DKIM keys\n  {} published, {} redacted, {} withheld ({}), {} containers; {} boxes burned into pages drawn as pixels; checked with {}\n  manifest root {} signed by chief, log entry {}\n  sealed in {}\n  manifest verify: {} of {} records checked, {}\n  trove manifest verify {} --log-key {}\n",
+            p.release,
+            p.proposed,
+            p.confirmed,
+            p.rejected,
+            c.published,
+            c.redacted,
+            c.withheld,
+            if codes.is_empty() { "none".to_owned() } else { codes.join(", ") },
+            c.containers,
+            p.published.burned_boxes,
+            p.published.checked_with.join(", "),
+            &p.published.root[..16],
+            p.published.log_index,
+            p.published.folder.display(),
+            p.verified_records,
+            p.verified_records,
+            if p.complete { "complete" } else { "INCOMPLETE" },
+            p.published.folder.display(),
+            report.data.join("keys/log.vkey").display()
+        ));
+    }
     if let Some(user) = &report.desk_user {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

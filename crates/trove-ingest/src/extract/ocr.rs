@@ -19,6 +19,9 @@ pub(crate) fn pipe_through(program: &str, args: &[&str], input: &[u8]) -> Result
     use std::process::{Command, Stdio};
     let mut child = Command::new(program)
         .args(args)
+        // Tesseract's OpenMP threads fight the other workers for the
+        // cores and make a page slower, not faster.
+        .env("OMP_THREAD_LIMIT", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
