@@ -7,6 +7,7 @@
 //! the release checked against the log with only the log's key. `trove
 //! demo` prints this and serves it.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -195,28 +196,26 @@ async fn release(
         newsroom.add_user("editor", Role::Editor).await?;
     }
     let release = newsroom.new_release(id, "editor").await?.id;
+    let proposed = newsroom.propose_redactions(&release, "editor").await?.proposed;
     // Drawing a page and reading it back takes seconds: the demo keeps a
-    // few PDFs and holds the rest back as out of scope, which shows a
-    // reason code in the manifest and the log as well.
-    let drawn: Vec<_> = newsroom
+    // few PDFs (half of them with redactions to burn in) and holds the
+    // rest back as out of scope, which shows a reason code in the
+    // manifest and the log as well.
+    let awaiting: HashSet<String> = newsroom.release(&release).await?.awaiting_review.into_iter().collect();
+    let (with_spans, without): (Vec<_>, Vec<_>) = newsroom
         .documents(id)
         .await?
         .into_iter()
         .filter(|d| matches!(d.doc_type.as_str(), "pdf" | "image"))
-        .collect();
-    for doc in drawn.iter().skip(DEMO_DRAWN_DOCUMENTS) {
+        .partition(|d| awaiting.contains(&d.id));
+    let half = DEMO_DRAWN_DOCUMENTS / 2;
+    let held = with_spans.iter().skip(half).chain(without.iter().skip(half));
+    for doc in held {
         let note = Some("the demo draws only a few documents as pixels".to_owned());
         newsroom
-            .withhold(
-                &release,
-                &doc.id,
-                trove_publish::WithholdReason::OutOfScope,
-                note,
-                "editor",
-            )
+            .withhold(&release, &doc.id, trove_publish::WithholdReason::OutOfScope, note, "editor")
             .await?;
     }
-    let proposed = newsroom.propose_redactions(&release, "editor").await?.proposed;
     let (mut confirmed, mut rejected) = (0, 0);
     for document in newsroom.release(&release).await?.awaiting_review {
         let review = newsroom.release_document(&release, &document).await?;

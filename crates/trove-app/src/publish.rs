@@ -833,7 +833,7 @@ fn render_original(
     };
     let (pdf, summary) = match render_pixels(&original.bytes, &job, limits) {
         Ok(done) => done,
-        Err(why) => return Ok(Rendered::Held(why)),
+        Err(why) => return Ok(Rendered::Held(why.to_string())),
     };
     check_residue(path, &readers.pdf(&pdf, limits), &pending.secrets)?;
     let (digest, name) = write_output(staging, &pdf, "pdf")?;

@@ -20,6 +20,13 @@ use serde::{Deserialize, Serialize};
 use crate::Limits;
 use crate::extract::ocr::pipe_through;
 
+/// Why a document could not be drawn: a helper failed or was stopped,
+/// the file cannot be decoded, it has too many pages, or its worker died.
+/// The message says which and never quotes the document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PixelError(pub String);
+
 /// What to render and what to take out.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PixelJob {
@@ -335,7 +342,11 @@ fn redraw(
 
 /// Renders `bytes` as the job says, here in this process; the PDF and
 /// what was done. Use [`render_pixels`], which confines it.
-pub fn render_here(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummary), String> {
+pub fn render_here(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummary), PixelError> {
+    draw(bytes, job).map_err(PixelError)
+}
+
+fn draw(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummary), String> {
     let secrets: Vec<Vec<String>> = job
         .secrets
         .iter()
@@ -572,9 +583,9 @@ fn build_pdf(pages: &[DrawnPage], dpi: u32) -> Result<Vec<u8>, String> {
 
 /// Renders in a confined worker when `limits` holds a pool (as ingest
 /// does), here otherwise.
-pub fn render_pixels(bytes: &[u8], job: &PixelJob, limits: &Limits) -> Result<(Vec<u8>, PixelSummary), String> {
+pub fn render_pixels(bytes: &[u8], job: &PixelJob, limits: &Limits) -> Result<(Vec<u8>, PixelSummary), PixelError> {
     match &limits.workers {
-        Some(pool) => crate::extract::confined::pixels_in(pool, bytes, job),
+        Some(pool) => crate::extract::confined::pixels_in(pool, bytes, job).map_err(PixelError),
         None => render_here(bytes, job),
     }
 }

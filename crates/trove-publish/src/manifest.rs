@@ -149,7 +149,7 @@ impl ManifestRecord {
 
     /// Parses a record line strictly: it must be the line of what it
     /// parses to.
-    pub fn parse(line: &str) -> Result<ManifestRecord, String> {
+    pub(crate) fn parse(line: &str) -> Result<ManifestRecord, String> {
         let fields: Vec<&str> = line.split('\t').collect();
         let [index, status, code, redactions, original, published, file, path] = fields[..] else {
             return Err(format!("{} fields, not 8", fields.len()));

@@ -158,7 +158,7 @@ pub(crate) fn pixels_in(pool: &Pool, bytes: &[u8], job: &PixelJob) -> Result<(Ve
 fn answer(job: &[u8]) -> Vec<u8> {
     let extracted = match unframe::<Job>(job) {
         Some((Job::Pixels(job), bytes)) => {
-            return match render_here(bytes, &job) {
+            return match render_here(bytes, &job).map_err(|e| e.0) {
                 Ok((pdf, summary)) => frame(
                     &PixelAnswer {
                         result: Ok((summary, pdf.len() as u64)),
