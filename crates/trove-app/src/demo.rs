@@ -213,7 +213,13 @@ async fn release(
     for doc in held {
         let note = Some("the demo draws only a few documents as pixels".to_owned());
         newsroom
-            .withhold(&release, &doc.id, trove_publish::WithholdReason::OutOfScope, note, "editor")
+            .withhold(
+                &release,
+                &doc.id,
+                trove_publish::WithholdReason::OutOfScope,
+                note,
+                "editor",
+            )
             .await?;
     }
     let (mut confirmed, mut rejected) = (0, 0);

@@ -77,7 +77,10 @@ fn files(root: &Path, extensions: &[&str]) -> Vec<PathBuf> {
 }
 
 fn main() {
-    let mib: u64 = std::env::var("TROVE_BENCH_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
+    let mib: u64 = std::env::var("TROVE_BENCH_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16);
     let scratch = tempfile::tempdir().unwrap();
     let corpus = scratch.path().join("corpus");
     let spec = trove_corpus::Spec {
@@ -87,7 +90,12 @@ fn main() {
         footer: false,
     };
     trove_corpus::generate(&corpus, &spec, |_, _| {}).unwrap();
-    let pool = worker_pool(env!("CARGO_BIN_EXE_trove").into(), vec!["parse-worker".into()], 2 << 30, 300);
+    let pool = worker_pool(
+        env!("CARGO_BIN_EXE_trove").into(),
+        vec!["parse-worker".into()],
+        2 << 30,
+        300,
+    );
     let limits = Limits {
         workers: Some(pool),
         ocr_language: Some("eng".into()),
@@ -95,7 +103,11 @@ fn main() {
     };
     let machine = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_default();
     println!("machine: {machine}, {THREADS} threads; cache {mib} MiB (seed 7)");
 
@@ -104,9 +116,15 @@ fn main() {
         .into_iter()
         .map(|path| {
             let bytes = std::fs::read(&path).unwrap();
-            let pages = lopdf::Document::load_mem(&bytes).map(|d| d.get_pages().len() as u32).unwrap_or(0);
+            let pages = lopdf::Document::load_mem(&bytes)
+                .map(|d| d.get_pages().len() as u32)
+                .unwrap_or(0);
             let text = String::from_utf8_lossy(&pipe("pdftotext", &["-q", "-", "-"], &bytes)).into_owned();
-            let secret = text.split_whitespace().find(|w| w.len() >= 7).unwrap_or("ministry").to_owned();
+            let secret = text
+                .split_whitespace()
+                .find(|w| w.len() >= 7)
+                .unwrap_or("ministry")
+                .to_owned();
             (path, bytes, pages, secret)
         })
         .filter(|(_, _, pages, _)| *pages > 0)
@@ -121,16 +139,26 @@ fn main() {
             ocr_language: "eng".into(),
             max_pages: 2000,
         };
-        render_pixels(bytes, &job, &limits).map(|(_, summary)| summary.burned).unwrap_or(0)
+        render_pixels(bytes, &job, &limits)
+            .map(|(_, summary)| summary.burned)
+            .unwrap_or(0)
     });
     let trove_seconds = start.elapsed().as_secs_f64();
     let burned: u32 = drawn.iter().sum();
     let start = Instant::now();
-    let jobs: Vec<(&Vec<u8>, u32)> = pdfs.iter().flat_map(|(_, b, p, _)| (1..=*p).map(move |n| (b, n))).collect();
+    let jobs: Vec<(&Vec<u8>, u32)> = pdfs
+        .iter()
+        .flat_map(|(_, b, p, _)| (1..=*p).map(move |n| (b, n)))
+        .collect();
     parallel(&jobs, |(bytes, page)| {
         let n = page.to_string();
         let ppm = pipe("pdftoppm", &["-r", &DPI.to_string(), "-f", &n, "-l", &n, "-"], bytes);
-        pipe("tesseract", &["stdin", "stdout", "-l", "eng", "--dpi", &DPI.to_string(), "pdf"], &ppm).len()
+        pipe(
+            "tesseract",
+            &["stdin", "stdout", "-l", "eng", "--dpi", &DPI.to_string(), "pdf"],
+            &ppm,
+        )
+        .len()
     });
     let floor_seconds = start.elapsed().as_secs_f64();
     let ours = pages as f64 / trove_seconds;
@@ -165,8 +193,14 @@ fn main() {
             (copy, bytes, flagged)
         })
         .collect();
-    let office: Vec<_> = originals.iter().filter(|(_, b, _)| detect(b) != DocType::Image).collect();
-    let images: Vec<_> = originals.iter().filter(|(_, b, _)| detect(b) == DocType::Image).collect();
+    let office: Vec<_> = originals
+        .iter()
+        .filter(|(_, b, _)| detect(b) != DocType::Image)
+        .collect();
+    let images: Vec<_> = originals
+        .iter()
+        .filter(|(_, b, _)| detect(b) == DocType::Image)
+        .collect();
     let scrub = |(_, bytes, flagged): &&(PathBuf, Vec<u8>, Vec<String>)| -> Vec<u8> {
         let doc_type = detect(bytes);
         if doc_type == DocType::Image {
@@ -177,18 +211,25 @@ fn main() {
                 ocr_language: "eng".into(),
                 max_pages: 1,
             };
-            return render_pixels(bytes, &job, &limits).map(|(pdf, _)| pdf).unwrap_or_default();
+            return render_pixels(bytes, &job, &limits)
+                .map(|(pdf, _)| pdf)
+                .unwrap_or_default();
         }
         let extracted = extract_document(doc_type, bytes, &limits);
         let text = extracted.text.unwrap_or_default();
         let proposer = trove_publish::Proposer::new(&[]).unwrap();
         let spans = proposer.propose(&text, flagged);
-        trove_publish::redact::apply(&text, &spans).unwrap_or_default().into_bytes()
+        trove_publish::redact::apply(&text, &spans)
+            .unwrap_or_default()
+            .into_bytes()
     };
     let flagged_left = |output: &[u8], exif: &str, flagged: &[String]| -> usize {
         let raw = String::from_utf8_lossy(output).to_lowercase();
         let exif = exif.to_lowercase();
-        flagged.iter().filter(|v| raw.contains(&v.to_lowercase()) || exif.contains(&v.to_lowercase())).count()
+        flagged
+            .iter()
+            .filter(|v| raw.contains(&v.to_lowercase()) || exif.contains(&v.to_lowercase()))
+            .count()
     };
     for (name, set) in [("office files", &office), ("images", &images)] {
         if set.is_empty() {
@@ -203,7 +244,12 @@ fn main() {
             .collect();
         parallel(&halves, |paths| {
             if !paths.is_empty() {
-                let status = Command::new("mat2").args(paths).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+                let status = Command::new("mat2")
+                    .args(paths)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap();
                 assert!(status.success() || status.code() == Some(1), "mat2 failed");
             }
         });
@@ -218,7 +264,15 @@ fn main() {
             let extension = path.extension().unwrap().to_string_lossy().into_owned();
             let cleaned = path.with_file_name(format!("{stem}.cleaned.{extension}"));
             let bytes = std::fs::read(&cleaned).unwrap_or_default();
-            let exif = String::from_utf8_lossy(&Command::new("exiftool").arg("-a").arg(&cleaned).output().map(|o| o.stdout).unwrap_or_default()).into_owned();
+            let exif = String::from_utf8_lossy(
+                &Command::new("exiftool")
+                    .arg("-a")
+                    .arg(&cleaned)
+                    .output()
+                    .map(|o| o.stdout)
+                    .unwrap_or_default(),
+            )
+            .into_owned();
             mat2_left += flagged_left(&bytes, &exif, flagged);
         }
         let ours = set.len() as f64 / trove_seconds;

@@ -1,12 +1,15 @@
 //! The desk's pages under `/desk/`, one module a page family: `auth`
 //! (log-in, log-out), `inbox`, `submission` (the page and its actions:
-//! triage, decide, reply), `document` and `search` (across submissions).
+//! triage, decide, reply, start a release), `document`, `search` (across
+//! submissions) and `release` (a release, a document's redaction review,
+//! and their actions).
 //! Sessions, CSRF tokens and log-in limits live in memory; every state
 //! change is a POST with a CSRF token.
 
 mod auth;
 mod document;
 mod inbox;
+mod release;
 mod search;
 mod submission;
 
@@ -96,6 +99,13 @@ pub const ROUTES: &[Route] = &[
     Route::form("/desk/s/{id}/reply", Access::DeskUser),
     Route::new("GET", "/desk/d/{doc}", Access::DeskUser),
     Route::new("GET", "/desk/search", Access::DeskUser),
+    Route::form("/desk/s/{id}/release", Access::Editor),
+    Route::new("GET", "/desk/r/{release}", Access::DeskUser),
+    Route::form("/desk/r/{release}/propose", Access::DeskUser),
+    Route::form("/desk/r/{release}/publish", Access::Editor),
+    Route::new("GET", "/desk/r/{release}/d/{doc}", Access::DeskUser),
+    Route::form("/desk/r/{release}/d/{doc}/redact", Access::DeskUser),
+    Route::form("/desk/r/{release}/d/{doc}/review", Access::DeskUser),
 ];
 
 /// The desk's routes, all under `/desk/`.
@@ -112,6 +122,13 @@ pub fn router(state: Arc<DeskState>) -> Router {
         .route("/desk/s/{id}/reply", post(submission::reply))
         .route("/desk/d/{doc}", get(document::page))
         .route("/desk/search", get(search::page))
+        .route("/desk/s/{id}/release", post(release::start))
+        .route("/desk/r/{release}", get(release::page))
+        .route("/desk/r/{release}/propose", post(release::propose))
+        .route("/desk/r/{release}/publish", post(release::publish))
+        .route("/desk/r/{release}/d/{doc}", get(release::document))
+        .route("/desk/r/{release}/d/{doc}/redact", post(release::redact))
+        .route("/desk/r/{release}/d/{doc}/review", post(release::review))
         .with_state(state)
 }
 

@@ -76,6 +76,9 @@ struct SubmissionPage {
     search_error: Option<String>,
     documents: Vec<(String, String, String, String, String)>,
     documents_total: usize,
+    /// Releases of this submission: id and what stands of it.
+    releases: Vec<(String, String)>,
+    accepted: bool,
 }
 
 /// Documents listed on a submission's page; search finds the rest.
@@ -201,6 +204,20 @@ pub(super) async fn page(
         }
     };
     let documents_total = summary.documents() as usize;
+    let releases = newsroom
+        .releases(Some(&submission_id))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            let state = match (r.state, r.log_index) {
+                (trove_store::ReleaseState::Published, Some(index)) => format!("published, log entry {index}"),
+                (state, _) => format!("{state:?}").to_lowercase(),
+            };
+            (r.id, state)
+        })
+        .collect();
+    let accepted = decisions.last().is_some_and(|d| d.outcome == Outcome::Accept);
     let listed = documents
         .iter()
         .map(|d| {
@@ -235,6 +252,8 @@ pub(super) async fn page(
             search_error,
             documents: listed,
             documents_total,
+            releases,
+            accepted,
         },
     )
 }
