@@ -91,6 +91,10 @@ pub struct ProposeReport {
     pub by_kind: BTreeMap<String, u64>,
     /// Documents with source-protection flags.
     pub flagged_documents: u64,
+    /// Documents with a near-identical copy in the submission that
+    /// differs in a few words (a possible per-recipient mark), whose
+    /// differing words were proposed.
+    pub watermarked_documents: u64,
 }
 
 /// A published release.
@@ -471,6 +475,7 @@ impl Newsroom {
             .collect();
         let opener = self.opener()?;
         let mut report = ProposeReport::default();
+        let mut copies = trove_publish::watermarks::CopyFinder::default();
         let mut texts = DocumentTexts::new(self.repo(), &opener, &record.submission).await?;
         while let Some(batch) = texts.next_batch().await? {
             for (doc, text) in batch {
@@ -478,6 +483,7 @@ impl Newsroom {
                     continue;
                 }
                 let rendered = rendered_text(&doc.doc_type, &doc.metadata, &text);
+                copies.add(&doc.id, &rendered);
                 let flags = flags::flags(&doc.doc_type, &doc.metadata, &rendered);
                 let values: Vec<String> = flags.iter().filter(|f| f.is_value()).map(|f| f.value.clone()).collect();
                 report.flagged_documents += !flags.is_empty() as u64;
@@ -500,6 +506,35 @@ impl Newsroom {
                 report.proposed += self.repo().propose_redactions(release, &doc.id, &rows, user).await?;
             }
         }
+        // Copies of one document that differ in a few words: the words
+        // that differ may say whose copy it was.
+        let mut marked = HashSet::new();
+        for (a, b) in copies.candidates() {
+            let docs = self.repo().documents_by_ids(&[a.as_str(), b.as_str()]).await?;
+            let [first, second] = &docs[..] else { continue };
+            let (text_a, text_b) = (self.rendered(first)?, self.rendered(second)?);
+            let (in_a, in_b) = trove_publish::watermarks::differences(&text_a, &text_b);
+            for (doc, spans) in [(first, in_a), (second, in_b)] {
+                if spans.is_empty() {
+                    continue;
+                }
+                marked.insert(doc.id.clone());
+                let rows: Vec<NewRedaction> = spans
+                    .into_iter()
+                    .map(|(start, end)| NewRedaction {
+                        start: start as u64,
+                        end: end as u64,
+                        kind: SpanKind::Watermark.as_str().to_owned(),
+                    })
+                    .collect();
+                *report
+                    .by_kind
+                    .entry(SpanKind::Watermark.as_str().to_owned())
+                    .or_default() += rows.len() as u64;
+                report.proposed += self.repo().propose_redactions(release, &doc.id, &rows, user).await?;
+            }
+        }
+        report.watermarked_documents = marked.len() as u64;
         Ok(report)
     }
 

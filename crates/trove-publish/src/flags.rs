@@ -88,7 +88,18 @@ fn walk(doc_type: &str, path: &str, value: &Value, out: &mut Vec<SourceFlag>) {
             if text.is_empty() {
                 return;
             }
-            if let Some(kind) = field_kind(doc_type, path) {
+            if path == "revision_authors" {
+                // The authors of tracked changes and comments, joined.
+                out.extend(
+                    text.split("; ")
+                        .filter(|a| !a.trim().is_empty())
+                        .map(|author| SourceFlag {
+                            kind: FlagKind::Author,
+                            field: path.to_owned(),
+                            value: author.trim().to_owned(),
+                        }),
+                );
+            } else if let Some(kind) = field_kind(doc_type, path) {
                 out.push(SourceFlag {
                     kind,
                     field: path.to_owned(),
@@ -108,6 +119,13 @@ fn walk(doc_type: &str, path: &str, value: &Value, out: &mut Vec<SourceFlag>) {
             field: path.to_owned(),
             value: format!("{n} revisions"),
         }),
+        // Word's tracked changes and comments (ingest counts them).
+        Value::Number(n) if matches!(path, "tracked_changes" | "comments") && n.as_u64().is_some_and(|c| c > 0) => out
+            .push(SourceFlag {
+                kind: FlagKind::RevisionHistory,
+                field: path.to_owned(),
+                value: format!("{n} {}", path.replace('_', " ")),
+            }),
         _ => {}
     }
 }
@@ -146,7 +164,9 @@ mod tests {
             "exif.GPSLatitude": "52 deg 31 min",
             "xmp": { "xmpMM:DocumentID": "uuid:1234-5678" },
             "template": "C:\\Users\\aberg\\Templates\\Normal.dotm",
-            "revisions": 3
+            "revisions": 3,
+            "tracked_changes": 2,
+            "revision_authors": "Jan de Vries; Ola"
         });
         let found = flags("docx", &metadata, "saved in /home/aberg/leak");
         let kinds: Vec<FlagKind> = found.iter().map(|f| f.kind).collect();
@@ -164,6 +184,12 @@ mod tests {
         }
         assert!(found.iter().any(|f| f.value == "C:\\Users\\aberg"));
         assert!(found.iter().any(|f| f.value == "/home/aberg"));
+        assert!(
+            found
+                .iter()
+                .any(|f| f.value == "Jan de Vries" && f.kind == FlagKind::Author)
+        );
+        assert!(found.iter().any(|f| f.value == "2 tracked changes"));
         assert!(!found.iter().any(|f| f.value.contains("Microsoft")));
     }
 

@@ -7,7 +7,9 @@
 //!   rendered text, the text with confirmed spans taken out, and the
 //!   residue check that refuses an output still holding a secret.
 //! * [`flags`]: source-protection flags from metadata and text (authors,
-//!   user paths, serials, GPS, document ids, revision history).
+//!   user paths, serials, GPS, document ids, revision history, tracked
+//!   changes and their authors); [`watermarks`]: per-recipient marks found
+//!   by comparing near-identical copies within the submission.
 //! * [`render`]: how each document type is published (original bytes,
 //!   re-rendered text, pixels, or not at all) and a mail's rendered text.
 //! * [`manifest`]: one record per document of the submission, its text
@@ -26,6 +28,7 @@ pub mod manifest;
 pub mod reason;
 pub mod redact;
 pub mod render;
+pub mod watermarks;
 
 pub use flags::{FlagKind, SourceFlag};
 pub use folder::{ReleaseCheck, verify_release};

@@ -27,6 +27,9 @@ pub enum SpanKind {
     /// A value the source-protection flags found in the document's
     /// metadata (an author, a user path, a serial) that the text repeats.
     SourceMetadata,
+    /// Where a near-identical copy in the submission differs: a possible
+    /// per-recipient mark.
+    Watermark,
     /// Added by hand.
     Manual,
 }
@@ -42,6 +45,7 @@ impl SpanKind {
             SpanKind::Address => "address",
             SpanKind::ProtectedName => "protected_name",
             SpanKind::SourceMetadata => "source_metadata",
+            SpanKind::Watermark => "watermark",
             SpanKind::Manual => "manual",
         }
     }
@@ -56,6 +60,7 @@ impl SpanKind {
             SpanKind::Address,
             SpanKind::ProtectedName,
             SpanKind::SourceMetadata,
+            SpanKind::Watermark,
             SpanKind::Manual,
         ]
         .into_iter()

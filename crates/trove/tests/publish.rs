@@ -1,6 +1,7 @@
 //! Releases through the binary, on documents carrying every kind of
 //! identifying trace (a memo with contact data and a user path, a Word
-//! file whose author and company are in its metadata and its text, a PDF
+//! file whose author and company are in its metadata and its text and
+//! whose tracked changes carry another name, a PDF
 //! with text under a drawn black box and an author, a real photo with
 //! EXIF, a real DKIM-signed mail, a private note, an archive): four eyes,
 //! the residue check, withheld codes in the log, a manifest that verifies
@@ -19,7 +20,11 @@ use common::{json, ok, trove};
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/real");
 
 /// What must not be in any released byte.
-const SECRETS: [&str; 10] = [
+const SECRETS: [&str; 14] = [
+    "Ms Holm",
+    "Mr Berg",
+    "Lena Kraus",
+    "Struck from the draft",
     "Jan de Vries",
     "Anna Berg",
     "aberg",
@@ -53,7 +58,7 @@ fn docx(path: &Path) {
     part(
         &mut zip,
         "word/document.xml",
-        r#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Draft budget by Anna Berg for the cabinet, 2024.</w:t></w:r></w:p><w:p><w:r><w:t>Figures follow in the annex.</w:t></w:r></w:p></w:body></w:document>"#,
+        r#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Draft budget by Anna Berg for the cabinet, 2024.</w:t></w:r></w:p><w:p><w:r><w:t>Figures follow in the annex.</w:t></w:r><w:ins w:id="1" w:author="Lena Kraus" w:date="2024-02-01T10:00:00Z"><w:r><w:t> Totals were checked.</w:t></w:r></w:ins><w:del w:id="2" w:author="Lena Kraus" w:date="2024-02-01T10:01:00Z"><w:r><w:delText>Struck from the draft.</w:delText></w:r></w:del></w:p></w:body></w:document>"#,
     );
     part(
         &mut zip,
@@ -122,6 +127,17 @@ fn cache(dir: &Path) -> PathBuf {
     )
     .unwrap();
     std::fs::write(cache.join("private.txt"), "Medical file of a child.\n").unwrap();
+    // Two copies of one memo, each marked for its recipient.
+    for (name, mark) in [("copy-a.txt", "17 for Ms Holm"), ("copy-b.txt", "23 for Mr Berg")] {
+        let mut memo = String::from("Memo to the board.\n");
+        for item in 1..=20 {
+            memo.push_str(&format!(
+                "Item {item}: the committee reviewed section {item} of the harbour budget and agreed to revisit it.\n"
+            ));
+        }
+        memo.push_str(&format!("Copy number {mark}. Do not forward this memo.\n"));
+        std::fs::write(cache.join(name), memo).unwrap();
+    }
     docx(&cache.join("budget.docx"));
     boxed_pdf(&cache.join("boxed.pdf"));
     std::fs::copy(format!("{FIXTURES}/web/testJPEG_EXIF.jpg"), cache.join("photo.jpg")).unwrap();
@@ -259,6 +275,7 @@ fn a_release_is_reviewed_by_two_people_published_and_checked_against_the_log() {
         "id_number",
         "protected_name",
         "source_metadata",
+        "watermark",
     ] {
         assert!(
             proposed["by_kind"][kind].as_u64().unwrap_or(0) > 0,
@@ -293,7 +310,7 @@ fn a_release_is_reviewed_by_two_people_published_and_checked_against_the_log() {
         .iter()
         .map(|f| f["kind"].as_str().unwrap())
         .collect();
-    for kind in ["author", "last_modified_by", "company"] {
+    for kind in ["author", "last_modified_by", "company", "revision_history"] {
         assert!(flagged.contains(&kind), "{kind} not flagged: {flagged:?}");
     }
 
@@ -378,7 +395,15 @@ fn a_release_is_reviewed_by_two_people_published_and_checked_against_the_log() {
         .unwrap()["id"]
         .to_string();
     ok(release_cmd(&["reject", &release, &name_span, "--user", "reviewer"]));
-    for name in ["memo.txt", "budget.docx", "boxed.pdf", "photo.jpg"] {
+    assert_eq!(proposed["watermarked_documents"], 2, "{proposed}");
+    for name in [
+        "memo.txt",
+        "budget.docx",
+        "boxed.pdf",
+        "photo.jpg",
+        "copy-a.txt",
+        "copy-b.txt",
+    ] {
         let review = json(&ok(release_cmd(&[
             "show",
             &release,

@@ -173,9 +173,43 @@ pub(super) fn docx(bytes: &[u8]) -> Extracted {
         Ok(opened) => opened,
         Err(failed) => return failed,
     };
-    match read_part(&mut archive, "word/document.xml").and_then(|xml| xml_text(&xml, "t", "p")) {
+    let body = read_part(&mut archive, "word/document.xml");
+    match body
+        .as_deref()
+        .map_err(Clone::clone)
+        .and_then(|xml| xml_text(xml, "t", "p"))
+    {
         Ok(text) => out.text = Some(text),
         Err(reason) => out.status = Status::Failed(format!("DOCX body unreadable: {reason}")),
+    }
+    // Tracked changes and comments are history a publication must not
+    // carry, and their authors are names: publishing flags them.
+    let comments = read_part(&mut archive, "word/comments.xml").unwrap_or_default();
+    let body = body.unwrap_or_default();
+    let count = |xml: &[u8], tag: &[u8]| memchr::memmem::find_iter(xml, tag).count();
+    let changes = count(&body, b"<w:ins ") + count(&body, b"<w:del ");
+    if changes > 0 {
+        out.metadata.insert("tracked_changes".into(), json!(changes));
+    }
+    let comment_count = count(&comments, b"<w:comment ");
+    if comment_count > 0 {
+        out.metadata.insert("comments".into(), json!(comment_count));
+    }
+    let mut authors: Vec<String> = [&body, &comments]
+        .iter()
+        .flat_map(|xml| {
+            memchr::memmem::find_iter(xml, b"w:author=\"").filter_map(|at| {
+                let start = at + 10;
+                let end = start + memchr::memchr(b'"', &xml[start..])?;
+                Some(decode_entities(&String::from_utf8_lossy(&xml[start..end])))
+            })
+        })
+        .collect();
+    authors.sort();
+    authors.dedup();
+    if !authors.is_empty() {
+        out.metadata
+            .insert("revision_authors".into(), json!(authors.join("; ")));
     }
     out
 }
