@@ -12,6 +12,9 @@ use similar::{DiffOp, capture_diff_slices};
 use trove_overlap::minhash::{self, Signature};
 use trove_overlap::text::{jaccard, shingle_set, words};
 
+/// A byte range of a text: start, end.
+pub type Range = (usize, usize);
+
 /// Copies share at least this much of their shingles.
 const MIN_JACCARD: f64 = 0.8;
 /// And differ in at most this share of their words (more is an edit, not a mark).
@@ -68,7 +71,7 @@ impl CopyFinder {
 /// Where two copies differ, as byte ranges of each (one range a run of
 /// differing words), when they are copies with a few words changed; empty
 /// when they are not copies, are identical, or differ too much for a mark.
-pub fn differences(a: &str, b: &str) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+pub fn differences(a: &str, b: &str) -> (Vec<Range>, Vec<Range>) {
     let (words_a, words_b) = (words(a), words(b));
     if words_a.len() < MIN_WORDS || words_b.len() < MIN_WORDS {
         return Default::default();
