@@ -186,14 +186,10 @@ fn not_a_submission() -> Response {
     )
 }
 
-/// The session and the checked CSRF token of a POST, or the response.
+/// The session of a POST whose CSRF token checks: its user and role, or
+/// the response.
 #[allow(clippy::result_large_err)] // the response is built once, on the way out
-async fn posted(
-    state: &DeskState,
-    headers: &HeaderMap,
-    csrf: &str,
-    id: &str,
-) -> Result<(String, Role, SubmissionId), Response> {
+async fn posted_by(state: &DeskState, headers: &HeaderMap, csrf: &str) -> Result<(String, Role), Response> {
     let Some((token, user, role)) = state.session(headers).await else {
         return Err(error(
             StatusCode::FORBIDDEN,
@@ -204,6 +200,18 @@ async fn posted(
     if !state.csrf.check(Some(&token), csrf) {
         return Err(form_expired("the page"));
     }
+    Ok((user, role))
+}
+
+/// As [`posted_by`], for a form about the submission `id`.
+#[allow(clippy::result_large_err)] // the response is built once, on the way out
+async fn posted(
+    state: &DeskState,
+    headers: &HeaderMap,
+    csrf: &str,
+    id: &str,
+) -> Result<(String, Role, SubmissionId), Response> {
+    let (user, role) = posted_by(state, headers, csrf).await?;
     let Ok(submission) = SubmissionId::from_str(id) else {
         return Err(not_a_submission());
     };

@@ -16,7 +16,7 @@ use trove_store::{DocumentRepo as _, RedactionState, ReleaseState, SubmissionId}
 use trove_web::{redirect, render};
 
 use super::auth::CsrfForm;
-use super::{Shared, error, form_expired, not_a_submission};
+use super::{Shared, error, not_a_submission};
 
 #[derive(Template)]
 #[template(path = "release.html")]
@@ -66,17 +66,16 @@ fn refused(e: AppError) -> Response {
 /// they may sign (an editor or admin).
 #[allow(clippy::result_large_err)] // the response is built once, on the way out
 async fn posted(state: &super::DeskState, headers: &HeaderMap, csrf: &str) -> Result<(String, bool), Response> {
-    let Some((token, user, role)) = state.session(headers).await else {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "Please log in again",
-            "Your session ended; nothing was done.",
-        ));
-    };
-    if !state.csrf.check(Some(&token), csrf) {
-        return Err(form_expired("the page"));
-    }
+    let (user, role) = super::posted_by(state, headers, csrf).await?;
     Ok((user, role.decides()))
+}
+
+/// Back to `page` when an action is done, or its refusal.
+fn done<T>(result: Result<T, AppError>, page: &str) -> Response {
+    match result {
+        Ok(_) => redirect(page, &[]),
+        Err(e) => refused(e),
+    }
 }
 
 fn only_editors() -> Response {
@@ -239,10 +238,10 @@ pub(super) async fn propose(
         Ok(done) => done,
         Err(response) => return response,
     };
-    match state.newsroom.propose_redactions(&release, &user).await {
-        Ok(_) => redirect(&format!("/desk/r/{release}"), &[]),
-        Err(e) => refused(e),
-    }
+    done(
+        state.newsroom.propose_redactions(&release, &user).await,
+        &format!("/desk/r/{release}"),
+    )
 }
 
 pub(super) async fn publish(
@@ -259,10 +258,10 @@ pub(super) async fn publish(
         return only_editors();
     }
     // An editor signs with the key of their own name.
-    match state.newsroom.publish(&release, &user, &trove_app::NoProgress).await {
-        Ok(_) => redirect(&format!("/desk/r/{release}"), &[]),
-        Err(e) => refused(e),
-    }
+    done(
+        state.newsroom.publish(&release, &user, &trove_app::NoProgress).await,
+        &format!("/desk/r/{release}"),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -284,10 +283,10 @@ pub(super) async fn redact(
         Err(response) => return response,
     };
     let request = SpanRequest::Text(form.text.trim().to_owned());
-    match state.newsroom.add_redaction(&release, &doc, request, &user).await {
-        Ok(_) => redirect(&format!("/desk/r/{release}/d/{doc}"), &[]),
-        Err(e) => refused(e),
-    }
+    done(
+        state.newsroom.add_redaction(&release, &doc, request, &user).await,
+        &format!("/desk/r/{release}/d/{doc}"),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -313,7 +312,7 @@ pub(super) async fn review(
         Err(response) => return response,
     };
     let newsroom = &state.newsroom;
-    let done = match (form.verdict.as_str(), form.span) {
+    let reviewed = match (form.verdict.as_str(), form.span) {
         ("approve", _) => newsroom.approve_redactions(&release, &doc, &user).await,
         ("confirm", Some(span)) => newsroom.review_redactions(&release, &[span], true, &user).await,
         ("reject", Some(span)) => newsroom.review_redactions(&release, &[span], false, &user).await,
@@ -325,8 +324,5 @@ pub(super) async fn review(
             );
         }
     };
-    match done {
-        Ok(_) => redirect(&format!("/desk/r/{release}/d/{doc}"), &[]),
-        Err(e) => refused(e),
-    }
+    done(reviewed, &format!("/desk/r/{release}/d/{doc}"))
 }
