@@ -1070,6 +1070,36 @@ impl Newsroom {
             }
         }
 
+        // Mail published re-rendered can no longer be checked by a reader
+        // against its DKIM signature: the newsroom's verdict goes with it,
+        // signed by the publishing editor.
+        let rerendered_mail: Vec<(u64, &str)> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                pending
+                    .get(&e.id)
+                    .is_some_and(|p| p.doc_type == "email" && p.plan == Plan::Text)
+            })
+            .map(|(index, e)| (index as u64, e.id.as_str()))
+            .collect();
+        if !rerendered_mail.is_empty() {
+            let ids: Vec<&str> = rerendered_mail.iter().map(|(_, id)| *id).collect();
+            let found = self.repo().verifications_of(&record.submission, &ids).await?;
+            let verdicts: Vec<(u64, String)> = rerendered_mail
+                .iter()
+                .filter_map(|(index, id)| found.get(*id).map(|v| (*index, v.verdict.clone())))
+                .collect();
+            let mut release_id = [0u8; 16];
+            hex::decode_to_slice(&record.id, &mut release_id).map_err(|_| AppError::NoRelease(record.id.clone()))?;
+            let note = trove_ledger::checkpoint::SignedNote::sign(
+                folder::verifications_text(&release_id, &verdicts),
+                &self.dir().keyring().signing_key(&role)?,
+            );
+            let path = staging.join(folder::VERIFICATIONS);
+            std::fs::write(&path, note.encode()).map_err(AppError::io(&path))?;
+        }
+
         // Third pass: mail whole, and pages and images as pixels, from the
         // original bytes; drawing runs on as many confined workers as
         // there are cores, fed through a short queue so that memory holds

@@ -32,6 +32,8 @@ pub const ENTRY: &str = "publication.entry";
 pub const CHECKPOINT: &str = "checkpoint";
 pub const INCLUSION: &str = "inclusion.txt";
 pub const DKIM_KEYS: &str = "dkim-keys.txt";
+pub const VERIFICATIONS: &str = "verifications.note";
+const VERIFICATIONS_HEADER: &str = "trove/verifications/v1";
 const INCLUSION_HEADER: &str = "trove/inclusion/v1";
 
 /// An inclusion proof as `inclusion.txt` holds it.
@@ -73,6 +75,18 @@ fn parse_inclusion(text: &str) -> Result<(u64, u64, Vec<Hash>), PublishError> {
     Ok((index, size, hashes))
 }
 
+/// The text of `verifications.note`: the newsroom's verdict on each mail
+/// that was published re-rendered (so that its DKIM signature can no
+/// longer be checked by a reader), by manifest index; signed by the
+/// publishing editor as a signed note.
+pub fn verifications_text(release: &[u8; 16], verdicts: &[(u64, String)]) -> String {
+    let mut out = format!("{VERIFICATIONS_HEADER}\nrelease {}\n", hex::encode(release));
+    for (index, verdict) in verdicts {
+        out.push_str(&format!("{index} {verdict}\n"));
+    }
+    out
+}
+
 /// A document of the manifest that the folder does not hold as it says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
@@ -105,6 +119,8 @@ pub struct ReleaseCheck {
     pub records: u64,
     pub counts: Counts,
     pub withheld: Vec<WithheldRecord>,
+    /// The newsroom's signed verdicts on re-rendered mail, by index.
+    pub verdicts: Vec<(u64, String)>,
     pub problems: Vec<Problem>,
 }
 
@@ -232,7 +248,12 @@ pub fn verify_release<F: Fetch, L: Fetch>(
             });
         }
     }
+    let verdicts = match folder.fetch(VERIFICATIONS) {
+        Err(_) => Vec::new(),
+        Ok(bytes) => read_verifications(&bytes, &keys, &release, &manifest)?,
+    };
     Ok(ReleaseCheck {
+        verdicts,
         release: hex::encode(release),
         submission,
         root: hex::encode(root),
@@ -245,6 +266,41 @@ pub fn verify_release<F: Fetch, L: Fetch>(
         withheld: withheld_records,
         problems,
     })
+}
+
+/// Reads `verifications.note`: signed by a key the log lists, naming this
+/// release, each line a record that was published.
+fn read_verifications(
+    bytes: &[u8],
+    keys: &[NoteVerifierKey],
+    release: &[u8; 16],
+    manifest: &Manifest,
+) -> Result<Vec<(u64, String)>, PublishError> {
+    let bad = |reason: &str| PublishError::Folder {
+        file: VERIFICATIONS.into(),
+        reason: reason.into(),
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8"))?;
+    let note = trove_ledger::checkpoint::SignedNote::parse(text).map_err(|e| bad(&e.to_string()))?;
+    if !keys.iter().any(|key| note.verify(key)) {
+        return Err(bad("not signed by a key the log lists"));
+    }
+    let mut lines = note.text.lines();
+    if lines.next() != Some(VERIFICATIONS_HEADER)
+        || lines.next() != Some(format!("release {}", hex::encode(release)).as_str())
+    {
+        return Err(bad("not the verdicts of this release"));
+    }
+    lines
+        .map(|line| {
+            let (index, verdict) = line.split_once(' ').ok_or_else(|| bad("a line is not INDEX VERDICT"))?;
+            let index: u64 = index.parse().map_err(|_| bad("an index is not a number"))?;
+            match manifest.records.get(index as usize).map(|r| r.status) {
+                Some(RecordStatus::Published | RecordStatus::Redacted) => Ok((index, verdict.to_owned())),
+                _ => Err(bad("a verdict names a record that was not published")),
+            }
+        })
+        .collect()
 }
 
 /// Proves entry `index` (with leaf hash `leaf`) against the served log's

@@ -127,6 +127,12 @@ fn cache(dir: &Path) -> PathBuf {
     )
     .unwrap();
     std::fs::write(cache.join("private.txt"), "Medical file of a child.\n").unwrap();
+    std::fs::write(
+        cache.join("tip.eml"),
+        "From: Jan de Vries <tips@example.org>\r\nTo: desk@example.net\r\nSubject: The tender\r\n\
+         Date: Tue, 2 Jan 2024 10:00:00 +0000\r\nMessage-ID: <tip-1@example.org>\r\n\r\nThe tender was rigged.\r\n",
+    )
+    .unwrap();
     // Two copies of one memo, each marked for its recipient.
     for (name, mark) in [("copy-a.txt", "17 for Ms Holm"), ("copy-b.txt", "23 for Mr Berg")] {
         let mut memo = String::from("Memo to the board.\n");
@@ -403,6 +409,7 @@ fn a_release_is_reviewed_by_two_people_published_and_checked_against_the_log() {
         "photo.jpg",
         "copy-a.txt",
         "copy-b.txt",
+        "tip.eml",
     ] {
         let review = json(&ok(release_cmd(&[
             "show",
@@ -473,6 +480,22 @@ fn a_release_is_reviewed_by_two_people_published_and_checked_against_the_log() {
     );
     assert!(check["problems"].as_array().unwrap().is_empty(), "{check}");
     assert_eq!(check["withheld"].as_array().unwrap().len(), 3);
+    // The re-rendered mail carries the newsroom's signed verdict instead
+    // of a signature a reader could check.
+    let manifest_text = std::fs::read_to_string(folder.join("manifest.txt")).unwrap();
+    let tip_index: u64 = manifest_text
+        .lines()
+        .find(|l| l.ends_with("tip.eml"))
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        check["verdicts"].as_array().unwrap().iter().any(|v| v[0] == tip_index),
+        "{check}"
+    );
     // The withheld reasons are in the log's statement itself.
     let entry = std::fs::read_to_string(folder.join("publication.entry")).unwrap();
     assert!(entry.contains("codes OUT_OF_SCOPE=2,PRIVACY=1"), "{entry}");
@@ -551,6 +574,23 @@ fn a_release_is_reviewed_by_two_people_published_and_checked_against_the_log() {
         report.contains("missing: record") && report.contains("budget.docx"),
         "{report}"
     );
+    // A verdict changed by a mirror is refused outright.
+    let note = std::fs::read_to_string(mirror.join("verifications.note")).unwrap();
+    let changed = note.replacen(" unverifiable", " verified", 1);
+    assert_ne!(changed, note, "{note}");
+    std::fs::write(mirror.join("verifications.note"), changed).unwrap();
+    let forged = fails(trove(
+        &data,
+        &[
+            "manifest",
+            "verify",
+            mirror.to_str().unwrap(),
+            "--log-key",
+            log_key.to_str().unwrap(),
+        ],
+    ));
+    assert!(forged.contains("verifications.note"), "{forged}");
+    std::fs::write(mirror.join("verifications.note"), note).unwrap();
     // A manifest changed to hide a document is refused outright.
     let hidden = manifest.replace("\tpublished\t", "\tcontainer\t");
     std::fs::write(mirror.join("manifest.txt"), hidden).unwrap();
