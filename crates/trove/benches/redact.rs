@@ -152,6 +152,8 @@ fn main() {
         .iter()
         .filter(|(_, b, _)| detect(b) == DocType::Image)
         .collect();
+    // Built once, as publishing builds it once a run.
+    let proposer = trove_publish::Proposer::new(&[]).unwrap();
     let scrub = |(_, bytes, flagged): &&(PathBuf, Vec<u8>, Vec<String>)| -> Vec<u8> {
         let doc_type = detect(bytes);
         if doc_type == DocType::Image {
@@ -168,7 +170,6 @@ fn main() {
         }
         let extracted = extract_document(doc_type, bytes, &limits);
         let text = extracted.text.unwrap_or_default();
-        let proposer = trove_publish::Proposer::new(&[]).unwrap();
         let spans = proposer.propose(&text, flagged);
         trove_publish::redact::apply(&text, &spans)
             .unwrap_or_default()
