@@ -707,6 +707,10 @@ struct Pending {
     /// Everything that must not survive in its output: the confirmed
     /// spans' text, flagged metadata values, the protect list.
     secrets: Vec<String>,
+    /// The secrets its text (as ingest read it, OCR included) holds: what
+    /// drawing must find and burn. A page or image whose text holds none
+    /// needs no OCR to look for them.
+    present: Vec<String>,
     /// Redacted or flagged: its bytes as they came cannot ride inside a
     /// mail published whole.
     changed: bool,
@@ -771,6 +775,20 @@ impl Readers {
             names.push("exiftool");
         }
         names
+    }
+
+    /// Everything the readers find in a published image: its metadata by
+    /// exiftool and, when something was burned into it, its text by OCR.
+    fn image(&self, jpeg: &[u8], burned: bool, language: &str) -> String {
+        let mut all = String::new();
+        if self.exiftool {
+            all.push_str(&read_back("exiftool", &["-a", "-G1", "-"], jpeg));
+        }
+        if burned {
+            all.push('\n');
+            all.push_str(&read_back("tesseract", &["stdin", "stdout", "-l", language], jpeg));
+        }
+        all
     }
 
     /// Everything the readers find in a PDF: trove's extraction (text and
@@ -861,17 +879,22 @@ fn render_original(
     };
     let job = PixelJob {
         doc_type: pending.doc_type.clone(),
-        secrets: pending.secrets.clone(),
+        secrets: pending.present.clone(),
         dpi: RENDER_DPI,
         ocr_language: language,
         max_pages: MAX_PAGES,
     };
-    let (pdf, summary) = match render_pixels(&original.bytes, &job, limits) {
+    let (output, summary) = match render_pixels(&original.bytes, &job, limits) {
         Ok(done) => done,
         Err(why) => return Ok(Rendered::Held(why.to_string())),
     };
-    check_residue(path, &readers.pdf(&pdf, limits), &pending.secrets)?;
-    let (digest, name) = write_output(staging, &pdf, "pdf")?;
+    let read = if summary.extension == "pdf" {
+        readers.pdf(&output, limits)
+    } else {
+        readers.image(&output, !job.secrets.is_empty(), &job.ocr_language)
+    };
+    check_residue(path, &read, &pending.secrets)?;
+    let (digest, name) = write_output(staging, &output, &summary.extension)?;
     Ok(Rendered::Done {
         outcome: Outcome_ {
             status: Some(if pending.confirmed.is_empty() {
@@ -995,6 +1018,15 @@ impl Newsroom {
                     flagged: !found.is_empty(),
                     members_unchanged: true,
                 });
+                let present = if plan == Plan::Pixels {
+                    secrets
+                        .iter()
+                        .filter(|secret| !trove_publish::redact::find_all(&rendered, secret).is_empty())
+                        .cloned()
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 pending.insert(
                     doc.id.clone(),
                     Pending {
@@ -1003,6 +1035,7 @@ impl Newsroom {
                         changed: !spans.is_empty() || !found.is_empty(),
                         confirmed: spans,
                         secrets,
+                        present,
                     },
                 );
             }

@@ -1,6 +1,7 @@
 //! Pages as pixels, for publication: each page of a PDF (drawn by
 //! poppler's `pdftoppm`) or an image (decoded by the `image` crate) becomes
-//! pixels; the words of every redacted string are burned in black, found
+//! pixels (an image is published as those pixels, a JPEG with nothing
+//! else in it); the words of every redacted string are burned in black, found
 //! in the PDF's text layer (`pdftotext -bbox`) or, on a page without one,
 //! by OCR of the pixels (tesseract's word boxes); yellow is whitened, since
 //! printers hide their tracking dots there; and tesseract reads the burned
@@ -53,6 +54,9 @@ pub struct PixelSummary {
     /// Pages whose yellow pixels form a grid of dots (a printer's
     /// tracking pattern).
     pub tracking_dot_pages: u32,
+    /// The output's file extension: `pdf` for PDF pages (a page image
+    /// under an OCR text layer), `jpg` for an image (its pixels alone).
+    pub extension: String,
 }
 
 /// A page's pixels, 8-bit RGB.
@@ -321,8 +325,13 @@ fn redraw(
     summary.yellow_pixels += yellow;
     summary.tracking_dot_pages += dots as u32;
     summary.pages += 1;
-    // The text layer comes from the burned pixels alone.
-    let words = ocr_words(&page.to_ppm(), &job.ocr_language)?;
+    // A PDF's text layer comes from the burned pixels alone; an image is
+    // published as its pixels, with no text layer to read.
+    let words = if job.doc_type == "pdf" {
+        ocr_words(&page.to_ppm(), &job.ocr_language)?
+    } else {
+        Vec::new()
+    };
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
         .encode(
@@ -363,6 +372,7 @@ fn draw(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummary), String>
         burned: 0,
         yellow_pixels: 0,
         tracking_dot_pages: 0,
+        extension: "pdf".into(),
     };
     let mut pages = Vec::new();
     match job.doc_type.as_str() {
@@ -399,7 +409,9 @@ fn draw(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummary), String>
                 height: rgb.height() as usize,
                 rgb: rgb.into_raw(),
             };
-            pages.push(redraw(&mut page, &[], 1.0, job, &secrets, &mut summary)?);
+            let drawn = redraw(&mut page, &[], 1.0, job, &secrets, &mut summary)?;
+            summary.extension = "jpg".into();
+            return Ok((drawn.jpeg, summary));
         }
         other => return Err(format!("{other} files are not drawn as pixels")),
     }

@@ -6,8 +6,8 @@
 //!    beside the same pages through `pdftoppm | tesseract … pdf` alone: the
 //!    cost floor of any pixels-and-OCR redaction.
 //! 2. Metadata scrubbing of office files and images per second (trove: the
-//!    text re-rendered with flagged values taken out, images drawn as
-//!    pixels with OCR), beside `mat2` on copies of the same files, with the
+//!    text re-rendered with flagged values taken out, images re-encoded
+//!    from their pixels), beside `mat2` on copies of the same files, with the
 //!    flagged values (author, last modified by, company) each output still
 //!    carries, read back with `exiftool` and as bytes.
 //!
@@ -124,6 +124,20 @@ fn main() {
     let mut inputs = files(&corpus.join("cache"), &["docx", "xlsx"]);
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/real");
     inputs.extend(files(&fixtures, &["jpg", "jpeg", "png"]));
+    // Scans: first pages of generated PDFs drawn as PNG and JPEG files.
+    let scans = scratch.path().join("scans");
+    std::fs::create_dir_all(&scans).unwrap();
+    for (i, pdf) in files(&corpus.join("cache"), &["pdf"]).iter().take(24).enumerate() {
+        let format = if i % 2 == 0 { "-png" } else { "-jpeg" };
+        let page = pipe(
+            "pdftoppm",
+            &["-r", "150", "-f", "1", "-l", "1", format, "-"],
+            &std::fs::read(pdf).unwrap(),
+        );
+        let name = scans.join(format!("scan-{i:02}.{}", if i % 2 == 0 { "png" } else { "jpg" }));
+        std::fs::write(&name, page).unwrap();
+        inputs.push(name);
+    }
     let copies = scratch.path().join("mat2");
     std::fs::create_dir_all(&copies).unwrap();
     let originals: Vec<(PathBuf, Vec<u8>, Vec<String>)> = inputs

@@ -184,9 +184,11 @@ fn everything_readable(folder: &Path) -> String {
             continue;
         }
         all.push_str(&String::from_utf8_lossy(&std::fs::read(path).unwrap()));
+        let file = path.to_str().unwrap();
         if path.extension().is_some_and(|e| e == "pdf") {
-            let file = path.to_str().unwrap();
             all.push_str(&read_back("pdftotext", &["-q", file, "-"]));
+        }
+        if path.extension().is_some_and(|e| e == "pdf" || e == "jpg") {
             all.push_str(&read_back("exiftool", &["-a", "-G1", file]).replace(file, ""));
         }
     }
@@ -454,6 +456,16 @@ fn a_release_is_reviewed_by_two_people_published_and_checked_against_the_log() {
         let needle = secret.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
         assert!(!released.contains(&needle), "{secret:?} is in the release");
     }
+    // The photo went out as its pixels alone: no camera, no dates.
+    let manifest_lines = std::fs::read_to_string(folder.join("manifest.txt")).unwrap();
+    let photo = manifest_lines.lines().find(|l| l.ends_with("photo.jpg")).unwrap();
+    let photo_file = folder.join(photo.split('\t').nth(6).unwrap());
+    assert!(photo_file.extension().is_some_and(|e| e == "jpg"), "{photo}");
+    let exif = read_back("exiftool", &["-a", "-G1", photo_file.to_str().unwrap()]);
+    assert!(
+        !exif.contains("Canon") && !exif.contains("[IFD0]") && !exif.contains("[ExifIFD]"),
+        "{exif}"
+    );
     // What was not redacted is still there, read from the pixels.
     assert!(released.contains("tender"), "the PDF's text layer is missing");
     assert!(released.contains("figures follow in the annex"));
