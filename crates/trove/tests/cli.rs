@@ -312,4 +312,18 @@ fn gen_corpus_and_demo_run_end_to_end() {
     assert_eq!(files, on_disk, "the demo submits every file of its cache");
     let id = report["submission"]["submission"].as_str().unwrap();
     assert!(ok(trove(&data, &["submissions"])).contains(id));
+    // An accepted submission is released: reviewed by a second user,
+    // published, and its folder checked against the log.
+    if report["decision"]["outcome"] == "accept" {
+        let publication = &report["publication"];
+        assert_eq!(publication["complete"], true, "{publication}");
+        let records = publication["verified_records"].as_u64().unwrap();
+        assert_eq!(
+            records,
+            report["ingest"]["documents"].as_u64().unwrap(),
+            "{publication}"
+        );
+    } else {
+        assert!(report["publication"].is_null());
+    }
 }
