@@ -131,7 +131,7 @@ struct Entry {
 
 /// What publishing decided for one document.
 #[derive(Default)]
-struct Outcome_ {
+struct DocumentOutcome {
     status: Option<RecordStatus>,
     redactions: u32,
     published: Option<[u8; 32]>,
@@ -820,7 +820,7 @@ struct Original {
 /// What became of an original.
 enum Rendered {
     Done {
-        outcome: Outcome_,
+        outcome: DocumentOutcome,
         summary: Option<PixelSummary>,
         /// The DKIM selectors of a mail published whole.
         dkim: Vec<(String, String)>,
@@ -864,11 +864,11 @@ fn render_original(
         check_residue(path, &String::from_utf8_lossy(&original.bytes), &pending.secrets)?;
         let (digest, name) = write_output(staging, &original.bytes, extension)?;
         return Ok(Rendered::Done {
-            outcome: Outcome_ {
+            outcome: DocumentOutcome {
                 status: Some(RecordStatus::Published),
                 published: Some(digest),
                 file: Some(name),
-                ..Outcome_::default()
+                ..DocumentOutcome::default()
             },
             summary: None,
             dkim: dkim_selectors(&original.bytes),
@@ -896,7 +896,7 @@ fn render_original(
     check_residue(path, &read, &pending.secrets)?;
     let (digest, name) = write_output(staging, &output, &summary.extension)?;
     Ok(Rendered::Done {
-        outcome: Outcome_ {
+        outcome: DocumentOutcome {
             status: Some(if pending.confirmed.is_empty() {
                 RecordStatus::Published
             } else {
@@ -931,6 +931,8 @@ impl Newsroom {
             ReleaseState::Draft => {}
         }
         self.check_accepted(&record.submission).await?;
+        let mut release_id = [0u8; 16];
+        hex::decode_to_slice(&record.id, &mut release_id).map_err(|_| AppError::NoRelease(record.id.clone()))?;
         let role = StatementRole::Editor(editor.to_owned());
         let key_id = self
             .dir()
@@ -1062,7 +1064,7 @@ impl Newsroom {
         }
         let documents_dir = staging.join("documents");
         std::fs::create_dir_all(&documents_dir).map_err(AppError::io(&documents_dir))?;
-        let mut outcomes: HashMap<String, Outcome_> = HashMap::new();
+        let mut outcomes: HashMap<String, DocumentOutcome> = HashMap::new();
 
         // Second pass: text outputs, from the rendered text with the
         // confirmed spans taken out.
@@ -1071,9 +1073,9 @@ impl Newsroom {
             for (doc, text) in batch {
                 let Some(p) = pending.get(&doc.id) else { continue };
                 let outcome = match &p.plan {
-                    Plan::Container => Outcome_ {
+                    Plan::Container => DocumentOutcome {
                         status: Some(RecordStatus::Container),
-                        ..Outcome_::default()
+                        ..DocumentOutcome::default()
                     },
                     Plan::Text => {
                         let rendered = rendered_text(&doc.doc_type, &doc.metadata, &text);
@@ -1085,7 +1087,7 @@ impl Newsroom {
                         })?;
                         check_residue(&doc.path, &output, &p.secrets)?;
                         let (digest, name) = write_output(&staging, output.as_bytes(), "txt")?;
-                        Outcome_ {
+                        DocumentOutcome {
                             status: Some(if p.confirmed.is_empty() {
                                 RecordStatus::Published
                             } else {
@@ -1123,8 +1125,6 @@ impl Newsroom {
                 .iter()
                 .filter_map(|(index, id)| found.get(*id).map(|v| (*index, v.verdict.clone())))
                 .collect();
-            let mut release_id = [0u8; 16];
-            hex::decode_to_slice(&record.id, &mut release_id).map_err(|_| AppError::NoRelease(record.id.clone()))?;
             let note = trove_ledger::checkpoint::SignedNote::sign(
                 folder::verifications_text(&release_id, &verdicts),
                 &self.dir().keyring().signing_key(&role)?,
@@ -1237,8 +1237,6 @@ impl Newsroom {
         }
 
         // The manifest: one record per document, in path order.
-        let mut release_id = [0u8; 16];
-        hex::decode_to_slice(&record.id, &mut release_id).map_err(|_| AppError::NoRelease(record.id.clone()))?;
         let mut records = Vec::with_capacity(entries.len());
         for (index, entry) in entries.iter().enumerate() {
             let index = index as u64;

@@ -29,7 +29,8 @@ struct ReleasePage {
     documents: u64,
     withheld: Vec<(String, String, String)>,
     redactions: (u64, u64, u64),
-    awaiting: Vec<String>,
+    /// Document id and path.
+    awaiting: Vec<(String, String)>,
     draft: bool,
     can_publish: bool,
     published: Option<String>,
@@ -103,19 +104,9 @@ pub(super) async fn page(State(state): Shared, headers: HeaderMap, Path(id): Pat
         Ok(records) => records,
         Err(e) => return refused(e.into()),
     };
-    let mut awaiting: Vec<String> = view.awaiting_review.clone();
-    awaiting.sort_by_key(|id| paths.iter().find(|d| d.id == *id).map(|d| d.path.clone()));
-    let awaiting = awaiting
-        .into_iter()
-        .map(|id| {
-            let path = paths
-                .iter()
-                .find(|d| d.id == id)
-                .map(|d| d.path.clone())
-                .unwrap_or_default();
-            format!("{id}\t{path}")
-        })
-        .collect();
+    // Documents waiting for review, by path.
+    let mut awaiting: Vec<(String, String)> = paths.into_iter().map(|d| (d.id, d.path)).collect();
+    awaiting.sort_by(|a, b| a.1.cmp(&b.1));
     render(
         StatusCode::OK,
         &ReleasePage {
