@@ -131,3 +131,42 @@ fn images_lose_their_exif_and_their_burned_words() {
     assert!(image::load_from_memory(&pdf).is_ok());
     assert!(render_here(b"not an image", &job("image", &[])).is_err());
 }
+
+/// Runs `program args` with `input` on stdin; its stdout.
+fn pipe(program: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} is installed (scripts/test installs it): {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    output.stdout
+}
+
+#[test]
+fn a_gray_scan_stays_gray_and_loses_its_burned_words() {
+    // A real page scanned in gray: read by OCR (as a PGM) to find the
+    // words to burn, published as a one-channel JPEG.
+    let original =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/real/pdf/testPDF.pdf")).unwrap();
+    let page = pipe("pdftoppm", &["-r", "150", "-f", "1", "-l", "1", "-gray", "-png", "-"], &original);
+    let mut scan = Vec::new();
+    image::load_from_memory(&page)
+        .unwrap()
+        .into_luma8()
+        .write_to(&mut std::io::Cursor::new(&mut scan), image::ImageFormat::Png)
+        .unwrap();
+    let (jpeg, summary) = render_here(&scan, &job("image", &["Lucene"])).unwrap();
+    assert!(summary.burned >= 1, "{summary:?}");
+    let published = image::load_from_memory(&jpeg).unwrap();
+    assert_eq!(published.color(), image::ColorType::L8, "a gray page became colour");
+    let read_back = String::from_utf8_lossy(&pipe("tesseract", &["stdin", "stdout", "-l", "eng"], &jpeg)).to_lowercase();
+    assert!(!read_back.contains("lucene"), "a burned word survived: {read_back}");
+    assert!(read_back.contains("toolkit"), "the rest was lost: {read_back}");
+}
