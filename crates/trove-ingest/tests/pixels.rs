@@ -155,7 +155,11 @@ fn a_gray_scan_stays_gray_and_loses_its_burned_words() {
     // words to burn, published as a one-channel JPEG.
     let original =
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/real/pdf/testPDF.pdf")).unwrap();
-    let page = pipe("pdftoppm", &["-r", "150", "-f", "1", "-l", "1", "-gray", "-png", "-"], &original);
+    let page = pipe(
+        "pdftoppm",
+        &["-r", "150", "-f", "1", "-l", "1", "-gray", "-png", "-"],
+        &original,
+    );
     let mut scan = Vec::new();
     image::load_from_memory(&page)
         .unwrap()
@@ -166,7 +170,8 @@ fn a_gray_scan_stays_gray_and_loses_its_burned_words() {
     assert!(summary.burned >= 1, "{summary:?}");
     let published = image::load_from_memory(&jpeg).unwrap();
     assert_eq!(published.color(), image::ColorType::L8, "a gray page became colour");
-    let read_back = String::from_utf8_lossy(&pipe("tesseract", &["stdin", "stdout", "-l", "eng"], &jpeg)).to_lowercase();
+    let read_back =
+        String::from_utf8_lossy(&pipe("tesseract", &["stdin", "stdout", "-l", "eng"], &jpeg)).to_lowercase();
     assert!(!read_back.contains("lucene"), "a burned word survived: {read_back}");
     assert!(read_back.contains("toolkit"), "the rest was lost: {read_back}");
 }

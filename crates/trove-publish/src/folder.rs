@@ -98,7 +98,7 @@ pub struct Problem {
 }
 
 /// A withheld document: its place in the submission and its reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct WithheldRecord {
     pub index: u64,
     pub reason: String,

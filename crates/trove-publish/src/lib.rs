@@ -31,7 +31,7 @@ pub mod render;
 pub mod watermarks;
 
 pub use flags::{FlagKind, SourceFlag};
-pub use folder::{ReleaseCheck, verify_release};
+pub use folder::{ReleaseCheck, WithheldRecord, verify_release};
 pub use manifest::{Counts, Manifest, ManifestRecord, RecordStatus};
 pub use reason::WithholdReason;
 pub use redact::{Proposer, Span, SpanKind};

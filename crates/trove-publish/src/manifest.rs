@@ -208,7 +208,7 @@ impl ManifestRecord {
 }
 
 /// Documents by status, and withheld ones by reason.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Counts {
     pub published: u64,
     pub redacted: u64,

@@ -18,6 +18,8 @@
 //! rebuilt from the documents at any time, so it is never the only copy
 //! of anything.
 
+pub mod public;
+
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 

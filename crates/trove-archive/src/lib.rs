@@ -1,0 +1,257 @@
+//! The public archive: what was published, served to anyone.
+//!
+//! An archive is a folder built from sealed release folders alone
+//! (`trove archive build`, or as each release is published), which can be
+//! copied to any machine:
+//!
+//! ```text
+//! ARCHIVE/releases/<root>/     release folders, each checked against the log before it is added
+//! ARCHIVE/releases/<root>.json what the release pages show (ReleaseSummary)
+//! ARCHIVE/releases.txt         the roots, one a line: what `trove archive verify URL` walks
+//! ARCHIVE/index/               the search index (trove-search's PublicIndex)
+//! ```
+//!
+//! [`Archive::add_release`] checks a folder with the log's key, copies it
+//! in, reads each published file back (mail headers, text through
+//! ingest's extractors, DKIM against the keys the release carries) and
+//! indexes it; [`server::router`] serves search, document pages, release
+//! pages, downloads and a feed.
+//!
+//! What this crate must never do: hold or open a newsroom identity, read
+//! the newsroom's store or database, or serve anything that is not in a
+//! release folder or the public log. It knows nothing a reader of the
+//! published folders does not.
+
+pub mod read;
+pub mod server;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use trove_keys::NoteVerifierKey;
+use trove_ledger::DirFetch;
+use trove_publish::{Counts, ReleaseCheck, WithheldRecord};
+use trove_search::public::PublicIndex;
+
+pub use read::read_release;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("{path}: {reason}")]
+    Io { path: PathBuf, reason: String },
+    #[error("release {folder}: {reason}")]
+    Release { folder: String, reason: String },
+    #[error("release {folder} is incomplete: {problems}")]
+    Incomplete { folder: String, problems: String },
+    #[error(transparent)]
+    Search(#[from] trove_search::SearchError),
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> ArchiveError + '_ {
+    move |e| ArchiveError::Io {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+/// What a release page shows, kept beside the release folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReleaseSummary {
+    /// The manifest root (hex): the release's name in the archive.
+    pub root: String,
+    pub release: String,
+    pub submission: String,
+    /// The publication statement's index in the log.
+    pub log_index: u64,
+    pub signer: String,
+    pub records: u64,
+    pub counts: Counts,
+    pub withheld: Vec<WithheldRecord>,
+    /// Documents the archive serves (published and redacted).
+    pub documents: u64,
+    /// The UTC day the archive added it (`YYYY-MM-DD`).
+    pub added: String,
+}
+
+impl ReleaseSummary {
+    fn from_check(check: &ReleaseCheck, documents: u64, added: String) -> ReleaseSummary {
+        ReleaseSummary {
+            root: check.root.clone(),
+            release: check.release.clone(),
+            submission: check.submission.to_string(),
+            log_index: check.log_index,
+            signer: check.signer.clone(),
+            records: check.records,
+            counts: check.counts.clone(),
+            withheld: check.withheld.clone(),
+            documents,
+            added,
+        }
+    }
+}
+
+/// An archive folder, open.
+pub struct Archive {
+    dir: PathBuf,
+    index: PublicIndex,
+}
+
+const RELEASES: &str = "releases";
+const RELEASE_LIST: &str = "releases.txt";
+
+impl Archive {
+    /// Opens (or creates) the archive in `dir`.
+    pub fn open(dir: &Path) -> Result<Archive, ArchiveError> {
+        std::fs::create_dir_all(dir.join(RELEASES)).map_err(io(dir))?;
+        let index = PublicIndex::open(&dir.join("index"))?;
+        Ok(Archive {
+            dir: dir.to_owned(),
+            index,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn index(&self) -> &PublicIndex {
+        &self.index
+    }
+
+    /// The folder of a release in the archive (`root` is 64 hex digits).
+    pub fn release_dir(&self, root: &str) -> Option<PathBuf> {
+        is_root(root).then(|| self.dir.join(RELEASES).join(root))
+    }
+
+    /// Checks `folder` against the log (with only the log's key), refuses
+    /// it if any published file is missing or changed, copies it in (when
+    /// it is not already the archive's copy) and indexes its documents.
+    /// Adding a release again replaces it.
+    pub fn add_release(
+        &self,
+        folder: &Path,
+        log_key: &NoteVerifierKey,
+        limits: &trove_ingest::Limits,
+    ) -> Result<ReleaseSummary, ArchiveError> {
+        let name = folder.display().to_string();
+        let check =
+            trove_publish::verify_release(&DirFetch(folder.to_owned()), log_key, None::<&DirFetch>).map_err(|e| {
+                ArchiveError::Release {
+                    folder: name.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+        if !check.complete() {
+            let problems = check
+                .problems
+                .iter()
+                .map(|p| format!("{} {} ({})", p.what, p.file, p.path.as_deref().unwrap_or("-")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(ArchiveError::Incomplete { folder: name, problems });
+        }
+        let target = self.dir.join(RELEASES).join(&check.root);
+        let same = match (folder.canonicalize(), target.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if !same {
+            copy_folder(folder, &target)?;
+        }
+        let documents = read_release(&target, &check, limits)?;
+        self.index.put_release(&check.root, &documents)?;
+        let summary = ReleaseSummary::from_check(&check, documents.len() as u64, today());
+        let path = self.dir.join(RELEASES).join(format!("{}.json", check.root));
+        let json = serde_json::to_vec_pretty(&summary).map_err(|e| ArchiveError::Io {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        write_atomically(&path, &json)?;
+        self.write_release_list()?;
+        Ok(summary)
+    }
+
+    /// Every release, the newest (latest in the log) first.
+    pub fn releases(&self) -> Result<Vec<ReleaseSummary>, ArchiveError> {
+        let dir = self.dir.join(RELEASES);
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
+            let path = entry.map_err(io(&dir))?.path();
+            if path.extension().is_some_and(|e| e == "json")
+                && let Some(summary) = read_summary(&path)?
+            {
+                out.push(summary);
+            }
+        }
+        out.sort_by(|a, b| b.log_index.cmp(&a.log_index));
+        Ok(out)
+    }
+
+    /// One release's summary.
+    pub fn release(&self, root: &str) -> Result<Option<ReleaseSummary>, ArchiveError> {
+        if !is_root(root) {
+            return Ok(None);
+        }
+        read_summary(&self.dir.join(RELEASES).join(format!("{root}.json")))
+    }
+
+    fn write_release_list(&self) -> Result<(), ArchiveError> {
+        let mut roots: Vec<String> = self.releases()?.into_iter().map(|r| r.root).collect();
+        roots.sort();
+        let mut text = roots.join("\n");
+        text.push('\n');
+        write_atomically(&self.dir.join(RELEASE_LIST), text.as_bytes())
+    }
+}
+
+fn read_summary(path: &Path) -> Result<Option<ReleaseSummary>, ArchiveError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| ArchiveError::Io {
+            path: path.to_owned(),
+            reason: format!("not a release summary: {e}"),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(path)(e)),
+    }
+}
+
+/// 64 hex digits: a manifest root, and nothing that could leave a folder.
+pub fn is_root(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+fn today() -> String {
+    let now = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", now.year(), u8::from(now.month()), now.day())
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
+    let staged = path.with_extension("staged");
+    std::fs::write(&staged, bytes).map_err(io(&staged))?;
+    std::fs::rename(&staged, path).map_err(io(path))
+}
+
+/// Copies a release folder (files and the `documents/` folder) into
+/// place through a staging folder, so that a reader never sees half.
+fn copy_folder(from: &Path, to: &Path) -> Result<(), ArchiveError> {
+    let staged = to.with_extension("staging");
+    let _ = std::fs::remove_dir_all(&staged);
+    copy_tree(from, &staged)?;
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::rename(&staged, to).map_err(io(to))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<(), ArchiveError> {
+    std::fs::create_dir_all(to).map_err(io(to))?;
+    for entry in std::fs::read_dir(from).map_err(io(from))? {
+        let entry = entry.map_err(io(from))?;
+        let kind = entry.file_type().map_err(io(from))?;
+        let target = to.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target).map_err(io(&target))?;
+        }
+    }
+    Ok(())
+}

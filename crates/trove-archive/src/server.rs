@@ -1,0 +1,521 @@
+//! The archive's pages: search, documents, releases, downloads and a
+//! feed, rendered on the server (no script), with `?format=json` on every
+//! listing. Nothing is logged about who asks.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use tower_http::services::ServeDir;
+use trove_search::public::{FacetCount, PublicQuery, PublicResults, Sort, StoredDocument};
+
+use crate::{Archive, ReleaseSummary, is_root};
+
+/// What the archive's router serves from.
+pub struct ArchiveState {
+    pub archive: Archive,
+    /// The transparency log's folder, served under `/log/` (optional: a
+    /// mirror may serve releases alone).
+    pub log_dir: Option<PathBuf>,
+}
+
+const PER_PAGE: usize = 20;
+
+/// The archive's routes. Every response gets the hardened headers
+/// (strict CSP: nothing loaded from elsewhere, no script).
+pub fn router(state: Arc<ArchiveState>) -> Router {
+    let releases = ServeDir::new(state.archive.dir().join(crate::RELEASES)).append_index_html_on_directories(false);
+    let mut router = Router::new()
+        .route("/", get(search))
+        .route("/search", get(search))
+        .route("/d/{release}/{index}", get(document))
+        .route("/d/{release}/{index}/file", get(download))
+        .route("/r", get(releases_page))
+        .route("/r/{release}", get(release_page))
+        .route("/r/{release}/tar", get(release_tar))
+        .route("/feed.atom", get(feed))
+        .route("/style.css", get(style))
+        .route(
+            "/releases.txt",
+            get(|State(state): State<Arc<ArchiveState>>| async move {
+                let path = state.archive.dir().join(crate::RELEASE_LIST);
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text)
+            }),
+        )
+        .nest_service("/releases", releases);
+    if let Some(log) = &state.log_dir {
+        router = router.nest_service("/log", ServeDir::new(log).append_index_html_on_directories(false));
+    }
+    router
+        .with_state(state)
+        .layer(axum::middleware::map_response(trove_web::harden))
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct SearchParams {
+    #[serde(default)]
+    q: String,
+    /// Facet filters, `group/value`, comma-separated.
+    #[serde(default)]
+    f: String,
+    #[serde(default)]
+    sort: Option<Sort>,
+    #[serde(default)]
+    page: Option<usize>,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+fn wants_json(format: &Option<String>) -> bool {
+    format.as_deref() == Some("json")
+}
+
+/// An error page (or JSON), with nothing of the request in it but what
+/// the reader typed.
+fn failure(status: StatusCode, message: String, json: bool) -> Response {
+    if json {
+        return (status, axum::Json(serde_json::json!({ "error": message }))).into_response();
+    }
+    let page = ErrorPage { message };
+    (status, Html(page.render().unwrap_or_default())).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "archive_error.html")]
+struct ErrorPage {
+    message: String,
+}
+
+/// A hit as the page shows it: the snippet in plain and marked parts.
+struct HitView {
+    href: String,
+    title: String,
+    path: String,
+    doc_type: String,
+    day: String,
+    parts: Vec<(String, bool)>,
+}
+
+struct FacetView {
+    group: String,
+    /// The first value of its group (the page heads the group there).
+    first_of_group: bool,
+    value: String,
+    count: u64,
+    href: String,
+    active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "archive_search.html")]
+struct SearchPage {
+    q: String,
+    total: u64,
+    hits: Vec<HitView>,
+    facets: Vec<FacetView>,
+    active: Vec<(String, String)>,
+    sort: String,
+    previous: Option<String>,
+    next: Option<String>,
+    first: usize,
+}
+
+fn search_href(q: &str, facets: &[String], sort: Sort, page: usize) -> String {
+    let mut href = format!("/search?q={}", encode(q));
+    if !facets.is_empty() {
+        href.push_str(&format!("&f={}", encode(&facets.join(","))));
+    }
+    if sort != Sort::Relevance {
+        href.push_str(match sort {
+            Sort::Newest => "&sort=newest",
+            _ => "&sort=oldest",
+        });
+    }
+    if page > 1 {
+        href.push_str(&format!("&page={page}"));
+    }
+    href
+}
+
+/// Percent-encodes a query parameter.
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn day(seconds: Option<i64>) -> String {
+    seconds
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+        .unwrap_or_default()
+}
+
+/// Splits a snippet at its highlighted byte ranges.
+fn parts(snippet: &str, highlighted: &[(usize, usize)]) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &(start, end) in highlighted {
+        if start < at || end > snippet.len() || !snippet.is_char_boundary(start) || !snippet.is_char_boundary(end) {
+            continue;
+        }
+        if start > at {
+            out.push((snippet[at..start].to_owned(), false));
+        }
+        out.push((snippet[start..end].to_owned(), true));
+        at = end;
+    }
+    if at < snippet.len() {
+        out.push((snippet[at..].to_owned(), false));
+    }
+    out
+}
+
+async fn search(State(state): State<Arc<ArchiveState>>, Query(params): Query<SearchParams>) -> Response {
+    let json = wants_json(&params.format);
+    let facets: Vec<String> = params
+        .f
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let sort = params.sort.unwrap_or(if params.q.trim().is_empty() {
+        Sort::Newest
+    } else {
+        Sort::Relevance
+    });
+    let page = params.page.unwrap_or(1).clamp(1, 500);
+    let query = PublicQuery {
+        text: params.q.clone(),
+        facets: facets.clone(),
+        sort,
+        offset: (page - 1) * PER_PAGE,
+        limit: PER_PAGE,
+    };
+    let results: PublicResults = match state.archive.index().search(&query) {
+        Ok(results) => results,
+        Err(trove_search::SearchError::Query { reason, .. }) => {
+            return failure(
+                StatusCode::BAD_REQUEST,
+                format!("The query is not understood: {reason}"),
+                json,
+            );
+        }
+        Err(e) => return failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), json),
+    };
+    if json {
+        return axum::Json(&results).into_response();
+    }
+    let hits = results
+        .hits
+        .iter()
+        .map(|h| HitView {
+            href: format!("/d/{}/{}", h.release, h.index),
+            title: h
+                .subject
+                .clone()
+                .unwrap_or_else(|| h.path.rsplit('/').next().unwrap_or(&h.path).to_owned()),
+            path: h.path.clone(),
+            doc_type: h.doc_type.clone(),
+            day: day(h.date),
+            parts: parts(&h.snippet, &h.highlighted),
+        })
+        .collect();
+    let facet_views = results
+        .facets
+        .iter()
+        .enumerate()
+        .map(|(i, FacetCount { group, value, count })| {
+            let key = format!("{group}/{value}");
+            let active = facets.contains(&key);
+            let mut next = facets.clone();
+            if active {
+                next.retain(|f| f != &key);
+            } else {
+                next.push(key);
+            }
+            FacetView {
+                group: group.clone(),
+                first_of_group: i == 0 || results.facets[i - 1].group != *group,
+                value: value.clone(),
+                count: *count,
+                href: search_href(&params.q, &next, sort, 1),
+                active,
+            }
+        })
+        .collect();
+    let pages = results.total.div_ceil(PER_PAGE as u64) as usize;
+    let view = SearchPage {
+        q: params.q.clone(),
+        total: results.total,
+        hits,
+        facets: facet_views,
+        active: facets
+            .iter()
+            .map(|f| {
+                let rest: Vec<String> = facets.iter().filter(|g| *g != f).cloned().collect();
+                (f.clone(), search_href(&params.q, &rest, sort, 1))
+            })
+            .collect(),
+        sort: match sort {
+            Sort::Relevance => "relevance",
+            Sort::Newest => "newest",
+            Sort::Oldest => "oldest",
+        }
+        .into(),
+        previous: (page > 1).then(|| search_href(&params.q, &facets, sort, page - 1)),
+        next: (page < pages).then(|| search_href(&params.q, &facets, sort, page + 1)),
+        first: (page - 1) * PER_PAGE + 1,
+    };
+    Html(view.render().unwrap_or_default()).into_response()
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct FormatParam {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "archive_document.html")]
+struct DocumentPage {
+    doc: StoredDocument,
+    title: String,
+    day: String,
+    release_log_index: Option<u64>,
+    mail: bool,
+    original: bool,
+}
+
+fn find(state: &ArchiveState, release: &str, index: &str) -> Result<StoredDocument, (StatusCode, String)> {
+    let not_found = || (StatusCode::NOT_FOUND, "No such published document.".to_owned());
+    let index: u64 = index.parse().map_err(|_| not_found())?;
+    if !is_root(release) {
+        return Err(not_found());
+    }
+    match state.archive.index().get(release, index) {
+        Ok(Some(doc)) => Ok(doc),
+        Ok(None) => Err(not_found()),
+        Err(e) => Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+    }
+}
+
+async fn document(
+    State(state): State<Arc<ArchiveState>>,
+    Path((release, index)): Path<(String, String)>,
+    Query(params): Query<FormatParam>,
+) -> Response {
+    let json = wants_json(&params.format);
+    let doc = match find(&state, &release, &index) {
+        Ok(doc) => doc,
+        Err((status, message)) => return failure(status, message, json),
+    };
+    if json {
+        return axum::Json(&doc).into_response();
+    }
+    let summary = state.archive.release(&release).ok().flatten();
+    let page = DocumentPage {
+        title: doc
+            .subject
+            .clone()
+            .unwrap_or_else(|| doc.path.rsplit('/').next().unwrap_or(&doc.path).to_owned()),
+        day: day(doc.date),
+        release_log_index: summary.map(|s| s.log_index),
+        mail: matches!(doc.doc_type.as_str(), "email" | "msg"),
+        original: doc.file.ends_with(".eml"),
+        doc,
+    };
+    Html(page.render().unwrap_or_default()).into_response()
+}
+
+async fn download(State(state): State<Arc<ArchiveState>>, Path((release, index)): Path<(String, String)>) -> Response {
+    let doc = match find(&state, &release, &index) {
+        Ok(doc) => doc,
+        Err((status, message)) => return failure(status, message, false),
+    };
+    let Some(folder) = state.archive.release_dir(&release) else {
+        return failure(StatusCode::NOT_FOUND, "No such release.".into(), false);
+    };
+    let bytes = match tokio::fs::read(folder.join(&doc.file)).await {
+        Ok(bytes) => bytes,
+        Err(_) => return failure(StatusCode::NOT_FOUND, "The published file is missing.".into(), false),
+    };
+    let extension = doc.file.rsplit('.').next().unwrap_or("bin");
+    let content_type = match extension {
+        "eml" => "message/rfc822",
+        "pdf" => "application/pdf",
+        "jpg" => "image/jpeg",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    let name = format!("{release:.12}-{index}.{extension}");
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "archive_releases.html")]
+struct ReleasesPage {
+    releases: Vec<ReleaseSummary>,
+}
+
+async fn releases_page(State(state): State<Arc<ArchiveState>>, Query(params): Query<FormatParam>) -> Response {
+    let json = wants_json(&params.format);
+    match state.archive.releases() {
+        Ok(releases) if json => axum::Json(&releases).into_response(),
+        Ok(releases) => Html(ReleasesPage { releases }.render().unwrap_or_default()).into_response(),
+        Err(e) => failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), json),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "archive_release.html")]
+struct ReleasePage {
+    release: ReleaseSummary,
+    documents: Vec<(String, String, String)>,
+}
+
+async fn release_page(
+    State(state): State<Arc<ArchiveState>>,
+    Path(release): Path<String>,
+    Query(params): Query<FormatParam>,
+) -> Response {
+    let json = wants_json(&params.format);
+    let summary = match state.archive.release(&release) {
+        Ok(Some(summary)) => summary,
+        Ok(None) => return failure(StatusCode::NOT_FOUND, "No such release.".into(), json),
+        Err(e) => return failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), json),
+    };
+    if json {
+        return axum::Json(&summary).into_response();
+    }
+    let documents = match state.archive.index().release_documents(&release) {
+        Ok(documents) => documents,
+        Err(e) => return failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), json),
+    };
+    let documents = documents
+        .into_iter()
+        .map(|d| {
+            (
+                format!("/d/{}/{}", d.release, d.index),
+                d.path,
+                if d.redacted { "redacted" } else { "published" }.to_owned(),
+            )
+        })
+        .collect();
+    Html(
+        ReleasePage {
+            release: summary,
+            documents,
+        }
+        .render()
+        .unwrap_or_default(),
+    )
+    .into_response()
+}
+
+/// The whole release folder as one tar (`release-<root>/…`), which
+/// `trove manifest verify` checks once unpacked.
+async fn release_tar(State(state): State<Arc<ArchiveState>>, Path(release): Path<String>) -> Response {
+    let Some(folder) = state.archive.release_dir(&release).filter(|f| f.is_dir()) else {
+        return failure(StatusCode::NOT_FOUND, "No such release.".into(), false);
+    };
+    let name = format!("release-{release}");
+    let built = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
+        let mut builder = tar::Builder::new(Vec::new());
+        builder.mode(tar::HeaderMode::Deterministic);
+        builder.append_dir_all(&name, &folder)?;
+        builder.into_inner()
+    })
+    .await;
+    match built {
+        Ok(Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, "application/x-tar".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"release-{release}.tar\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The release could not be packed.".into(),
+            false,
+        ),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "archive_feed.xml")]
+struct Feed {
+    releases: Vec<ReleaseSummary>,
+    updated: String,
+}
+
+async fn feed(State(state): State<Arc<ArchiveState>>) -> Response {
+    let releases = state.archive.releases().unwrap_or_default();
+    let updated = releases
+        .first()
+        .map(|r| r.added.clone())
+        .unwrap_or_else(|| "1970-01-01".into());
+    let feed = Feed { releases, updated };
+    (
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        feed.render().unwrap_or_default(),
+    )
+        .into_response()
+}
+
+async fn style() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../templates/archive.css"),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_are_split_at_their_highlights() {
+        assert_eq!(
+            parts("a bc d", &[(2, 4)]),
+            vec![
+                ("a ".to_owned(), false),
+                ("bc".to_owned(), true),
+                (" d".to_owned(), false)
+            ]
+        );
+        // Ranges off a character boundary are ignored, never a panic.
+        assert_eq!(parts("äb", &[(1, 2)]), vec![("äb".to_owned(), false)]);
+    }
+
+    #[test]
+    fn query_parameters_are_encoded() {
+        assert_eq!(encode("from:a@b \"x y\""), "from%3Aa%40b%20%22x%20y%22");
+    }
+}

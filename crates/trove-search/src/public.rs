@@ -1,0 +1,665 @@
+//! The public archive's index: what was published, searchable by anyone.
+//!
+//! Unlike the desk's index, this one stores each document's published
+//! text (it is public, and snippets and pages are cut from it) and the
+//! facts its pages show. Text is indexed by its language: Russian, English,
+//! German, French, Spanish, Italian, Portuguese, Dutch and Swedish are
+//! stemmed (a word finds its inflected forms); other languages, Ukrainian
+//! among them (tantivy has no Ukrainian stemmer), are matched by
+//! lower-cased word.
+//!
+//! The query language (`docs/archive.md`): words (all required), quoted
+//! phrases, `OR`, `AND`, `NOT`/`-`, parentheses, `from:`, `to:`,
+//! `subject:`, `type:`, `release:`, `path:`, `after:YYYY-MM-DD`,
+//! `before:YYYY-MM-DD`; facet filters are given apart ([`PublicQuery::facets`]).
+
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{
+    FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    Value,
+};
+use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
+use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+use crate::{SearchError, split_outside_quotes, start_of_day};
+
+/// Languages with a stemmer: ISO 639-3 code (as ingest detects it),
+/// field suffix, stemmer.
+const STEMMED: [(&str, &str, Language); 9] = [
+    ("rus", "ru", Language::Russian),
+    ("eng", "en", Language::English),
+    ("deu", "de", Language::German),
+    ("fra", "fr", Language::French),
+    ("spa", "es", Language::Spanish),
+    ("ita", "it", Language::Italian),
+    ("por", "pt", Language::Portuguese),
+    ("nld", "nl", Language::Dutch),
+    ("swe", "sv", Language::Swedish),
+];
+
+/// The facet groups, in the order pages show them.
+pub const FACET_GROUPS: [&str; 7] = ["release", "type", "year", "month", "from", "to", "evidence"];
+
+/// A published document as the archive indexes it.
+#[derive(Debug, Clone, Default)]
+pub struct PublicDocument {
+    /// The release's manifest root (hex).
+    pub release: String,
+    /// The record's index in the manifest.
+    pub index: u64,
+    pub path: String,
+    /// The published file, relative to the release folder.
+    pub file: String,
+    /// `email`, `pdf`, `docx`, `image`, … (the original's type).
+    pub doc_type: String,
+    /// ISO 639-3, when detected.
+    pub language: Option<String>,
+    /// The published text (after redaction).
+    pub text: String,
+    pub subject: Option<String>,
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    /// Seconds since 1970.
+    pub date: Option<i64>,
+    /// Evidence badges as pages state them, each with its facet value
+    /// (`dkim-verified`, `dkim-failed`, `newsroom-verified`, …).
+    pub evidence: Vec<(String, String)>,
+    /// Whether redactions were made.
+    pub redacted: bool,
+}
+
+/// A search of the archive.
+#[derive(Debug, Clone, Default)]
+pub struct PublicQuery {
+    pub text: String,
+    /// Facet filters, each `group/value` (`type/email`, `year/2014`).
+    pub facets: Vec<String>,
+    pub sort: Sort,
+    /// From 0.
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// The order of hits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+    Oldest,
+}
+
+/// One hit with its snippet.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublicHit {
+    pub release: String,
+    pub index: u64,
+    pub path: String,
+    pub doc_type: String,
+    pub subject: Option<String>,
+    pub date: Option<i64>,
+    /// A fragment of the text around the matches, and the matched byte
+    /// ranges within it.
+    pub snippet: String,
+    pub highlighted: Vec<(usize, usize)>,
+}
+
+/// A facet value and how many hits have it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FacetCount {
+    pub group: String,
+    pub value: String,
+    pub count: u64,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PublicResults {
+    pub total: u64,
+    pub hits: Vec<PublicHit>,
+    pub facets: Vec<FacetCount>,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    key: Field,
+    release: Field,
+    index: Field,
+    path: Field,
+    file: Field,
+    doc_type: Field,
+    language: Field,
+    /// The text in a language without a stemmer.
+    plain: Field,
+    /// One per stemmed language, as [`STEMMED`].
+    stemmed: [Field; STEMMED.len()],
+    body: Field,
+    subject: Field,
+    from: Field,
+    to: Field,
+    date: Field,
+    facet: Field,
+    badge: Field,
+    redacted: Field,
+}
+
+fn words(tokenizer: &str, stored: bool) -> TextOptions {
+    let options = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    if stored { options.set_stored() } else { options }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let stemmed = STEMMED
+        .map(|(_, suffix, _)| b.add_text_field(&format!("text_{suffix}"), words(&format!("stem_{suffix}"), false)));
+    let fields = Fields {
+        key: b.add_text_field("key", STRING),
+        release: b.add_text_field("release", STRING | STORED),
+        index: b.add_u64_field("index", STORED),
+        path: b.add_text_field("path", words("words", true)),
+        file: b.add_text_field("file", STORED),
+        doc_type: b.add_text_field("type", STRING | STORED),
+        language: b.add_text_field("language", STRING | STORED),
+        plain: b.add_text_field("text", words("words", false)),
+        stemmed,
+        body: b.add_text_field("body", STORED),
+        subject: b.add_text_field("subject", words("words", true)),
+        from: b.add_text_field("from", words("words", true)),
+        to: b.add_text_field("to", words("words", true)),
+        date: b.add_i64_field("date", INDEXED | FAST | STORED),
+        facet: b.add_facet_field("facet", FacetOptions::default()),
+        badge: b.add_text_field("badge", STORED),
+        redacted: b.add_bool_field("redacted", STORED),
+    };
+    (b.build(), fields)
+}
+
+fn register_tokenizers(index: &Index) {
+    let manager = index.tokenizers();
+    manager.register(
+        "words",
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(64))
+            .filter(LowerCaser)
+            .build(),
+    );
+    for (_, suffix, language) in STEMMED {
+        manager.register(
+            &format!("stem_{suffix}"),
+            TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(64))
+                .filter(LowerCaser)
+                .filter(Stemmer::new(language))
+                .build(),
+        );
+    }
+}
+
+/// The archive's index folder, open for searching and adding.
+pub struct PublicIndex {
+    path: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+/// A document as its page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoredDocument {
+    pub release: String,
+    pub index: u64,
+    pub path: String,
+    pub file: String,
+    pub doc_type: String,
+    pub language: Option<String>,
+    pub text: String,
+    pub subject: Option<String>,
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    pub date: Option<i64>,
+    pub evidence: Vec<String>,
+    pub redacted: bool,
+}
+
+impl PublicIndex {
+    /// Opens the index in `dir`, creating it if needed.
+    pub fn open(dir: &Path) -> Result<PublicIndex, SearchError> {
+        let fail = |reason: String| SearchError::Index {
+            path: dir.to_owned(),
+            reason,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+        let (schema, fields) = schema();
+        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(|e| fail(e.to_string()))?;
+        let index = Index::open_or_create(directory, schema).map_err(|e| {
+            fail(format!(
+                "{e} (an index of another version: remove the folder and run `trove archive build` again)"
+            ))
+        })?;
+        register_tokenizers(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| fail(e.to_string()))?;
+        Ok(PublicIndex {
+            path: dir.to_owned(),
+            index,
+            reader,
+            fields,
+        })
+    }
+
+    fn fail(&self, error: impl std::fmt::Display) -> SearchError {
+        SearchError::Index {
+            path: self.path.clone(),
+            reason: error.to_string(),
+        }
+    }
+
+    fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// Replaces the index's documents of `release` with `documents` and
+    /// commits (adding a release twice leaves one copy).
+    pub fn put_release(&self, release: &str, documents: &[PublicDocument]) -> Result<(), SearchError> {
+        let mut writer: tantivy::IndexWriter =
+            self.index.writer_with_num_threads(1, 64 << 20).map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => {
+                    self.fail("another process is adding to the archive's index; wait for it to finish")
+                }
+                other => self.fail(other),
+            })?;
+        writer.delete_term(Term::from_field_text(self.fields.release, release));
+        for doc in documents {
+            writer.add_document(self.document(doc)).map_err(|e| self.fail(e))?;
+        }
+        writer.commit().map_err(|e| self.fail(e))?;
+        self.reader.reload().map_err(|e| self.fail(e))
+    }
+
+    /// The field a text in `language` (ISO 639-3) is indexed in.
+    fn text_field(&self, language: Option<&str>) -> Field {
+        language
+            .and_then(|code| STEMMED.iter().position(|(iso, _, _)| *iso == code))
+            .map_or(self.fields.plain, |i| self.fields.stemmed[i])
+    }
+
+    fn document(&self, doc: &PublicDocument) -> TantivyDocument {
+        let f = self.fields;
+        let mut out = TantivyDocument::new();
+        out.add_text(f.key, format!("{}/{}", doc.release, doc.index));
+        out.add_text(f.release, &doc.release);
+        out.add_u64(f.index, doc.index);
+        out.add_text(f.path, &doc.path);
+        out.add_text(f.file, &doc.file);
+        out.add_text(f.doc_type, &doc.doc_type);
+        if let Some(language) = &doc.language {
+            out.add_text(f.language, language);
+        }
+        out.add_text(self.text_field(doc.language.as_deref()), &doc.text);
+        out.add_text(f.body, &doc.text);
+        if let Some(subject) = &doc.subject {
+            out.add_text(f.subject, subject);
+        }
+        for from in &doc.from {
+            out.add_text(f.from, from);
+        }
+        for to in &doc.to {
+            out.add_text(f.to, to);
+        }
+        let facet = |group: &str, value: &str| tantivy::schema::Facet::from_path([group, value]);
+        out.add_facet(f.facet, facet("release", &doc.release));
+        out.add_facet(f.facet, facet("type", &doc.doc_type));
+        if let Some(date) = doc.date {
+            out.add_i64(f.date, date);
+            if let Ok(when) = time::OffsetDateTime::from_unix_timestamp(date) {
+                out.add_facet(f.facet, facet("year", &when.year().to_string()));
+                out.add_facet(
+                    f.facet,
+                    facet("month", &format!("{}-{:02}", when.year(), u8::from(when.month()))),
+                );
+            }
+        }
+        let mut domains = |group: &str, addresses: &[String]| {
+            let mut seen = Vec::new();
+            for address in addresses {
+                if let Some(domain) = domain_of(address)
+                    && !seen.contains(&domain)
+                {
+                    out.add_facet(f.facet, facet(group, &domain));
+                    seen.push(domain);
+                }
+            }
+        };
+        domains("from", &doc.from);
+        domains("to", &doc.to);
+        for (badge, value) in &doc.evidence {
+            out.add_text(f.badge, badge);
+            out.add_facet(f.facet, facet("evidence", value));
+        }
+        out.add_bool(f.redacted, doc.redacted);
+        out
+    }
+
+    /// How many documents the index holds.
+    pub fn len(&self) -> u64 {
+        self.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// One page of hits with their snippets, and the facet counts over
+    /// every hit.
+    pub fn search(&self, query: &PublicQuery) -> Result<PublicResults, SearchError> {
+        let parsed = self.parse(query)?;
+        let searcher = self.searcher();
+        let limit = query.limit.clamp(1, 200);
+        let addresses: Vec<DocAddress> = match query.sort {
+            Sort::Relevance => searcher
+                .search(
+                    &parsed,
+                    &TopDocs::with_limit(limit).and_offset(query.offset).order_by_score(),
+                )
+                .map_err(|e| self.fail(e))?
+                .into_iter()
+                .map(|(_, address)| address)
+                .collect(),
+            Sort::Newest | Sort::Oldest => {
+                let order = if query.sort == Sort::Newest {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
+                searcher
+                    .search(
+                        &parsed,
+                        &TopDocs::with_limit(limit)
+                            .and_offset(query.offset)
+                            .order_by_fast_field::<i64>("date", order),
+                    )
+                    .map_err(|e| self.fail(e))?
+                    .into_iter()
+                    .map(|(_, address)| address)
+                    .collect()
+            }
+        };
+        let mut facets = FacetCollector::for_field("facet");
+        for group in FACET_GROUPS {
+            facets.add_facet(tantivy::schema::Facet::from_path([group]));
+        }
+        let (total, counts) = searcher.search(&parsed, &(Count, facets)).map_err(|e| self.fail(e))?;
+        let mut facet_counts = Vec::new();
+        for group in FACET_GROUPS {
+            for (facet, count) in counts.top_k(tantivy::schema::Facet::from_path([group]), 12) {
+                let value = facet.to_path().last().map(|s| s.to_string()).unwrap_or_default();
+                facet_counts.push(FacetCount {
+                    group: group.to_owned(),
+                    value,
+                    count,
+                });
+            }
+        }
+        // A snippet is cut with the generator of the field the text was
+        // indexed in (its language's), which knows that field's terms.
+        let mut generators = std::collections::HashMap::new();
+        let mut hits = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let stored = self.stored(&searcher, address)?;
+            let (snippet, highlighted) = if query.text.trim().is_empty() {
+                (opening(&stored.text, 240), Vec::new())
+            } else {
+                let field = self.text_field(stored.language.as_deref());
+                let generator = match generators.entry(field) {
+                    std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(entry) => {
+                        let mut generator = tantivy::snippet::SnippetGenerator::create(&searcher, &parsed, field)
+                            .map_err(|e| self.fail(e))?;
+                        generator.set_max_num_chars(240);
+                        entry.insert(generator)
+                    }
+                };
+                let snippet = generator.snippet(&stored.text);
+                if snippet.is_empty() {
+                    (opening(&stored.text, 240), Vec::new())
+                } else {
+                    let ranges = snippet.highlighted().iter().map(|r| (r.start, r.end)).collect();
+                    (snippet.fragment().to_owned(), ranges)
+                }
+            };
+            hits.push(PublicHit {
+                release: stored.release,
+                index: stored.index,
+                path: stored.path,
+                doc_type: stored.doc_type,
+                subject: stored.subject,
+                date: stored.date,
+                snippet,
+                highlighted,
+            });
+        }
+        Ok(PublicResults {
+            total: total as u64,
+            hits,
+            facets: facet_counts,
+        })
+    }
+
+    /// A document by release and index.
+    pub fn get(&self, release: &str, index: u64) -> Result<Option<StoredDocument>, SearchError> {
+        let searcher = self.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.key, &format!("{release}/{index}")),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())
+            .map_err(|e| self.fail(e))?;
+        match top.first() {
+            Some((_, address)) => Ok(Some(self.stored(&searcher, *address)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every document of a release, in manifest order.
+    pub fn release_documents(&self, release: &str) -> Result<Vec<StoredDocument>, SearchError> {
+        let searcher = self.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.release, release),
+            IndexRecordOption::Basic,
+        );
+        let count = searcher.search(&query, &Count).map_err(|e| self.fail(e))?;
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(count.max(1)).order_by_score())
+            .map_err(|e| self.fail(e))?;
+        let mut documents = top
+            .into_iter()
+            .map(|(_, address)| self.stored(&searcher, address))
+            .collect::<Result<Vec<_>, _>>()?;
+        documents.sort_by_key(|d| d.index);
+        Ok(documents)
+    }
+
+    fn stored(&self, searcher: &Searcher, address: DocAddress) -> Result<StoredDocument, SearchError> {
+        let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.fail(e))?;
+        let f = self.fields;
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
+        let all = |field| {
+            doc.get_all(field)
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        };
+        Ok(StoredDocument {
+            release: text(f.release).unwrap_or_default(),
+            index: doc.get_first(f.index).and_then(|v| v.as_u64()).unwrap_or_default(),
+            path: text(f.path).unwrap_or_default(),
+            file: text(f.file).unwrap_or_default(),
+            doc_type: text(f.doc_type).unwrap_or_default(),
+            language: text(f.language),
+            text: text(f.body).unwrap_or_default(),
+            subject: text(f.subject),
+            from: all(f.from),
+            to: all(f.to),
+            date: doc.get_first(f.date).and_then(|v| v.as_i64()),
+            evidence: all(f.badge),
+            redacted: doc.get_first(f.redacted).and_then(|v| v.as_bool()).unwrap_or(false),
+        })
+    }
+
+    /// The query as tantivy runs it.
+    fn parse(&self, query: &PublicQuery) -> Result<BooleanQuery, SearchError> {
+        let bad = |reason: String| SearchError::Query {
+            query: query.text.clone(),
+            reason,
+        };
+        let f = self.fields;
+        let mut after = Bound::Unbounded;
+        let mut before = Bound::Unbounded;
+        let mut rest = Vec::new();
+        for word in split_outside_quotes(&query.text) {
+            if let Some(day) = word.strip_prefix("after:") {
+                after = Bound::Included(Term::from_field_i64(f.date, start_of_day(day).map_err(bad)?));
+            } else if let Some(day) = word.strip_prefix("before:") {
+                before = Bound::Excluded(Term::from_field_i64(f.date, start_of_day(day).map_err(bad)?));
+            } else {
+                rest.push(word);
+            }
+        }
+        let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
+        let words = rest.join(" ");
+        if !words.trim().is_empty() {
+            let mut defaults = vec![f.plain, f.subject, f.path];
+            defaults.extend(f.stemmed);
+            let mut parser = QueryParser::for_index(&self.index, defaults);
+            parser.set_conjunction_by_default();
+            let parsed = parser.parse_query(&words).map_err(|e| bad(e.to_string()))?;
+            clauses.push((Occur::Must, parsed));
+        }
+        if !matches!((&after, &before), (Bound::Unbounded, Bound::Unbounded)) {
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(after, before))));
+        }
+        for filter in &query.facets {
+            let (group, value) = filter
+                .split_once('/')
+                .filter(|(group, _)| FACET_GROUPS.contains(group))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "{filter:?} is not a facet (group/value, groups {FACET_GROUPS:?})"
+                    ))
+                })?;
+            let facet = tantivy::schema::Facet::from_path([group, value]);
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_facet(f.facet, &facet),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        if clauses.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Ok(BooleanQuery::new(clauses))
+    }
+}
+
+/// The domain of an address as mail writes it (`Name <a@b.org>`, `a@b.org`).
+fn domain_of(address: &str) -> Option<String> {
+    let inner = match (address.rfind('<'), address.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &address[open + 1..close],
+        _ => address,
+    };
+    let (_, domain) = inner.trim().rsplit_once('@')?;
+    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    (!domain.is_empty() && !domain.contains(char::is_whitespace)).then_some(domain)
+}
+
+/// The first `chars` characters of a text, on a word boundary.
+fn opening(text: &str, chars: usize) -> String {
+    let mut out: String = text.chars().take(chars).collect();
+    if out.len() < text.len()
+        && let Some(space) = out.rfind(char::is_whitespace)
+    {
+        out.truncate(space);
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(index: u64, language: &str, text: &str) -> PublicDocument {
+        PublicDocument {
+            release: "ab".repeat(32),
+            index,
+            path: format!("cache/{index}.txt"),
+            file: format!("documents/{index}.txt"),
+            doc_type: "text".into(),
+            language: Some(language.into()),
+            text: text.into(),
+            ..PublicDocument::default()
+        }
+    }
+
+    fn search(index: &PublicIndex, text: &str) -> Vec<u64> {
+        let query = PublicQuery {
+            text: text.into(),
+            limit: 10,
+            ..PublicQuery::default()
+        };
+        let mut hits: Vec<u64> = index.search(&query).unwrap().hits.iter().map(|h| h.index).collect();
+        hits.sort();
+        hits
+    }
+
+    #[test]
+    fn a_russian_word_finds_its_inflected_forms_and_phrases_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = PublicIndex::open(dir.path()).unwrap();
+        let release = "ab".repeat(32);
+        index
+            .put_release(
+                &release,
+                &[
+                    doc(0, "rus", "Министерство обороны подписало договор о поставках."),
+                    doc(1, "rus", "В министерстве обсуждали договоры с подрядчиками."),
+                    doc(2, "eng", "The ministries signed contracts for the supplies."),
+                    doc(3, "ukr", "Міністерство оборони уклало договір."),
+                ],
+            )
+            .unwrap();
+        assert_eq!(search(&index, "министерство"), vec![0, 1]);
+        assert_eq!(search(&index, "договоров"), vec![0, 1]);
+        assert_eq!(search(&index, "ministry contract"), vec![2]);
+        assert_eq!(search(&index, "\"signed contracts\""), vec![2]);
+        assert_eq!(search(&index, "\"contracts signed\""), Vec::<u64>::new());
+        assert_eq!(search(&index, "міністерство"), vec![3]);
+        // Adding the release again replaces it.
+        index.put_release(&release, &[doc(0, "eng", "only this")]).unwrap();
+        assert_eq!(index.len(), 1);
+    }
+
+    #[test]
+    fn domains_are_read_from_addresses() {
+        assert_eq!(
+            domain_of("Anna <anna@Mil.example.RU>").as_deref(),
+            Some("mil.example.ru")
+        );
+        assert_eq!(domain_of("anna@example.org").as_deref(), Some("example.org"));
+        assert_eq!(domain_of("Anna Berg"), None);
+    }
+}
