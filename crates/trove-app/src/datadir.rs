@@ -184,6 +184,17 @@ pub fn stop_parser_workers() {
     }
 }
 
+/// Limits for reading files outside any data directory (building an
+/// archive from release folders): the defaults, in confined workers when
+/// the binary provides them.
+pub(crate) fn standalone_limits() -> Limits {
+    let defaults = crate::config::IngestConfig::default();
+    Limits {
+        workers: parser_workers(defaults.parser_memory_mib << 20, defaults.parser_seconds),
+        ..Limits::default()
+    }
+}
+
 /// The process's pool of parser workers (made on first use, with the
 /// limits of the first data directory that asks).
 fn parser_workers(memory_bytes: u64, seconds: u64) -> Option<std::sync::Arc<trove_sandbox::Pool>> {

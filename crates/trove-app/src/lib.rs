@@ -28,6 +28,7 @@
 //! # Ok(()) }
 //! ```
 
+mod archive;
 pub mod config;
 mod conversation;
 mod datadir;
@@ -44,6 +45,7 @@ pub mod users;
 
 use std::path::{Path, PathBuf};
 
+pub use archive::{build_archive, verify_archive};
 pub use config::{Config, SizeError, parse_size};
 pub use conversation::Message;
 pub use datadir::{CONFIG_FILE, DataDir, POLICY_FILE, stop_parser_workers, use_parser_workers};
@@ -253,6 +255,8 @@ pub enum AppError {
     StagingMissing(String),
     #[error(transparent)]
     Publish(#[from] trove_publish::PublishError),
+    #[error(transparent)]
+    Archive(#[from] trove_archive::ArchiveError),
     #[error("a task of the operation stopped unexpectedly: {0}")]
     Join(String),
 }

@@ -112,6 +112,8 @@ pub struct PublishReport {
     /// Documents that could not be drawn and were held back as
     /// CANNOT_RENDER while publishing.
     pub held_at_publish: Vec<HeldAtPublish>,
+    /// Documents the public archive now serves from the release.
+    pub archived_documents: u64,
 }
 
 /// A span to add by hand: a byte range of the rendered text, or every
@@ -1353,6 +1355,9 @@ impl Newsroom {
         }
         let folder_name = format!("archive/releases/{root}");
         self.repo().finish_publishing(release, index, &folder_name).await?;
+        // The public archive serves it from now on (checked like any
+        // folder brought to an archive; publishing again adds it again).
+        let archived = self.archive_release(&root).await?;
         let manifest_path = sealed.join(folder::MANIFEST);
         let text = std::fs::read_to_string(&manifest_path).map_err(AppError::io(&manifest_path))?;
         let manifest = Manifest::parse(&text)?;
@@ -1374,6 +1379,7 @@ impl Newsroom {
             tracking_dot_pages: dot_pages,
             checked_with,
             held_at_publish,
+            archived_documents: archived.documents,
         })
     }
 }

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use trove_keys::NoteVerifierKey;
-use trove_ledger::DirFetch;
+use trove_ledger::{DirFetch, Fetch};
 use trove_publish::{Counts, ReleaseCheck, WithheldRecord};
 use trove_search::public::PublicIndex;
 
@@ -254,4 +254,73 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), ArchiveError> {
         }
     }
     Ok(())
+}
+
+/// A fetch rooted at a folder within another fetch's (a release within
+/// an archive or a mirror).
+struct Within<'a, F: Fetch> {
+    outer: &'a F,
+    prefix: String,
+}
+
+impl<F: Fetch> Fetch for Within<'_, F> {
+    fn fetch(&self, path: &str) -> Result<Vec<u8>, trove_ledger::LedgerError> {
+        self.outer.fetch(&format!("{}{path}", self.prefix))
+    }
+}
+
+/// One release of a checked archive or mirror.
+#[derive(Debug, Clone, Serialize)]
+pub struct MirrorRelease {
+    pub root: String,
+    /// The check, when the release could be trusted at all.
+    pub check: Option<ReleaseCheck>,
+    /// Why it could not be trusted (a bad signature, a proof that leads nowhere, …).
+    pub error: Option<String>,
+}
+
+impl MirrorRelease {
+    pub fn complete(&self) -> bool {
+        self.check.as_ref().is_some_and(|c| c.complete() && c.root == self.root)
+    }
+}
+
+/// Checks an archive folder or a mirror (through `Fetch`, rooted where
+/// `releases.txt` is) with only the log's key: every release it lists is
+/// signed into the log and holds every published file with its digest.
+pub fn verify_archive<F: Fetch>(archive: &F, log_key: &NoteVerifierKey) -> Result<Vec<MirrorRelease>, ArchiveError> {
+    let list = archive.fetch(RELEASE_LIST).map_err(|e| ArchiveError::Release {
+        folder: RELEASE_LIST.into(),
+        reason: e.to_string(),
+    })?;
+    let list = String::from_utf8_lossy(&list);
+    let mut out = Vec::new();
+    for root in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !is_root(root) {
+            out.push(MirrorRelease {
+                root: root.into(),
+                check: None,
+                error: Some("not a manifest root (64 hex digits)".into()),
+            });
+            continue;
+        }
+        let release = Within {
+            outer: archive,
+            prefix: format!("{RELEASES}/{root}/"),
+        };
+        let (check, error) = match trove_publish::verify_release(&release, log_key, None::<&DirFetch>) {
+            Ok(check) if check.root != root => (
+                None,
+                Some(format!("the folder holds release {}, not {root}", check.root)),
+            ),
+            Ok(check) => (Some(check), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        out.push(MirrorRelease {
+            root: root.into(),
+            check,
+            error,
+        });
+    }
+    Ok(out)
 }

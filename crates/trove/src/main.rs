@@ -148,9 +148,10 @@ enum Command {
     /// transparency log under /log/, or both.
     Serve {
         /// intake: the source interface only, from recipients alone (no
-        /// identity is loaded); desk: the desk's pages and the log; all:
-        /// both on one data directory (the embedded default), each on its
-        /// own listener.
+        /// identity is loaded); desk: the desk's pages and the log;
+        /// archive: the public archive from an archive folder alone (no
+        /// data directory is opened); all: every role on one data
+        /// directory (the embedded default), each on its own listener.
         #[arg(long, value_enum, default_value = "intake")]
         role: serve::Role,
         /// Where the source interface listens (publish only this one to
@@ -160,6 +161,22 @@ enum Command {
         /// Where the desk's pages and the transparency log listen.
         #[arg(long, default_value = "127.0.0.1:8081")]
         desk_addr: std::net::SocketAddr,
+        /// Where the public archive listens.
+        #[arg(long, default_value = "127.0.0.1:8082")]
+        archive_addr: std::net::SocketAddr,
+        /// The archive folder the archive role serves (default: the data
+        /// directory's archive/, with its log/).
+        #[arg(long)]
+        archive: Option<PathBuf>,
+        /// The transparency log's folder the archive serves under /log/.
+        #[arg(long)]
+        log_dir: Option<PathBuf>,
+    },
+    /// The public archive: build one from release folders, or check one
+    /// (or a mirror) against the log.
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
     },
     /// Send a reply to the source of a submission, sealed to the source's
     /// codename-derived key.
@@ -238,6 +255,9 @@ enum Command {
         /// Where the desk and the transparency log listen.
         #[arg(long, default_value = "127.0.0.1:8081")]
         desk_addr: std::net::SocketAddr,
+        /// Where the public archive listens.
+        #[arg(long, default_value = "127.0.0.1:8082")]
+        archive_addr: std::net::SocketAddr,
         #[arg(long, default_value = "8M", value_parser = parse_size)]
         size: u64,
         #[arg(long, default_value_t = 1)]
@@ -775,13 +795,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             role,
             intake_addr,
             desk_addr,
+            archive_addr,
+            archive,
+            log_dir,
         } => {
             let addresses = serve::Addresses {
                 intake: intake_addr,
                 desk: desk_addr,
+                archive: archive_addr,
             };
-            serve::serve(open().await?, role, addresses).await?
+            // The archive role opens no data directory: an archive folder
+            // (given, or the data directory's archive/) is all it reads.
+            let source = match archive {
+                Some(dir) => serve::ArchiveSource { dir, log_dir },
+                None => serve::ArchiveSource {
+                    dir: data.join("archive"),
+                    log_dir: log_dir.or_else(|| Some(data.join("log")).filter(|l| l.is_dir())),
+                },
+            };
+            anyhow::ensure!(
+                role != serve::Role::Archive || source.dir.is_dir(),
+                "no archive folder at {}: give --archive DIR (built by `trove archive build`)",
+                source.dir.display()
+            );
+            let newsroom = match role {
+                serve::Role::Archive => None,
+                _ => Some(open().await?),
+            };
+            let source = Some(source);
+            serve::serve(newsroom, source, role, addresses).await?
         }
+        Command::Archive { command } => archive(command, json).await?,
         Command::Reply { submission, text_file } => {
             let text = std::fs::read(&text_file).with_context(|| format!("cannot read {}", text_file.display()))?;
             let message = open()
@@ -905,6 +949,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             no_serve,
             intake_addr,
             desk_addr,
+            archive_addr,
             size,
             seed,
         } => {
@@ -912,8 +957,100 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let addresses = serve::Addresses {
                 intake: intake_addr,
                 desk: desk_addr,
+                archive: archive_addr,
             };
             demo(given.as_deref(), spec, no_serve, addresses, json, &bars).await?
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Build (or add to) an archive folder from sealed release folders,
+    /// each checked against the log first; no data directory is needed.
+    Build {
+        /// The archive folder to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The log's public key (vkey text).
+        #[arg(long)]
+        log_key: PathBuf,
+        /// Release folders (archive/releases/<root> of a data directory,
+        /// or unpacked release tars).
+        #[arg(required = true)]
+        releases: Vec<PathBuf>,
+    },
+    /// Check an archive folder or a mirror's URL: every release it lists
+    /// is in the log and has every published file with its digest.
+    Verify {
+        target: String,
+        #[arg(long)]
+        log_key: PathBuf,
+    },
+}
+
+async fn archive(command: ArchiveCommand, json: bool) -> anyhow::Result<()> {
+    match command {
+        ArchiveCommand::Build { out, log_key, releases } => {
+            let key = trove_app::read_vkey(&log_key, trove_keys::KeyAlg::Ed25519)?;
+            let built = trove_app::build_archive(&out, &releases, &key).await?;
+            print::report(json, &built, |built| {
+                let mut text = format!("archive {}: {} release(s) added\n", out.display(), built.len());
+                for release in built {
+                    text.push_str(&format!(
+                        "  {} (log entry {}): {} documents served\n",
+                        release.root, release.log_index, release.documents
+                    ));
+                }
+                text.push_str(&format!(
+                    "serve it with: trove serve --role archive --archive {}",
+                    out.display()
+                ));
+                text
+            });
+        }
+        ArchiveCommand::Verify { target, log_key } => {
+            let key = trove_app::read_vkey(&log_key, trove_keys::KeyAlg::Ed25519)?;
+            let releases = trove_app::verify_archive(&target, &key).await?;
+            let complete = releases.iter().all(|r| r.complete());
+            print::report(json, &releases, |releases| {
+                let mut text = String::new();
+                for release in releases {
+                    match (&release.check, &release.error) {
+                        (Some(check), _) if check.complete() => text.push_str(&format!(
+                            "{}: complete (log entry {}, {} records)\n",
+                            release.root, check.log_index, check.records
+                        )),
+                        (Some(check), _) => {
+                            text.push_str(&format!("{}: INCOMPLETE\n", release.root));
+                            for problem in &check.problems {
+                                text.push_str(&format!(
+                                    "  {} {} (record {}, {})\n",
+                                    problem.what,
+                                    problem.file,
+                                    problem.index,
+                                    problem.path.as_deref().unwrap_or("-")
+                                ));
+                            }
+                        }
+                        (None, error) => text.push_str(&format!(
+                            "{}: NOT TRUSTED: {}\n",
+                            release.root,
+                            error.as_deref().unwrap_or("unknown")
+                        )),
+                    }
+                }
+                text.push_str(if complete {
+                    "every release is complete and in the log"
+                } else {
+                    "the archive is NOT complete"
+                });
+                text
+            });
+            if !complete {
+                std::process::exit(1);
+            }
         }
     }
     Ok(())
@@ -1136,12 +1273,14 @@ async fn demo(
             .keep(),
     };
     let (newsroom, report) = trove_app::demo::run(&data, spec, bars).await?;
-    print::report(json, &report, |r| {
-        print::demo(r, addresses.intake, addresses.desk, !no_serve)
-    });
+    print::report(json, &report, |r| print::demo(r, addresses, !no_serve));
     if !no_serve {
         // Every role, each on its own listener.
-        serve::serve(newsroom, serve::Role::All, addresses).await?;
+        let archive = serve::ArchiveSource {
+            dir: newsroom.archive_dir(),
+            log_dir: Some(newsroom.dir().log_dir()),
+        };
+        serve::serve(Some(newsroom), Some(archive), serve::Role::All, addresses).await?;
     }
     Ok(())
 }

@@ -240,7 +240,8 @@ pub fn log_verification(report: &LogVerification) -> String {
 }
 
 /// The demo's run, stage by stage, and where to go next.
-pub fn demo(report: &DemoReport, intake: std::net::SocketAddr, desk: std::net::SocketAddr, serving: bool) -> String {
+pub fn demo(report: &DemoReport, addresses: crate::serve::Addresses, serving: bool) -> String {
+    let (intake, desk, archive) = (addresses.intake, addresses.desk, addresses.archive);
     let data = report.data.display();
     let mut text = format!("data directory   {data}\n");
     if let Some(c) = &report.generated {
@@ -300,6 +301,20 @@ pub fn demo(report: &DemoReport, intake: std::net::SocketAddr, desk: std::net::S
             p.published.folder.display(),
             report.data.join("keys/log.vkey").display()
         ));
+        text.push_str(&format!(
+            "archive: the public archive serves the release's {} documents (searchable, each with its evidence){}
+",
+            p.published.archived_documents,
+            if serving {
+                format!(
+                    " at http://{archive}/
+  trove archive verify http://{archive}/ --log-key {}",
+                    report.data.join("keys/log.vkey").display()
+                )
+            } else {
+                String::new()
+            }
+        ));
     }
     if let Some(user) = &report.desk_user {
         let now = std::time::SystemTime::now()
@@ -315,7 +330,7 @@ pub fn demo(report: &DemoReport, intake: std::net::SocketAddr, desk: std::net::S
     }
     if serving {
         text.push_str(&format!(
-            "\nEach role has its own listener: a source submits at http://{intake}/ (get a codename, upload, read replies; no JavaScript needed); the desk is at http://{desk}/desk/ and the transparency log at http://{desk}/log/.\nReply from the desk with:  trove --data {data} reply SUBMISSION --text-file reply.txt\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{desk}/log/ --vkey {}\n",
+            "\nEach role has its own listener: a source submits at http://{intake}/ (get a codename, upload, read replies; no JavaScript needed); the desk is at http://{desk}/desk/ and the transparency log at http://{desk}/log/; the public archive is at http://{archive}/ (no script, nothing loaded from elsewhere).\nReply from the desk with:  trove --data {data} reply SUBMISSION --text-file reply.txt\nAn outsider verifies the served log with only its key:\n  trove log verify --from http://{desk}/log/ --vkey {}\n",
             report.data.join("keys/log.vkey").display()
         ));
     }

@@ -3,8 +3,9 @@
 //!
 //! The intake role is built from recipients alone
 //! ([`trove_app::Newsroom::intake`] never opens the identity), so it starts
-//! on a machine that holds none. No request is logged: no addresses, no
-//! user agents.
+//! on a machine that holds none; the archive role opens no data directory
+//! at all, only an archive folder (and the public log's). No request is
+//! logged: no addresses, no user agents.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use trove_web::harden;
 pub enum Role {
     Intake,
     Desk,
+    Archive,
     All,
 }
 
@@ -32,13 +34,56 @@ pub enum Role {
 pub struct Addresses {
     pub intake: SocketAddr,
     pub desk: SocketAddr,
+    pub archive: SocketAddr,
+}
+
+/// What the archive role serves: an archive folder and, optionally, the
+/// transparency log's folder.
+#[derive(Debug, Clone)]
+pub struct ArchiveSource {
+    pub dir: std::path::PathBuf,
+    pub log_dir: Option<std::path::PathBuf>,
 }
 
 /// Binds the listeners of `role`, prints each address (the intake's first),
 /// and serves until interrupted.
-pub async fn serve(newsroom: Newsroom, role: Role, addresses: Addresses) -> anyhow::Result<()> {
-    let newsroom = Arc::new(newsroom);
+pub async fn serve(
+    newsroom: Option<Newsroom>,
+    archive: Option<ArchiveSource>,
+    role: Role,
+    addresses: Addresses,
+) -> anyhow::Result<()> {
     let mut servers = Vec::new();
+    // Bound first (a busy port fails before anything else starts), listed
+    // last (the intake's address is printed first).
+    let mut archive_server = None;
+    if let Some(source) = archive.filter(|_| matches!(role, Role::Archive | Role::All)) {
+        let archive = trove_archive::Archive::open(&source.dir)
+            .with_context(|| format!("cannot open the archive in {}", source.dir.display()))?;
+        let state = Arc::new(trove_archive::server::ArchiveState {
+            archive,
+            log_dir: source.log_dir,
+        });
+        let router = trove_archive::server::router(state).layer(axum::middleware::map_response(timeless));
+        archive_server = Some((bind(addresses.archive).await?, router));
+    }
+    let announce_archive = |servers: &mut Vec<(tokio::net::TcpListener, Router)>,
+                            archive: Option<(tokio::net::TcpListener, Router)>|
+     -> anyhow::Result<()> {
+        if let Some((listener, router)) = archive {
+            println!(
+                "serving the public archive on http://{}/ (search, documents, releases; the log under /log/)",
+                listener.local_addr()?
+            );
+            servers.push((listener, router));
+        }
+        Ok(())
+    };
+    let Some(newsroom) = newsroom.filter(|_| role != Role::Archive) else {
+        announce_archive(&mut servers, archive_server)?;
+        return run(servers, None, trove_web::ListenerLimits::default()).await;
+    };
+    let newsroom = Arc::new(newsroom);
     if matches!(role, Role::Intake | Role::All) {
         // Embedded (role all): receipts go to the local log at once; an
         // intake on its own machine leaves them to the desk's pull.
@@ -65,8 +110,7 @@ pub async fn serve(newsroom: Newsroom, role: Role, addresses: Addresses) -> anyh
         );
         servers.push((listener, desk));
     }
-    use std::io::Write;
-    std::io::stdout().flush()?;
+    announce_archive(&mut servers, archive_server)?;
     // Whoever holds the log appends each day's receipts in one batch after
     // the day ends; an intake on its own machine leaves them to the desk.
     let batches =
@@ -76,6 +120,17 @@ pub async fn serve(newsroom: Newsroom, role: Role, addresses: Addresses) -> anyh
         max_connections: config.max_connections,
         header_timeout: std::time::Duration::from_secs(config.header_timeout_seconds),
     };
+    run(servers, batches, limits).await
+}
+
+/// Serves every listener until interrupted or until one fails.
+async fn run(
+    servers: Vec<(tokio::net::TcpListener, Router)>,
+    batches: Option<tokio::task::JoinHandle<()>>,
+    limits: trove_web::ListenerLimits,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    std::io::stdout().flush()?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut running = tokio::task::JoinSet::new();
     for (listener, app) in servers {

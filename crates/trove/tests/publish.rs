@@ -539,6 +539,8 @@ fn a_release_is_reviewed_by_two_people_published_and_checked_against_the_log() {
         String::from_utf8_lossy(&dkimpy.stderr)
     );
 
+    the_archive_serves_the_release(&data, &folder, tmp.path());
+
     // A mirror that changed one file and lost another is named.
     let mirror = tmp.path().join("mirror");
     std::fs::create_dir_all(mirror.join("documents")).unwrap();
@@ -636,4 +638,191 @@ fn a_release_is_reviewed_by_two_people_published_and_checked_against_the_log() {
     ));
     let rejected = fails(trove(&data, &["release", "new", &id, "--user", "editor"]));
     assert!(rejected.contains("reject"), "{rejected}");
+}
+
+/// GETs `url`: status and body bytes.
+fn get(url: &str) -> (u16, Vec<u8>) {
+    let mut response = common::agent().get(url).call().expect("the archive answers");
+    let status = response.status().as_u16();
+    let body = response.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap();
+    (status, body)
+}
+
+fn search(archive: &str, query: &str) -> Vec<String> {
+    let (status, body) = get(&format!("{archive}/search?format=json&{query}"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let results = json(&String::from_utf8_lossy(&body));
+    let mut paths: Vec<String> = results["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["path"].as_str().unwrap().rsplit('/').next().unwrap().to_owned())
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// The public archive, built from the sealed folder alone on a machine
+/// with no data directory, served, searched, downloaded and checked.
+fn the_archive_serves_the_release(data: &Path, folder: &Path, tmp: &Path) {
+    let log_key = data.join("keys/log.vkey");
+    let public = tmp.join("public");
+    let nothing = tmp.join("no-data-here");
+    let built = json(&ok(trove(
+        &nothing,
+        &[
+            "archive",
+            "build",
+            "--out",
+            public.to_str().unwrap(),
+            "--log-key",
+            log_key.to_str().unwrap(),
+            folder.to_str().unwrap(),
+            "--json",
+        ],
+    )));
+    let root = built[0]["root"].as_str().unwrap().to_owned();
+    assert!(built[0]["documents"].as_u64().unwrap() >= 6, "{built}");
+    // Publishing added the release to the newsroom's own archive too.
+    assert!(data.join("archive/releases").join(format!("{root}.json")).exists());
+    let server = common::Server::start_with(
+        &nothing,
+        &[
+            "--role",
+            "archive",
+            "--archive",
+            public.to_str().unwrap(),
+            "--log-dir",
+            data.join("log").to_str().unwrap(),
+        ],
+    );
+    let archive = server.archive.clone();
+    assert!(!nothing.exists(), "the archive role made or opened a data directory");
+
+    // Words, phrases, field filters, facets, date ranges.
+    assert_eq!(search(&archive, "q=tender"), ["boxed.pdf", "tip.eml"]);
+    assert_eq!(search(&archive, "q=%22tender+was+rigged%22"), ["tip.eml"]);
+    assert_eq!(search(&archive, "q=tender+type%3Apdf"), ["boxed.pdf"]);
+    assert_eq!(search(&archive, "q=tender&f=type%2Femail"), ["tip.eml"]);
+    assert_eq!(
+        search(&archive, "q=after%3A2024-01-02+before%3A2024-01-03"),
+        ["tip.eml"]
+    );
+    assert!(search(&archive, "q=from%3Agithub.com").contains(&"github.eml".to_owned()));
+    let (_, body) = get(&format!("{archive}/search?format=json&q=tender"));
+    let results = json(&String::from_utf8_lossy(&body));
+    let types: Vec<&str> = results["facets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["group"] == "type")
+        .map(|f| f["value"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"pdf") && types.contains(&"email"), "{results}");
+    assert!(
+        results["hits"][0]["highlighted"]
+            .as_array()
+            .is_some_and(|h| !h.is_empty()),
+        "{results}"
+    );
+    // Nothing redacted is ever found.
+    for secret in ["Vries", "C01X00T47", "Lisbon", "Sokolova", "aberg"] {
+        assert!(search(&archive, &format!("q={secret}")).is_empty(), "{secret} found");
+    }
+    let (status, _) = get(&format!("{archive}/search?q=%22unclosed"));
+    assert_eq!(status, 400, "a malformed query is a clear error");
+
+    // The real mail's page states its DKIM evidence; its raw message
+    // downloads and verifies with dkimpy against the published keys.
+    let (_, body) = get(&format!("{archive}/search?format=json&q=github"));
+    let hit = json(&String::from_utf8_lossy(&body))["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["path"].as_str().unwrap().ends_with("github.eml"))
+        .cloned()
+        .expect("the real mail is found");
+    let page = format!("{archive}/d/{root}/{}", hit["index"]);
+    let (status, html) = get(&page);
+    let html = String::from_utf8_lossy(&html);
+    assert_eq!(status, 200);
+    assert!(html.contains("DKIM verified: rsa-sha256, key"), "{html}");
+    let (_, raw) = get(&format!("{page}/file"));
+    let (_, keys) = get(&format!("{archive}/releases/{root}/dkim-keys.txt"));
+    std::fs::write(tmp.join("downloaded.eml"), &raw).unwrap();
+    std::fs::write(tmp.join("downloaded-keys.txt"), &keys).unwrap();
+    let dkimpy = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../trove-dkim/tests/real_dkim_peer.py"
+        ))
+        .arg(tmp.join("downloaded-keys.txt"))
+        .arg(tmp.join("downloaded.eml"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&dkimpy.stdout).lines().next(), Some("pass"));
+    // The redacted tip shows the newsroom's signed verdict instead.
+    let (_, body) = get(&format!("{archive}/search?format=json&q=rigged"));
+    let tip = json(&String::from_utf8_lossy(&body))["hits"][0]["index"].clone();
+    let (_, html) = get(&format!("{archive}/d/{root}/{tip}"));
+    assert!(String::from_utf8_lossy(&html).contains("Verified by the newsroom"));
+
+    // Release pages, the feed, and the release as a tar that verifies.
+    let (status, html) = get(&format!("{archive}/r/{root}"));
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&html).contains("OUT_OF_SCOPE"));
+    let (_, feed) = get(&format!("{archive}/feed.atom"));
+    assert!(String::from_utf8_lossy(&feed).contains(&root));
+    let (_, tar) = get(&format!("{archive}/r/{root}/tar"));
+    let unpacked = tmp.join("unpacked");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    std::fs::write(tmp.join("release.tar"), &tar).unwrap();
+    ok(std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(tmp.join("release.tar"))
+        .arg("-C")
+        .arg(&unpacked)
+        .output()
+        .unwrap());
+    ok(trove(
+        data,
+        &[
+            "manifest",
+            "verify",
+            unpacked.join(format!("release-{root}")).to_str().unwrap(),
+            "--log-key",
+            log_key.to_str().unwrap(),
+        ],
+    ));
+    // The served archive verifies as a mirror would check it; a copy with
+    // a file removed is named.
+    ok(trove(
+        data,
+        &[
+            "archive",
+            "verify",
+            &format!("{archive}/"),
+            "--log-key",
+            log_key.to_str().unwrap(),
+        ],
+    ));
+    let logged = server.kill();
+    assert!(!logged.contains("127.0.0.1:"), "{logged}");
+    let documents = public.join("releases").join(&root).join("documents");
+    let victim = std::fs::read_dir(&documents).unwrap().next().unwrap().unwrap().path();
+    std::fs::remove_file(&victim).unwrap();
+    let broken = trove(
+        data,
+        &[
+            "archive",
+            "verify",
+            public.to_str().unwrap(),
+            "--log-key",
+            log_key.to_str().unwrap(),
+        ],
+    );
+    assert!(!broken.status.success());
+    let report = String::from_utf8_lossy(&broken.stdout);
+    let name = victim.file_name().unwrap().to_string_lossy();
+    assert!(report.contains("INCOMPLETE") && report.contains(&*name), "{report}");
 }

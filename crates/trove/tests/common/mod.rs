@@ -81,6 +81,8 @@ pub struct Server {
     /// The desk's listener (role desk or all): its pages under /desk/ and
     /// the log under /log/.
     pub desk: String,
+    /// The public archive's listener (role archive or all).
+    pub archive: String,
     readers: Vec<std::thread::JoinHandle<String>>,
 }
 
@@ -100,7 +102,14 @@ impl Server {
             .arg(data)
             .arg("serve")
             .args(options)
-            .args(["--intake-addr", "127.0.0.1:0", "--desk-addr", "127.0.0.1:0"])
+            .args([
+                "--intake-addr",
+                "127.0.0.1:0",
+                "--desk-addr",
+                "127.0.0.1:0",
+                "--archive-addr",
+                "127.0.0.1:0",
+            ])
             .env_remove("TROVE_DATA")
             // As verbose as an operator could make it: still nothing may log
             // an address, a user agent, a codename or a file name.
@@ -111,10 +120,10 @@ impl Server {
             .expect("trove serve starts");
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let listeners = match options.windows(2).find(|w| w[0] == "--role").map(|w| w[1]) {
-            Some("all") => 2,
+            Some("all") => 3,
             _ => 1,
         };
-        let (mut base, mut desk) = (String::new(), String::new());
+        let (mut base, mut desk, mut archive) = (String::new(), String::new(), String::new());
         for _ in 0..listeners {
             let mut line = String::new();
             stdout.read_line(&mut line).unwrap();
@@ -126,12 +135,14 @@ impl Server {
                 .to_owned();
             if line.contains("the desk") {
                 desk = url;
+            } else if line.contains("public archive") {
+                archive = url;
             } else {
                 base = url;
             }
         }
         if base.is_empty() {
-            base = desk.clone();
+            base = if desk.is_empty() { archive.clone() } else { desk.clone() };
         }
         let streams: Vec<Box<dyn Read + Send>> = vec![Box::new(stdout), Box::new(child.stderr.take().unwrap())];
         let readers = streams
@@ -148,6 +159,7 @@ impl Server {
             child,
             base,
             desk,
+            archive,
             readers,
         }
     }
