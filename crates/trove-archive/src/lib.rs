@@ -22,6 +22,7 @@
 //! release folder or the public log. It knows nothing a reader of the
 //! published folders does not.
 
+pub mod ftm;
 pub mod read;
 pub mod server;
 

@@ -253,6 +253,43 @@ mod tests {
         assert_eq!(doc.date, Some(1393754400));
     }
 
+    /// Badges for a real signed mail (from the fixtures), the same mail
+    /// with its body changed, and with its signature removed.
+    #[test]
+    fn mail_badges_say_verified_failed_or_unsigned() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/real/mail");
+        let keys = dkim_keys(&fixtures).unwrap();
+        let lookup = |s: &str, d: &str| keys.get(&(s.to_ascii_lowercase(), d.to_ascii_lowercase())).cloned();
+        let mail = std::fs::read(fixtures.join("github.eml")).unwrap();
+        let badges = dkim_evidence(&trove_dkim::verify(&mail, &lookup));
+        assert_eq!(badges[0].1, "dkim-verified", "{badges:?}");
+        assert!(
+            badges[0]
+                .0
+                .starts_with("DKIM verified: rsa-sha256, key dk2016._domainkey.github.com, 1024 bits"),
+            "{badges:?}"
+        );
+        let text = String::from_utf8_lossy(&mail);
+        let (head, body) = text.split_once("\r\n\r\n").or_else(|| text.split_once("\n\n")).unwrap();
+        let tampered = format!("{head}\r\n\r\nA forged line.\r\n{body}");
+        let badges = dkim_evidence(&trove_dkim::verify(tampered.as_bytes(), &lookup));
+        assert_eq!(badges[0].1, "dkim-failed", "{badges:?}");
+        assert!(
+            badges[0]
+                .0
+                .contains("the body is not what dk2016._domainkey.github.com signed")
+        );
+        let unsigned = text.replace("DKIM-Signature:", "X-Removed-Signature:");
+        let badges = dkim_evidence(&trove_dkim::verify(unsigned.as_bytes(), &lookup));
+        assert_eq!(
+            badges,
+            vec![(
+                "Unsigned: the message carries no DKIM signature".to_owned(),
+                "unsigned".to_owned()
+            )]
+        );
+    }
+
     #[test]
     fn the_original_type_comes_from_the_path() {
         assert_eq!(original_type("cache.zip/a/b.docx", b"text"), "docx");

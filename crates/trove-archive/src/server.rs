@@ -39,6 +39,7 @@ pub fn router(state: Arc<ArchiveState>) -> Router {
         .route("/r", get(releases_page))
         .route("/r/{release}", get(release_page))
         .route("/r/{release}/tar", get(release_tar))
+        .route("/r/{release}/ftm.jsonl", get(release_ftm))
         .route("/feed.atom", get(feed))
         .route("/style.css", get(style))
         .route(
@@ -464,6 +465,29 @@ async fn release_tar(State(state): State<Arc<ArchiveState>>, Path(release): Path
             "The release could not be packed.".into(),
             false,
         ),
+    }
+}
+
+/// The release as FollowTheMoney entities, one JSON object a line.
+async fn release_ftm(State(state): State<Arc<ArchiveState>>, Path(release): Path<String>) -> Response {
+    let summary = match state.archive.release(&release) {
+        Ok(Some(summary)) => summary,
+        Ok(None) => return failure(StatusCode::NOT_FOUND, "No such release.".into(), false),
+        Err(e) => return failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), false),
+    };
+    match state.archive.index().release_documents(&release) {
+        Ok(documents) => (
+            [
+                (header::CONTENT_TYPE, "application/x-ndjson".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"release-{release}.ftm.jsonl\""),
+                ),
+            ],
+            crate::ftm::json_lines(&crate::ftm::entities(&release, &summary.added, &documents)),
+        )
+            .into_response(),
+        Err(e) => failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), false),
     }
 }
 

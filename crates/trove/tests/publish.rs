@@ -794,6 +794,27 @@ fn the_archive_serves_the_release(data: &Path, folder: &Path, tmp: &Path) {
             log_key.to_str().unwrap(),
         ],
     ));
+    // The release as FollowTheMoney entities that the followthemoney
+    // package takes as valid.
+    let (status, entities) = get(&format!("{archive}/r/{root}/ftm.jsonl"));
+    assert_eq!(status, 200);
+    std::fs::write(tmp.join("release.ftm.jsonl"), &entities).unwrap();
+    let checked = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ftm_check.py"))
+        .arg(tmp.join("release.ftm.jsonl"))
+        .output()
+        .expect("python3 with followthemoney (scripts/test installs it)");
+    let counts = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        checked.status.success(),
+        "{counts} {}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    for schema in ["Document", "Email", "Organization", "Person"] {
+        assert!(counts.contains(schema), "no {schema} in {counts}");
+    }
+    assert!(!String::from_utf8_lossy(&entities).contains("Vries"));
+
     // The served archive verifies as a mirror would check it; a copy with
     // a file removed is named.
     ok(trove(
