@@ -23,6 +23,7 @@
 //! published folders does not.
 
 pub mod ftm;
+pub mod mirror;
 pub mod read;
 pub mod server;
 
@@ -242,7 +243,7 @@ fn copy_folder(from: &Path, to: &Path) -> Result<(), ArchiveError> {
     std::fs::rename(&staged, to).map_err(io(to))
 }
 
-fn copy_tree(from: &Path, to: &Path) -> Result<(), ArchiveError> {
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<(), ArchiveError> {
     std::fs::create_dir_all(to).map_err(io(to))?;
     for entry in std::fs::read_dir(from).map_err(io(from))? {
         let entry = entry.map_err(io(from))?;

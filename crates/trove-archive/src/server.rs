@@ -328,18 +328,23 @@ async fn document(
         return axum::Json(&doc).into_response();
     }
     let summary = state.archive.release(&release).ok().flatten();
+    Html(document_html(doc, summary.as_ref())).into_response()
+}
+
+/// A document's page.
+pub(crate) fn document_html(doc: StoredDocument, release: Option<&ReleaseSummary>) -> String {
     let page = DocumentPage {
         title: doc
             .subject
             .clone()
             .unwrap_or_else(|| doc.path.rsplit('/').next().unwrap_or(&doc.path).to_owned()),
         day: day(doc.date),
-        release_log_index: summary.map(|s| s.log_index),
+        release_log_index: release.map(|s| s.log_index),
         mail: matches!(doc.doc_type.as_str(), "email" | "msg"),
         original: doc.file.ends_with(".eml"),
         doc,
     };
-    Html(page.render().unwrap_or_default()).into_response()
+    page.render().unwrap_or_default()
 }
 
 async fn download(State(state): State<Arc<ArchiveState>>, Path((release, index)): Path<(String, String)>) -> Response {
@@ -383,9 +388,14 @@ async fn releases_page(State(state): State<Arc<ArchiveState>>, Query(params): Qu
     let json = wants_json(&params.format);
     match state.archive.releases() {
         Ok(releases) if json => axum::Json(&releases).into_response(),
-        Ok(releases) => Html(ReleasesPage { releases }.render().unwrap_or_default()).into_response(),
+        Ok(releases) => Html(releases_html(releases)).into_response(),
         Err(e) => failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), json),
     }
+}
+
+/// The list of releases.
+pub(crate) fn releases_html(releases: Vec<ReleaseSummary>) -> String {
+    ReleasesPage { releases }.render().unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -409,29 +419,25 @@ async fn release_page(
     if json {
         return axum::Json(&summary).into_response();
     }
-    let documents = match state.archive.index().release_documents(&release) {
-        Ok(documents) => documents,
-        Err(e) => return failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), json),
-    };
+    match state.archive.index().release_documents(&release) {
+        Ok(documents) => Html(release_html(summary, &documents)).into_response(),
+        Err(e) => failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), json),
+    }
+}
+
+/// A release's page, listing its documents.
+pub(crate) fn release_html(release: ReleaseSummary, documents: &[StoredDocument]) -> String {
     let documents = documents
-        .into_iter()
+        .iter()
         .map(|d| {
             (
                 format!("/d/{}/{}", d.release, d.index),
-                d.path,
+                d.path.clone(),
                 if d.redacted { "redacted" } else { "published" }.to_owned(),
             )
         })
         .collect();
-    Html(
-        ReleasePage {
-            release: summary,
-            documents,
-        }
-        .render()
-        .unwrap_or_default(),
-    )
-    .into_response()
+    ReleasePage { release, documents }.render().unwrap_or_default()
 }
 
 /// The whole release folder as one tar (`release-<root>/…`), which
@@ -500,24 +506,26 @@ struct Feed {
 
 async fn feed(State(state): State<Arc<ArchiveState>>) -> Response {
     let releases = state.archive.releases().unwrap_or_default();
-    let updated = releases
-        .first()
-        .map(|r| r.added.clone())
-        .unwrap_or_else(|| "1970-01-01".into());
-    let feed = Feed { releases, updated };
     (
         [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-        feed.render().unwrap_or_default(),
+        feed_xml(releases),
     )
         .into_response()
 }
 
+/// The Atom feed of releases, the newest first.
+pub(crate) fn feed_xml(releases: Vec<ReleaseSummary>) -> String {
+    let updated = releases
+        .first()
+        .map(|r| r.added.clone())
+        .unwrap_or_else(|| "1970-01-01".into());
+    Feed { releases, updated }.render().unwrap_or_default()
+}
+
+pub(crate) const STYLE: &str = include_str!("../templates/archive.css");
+
 async fn style() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../templates/archive.css"),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
 }
 
 #[cfg(test)]

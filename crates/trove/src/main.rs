@@ -825,7 +825,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let source = Some(source);
             serve::serve(newsroom, source, role, addresses).await?
         }
-        Command::Archive { command } => archive(command, json).await?,
+        Command::Archive { command } => archive(&data, command, json).await?,
         Command::Reply { submission, text_file } => {
             let text = std::fs::read(&text_file).with_context(|| format!("cannot read {}", text_file.display()))?;
             let message = open()
@@ -981,6 +981,16 @@ enum ArchiveCommand {
         #[arg(required = true)]
         releases: Vec<PathBuf>,
     },
+    /// Write a static copy of an archive (document and release pages,
+    /// downloads, the feed) that any web server or mirror can host.
+    Export {
+        /// The archive folder (default: the data directory's archive/).
+        #[arg(long)]
+        archive: Option<PathBuf>,
+        /// Where to write the static copy.
+        #[arg(long = "static")]
+        out: PathBuf,
+    },
     /// Check an archive folder or a mirror's URL: every release it lists
     /// is in the log and has every published file with its digest.
     Verify {
@@ -990,8 +1000,25 @@ enum ArchiveCommand {
     },
 }
 
-async fn archive(command: ArchiveCommand, json: bool) -> anyhow::Result<()> {
+async fn archive(data: &Path, command: ArchiveCommand, json: bool) -> anyhow::Result<()> {
     match command {
+        ArchiveCommand::Export { archive, out } => {
+            let dir = archive.unwrap_or_else(|| data.join("archive"));
+            anyhow::ensure!(dir.is_dir(), "no archive folder at {}", dir.display());
+            let written = tokio::task::spawn_blocking({
+                let out = out.clone();
+                move || trove_archive::mirror::export_static(&trove_archive::Archive::open(&dir)?, &out)
+            })
+            .await??;
+            print::report(json, &written, |w| {
+                format!(
+                    "static copy in {}: {} release(s), {} document pages (search stays with the server)",
+                    out.display(),
+                    w.releases,
+                    w.document_pages
+                )
+            });
+        }
         ArchiveCommand::Build { out, log_key, releases } => {
             let key = trove_app::read_vkey(&log_key, trove_keys::KeyAlg::Ed25519)?;
             let built = trove_app::build_archive(&out, &releases, &key).await?;

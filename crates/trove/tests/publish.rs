@@ -827,6 +827,32 @@ fn the_archive_serves_the_release(data: &Path, folder: &Path, tmp: &Path) {
             log_key.to_str().unwrap(),
         ],
     ));
+    // A static copy for mirrors: the same pages as files, and it verifies.
+    let copy = tmp.join("static");
+    ok(trove(
+        data,
+        &[
+            "archive",
+            "export",
+            "--archive",
+            public.to_str().unwrap(),
+            "--static",
+            copy.to_str().unwrap(),
+        ],
+    ));
+    let static_page = std::fs::read_to_string(copy.join(format!("d/{root}/{}/index.html", hit["index"]))).unwrap();
+    assert!(static_page.contains("DKIM verified"), "{static_page}");
+    assert!(copy.join(format!("r/{root}/index.html")).exists());
+    ok(trove(
+        data,
+        &[
+            "archive",
+            "verify",
+            copy.to_str().unwrap(),
+            "--log-key",
+            log_key.to_str().unwrap(),
+        ],
+    ));
     let logged = server.kill();
     assert!(!logged.contains("127.0.0.1:"), "{logged}");
     let documents = public.join("releases").join(&root).join("documents");
