@@ -52,7 +52,8 @@ pub fn export_static(archive: &Archive, out: &Path) -> Result<StaticExport, Arch
                 .join(&doc.release)
                 .join(doc.index.to_string())
                 .join("index.html");
-            write(&page, document_html(doc, Some(release)).as_bytes())?;
+            let related = archive.index().related(&doc)?;
+            write(&page, document_html(doc, Some(release), related).as_bytes())?;
             pages += 1;
         }
     }

@@ -130,6 +130,12 @@ fn read_mail_metadata(doc: &mut PublicDocument, metadata: &serde_json::Map<Strin
     doc.to.extend(strings(metadata.get("cc")));
     doc.subject = metadata.get("subject").and_then(Value::as_str).map(str::to_owned);
     doc.date = metadata.get("date").and_then(Value::as_str).and_then(parse_date);
+    doc.message_id = metadata
+        .get("message_id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned);
+    doc.in_reply_to = strings(metadata.get("in_reply_to"));
 }
 
 /// The header lines a re-rendered mail starts with (trove-publish's

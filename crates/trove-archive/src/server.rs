@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use tower_http::services::ServeDir;
-use trove_search::public::{FacetCount, PublicQuery, PublicResults, Sort, StoredDocument};
+use trove_search::public::{FacetCount, PublicQuery, PublicResults, Related, Sort, StoredDocument};
 
 use crate::{Archive, ReleaseSummary, is_root};
 
@@ -299,6 +299,7 @@ struct DocumentPage {
     release_log_index: Option<u64>,
     mail: bool,
     original: bool,
+    related: Related,
 }
 
 fn find(state: &ArchiveState, release: &str, index: &str) -> Result<StoredDocument, (StatusCode, String)> {
@@ -328,11 +329,12 @@ async fn document(
         return axum::Json(&doc).into_response();
     }
     let summary = state.archive.release(&release).ok().flatten();
-    Html(document_html(doc, summary.as_ref())).into_response()
+    let related = state.archive.index().related(&doc).unwrap_or_default();
+    Html(document_html(doc, summary.as_ref(), related)).into_response()
 }
 
 /// A document's page.
-pub(crate) fn document_html(doc: StoredDocument, release: Option<&ReleaseSummary>) -> String {
+pub(crate) fn document_html(doc: StoredDocument, release: Option<&ReleaseSummary>, related: Related) -> String {
     let page = DocumentPage {
         title: doc
             .subject
@@ -342,6 +344,7 @@ pub(crate) fn document_html(doc: StoredDocument, release: Option<&ReleaseSummary
         release_log_index: release.map(|s| s.log_index),
         mail: matches!(doc.doc_type.as_str(), "email" | "msg"),
         original: doc.file.ends_with(".eml"),
+        related,
         doc,
     };
     page.render().unwrap_or_default()

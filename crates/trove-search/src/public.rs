@@ -70,6 +70,28 @@ pub struct PublicDocument {
     pub evidence: Vec<(String, String)>,
     /// Whether redactions were made.
     pub redacted: bool,
+    /// A mail's Message-ID and In-Reply-To (published originals only: a
+    /// re-rendered mail shows neither), for its thread.
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+}
+
+/// A link to another document of the archive.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Link {
+    pub release: String,
+    pub index: u64,
+    pub title: String,
+}
+
+/// A document's neighbours: the mail it answers, the mail answering it,
+/// its attachments or members, and what holds it.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Related {
+    pub parents: Vec<Link>,
+    pub replies: Vec<Link>,
+    pub attachments: Vec<Link>,
+    pub container: Option<Link>,
 }
 
 /// A search of the archive.
@@ -146,6 +168,12 @@ struct Fields {
     facet: Field,
     badge: Field,
     redacted: Field,
+    message_id: Field,
+    in_reply_to: Field,
+    /// The provenance path without its last part (what holds it).
+    parent_path: Field,
+    /// The provenance path whole, as one term.
+    exact_path: Field,
 }
 
 fn words(tokenizer: &str, stored: bool) -> TextOptions {
@@ -179,6 +207,10 @@ fn schema() -> (Schema, Fields) {
         facet: b.add_facet_field("facet", FacetOptions::default()),
         badge: b.add_text_field("badge", STORED),
         redacted: b.add_bool_field("redacted", STORED),
+        message_id: b.add_text_field("message_id", STRING | STORED),
+        in_reply_to: b.add_text_field("in_reply_to", STRING | STORED),
+        parent_path: b.add_text_field("parent_path", STRING),
+        exact_path: b.add_text_field("exact_path", STRING),
     };
     (b.build(), fields)
 }
@@ -228,6 +260,17 @@ pub struct StoredDocument {
     pub date: Option<i64>,
     pub evidence: Vec<String>,
     pub redacted: bool,
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+}
+
+impl StoredDocument {
+    /// What a link to it says: its subject, else its file name.
+    pub fn title(&self) -> String {
+        self.subject
+            .clone()
+            .unwrap_or_else(|| self.path.rsplit('/').next().unwrap_or(&self.path).to_owned())
+    }
 }
 
 impl PublicIndex {
@@ -349,7 +392,64 @@ impl PublicIndex {
             out.add_facet(f.facet, facet("evidence", value));
         }
         out.add_bool(f.redacted, doc.redacted);
+        if let Some(id) = &doc.message_id {
+            out.add_text(f.message_id, id);
+        }
+        for id in &doc.in_reply_to {
+            out.add_text(f.in_reply_to, id);
+        }
+        out.add_text(f.exact_path, format!("{}/{}", doc.release, doc.path));
+        if let Some((parent, _)) = doc.path.rsplit_once('/') {
+            out.add_text(f.parent_path, format!("{}/{parent}", doc.release));
+        }
         out
+    }
+
+    /// Documents with `value` in `field`, at most `limit`.
+    fn with_term(&self, field: Field, value: &str, limit: usize) -> Result<Vec<StoredDocument>, SearchError> {
+        let searcher = self.searcher();
+        let query = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(limit).order_by_score())
+            .map_err(|e| self.fail(e))?;
+        let mut found = top
+            .into_iter()
+            .map(|(_, address)| self.stored(&searcher, address))
+            .collect::<Result<Vec<_>, _>>()?;
+        found.sort_by(|a, b| (&a.release, a.index).cmp(&(&b.release, b.index)));
+        Ok(found)
+    }
+
+    /// A document's thread and family (at most 100 of each).
+    pub fn related(&self, doc: &StoredDocument) -> Result<Related, SearchError> {
+        let f = self.fields;
+        let link = |d: StoredDocument| Link {
+            title: d.title(),
+            release: d.release,
+            index: d.index,
+        };
+        let mut related = Related::default();
+        for id in &doc.in_reply_to {
+            related
+                .parents
+                .extend(self.with_term(f.message_id, id, 100)?.into_iter().map(link));
+        }
+        if let Some(id) = &doc.message_id {
+            related.replies = self.with_term(f.in_reply_to, id, 100)?.into_iter().map(link).collect();
+        }
+        related.attachments = self
+            .with_term(f.parent_path, &format!("{}/{}", doc.release, doc.path), 100)?
+            .into_iter()
+            .map(link)
+            .collect();
+        if let Some((parent, _)) = doc.path.rsplit_once('/') {
+            related.container = self
+                .with_term(f.exact_path, &format!("{}/{parent}", doc.release), 1)?
+                .into_iter()
+                .next()
+                .map(link);
+        }
+        Ok(related)
     }
 
     /// How many documents the index holds.
@@ -515,6 +615,8 @@ impl PublicIndex {
             date: doc.get_first(f.date).and_then(|v| v.as_i64()),
             evidence: all(f.badge),
             redacted: doc.get_first(f.redacted).and_then(|v| v.as_bool()).unwrap_or(false),
+            message_id: text(f.message_id),
+            in_reply_to: all(f.in_reply_to),
         })
     }
 
@@ -651,6 +753,52 @@ mod tests {
         // Adding the release again replaces it.
         index.put_release(&release, &[doc(0, "eng", "only this")]).unwrap();
         assert_eq!(index.len(), 1);
+    }
+
+    #[test]
+    fn threads_and_attachments_are_linked() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = PublicIndex::open(dir.path()).unwrap();
+        let release = "cd".repeat(32);
+        let mail = |i: u64, path: &str, id: &str, reply_to: &[&str]| PublicDocument {
+            release: release.clone(),
+            index: i,
+            path: path.into(),
+            doc_type: "email".into(),
+            subject: Some(format!("mail {i}")),
+            message_id: Some(id.into()),
+            in_reply_to: reply_to.iter().map(|s| s.to_string()).collect(),
+            ..PublicDocument::default()
+        };
+        let attachment = PublicDocument {
+            release: release.clone(),
+            index: 2,
+            path: "box/1.eml/invoice.pdf".into(),
+            doc_type: "pdf".into(),
+            ..PublicDocument::default()
+        };
+        index
+            .put_release(
+                &release,
+                &[
+                    mail(0, "box/0.eml", "<a@x>", &[]),
+                    mail(1, "box/1.eml", "<b@x>", &["<a@x>"]),
+                    attachment,
+                ],
+            )
+            .unwrap();
+        let first = index.get(&release, 0).unwrap().unwrap();
+        let second = index.get(&release, 1).unwrap().unwrap();
+        let related = index.related(&first).unwrap();
+        assert_eq!(related.replies.iter().map(|l| l.index).collect::<Vec<_>>(), [1]);
+        let related = index.related(&second).unwrap();
+        assert_eq!(related.parents.iter().map(|l| l.index).collect::<Vec<_>>(), [0]);
+        assert_eq!(
+            related.attachments.iter().map(|l| l.title.as_str()).collect::<Vec<_>>(),
+            ["invoice.pdf"]
+        );
+        let pdf = index.get(&release, 2).unwrap().unwrap();
+        assert_eq!(index.related(&pdf).unwrap().container.map(|l| l.index), Some(1));
     }
 
     #[test]

@@ -323,6 +323,15 @@ fn gen_corpus_and_demo_run_end_to_end() {
             report["ingest"]["documents"].as_u64().unwrap(),
             "{publication}"
         );
+        // The public archive serves every published and redacted document.
+        let counts = &publication["published"]["counts"];
+        let archived = publication["published"]["archived_documents"].as_u64().unwrap();
+        assert!(archived > 0, "{publication}");
+        assert_eq!(
+            archived,
+            counts["published"].as_u64().unwrap() + counts["redacted"].as_u64().unwrap()
+        );
+        assert!(data.join("archive/releases.txt").exists());
     } else {
         assert!(report["publication"].is_null());
     }
