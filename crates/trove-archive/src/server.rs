@@ -14,6 +14,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use tower_http::services::ServeDir;
 use trove_search::public::{FacetCount, PublicQuery, PublicResults, Related, Sort, StoredDocument};
+use trove_web::{Access, Route};
 
 use crate::{Archive, ReleaseSummary, is_root};
 
@@ -26,6 +27,22 @@ pub struct ArchiveState {
 }
 
 const PER_PAGE: usize = 20;
+
+/// Every route of the archive, for the authorization test's check that
+/// no route lacks an entry: all are for anyone, and all only read.
+pub const ROUTES: &[Route] = &[
+    Route::new("GET", "/", Access::Anyone),
+    Route::new("GET", "/search", Access::Anyone),
+    Route::new("GET", "/d/{release}/{index}", Access::Anyone),
+    Route::new("GET", "/d/{release}/{index}/file", Access::Anyone),
+    Route::new("GET", "/r", Access::Anyone),
+    Route::new("GET", "/r/{release}", Access::Anyone),
+    Route::new("GET", "/r/{release}/tar", Access::Anyone),
+    Route::new("GET", "/r/{release}/ftm.jsonl", Access::Anyone),
+    Route::new("GET", "/feed.atom", Access::Anyone),
+    Route::new("GET", "/style.css", Access::Anyone),
+    Route::new("GET", "/releases.txt", Access::Anyone),
+];
 
 /// The archive's routes. Every response gets the hardened headers
 /// (strict CSP: nothing loaded from elsewhere, no script).
@@ -193,16 +210,18 @@ async fn search(State(state): State<Arc<ArchiveState>>, Query(params): Query<Sea
         .filter(|f| !f.is_empty())
         .map(str::to_owned)
         .collect();
-    let sort = params.sort.unwrap_or(if params.q.trim().is_empty() {
+    let sort = params.sort.unwrap_or_default();
+    // Without words there is no relevance: the newest come first.
+    let order = if sort == Sort::Relevance && params.q.trim().is_empty() {
         Sort::Newest
     } else {
-        Sort::Relevance
-    });
+        sort
+    };
     let page = params.page.unwrap_or(1).clamp(1, 500);
     let query = PublicQuery {
         text: params.q.clone(),
         facets: facets.clone(),
-        sort,
+        sort: order,
         offset: (page - 1) * PER_PAGE,
         limit: PER_PAGE,
     };
@@ -325,12 +344,25 @@ async fn document(
         Ok(doc) => doc,
         Err((status, message)) => return failure(status, message, json),
     };
-    if json {
-        return axum::Json(&doc).into_response();
-    }
     let summary = state.archive.release(&release).ok().flatten();
     let related = state.archive.index().related(&doc).unwrap_or_default();
+    if json {
+        return axum::Json(DocumentJson {
+            document: &doc,
+            related: &related,
+            release: summary.as_ref(),
+        })
+        .into_response();
+    }
     Html(document_html(doc, summary.as_ref(), related)).into_response()
+}
+
+/// A document as `?format=json` gives it.
+#[derive(serde::Serialize)]
+struct DocumentJson<'a> {
+    document: &'a StoredDocument,
+    related: &'a Related,
+    release: Option<&'a ReleaseSummary>,
 }
 
 /// A document's page.

@@ -78,6 +78,7 @@ fn every_route_in_the_routers_has_an_entry_in_its_table() {
     for (file, routes) in [
         ("trove-intake/src/server/mod.rs", trove_intake::server::ROUTES),
         ("trove-desk/src/server/mod.rs", trove_desk::ROUTES),
+        ("trove-archive/src/server.rs", trove_archive::server::ROUTES),
     ] {
         let in_source = routes_in_source(&crates.join(file));
         assert!(in_source.len() >= 10, "{file}: only {in_source:?} found");

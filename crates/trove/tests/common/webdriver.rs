@@ -209,4 +209,16 @@ impl<'a> Browser<'a> {
     pub fn title(&self) -> String {
         self.get("/title").as_str().unwrap().to_owned()
     }
+
+    /// Saves a PNG of the page as the browser draws it.
+    #[allow(dead_code)]
+    pub fn screenshot(&self, path: &Path) {
+        use base64::Engine;
+        let encoded = self.get("/screenshot");
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(encoded.as_str().unwrap())
+            .unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+        std::fs::write(path, png).unwrap();
+    }
 }
