@@ -185,7 +185,7 @@ impl Archive {
                 out.push(summary);
             }
         }
-        out.sort_by(|a, b| b.log_index.cmp(&a.log_index));
+        out.sort_by_key(|r| std::cmp::Reverse(r.log_index));
         Ok(out)
     }
 

@@ -89,6 +89,10 @@ struct SearchParams {
     page: Option<usize>,
     #[serde(default)]
     format: Option<String>,
+    /// `off`: no facet counts and no snippets (a faster listing for
+    /// scripts).
+    #[serde(default)]
+    facets: Option<String>,
 }
 
 fn wants_json(format: &Option<String>) -> bool {
@@ -224,6 +228,7 @@ async fn search(State(state): State<Arc<ArchiveState>>, Query(params): Query<Sea
         sort: order,
         offset: (page - 1) * PER_PAGE,
         limit: PER_PAGE,
+        bare: json && params.facets.as_deref() == Some("off"),
     };
     let results: PublicResults = match state.archive.index().search(&query) {
         Ok(results) => results,

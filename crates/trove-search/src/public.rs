@@ -104,6 +104,9 @@ pub struct PublicQuery {
     /// From 0.
     pub offset: usize,
     pub limit: usize,
+    /// Skip the facet counts (which visit every hit) and the snippets:
+    /// one page of ids, paths and titles, for scripts.
+    pub bare: bool,
 }
 
 /// The order of hits.
@@ -496,29 +499,36 @@ impl PublicIndex {
                     .collect()
             }
         };
-        let mut facets = FacetCollector::for_field("facet");
-        for group in FACET_GROUPS {
-            facets.add_facet(tantivy::schema::Facet::from_path([group]));
-        }
-        let (total, counts) = searcher.search(&parsed, &(Count, facets)).map_err(|e| self.fail(e))?;
         let mut facet_counts = Vec::new();
-        for group in FACET_GROUPS {
-            for (facet, count) in counts.top_k(tantivy::schema::Facet::from_path([group]), 12) {
-                let value = facet.to_path().last().map(|s| s.to_string()).unwrap_or_default();
-                facet_counts.push(FacetCount {
-                    group: group.to_owned(),
-                    value,
-                    count,
-                });
+        let total = if query.bare {
+            searcher.search(&parsed, &Count).map_err(|e| self.fail(e))?
+        } else {
+            let mut facets = FacetCollector::for_field("facet");
+            for group in FACET_GROUPS {
+                facets.add_facet(tantivy::schema::Facet::from_path([group]));
             }
-        }
+            let (total, counts) = searcher.search(&parsed, &(Count, facets)).map_err(|e| self.fail(e))?;
+            for group in FACET_GROUPS {
+                for (facet, count) in counts.top_k(tantivy::schema::Facet::from_path([group]), 12) {
+                    let value = facet.to_path().last().map(|s| s.to_string()).unwrap_or_default();
+                    facet_counts.push(FacetCount {
+                        group: group.to_owned(),
+                        value,
+                        count,
+                    });
+                }
+            }
+            total
+        };
         // A snippet is cut with the generator of the field the text was
         // indexed in (its language's), which knows that field's terms.
         let mut generators = std::collections::HashMap::new();
         let mut hits = Vec::with_capacity(addresses.len());
         for address in addresses {
             let stored = self.stored(&searcher, address)?;
-            let (snippet, highlighted) = if query.text.trim().is_empty() {
+            let (snippet, highlighted) = if query.bare {
+                (String::new(), Vec::new())
+            } else if query.text.trim().is_empty() {
                 (opening(&stored.text, 240), Vec::new())
             } else {
                 let field = self.text_field(stored.language.as_deref());

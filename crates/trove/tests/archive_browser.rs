@@ -62,6 +62,32 @@ fn a_reader_searches_the_archive_in_chromium_without_javascript() {
         .to_owned();
     let parent = reply["related"]["parents"][0]["title"].as_str().unwrap().to_owned();
 
+    // The demo's cache has mail that was tampered with after signing: its
+    // page says so, as verified mail's says it verifies.
+    let everything = get_json(&format!("{archive}/search?format=json"));
+    let evidence: Vec<&str> = everything["facets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["group"] == "evidence")
+        .map(|f| f["value"].as_str().unwrap())
+        .collect();
+    for (facet, badge) in [("dkim-verified", "DKIM verified: "), ("dkim-failed", "DKIM fails: ")] {
+        assert!(evidence.contains(&facet), "no {facet} among {evidence:?}");
+        let listing = get_json(&format!("{archive}/search?format=json&f=evidence/{facet}"));
+        let hit = &listing["hits"][0];
+        let doc = get_json(&format!(
+            "{archive}/d/{}/{}?format=json",
+            hit["release"].as_str().unwrap(),
+            hit["index"]
+        ));
+        let badges = doc["document"]["evidence"].as_array().unwrap();
+        assert!(
+            badges.iter().any(|b| b.as_str().unwrap().starts_with(badge)),
+            "{facet}: {badges:?}"
+        );
+    }
+
     let driver = Driver::start();
     let browser = Browser::open(&driver, &tmp.path().join("profile"));
     browser.go("data:text/html,<title>off</title><script>document.title='on'</script>");
