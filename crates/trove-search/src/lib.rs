@@ -110,6 +110,37 @@ fn schema() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
+/// Opens (or creates) the tantivy index in `dir` with `schema`, after
+/// `setup` (which registers its tokenizers), and a reader that reloads
+/// when another process (an ingest, a publish) commits, within
+/// milliseconds, by watching the index's meta file. `rebuild` is the
+/// command that makes the index again when it is of another version.
+fn open_index(
+    dir: &Path,
+    schema: Schema,
+    rebuild: &str,
+    setup: impl FnOnce(&Index),
+) -> Result<(Index, IndexReader), SearchError> {
+    let fail = |reason: String| SearchError::Index {
+        path: dir.to_owned(),
+        reason,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    let directory = tantivy::directory::MmapDirectory::open(dir).map_err(|e| fail(e.to_string()))?;
+    let index = Index::open_or_create(directory, schema).map_err(|e| {
+        fail(format!(
+            "{e} (an index of another version: remove the folder and run `{rebuild}`)"
+        ))
+    })?;
+    setup(&index);
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::OnCommitWithDelay)
+        .try_into()
+        .map_err(|e: tantivy::TantivyError| fail(e.to_string()))?;
+    Ok((index, reader))
+}
+
 /// An index folder, open for searching.
 pub struct SearchIndex {
     path: PathBuf,
@@ -121,25 +152,8 @@ pub struct SearchIndex {
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (and the folder) if needed.
     pub fn open(dir: &Path) -> Result<SearchIndex, SearchError> {
-        let fail = |reason: String| SearchError::Index {
-            path: dir.to_owned(),
-            reason,
-        };
-        std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
         let (schema, fields) = schema();
-        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(|e| fail(e.to_string()))?;
-        let index = Index::open_or_create(directory, schema).map_err(|e| {
-            fail(format!(
-                "{e} (an index of another version: remove the folder and run `trove search reindex`)"
-            ))
-        })?;
-        // Reloaded when another process (an ingest) commits, within
-        // milliseconds, by watching the index's meta file.
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::OnCommitWithDelay)
-            .try_into()
-            .map_err(|e: tantivy::TantivyError| fail(e.to_string()))?;
+        let (index, reader) = open_index(dir, schema, "trove search reindex", |_| {})?;
         Ok(SearchIndex {
             path: dir.to_owned(),
             index,

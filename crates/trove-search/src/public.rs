@@ -23,7 +23,7 @@ use tantivy::schema::{
     Value,
 };
 use tantivy::tokenizer::{Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer};
-use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, Order, Searcher, TantivyDocument, Term};
 
 use crate::{SearchError, split_outside_quotes, start_of_day};
 
@@ -279,24 +279,8 @@ impl StoredDocument {
 impl PublicIndex {
     /// Opens the index in `dir`, creating it if needed.
     pub fn open(dir: &Path) -> Result<PublicIndex, SearchError> {
-        let fail = |reason: String| SearchError::Index {
-            path: dir.to_owned(),
-            reason,
-        };
-        std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
         let (schema, fields) = schema();
-        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(|e| fail(e.to_string()))?;
-        let index = Index::open_or_create(directory, schema).map_err(|e| {
-            fail(format!(
-                "{e} (an index of another version: remove the folder and run `trove archive build` again)"
-            ))
-        })?;
-        register_tokenizers(&index);
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::OnCommitWithDelay)
-            .try_into()
-            .map_err(|e: tantivy::TantivyError| fail(e.to_string()))?;
+        let (index, reader) = crate::open_index(dir, schema, "trove archive build", register_tokenizers)?;
         Ok(PublicIndex {
             path: dir.to_owned(),
             index,

@@ -28,6 +28,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use trove_search::public::{PublicDocument, PublicIndex, PublicQuery, Sort};
 
+mod measure;
+
 const THREADS: usize = 2;
 
 #[derive(serde::Serialize)]
@@ -87,23 +89,9 @@ impl Vocabulary {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 fn day(seconds: i64) -> String {
     let date = time::OffsetDateTime::from_unix_timestamp(seconds).unwrap().date();
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
-
-fn folder_size(path: &std::path::Path) -> u64 {
-    walkdir::WalkDir::new(path)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter_map(|e| e.metadata().ok())
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
-        .sum()
 }
 
 /// Sends `requests` GETs of `path` from THREADS keep-alive clients;
@@ -149,14 +137,7 @@ fn main() {
             )
         })
         .collect();
-    let machine = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_default();
+    let machine = measure::machine();
     println!("machine: {machine}; {documents} generated published documents");
 
     // The texts, written for FTS5 as they are indexed by trove.
@@ -243,7 +224,7 @@ fn main() {
         build_seconds += start.elapsed().as_secs_f64();
     }
     drop(out);
-    let index_bytes = folder_size(&archive_dir.join("index"));
+    let index_bytes = measure::folder_bytes(&archive_dir.join("index"));
     println!(
         "trove's index: built in {build_seconds:.1} s (indexing only), {:.0} MiB on disk for {:.0} MiB of text (the published text is stored too)",
         index_bytes as f64 / 1048576.0,
@@ -321,7 +302,10 @@ fn main() {
     }
     latencies.sort_by(f64::total_cmp);
     page_latencies.sort_by(f64::total_cmp);
-    let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+    let (p50, p99) = (
+        measure::percentile(&latencies, 0.5),
+        measure::percentile(&latencies, 0.99),
+    );
     let cases_file = tmp.path().join("cases.json");
     std::fs::write(&cases_file, serde_json::to_vec(&cases).unwrap()).unwrap();
     let peer = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fts5_peer.py");
@@ -339,8 +323,8 @@ fn main() {
     println!("trove (tantivy)   p50 {p50:>7.3} ms   p99 {p99:>7.3} ms   (goal: p50 < 5 ms, p99 < 50 ms)");
     println!(
         "  as the search page asks (snippets, facet counts over every hit): p50 {:.3} ms   p99 {:.3} ms",
-        percentile(&page_latencies, 0.5),
-        percentile(&page_latencies, 0.99)
+        measure::percentile(&page_latencies, 0.5),
+        measure::percentile(&page_latencies, 0.99)
     );
     println!(
         "SQLite FTS5       p50 {fts_p50:>7.3} ms   p99 {fts_p99:>7.3} ms   (index built in {:.1} s, {:.0} MiB; {} hits)",
@@ -360,7 +344,7 @@ fn main() {
         own.sort_by(f64::total_cmp);
         println!(
             "  {kind:<11} trove p50 {:>7.3} ms   FTS5 p50 {:>7.3} ms",
-            percentile(&own, 0.5),
+            measure::percentile(&own, 0.5),
             fts["by_kind"][kind].as_f64().unwrap_or(f64::NAN)
         );
     }

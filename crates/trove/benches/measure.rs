@@ -54,3 +54,31 @@ pub fn submission_id(stdout: &str) -> String {
     let report: serde_json::Value = serde_json::from_str(stdout).expect("trove submit --json prints JSON");
     report["submission"].as_str().expect("a submission id").to_owned()
 }
+
+/// The CPU's model name, as the figures name the machine.
+pub fn machine() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default()
+}
+
+/// The value at quantile `p` of sorted latencies.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// The bytes of every file under `dir`.
+pub fn folder_bytes(dir: &std::path::Path) -> u64 {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}

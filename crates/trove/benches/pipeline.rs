@@ -46,16 +46,6 @@ fn list(name: &str, default: &str) -> Vec<u64> {
         .collect()
 }
 
-fn cache_bytes(dir: &Path) -> u64 {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter_map(|e| e.metadata().ok())
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
-        .sum()
-}
-
 fn run_size(scratch: &Path, mib: u64, threads: &[u64]) -> SizeRun {
     let trove = env!("CARGO_BIN_EXE_trove");
     let tmp = tempfile::tempdir_in(scratch).expect("scratch");
@@ -93,7 +83,7 @@ fn run_size(scratch: &Path, mib: u64, threads: &[u64]) -> SizeRun {
         ],
     );
     let cache = corpus.join("cache");
-    let bytes = cache_bytes(&cache);
+    let bytes = measure::folder_bytes(&cache);
     let mut data = tmp.path().join("data");
     let mut id = String::new();
     let mut documents = 0;

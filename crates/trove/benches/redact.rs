@@ -24,6 +24,8 @@ use std::time::Instant;
 use trove_ingest::pixels::{PixelJob, render_pixels};
 use trove_ingest::{DocType, Limits, detect, extract_document, worker_pool};
 
+mod measure;
+
 const THREADS: usize = 2;
 const DPI: u32 = 150;
 
@@ -104,14 +106,7 @@ fn main() {
         ocr_language: Some("eng".into()),
         ..Limits::default()
     };
-    let machine = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_default();
+    let machine = measure::machine();
     println!("machine: {machine}, {THREADS} threads; cache {mib} MiB (seed 7)");
 
     // 1. Pages drawn as pixels (TROVE_BENCH_PARTS=scrub skips them).

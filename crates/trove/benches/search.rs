@@ -28,10 +28,6 @@ struct Case {
     range: Option<(i64, i64)>,
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 fn day(seconds: i64) -> String {
     let date = time::OffsetDateTime::from_unix_timestamp(seconds).unwrap().date();
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
@@ -185,7 +181,10 @@ fn main() {
         latencies.push(start.elapsed().as_secs_f64() * 1e3);
     }
     latencies.sort_by(f64::total_cmp);
-    let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+    let (p50, p99) = (
+        measure::percentile(&latencies, 0.5),
+        measure::percentile(&latencies, 0.99),
+    );
 
     // FTS5 on the same texts and queries.
     let cases_file = tmp.path().join("cases.json");
@@ -230,7 +229,7 @@ fn main() {
         if !own.is_empty() {
             println!(
                 "  {kind:<11} trove p50 {:>7.3} ms   FTS5 p50 {:>7.3} ms",
-                percentile(&own, 0.5),
+                measure::percentile(&own, 0.5),
                 fts["by_kind"][kind].as_f64().unwrap_or(f64::NAN)
             );
         }
