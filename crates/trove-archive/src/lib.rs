@@ -96,6 +96,10 @@ impl ReleaseSummary {
 pub struct Archive {
     dir: PathBuf,
     index: PublicIndex,
+    /// Release summaries read so far: every document page names its
+    /// release. Adding a release through this value updates its entry;
+    /// added again by another process, only its `added` day could differ.
+    summaries: std::sync::RwLock<std::collections::HashMap<String, ReleaseSummary>>,
 }
 
 const RELEASES: &str = "releases";
@@ -109,6 +113,7 @@ impl Archive {
         Ok(Archive {
             dir: dir.to_owned(),
             index,
+            summaries: Default::default(),
         })
     }
 
@@ -169,6 +174,9 @@ impl Archive {
             reason: e.to_string(),
         })?;
         write_atomically(&path, &json)?;
+        if let Ok(mut summaries) = self.summaries.write() {
+            summaries.insert(summary.root.clone(), summary.clone());
+        }
         self.write_release_list()?;
         Ok(summary)
     }
@@ -194,7 +202,14 @@ impl Archive {
         if !is_root(root) {
             return Ok(None);
         }
-        read_summary(&self.dir.join(RELEASES).join(format!("{root}.json")))
+        if let Some(summary) = self.summaries.read().ok().and_then(|s| s.get(root).cloned()) {
+            return Ok(Some(summary));
+        }
+        let summary = read_summary(&self.dir.join(RELEASES).join(format!("{root}.json")))?;
+        if let (Some(summary), Ok(mut summaries)) = (&summary, self.summaries.write()) {
+            summaries.insert(root.to_owned(), summary.clone());
+        }
+        Ok(summary)
     }
 
     fn write_release_list(&self) -> Result<(), ArchiveError> {
