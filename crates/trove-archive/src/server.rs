@@ -481,36 +481,72 @@ pub(crate) fn release_html(release: ReleaseSummary, documents: &[StoredDocument]
 }
 
 /// The whole release folder as one tar (`release-<root>/…`), which
-/// `trove manifest verify` checks once unpacked.
+/// `trove manifest verify` checks once unpacked. Streamed as it is
+/// written, so a release of any size costs a megabyte of memory.
 async fn release_tar(State(state): State<Arc<ArchiveState>>, Path(release): Path<String>) -> Response {
     let Some(folder) = state.archive.release_dir(&release).filter(|f| f.is_dir()) else {
         return failure(StatusCode::NOT_FOUND, "No such release.".into(), false);
     };
     let name = format!("release-{release}");
-    let built = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
-        let mut builder = tar::Builder::new(Vec::new());
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        let writer = ChunkWriter {
+            sender: sender.clone(),
+            buffer: Vec::new(),
+        };
+        let mut builder = tar::Builder::new(writer);
         builder.mode(tar::HeaderMode::Deterministic);
-        builder.append_dir_all(&name, &folder)?;
-        builder.into_inner()
-    })
-    .await;
-    match built {
-        Ok(Ok(bytes)) => (
-            [
-                (header::CONTENT_TYPE, "application/x-tar".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"release-{release}.tar\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        _ => failure(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The release could not be packed.".into(),
-            false,
-        ),
+        let written = builder
+            .append_dir_all(&name, &folder)
+            .and_then(|()| builder.into_inner())
+            .and_then(|mut writer| std::io::Write::flush(&mut writer));
+        if let Err(e) = written {
+            // The reader sees the body end in an error, not a short tar.
+            let _ = sender.blocking_send(Err(e));
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "application/x-tar".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"release-{release}.tar\""),
+            ),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// Hands what is written to a response body a megabyte at a time.
+struct ChunkWriter {
+    sender: tokio::sync::mpsc::Sender<std::io::Result<bytes::Bytes>>,
+    buffer: Vec<u8>,
+}
+
+impl ChunkWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        let chunk = bytes::Bytes::from(std::mem::take(&mut self.buffer));
+        self.sender
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the reader went away"))
+    }
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= 1 << 20 {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() { Ok(()) } else { self.send() }
     }
 }
 
