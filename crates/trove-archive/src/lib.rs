@@ -141,29 +141,52 @@ impl Archive {
         limits: &trove_ingest::Limits,
     ) -> Result<ReleaseSummary, ArchiveError> {
         let name = folder.display().to_string();
-        let check =
-            trove_publish::verify_release(&DirFetch(folder.to_owned()), log_key, None::<&DirFetch>).map_err(|e| {
-                ArchiveError::Release {
-                    folder: name.clone(),
-                    reason: e.to_string(),
-                }
-            })?;
-        if !check.complete() {
-            let problems = check
-                .problems
-                .iter()
-                .map(|p| format!("{} {} ({})", p.what, p.file, p.path.as_deref().unwrap_or("-")))
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Err(ArchiveError::Incomplete { folder: name, problems });
-        }
-        let target = self.dir.join(RELEASES).join(&check.root);
-        let same = match (folder.canonicalize(), target.canonicalize()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
+        // A folder from elsewhere is copied in first and the copy is what
+        // gets checked, so nothing can change between the check and what
+        // the archive serves.
+        let releases = self.dir.join(RELEASES);
+        let already_here = folder
+            .parent()
+            .and_then(|parent| parent.canonicalize().ok())
+            .zip(releases.canonicalize().ok())
+            .is_some_and(|(parent, releases)| parent == releases);
+        let checked = if already_here {
+            folder.to_owned()
+        } else {
+            let staged = releases.join(format!(".adding-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&staged);
+            copy_tree(folder, &staged)?;
+            staged
         };
-        if !same {
-            copy_folder(folder, &target)?;
+        let discard = |checked: &Path| {
+            if !already_here {
+                let _ = std::fs::remove_dir_all(checked);
+            }
+        };
+        let check = match trove_publish::verify_release(&DirFetch(checked.clone()), log_key, None::<&DirFetch>) {
+            Ok(check) if check.complete() => check,
+            Ok(check) => {
+                discard(&checked);
+                let problems = check
+                    .problems
+                    .iter()
+                    .map(|p| format!("{} {} ({})", p.what, p.file, p.path.as_deref().unwrap_or("-")))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(ArchiveError::Incomplete { folder: name, problems });
+            }
+            Err(e) => {
+                discard(&checked);
+                return Err(ArchiveError::Release {
+                    folder: name,
+                    reason: e.to_string(),
+                });
+            }
+        };
+        let target = releases.join(&check.root);
+        if !already_here {
+            let _ = std::fs::remove_dir_all(&target);
+            std::fs::rename(&checked, &target).map_err(io(&target))?;
         }
         let documents = read_release(&target, &check, limits)?;
         self.index.put_release(&check.root, &documents)?;
@@ -246,16 +269,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
     let staged = path.with_extension("staged");
     std::fs::write(&staged, bytes).map_err(io(&staged))?;
     std::fs::rename(&staged, path).map_err(io(path))
-}
-
-/// Copies a release folder (files and the `documents/` folder) into
-/// place through a staging folder, so that a reader never sees half.
-fn copy_folder(from: &Path, to: &Path) -> Result<(), ArchiveError> {
-    let staged = to.with_extension("staging");
-    let _ = std::fs::remove_dir_all(&staged);
-    copy_tree(from, &staged)?;
-    let _ = std::fs::remove_dir_all(to);
-    std::fs::rename(&staged, to).map_err(io(to))
 }
 
 pub(crate) fn copy_tree(from: &Path, to: &Path) -> Result<(), ArchiveError> {
