@@ -1283,6 +1283,8 @@ impl Newsroom {
         };
         let manifest_path = staging.join(folder::MANIFEST);
         std::fs::write(&manifest_path, manifest.encode()).map_err(AppError::io(&manifest_path))?;
+        self.write_appeared_before(&record.submission, &entries, &manifest, &role, &staging)
+            .await?;
         let counts = manifest.counts();
         let root = manifest.root();
         let statement = Statement::Publication {
@@ -1304,6 +1306,72 @@ impl Newsroom {
             .await?;
         progress.finish();
         self.finish_publication(release, reported, (burned, dot_pages)).await
+    }
+
+    /// `appeared-before.note`: where the release's published documents had
+    /// appeared before (overlap's exact, near and partial classes against
+    /// the registered publications), signed by the publishing editor, so
+    /// that the archive shows readers what is new. Nothing is written when
+    /// no publication is registered or nothing published overlaps one.
+    async fn write_appeared_before(
+        &self,
+        submission: &SubmissionId,
+        entries: &[Entry],
+        manifest: &Manifest,
+        role: &StatementRole,
+        staging: &std::path::Path,
+    ) -> Result<(), AppError> {
+        if self.published_corpora().await?.is_empty() {
+            return Ok(());
+        }
+        let published: HashMap<&str, u64> = entries
+            .iter()
+            .zip(&manifest.records)
+            .filter(|(_, r)| matches!(r.status, RecordStatus::Published | RecordStatus::Redacted))
+            .map(|(entry, r)| (entry.id.as_str(), r.index))
+            .collect();
+        let partial_share = self.dir().config.overlap.settings().partial_share;
+        let mut appearances = Vec::new();
+        self.overlap_streaming(submission, |doc| {
+            let Some(&index) = published.get(doc.doc.as_str()) else {
+                return;
+            };
+            let class = match doc.class {
+                trove_overlap::Class::Exact => "exact",
+                trove_overlap::Class::Near => "near",
+                trove_overlap::Class::Partial => "partial",
+                trove_overlap::Class::New => return,
+            };
+            // A partial document's matches include mere quotations: only
+            // the publications that cover the partial share count.
+            let mut corpora = HashSet::new();
+            for m in doc
+                .matches
+                .iter()
+                .filter(|m| class != "partial" || m.similarity >= partial_share)
+            {
+                if corpora.insert(m.corpus.clone()) {
+                    appearances.push(folder::Appearance {
+                        index,
+                        class: class.into(),
+                        publisher: m.publisher.clone(),
+                        corpus: m.corpus.clone(),
+                        date: m.date.clone(),
+                    });
+                }
+            }
+        })
+        .await?;
+        if appearances.is_empty() {
+            return Ok(());
+        }
+        appearances.sort_by(|a, b| (a.index, &a.date).cmp(&(b.index, &b.date)));
+        let note = trove_ledger::checkpoint::SignedNote::sign(
+            folder::appeared_before_text(&manifest.release, &appearances),
+            &self.dir().keyring().signing_key(role)?,
+        );
+        let path = staging.join(folder::APPEARED_BEFORE);
+        std::fs::write(&path, note.encode()).map_err(AppError::io(&path))
     }
 
     /// Appends a signed release's statement (unless the log has it), then

@@ -26,7 +26,15 @@ pub fn read_release(folder: &Path, check: &ReleaseCheck, limits: &Limits) -> Res
         .map_err(|e| bad(e.to_string()))?;
     let keys = dkim_keys(folder)?;
     let verdicts: HashMap<u64, &str> = check.verdicts.iter().map(|(i, v)| (*i, v.as_str())).collect();
+    let mut appeared: HashMap<u64, Vec<String>> = HashMap::new();
+    for a in &check.appeared_before {
+        appeared.entry(a.index).or_default().push(appearance_text(a));
+    }
     let mut out = Vec::new();
+    // Mail's DKIM results wait for the whole release: a verified badge
+    // says over which days of mail its key was seen.
+    let mut signed_mail = Vec::new();
+    let mut seen = KeysSeen::new();
     for record in &manifest.records {
         let (Some(file), Some(path)) = (&record.file, &record.path) else {
             continue;
@@ -53,9 +61,16 @@ pub fn read_release(folder: &Path, check: &ReleaseCheck, limits: &Limits) -> Res
                 let extracted = extract_document(DocType::Email, &bytes, limits);
                 read_mail_metadata(&mut doc, &extracted.metadata);
                 doc.text = extracted.text.unwrap_or_default();
-                doc.evidence = dkim_evidence(&trove_dkim::verify(&bytes, &|s: &str, d: &str| {
+                let verifications = trove_dkim::verify(&bytes, &|s: &str, d: &str| {
                     keys.get(&(s.to_ascii_lowercase(), d.to_ascii_lowercase())).cloned()
-                }));
+                });
+                for v in verifications.iter().filter(|v| v.outcome == Outcome::Pass) {
+                    if let Some(date) = doc.date {
+                        let range = seen.entry(key_name(v)).or_insert((date, date));
+                        *range = (range.0.min(date), range.1.max(date));
+                    }
+                }
+                signed_mail.push((out.len(), verifications));
             }
             "txt" => {
                 let extracted = extract_document(DocType::Text, &bytes, limits);
@@ -89,9 +104,47 @@ pub fn read_release(folder: &Path, check: &ReleaseCheck, limits: &Limits) -> Res
                 "redacted".into(),
             ));
         }
+        if let Some(appearances) = appeared.remove(&record.index) {
+            let more = match appearances.len() {
+                1 => String::new(),
+                n => format!(", and in {} more", n - 1),
+            };
+            doc.evidence.push((
+                format!("Appeared before: {}{more}", appearances[0]),
+                "published-before".into(),
+            ));
+            doc.appeared_before = appearances;
+        }
         out.push(doc);
     }
+    for (position, verifications) in signed_mail {
+        let badges = dkim_evidence(&verifications, &seen);
+        out[position].evidence.splice(0..0, badges);
+    }
     Ok(out)
+}
+
+/// The first and last day (seconds) of the mail a DKIM key verified.
+type KeysSeen = HashMap<String, (i64, i64)>;
+
+fn key_name(v: &Verification) -> String {
+    format!(
+        "{}._domainkey.{}",
+        v.selector.as_deref().unwrap_or("?"),
+        v.domain.as_deref().unwrap_or("?")
+    )
+    .to_ascii_lowercase()
+}
+
+/// What a page says of a signed appearance in `appeared-before.note`.
+fn appearance_text(a: &trove_publish::folder::Appearance) -> String {
+    let how = match a.class.as_str() {
+        "exact" => "the same document",
+        "near" => "a near copy",
+        "partial" => "a large part of it",
+        _ => "some of it",
+    };
+    format!("{how}, published by {} on {} ({})", a.publisher, a.date, a.corpus)
 }
 
 /// The original's type, from the provenance path's extension (a published
@@ -174,6 +227,14 @@ fn parse_date(text: &str) -> Option<i64> {
         .map(|d| d.unix_timestamp())
 }
 
+/// `YYYY-MM-DD` of seconds since 1970.
+fn day(seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(seconds).map_or_else(
+        |_| "?".into(),
+        |d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
+    )
+}
+
 /// `dkim-keys.txt`: `selector._domainkey.domain record` a line.
 fn dkim_keys(folder: &Path) -> Result<HashMap<(String, String), String>, ArchiveError> {
     let path = folder.join(DKIM_KEYS);
@@ -195,8 +256,9 @@ fn dkim_keys(folder: &Path) -> Result<HashMap<(String, String), String>, Archive
         .collect())
 }
 
-/// Badges for a published original message, stated precisely.
-fn dkim_evidence(verifications: &[Verification]) -> Vec<(String, String)> {
+/// Badges for a published original message, stated precisely; a verified
+/// key's badge gives the days of the release's mail it verified.
+fn dkim_evidence(verifications: &[Verification], seen: &KeysSeen) -> Vec<(String, String)> {
     if verifications.is_empty() {
         return vec![(
             "Unsigned: the message carries no DKIM signature".into(),
@@ -206,18 +268,18 @@ fn dkim_evidence(verifications: &[Verification]) -> Vec<(String, String)> {
     verifications
         .iter()
         .map(|v| {
-            let key = format!(
-                "{}._domainkey.{}",
-                v.selector.as_deref().unwrap_or("?"),
-                v.domain.as_deref().unwrap_or("?")
-            );
+            let key = key_name(v);
             let algorithm = v.algorithm.unwrap_or("unknown algorithm");
             match &v.outcome {
                 Outcome::Pass => {
                     let bits = v.key.as_ref().map(|k| format!(", {} bits", k.bits)).unwrap_or_default();
+                    let days = seen
+                        .get(&key)
+                        .map(|(first, last)| format!(", seen {}..{}", day(*first), day(*last)))
+                        .unwrap_or_default();
                     (
                         format!(
-                            "DKIM verified: {algorithm}, key {key}{bits}, headers {}",
+                            "DKIM verified: {algorithm}, key {key}{bits}{days}, headers {}",
                             v.signed_headers.join(":")
                         ),
                         "dkim-verified".into(),
@@ -267,18 +329,19 @@ mod tests {
         let keys = dkim_keys(&fixtures).unwrap();
         let lookup = |s: &str, d: &str| keys.get(&(s.to_ascii_lowercase(), d.to_ascii_lowercase())).cloned();
         let mail = std::fs::read(fixtures.join("github.eml")).unwrap();
-        let badges = dkim_evidence(&trove_dkim::verify(&mail, &lookup));
+        let seen = KeysSeen::from([("dk2016._domainkey.github.com".to_owned(), (1388620800, 1435622400))]);
+        let badges = dkim_evidence(&trove_dkim::verify(&mail, &lookup), &seen);
         assert_eq!(badges[0].1, "dkim-verified", "{badges:?}");
         assert!(
-            badges[0]
-                .0
-                .starts_with("DKIM verified: rsa-sha256, key dk2016._domainkey.github.com, 1024 bits"),
+            badges[0].0.starts_with(
+                "DKIM verified: rsa-sha256, key dk2016._domainkey.github.com, 1024 bits, seen 2014-01-02..2015-06-30, headers"
+            ),
             "{badges:?}"
         );
         let text = String::from_utf8_lossy(&mail);
         let (head, body) = text.split_once("\r\n\r\n").or_else(|| text.split_once("\n\n")).unwrap();
         let tampered = format!("{head}\r\n\r\nA forged line.\r\n{body}");
-        let badges = dkim_evidence(&trove_dkim::verify(tampered.as_bytes(), &lookup));
+        let badges = dkim_evidence(&trove_dkim::verify(tampered.as_bytes(), &lookup), &seen);
         assert_eq!(badges[0].1, "dkim-failed", "{badges:?}");
         assert!(
             badges[0]
@@ -286,7 +349,7 @@ mod tests {
                 .contains("the body is not what dk2016._domainkey.github.com signed")
         );
         let unsigned = text.replace("DKIM-Signature:", "X-Removed-Signature:");
-        let badges = dkim_evidence(&trove_dkim::verify(unsigned.as_bytes(), &lookup));
+        let badges = dkim_evidence(&trove_dkim::verify(unsigned.as_bytes(), &lookup), &seen);
         assert_eq!(
             badges,
             vec![(

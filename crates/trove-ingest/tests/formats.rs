@@ -207,6 +207,15 @@ fn language_is_detected() {
     let (_, _, meta) =
         text_of("Министерство внутренних дел направило распоряжение о проверке всех подразделений области.".as_bytes());
     assert_eq!(meta["language"], "rus");
+    // Two sentences that whatlang alone takes for Bulgarian.
+    let (_, _, meta) = text_of(
+        "Министерство обороны подписало договоры о поставках топлива для флота на три года. \
+         В министерстве обсуждали сроки поставок, цены и ответственность подрядчиков за задержки."
+            .as_bytes(),
+    );
+    assert_eq!(meta["language"], "rus");
+    let (_, _, meta) = text_of("Міністерство оборони уклало договір про постачання пального.".as_bytes());
+    assert_eq!(meta["language"], "ukr");
 }
 
 fn utf16(text: &str) -> Vec<u8> {

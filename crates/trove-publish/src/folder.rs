@@ -7,6 +7,8 @@
 //! <root>/inclusion.txt       the entry's inclusion proof
 //! <root>/keys                the log's statement-key list, signed by the log key
 //! <root>/dkim-keys.txt       DKIM keys that verified the unredacted mail (if any)
+//! <root>/verifications.note  the newsroom's verdicts on re-rendered mail, signed (if any)
+//! <root>/appeared-before.note where published documents had appeared before, signed (if any)
 //! <root>/documents/<sha256>.<ext>
 //! ```
 //!
@@ -34,6 +36,8 @@ pub const INCLUSION: &str = "inclusion.txt";
 pub const DKIM_KEYS: &str = "dkim-keys.txt";
 pub const VERIFICATIONS: &str = "verifications.note";
 const VERIFICATIONS_HEADER: &str = "trove/verifications/v1";
+pub const APPEARED_BEFORE: &str = "appeared-before.note";
+const APPEARED_BEFORE_HEADER: &str = "trove/appeared-before/v1";
 const INCLUSION_HEADER: &str = "trove/inclusion/v1";
 
 /// An inclusion proof as `inclusion.txt` holds it.
@@ -87,6 +91,41 @@ pub fn verifications_text(release: &[u8; 16], verdicts: &[(u64, String)]) -> Str
     out
 }
 
+/// A published document that had appeared before the release, in a
+/// publication the newsroom registered (overlap's exact, near and partial
+/// classes): a reader sees where else to find it and judges what is new.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Appearance {
+    /// The record's index in the manifest.
+    pub index: u64,
+    /// `exact`, `near` or `partial`.
+    pub class: String,
+    pub publisher: String,
+    /// The registered corpus's name.
+    pub corpus: String,
+    /// The publication's day, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// The text of `appeared-before.note`, signed by the publishing editor as
+/// a signed note: a line per appearance, fields separated by tabs (which
+/// names cannot hold: they become spaces).
+pub fn appeared_before_text(release: &[u8; 16], appearances: &[Appearance]) -> String {
+    let clean = |text: &str| text.replace(['\t', '\n', '\r'], " ");
+    let mut out = format!("{APPEARED_BEFORE_HEADER}\nrelease {}\n", hex::encode(release));
+    for a in appearances {
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\n",
+            a.index,
+            clean(&a.class),
+            clean(&a.date),
+            clean(&a.publisher),
+            clean(&a.corpus)
+        ));
+    }
+    out
+}
+
 /// A document of the manifest that the folder does not hold as it says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
@@ -121,6 +160,8 @@ pub struct ReleaseCheck {
     pub withheld: Vec<WithheldRecord>,
     /// The newsroom's signed verdicts on re-rendered mail, by index.
     pub verdicts: Vec<(u64, String)>,
+    /// Where published documents had appeared before (signed).
+    pub appeared_before: Vec<Appearance>,
     pub problems: Vec<Problem>,
 }
 
@@ -252,8 +293,13 @@ pub fn verify_release<F: Fetch, L: Fetch>(
         Err(_) => Vec::new(),
         Ok(bytes) => read_verifications(&bytes, &keys, &release, &manifest)?,
     };
+    let appeared_before = match folder.fetch(APPEARED_BEFORE) {
+        Err(_) => Vec::new(),
+        Ok(bytes) => read_appeared_before(&bytes, &keys, &release, &manifest)?,
+    };
     Ok(ReleaseCheck {
         verdicts,
+        appeared_before,
         release: hex::encode(release),
         submission,
         root: hex::encode(root),
@@ -268,16 +314,17 @@ pub fn verify_release<F: Fetch, L: Fetch>(
     })
 }
 
-/// Reads `verifications.note`: signed by a key the log lists, naming this
-/// release, each line a record that was published.
-fn read_verifications(
+/// The lines of a release's signed note (`file`): signed by a key the log
+/// lists, with `header` and naming this release.
+fn release_note_lines(
+    file: &str,
     bytes: &[u8],
     keys: &[NoteVerifierKey],
+    header: &str,
     release: &[u8; 16],
-    manifest: &Manifest,
-) -> Result<Vec<(u64, String)>, PublishError> {
+) -> Result<Vec<String>, PublishError> {
     let bad = |reason: &str| PublishError::Folder {
-        file: VERIFICATIONS.into(),
+        file: file.into(),
         reason: reason.into(),
     };
     let text = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8"))?;
@@ -286,19 +333,68 @@ fn read_verifications(
         return Err(bad("not signed by a key the log lists"));
     }
     let mut lines = note.text.lines();
-    if lines.next() != Some(VERIFICATIONS_HEADER)
-        || lines.next() != Some(format!("release {}", hex::encode(release)).as_str())
-    {
-        return Err(bad("not the verdicts of this release"));
+    if lines.next() != Some(header) || lines.next() != Some(format!("release {}", hex::encode(release)).as_str()) {
+        return Err(bad(&format!("not a {header} note of this release")));
     }
-    lines
+    Ok(lines.map(str::to_owned).collect())
+}
+
+/// A record index of a note's line, which must name a published record.
+fn published_index(file: &str, manifest: &Manifest, index: &str) -> Result<u64, PublishError> {
+    let bad = |reason: &str| PublishError::Folder {
+        file: file.into(),
+        reason: reason.into(),
+    };
+    let index: u64 = index.parse().map_err(|_| bad("an index is not a number"))?;
+    match manifest.records.get(index as usize).map(|r| r.status) {
+        Some(RecordStatus::Published | RecordStatus::Redacted) => Ok(index),
+        _ => Err(bad(&format!("record {index} is named but was not published"))),
+    }
+}
+
+/// Reads `verifications.note`: each line `INDEX VERDICT`.
+fn read_verifications(
+    bytes: &[u8],
+    keys: &[NoteVerifierKey],
+    release: &[u8; 16],
+    manifest: &Manifest,
+) -> Result<Vec<(u64, String)>, PublishError> {
+    release_note_lines(VERIFICATIONS, bytes, keys, VERIFICATIONS_HEADER, release)?
+        .into_iter()
         .map(|line| {
-            let (index, verdict) = line.split_once(' ').ok_or_else(|| bad("a line is not INDEX VERDICT"))?;
-            let index: u64 = index.parse().map_err(|_| bad("an index is not a number"))?;
-            match manifest.records.get(index as usize).map(|r| r.status) {
-                Some(RecordStatus::Published | RecordStatus::Redacted) => Ok((index, verdict.to_owned())),
-                _ => Err(bad("a verdict names a record that was not published")),
-            }
+            let (index, verdict) = line.split_once(' ').ok_or_else(|| PublishError::Folder {
+                file: VERIFICATIONS.into(),
+                reason: "a line is not INDEX VERDICT".into(),
+            })?;
+            Ok((published_index(VERIFICATIONS, manifest, index)?, verdict.to_owned()))
+        })
+        .collect()
+}
+
+/// Reads `appeared-before.note`: each line five fields separated by tabs.
+fn read_appeared_before(
+    bytes: &[u8],
+    keys: &[NoteVerifierKey],
+    release: &[u8; 16],
+    manifest: &Manifest,
+) -> Result<Vec<Appearance>, PublishError> {
+    release_note_lines(APPEARED_BEFORE, bytes, keys, APPEARED_BEFORE_HEADER, release)?
+        .into_iter()
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let [index, class, date, publisher, corpus] = fields[..] else {
+                return Err(PublishError::Folder {
+                    file: APPEARED_BEFORE.into(),
+                    reason: "a line is not INDEX CLASS DATE PUBLISHER CORPUS, separated by tabs".into(),
+                });
+            };
+            Ok(Appearance {
+                index: published_index(APPEARED_BEFORE, manifest, index)?,
+                class: class.to_owned(),
+                date: date.to_owned(),
+                publisher: publisher.to_owned(),
+                corpus: corpus.to_owned(),
+            })
         })
         .collect()
 }

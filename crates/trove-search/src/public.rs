@@ -42,7 +42,7 @@ const STEMMED: [(&str, &str, Language); 9] = [
 ];
 
 /// The facet groups, in the order pages show them.
-pub const FACET_GROUPS: [&str; 7] = ["release", "type", "year", "month", "from", "to", "evidence"];
+pub const FACET_GROUPS: [&str; 8] = ["release", "type", "language", "year", "month", "from", "to", "evidence"];
 
 /// A published document as the archive indexes it.
 #[derive(Debug, Clone, Default)]
@@ -74,6 +74,9 @@ pub struct PublicDocument {
     /// re-rendered mail shows neither), for its thread.
     pub message_id: Option<String>,
     pub in_reply_to: Vec<String>,
+    /// Where it had appeared before the release, a sentence each (from
+    /// the release's signed `appeared-before.note`).
+    pub appeared_before: Vec<String>,
 }
 
 /// A link to another document of the archive.
@@ -173,6 +176,7 @@ struct Fields {
     redacted: Field,
     message_id: Field,
     in_reply_to: Field,
+    appeared_before: Field,
     /// The provenance path without its last part (what holds it).
     parent_path: Field,
     /// The provenance path whole, as one term.
@@ -212,6 +216,7 @@ fn schema() -> (Schema, Fields) {
         redacted: b.add_bool_field("redacted", STORED),
         message_id: b.add_text_field("message_id", STRING | STORED),
         in_reply_to: b.add_text_field("in_reply_to", STRING | STORED),
+        appeared_before: b.add_text_field("appeared_before", STORED),
         parent_path: b.add_text_field("parent_path", STRING),
         exact_path: b.add_text_field("exact_path", STRING),
     };
@@ -265,6 +270,7 @@ pub struct StoredDocument {
     pub redacted: bool,
     pub message_id: Option<String>,
     pub in_reply_to: Vec<String>,
+    pub appeared_before: Vec<String>,
 }
 
 impl StoredDocument {
@@ -315,6 +321,10 @@ impl PublicIndex {
             writer.add_document(self.document(doc)).map_err(|e| self.fail(e))?;
         }
         writer.commit().map_err(|e| self.fail(e))?;
+        // The merges the commit started must finish: dropping a writer
+        // abandons them, and an archive that grows a release at a time
+        // would be searched across ever more segments.
+        writer.wait_merging_threads().map_err(|e| self.fail(e))?;
         self.reader.reload().map_err(|e| self.fail(e))
     }
 
@@ -334,8 +344,10 @@ impl PublicIndex {
         out.add_text(f.path, &doc.path);
         out.add_text(f.file, &doc.file);
         out.add_text(f.doc_type, &doc.doc_type);
+        let facet = |group: &str, value: &str| tantivy::schema::Facet::from_path([group, value]);
         if let Some(language) = &doc.language {
             out.add_text(f.language, language);
+            out.add_facet(f.facet, facet("language", language));
         }
         out.add_text(self.text_field(doc.language.as_deref()), &doc.text);
         out.add_text(f.body, &doc.text);
@@ -348,7 +360,6 @@ impl PublicIndex {
         for to in &doc.to {
             out.add_text(f.to, to);
         }
-        let facet = |group: &str, value: &str| tantivy::schema::Facet::from_path([group, value]);
         out.add_facet(f.facet, facet("release", &doc.release));
         out.add_facet(f.facet, facet("type", &doc.doc_type));
         if let Some(date) = doc.date {
@@ -384,6 +395,9 @@ impl PublicIndex {
         }
         for id in &doc.in_reply_to {
             out.add_text(f.in_reply_to, id);
+        }
+        for appearance in &doc.appeared_before {
+            out.add_text(f.appeared_before, appearance);
         }
         out.add_text(f.exact_path, format!("{}/{}", doc.release, doc.path));
         if let Some((parent, _)) = doc.path.rsplit_once('/') {
@@ -611,6 +625,7 @@ impl PublicIndex {
             redacted: doc.get_first(f.redacted).and_then(|v| v.as_bool()).unwrap_or(false),
             message_id: text(f.message_id),
             in_reply_to: all(f.in_reply_to),
+            appeared_before: all(f.appeared_before),
         })
     }
 

@@ -124,7 +124,14 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let scratch = std::env::var("TROVE_BENCH_DIR").unwrap_or_else(|_| ".".into());
+    // TROVE_BENCH_KEEP=DIR keeps the indexes in DIR and reuses them on the
+    // next run with the same TROVE_BENCH_DOCS (to profile queries without
+    // waiting for a build; delete DIR after a change of schema).
+    let kept = std::env::var_os("TROVE_BENCH_KEEP").map(std::path::PathBuf::from);
     let tmp = tempfile::tempdir_in(scratch).expect("scratch");
+    let work = kept.clone().unwrap_or_else(|| tmp.path().to_owned());
+    std::fs::create_dir_all(&work).expect("TROVE_BENCH_KEEP");
+    let parts = std::env::var("TROVE_BENCH_PARTS").unwrap_or_default();
     let mut rng = ChaCha8Rng::seed_from_u64(18);
     let vocabulary = Vocabulary::new(60_000, &mut rng);
     let people: Vec<String> = (0..5_000)
@@ -141,10 +148,18 @@ fn main() {
     println!("machine: {machine}; {documents} generated published documents");
 
     // The texts, written for FTS5 as they are indexed by trove.
-    let archive_dir = tmp.path().join("archive");
+    let archive_dir = work.join("archive");
     let index = PublicIndex::open(&archive_dir.join("index")).unwrap();
-    let export = tmp.path().join("texts.jsonl");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&export).unwrap());
+    let reuse = index.len() == documents as u64;
+    if reuse {
+        println!("reusing the indexes in {}", work.display());
+    }
+    let export = work.join("texts.jsonl");
+    let mut out: Box<dyn Write> = if reuse {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(std::io::BufWriter::new(std::fs::File::create(&export).unwrap()))
+    };
     let (mut words, mut phrases, mut senders, mut dates) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let per_release = 20_000;
     let mut release_roots = Vec::new();
@@ -219,9 +234,11 @@ fn main() {
                 ..PublicDocument::default()
             });
         }
-        let start = Instant::now();
-        index.put_release(&root, &batch).unwrap();
-        build_seconds += start.elapsed().as_secs_f64();
+        if !reuse {
+            let start = Instant::now();
+            index.put_release(&root, &batch).unwrap();
+            build_seconds += start.elapsed().as_secs_f64();
+        }
     }
     drop(out);
     let index_bytes = measure::folder_bytes(&archive_dir.join("index"));
@@ -306,14 +323,14 @@ fn main() {
         measure::percentile(&latencies, 0.5),
         measure::percentile(&latencies, 0.99),
     );
-    let cases_file = tmp.path().join("cases.json");
+    let cases_file = work.join("cases.json");
     std::fs::write(&cases_file, serde_json::to_vec(&cases).unwrap()).unwrap();
     let peer = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fts5_peer.py");
     let fts = Command::new("python3")
         .arg(peer)
         .arg(&export)
         .arg(&cases_file)
-        .arg(tmp.path().join("fts.db"))
+        .arg(work.join("fts.db"))
         .output()
         .expect("python3 runs");
     assert!(fts.status.success(), "{}", String::from_utf8_lossy(&fts.stderr));
@@ -329,10 +346,7 @@ fn main() {
     println!(
         "SQLite FTS5       p50 {fts_p50:>7.3} ms   p99 {fts_p99:>7.3} ms   (index built in {:.1} s, {:.0} MiB; {} hits)",
         fts["build_s"].as_f64().unwrap(),
-        std::fs::metadata(tmp.path().join("fts.db"))
-            .map(|m| m.len())
-            .unwrap_or(0) as f64
-            / 1048576.0,
+        std::fs::metadata(work.join("fts.db")).map(|m| m.len()).unwrap_or(0) as f64 / 1048576.0,
         fts["hits"]
     );
     println!(
@@ -349,6 +363,9 @@ fn main() {
         );
     }
     drop(index);
+    if parts == "search" {
+        return;
+    }
 
     // 2. Serving, beside nginx serving the same document page as a file.
     let mut server = Command::new(env!("CARGO_BIN_EXE_trove"))

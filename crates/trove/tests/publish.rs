@@ -117,6 +117,11 @@ fn boxed_pdf(path: &Path) {
     doc.save(path).unwrap();
 }
 
+/// A circular that a newspaper had published before the leak.
+const CIRCULAR: &str = "Circular to all harbour staff. From the first of March the night shift at the \
+    container terminal will be staffed by two crews instead of three, and overtime will be paid only \
+    when the harbour master has signed the roster in advance. Questions go to the personnel office.\n";
+
 fn cache(dir: &Path) -> PathBuf {
     let cache = dir.join("cache");
     std::fs::create_dir_all(&cache).unwrap();
@@ -127,6 +132,13 @@ fn cache(dir: &Path) -> PathBuf {
     )
     .unwrap();
     std::fs::write(cache.join("private.txt"), "Medical file of a child.\n").unwrap();
+    std::fs::write(cache.join("circular.txt"), CIRCULAR).unwrap();
+    std::fs::write(
+        cache.join("dogovor.txt"),
+        "Министерство обороны подписало договоры о поставках топлива для флота на три года. \
+         В министерстве обсуждали сроки поставок, цены и ответственность подрядчиков за задержки.\n",
+    )
+    .unwrap();
     std::fs::write(
         cache.join("tip.eml"),
         "From: Jan de Vries <tips@example.org>\r\nTo: desk@example.net\r\nSubject: The tender\r\n\
@@ -214,6 +226,24 @@ fn a_release_is_reviewed_by_two_people_published_and_checked_against_the_log() {
         &["keys", "dkim", "import", &format!("{FIXTURES}/mail/dkim-keys.txt")],
     ));
     ok(trove(&data, &["verify", &id]));
+    // A newspaper had published the circular: the archive will say so.
+    let courier = tmp.path().join("courier");
+    std::fs::create_dir_all(&courier).unwrap();
+    std::fs::write(courier.join("circular.txt"), CIRCULAR).unwrap();
+    ok(trove(
+        &data,
+        &[
+            "published",
+            "import",
+            "--name",
+            "courier-2023",
+            "--publisher",
+            "The Courier",
+            "--date",
+            "2023-11-03",
+            courier.to_str().unwrap(),
+        ],
+    ));
     std::fs::write(data.join("protect.txt"), "# names to protect\nJan de Vries\n").unwrap();
     ok(trove(&data, &["users", "add", "editor", "--role", "editor"]));
     ok(trove(&data, &["users", "add", "reviewer", "--role", "journalist"]));
@@ -725,6 +755,23 @@ fn the_archive_serves_the_release(data: &Path, folder: &Path, tmp: &Path) {
             .is_some_and(|h| !h.is_empty()),
         "{results}"
     );
+    // A Russian word finds its inflected forms.
+    assert_eq!(
+        search(&archive, "q=%D0%B4%D0%BE%D0%B3%D0%BE%D0%B2%D0%BE%D1%80%D0%BE%D0%BC"),
+        ["dogovor.txt"]
+    );
+    // Where a document appeared before, from the signed overlap note.
+    assert_eq!(search(&archive, "f=evidence%2Fpublished-before"), ["circular.txt"]);
+    let (_, body) = get(&format!("{archive}/search?format=json&q=circular+harbour"));
+    let circular = json(&String::from_utf8_lossy(&body))["hits"][0]["index"].clone();
+    let (_, html) = get(&format!("{archive}/d/{root}/{circular}"));
+    let html = String::from_utf8_lossy(&html);
+    assert!(
+        html.contains("Where it appeared before")
+            && html.contains("the same document, published by The Courier on 2023-11-03 (courier-2023)"),
+        "{html}"
+    );
+
     // Nothing redacted is ever found.
     for secret in ["Vries", "C01X00T47", "Lisbon", "Sokolova", "aberg"] {
         assert!(search(&archive, &format!("q={secret}")).is_empty(), "{secret} found");
@@ -747,6 +794,8 @@ fn the_archive_serves_the_release(data: &Path, folder: &Path, tmp: &Path) {
     let html = String::from_utf8_lossy(&html);
     assert_eq!(status, 200);
     assert!(html.contains("DKIM verified: rsa-sha256, key"), "{html}");
+    // The key's days: those of the release's mail it verified.
+    assert!(html.contains("1024 bits, seen 2022-11-02..2022-11-02"), "{html}");
     let (_, raw) = get(&format!("{page}/file"));
     let (_, keys) = get(&format!("{archive}/releases/{root}/dkim-keys.txt"));
     std::fs::write(tmp.join("downloaded.eml"), &raw).unwrap();
@@ -794,6 +843,22 @@ fn the_archive_serves_the_release(data: &Path, folder: &Path, tmp: &Path) {
             log_key.to_str().unwrap(),
         ],
     ));
+    // Its note of where documents appeared before is signed: a changed
+    // publisher is refused, naming the note.
+    let note = unpacked.join(format!("release-{root}/appeared-before.note"));
+    let text = std::fs::read_to_string(&note).unwrap();
+    std::fs::write(&note, text.replace("The Courier", "The Herald")).unwrap();
+    let forged = fails(trove(
+        data,
+        &[
+            "manifest",
+            "verify",
+            unpacked.join(format!("release-{root}")).to_str().unwrap(),
+            "--log-key",
+            log_key.to_str().unwrap(),
+        ],
+    ));
+    assert!(forged.contains("appeared-before.note"), "{forged}");
     // The release as FollowTheMoney entities that the followthemoney
     // package takes as valid.
     let (status, entities) = get(&format!("{archive}/r/{root}/ftm.jsonl"));

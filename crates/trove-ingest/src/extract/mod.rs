@@ -146,11 +146,8 @@ pub fn extract(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Extracted {
         DocType::Binary => Extracted::new(),
     }));
     let mut extracted = result.unwrap_or_else(|_| Extracted::failed("the parser crashed on this document"));
-    if let Some(text) = &extracted.text
-        && let Some(info) = whatlang::detect(&text.chars().take(400).collect::<String>())
-        && info.is_reliable()
-    {
-        extracted.metadata.insert("language".into(), json!(info.lang().code()));
+    if let Some(language) = extracted.text.as_deref().and_then(detect_language) {
+        extracted.metadata.insert("language".into(), json!(language));
     }
     if let Some(text) = &mut extracted.text
         && text.len() > limits.max_text_bytes
@@ -176,6 +173,34 @@ pub fn extract_document(doc_type: DocType, bytes: &[u8], limits: &Limits) -> Ext
         // Nothing is parsed for these.
         (_, DocType::Empty | DocType::Binary) | (None, _) => extract(doc_type, bytes, limits),
         (Some(pool), _) => confined::extract_in(pool, doc_type, bytes, limits),
+    }
+}
+
+/// The ISO 639-3 code of a text's language, when it can be told.
+fn detect_language(text: &str) -> Option<&'static str> {
+    let sample: String = text.chars().take(400).collect();
+    let info = whatlang::detect(&sample)?;
+    if info.is_reliable() {
+        return Some(info.lang().code());
+    }
+    // whatlang's trigrams often take a few lines of Russian for Bulgarian
+    // or Serbian and call it unreliable; the letters that only some of the
+    // Cyrillic alphabets have decide instead.
+    (info.script() == whatlang::Script::Cyrillic)
+        .then(|| cyrillic_by_letters(&sample))
+        .flatten()
+}
+
+/// Russian, Ukrainian or Belarusian, by the letters only they use.
+fn cyrillic_by_letters(text: &str) -> Option<&'static str> {
+    let has = |letters: &str| text.chars().flat_map(char::to_lowercase).any(|c| letters.contains(c));
+    let (ukrainian, belarusian, russian) = (has("іїєґ"), has("ў"), has("ыэъ"));
+    let serbian_or_macedonian = has("јљњћџѓќѕђ");
+    match (ukrainian, belarusian, russian, serbian_or_macedonian) {
+        (_, true, _, false) => Some("bel"),
+        (true, false, false, false) => Some("ukr"),
+        (false, false, true, false) => Some("rus"),
+        _ => None,
     }
 }
 
