@@ -18,6 +18,7 @@
 //! rebuilt from the documents at any time, so it is never the only copy
 //! of anything.
 
+mod pairs;
 pub mod public;
 
 use std::ops::Bound;

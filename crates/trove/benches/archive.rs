@@ -306,6 +306,7 @@ fn main() {
     let mut latencies = Vec::new();
     let mut page_latencies = Vec::new();
     let mut hits = 0;
+    let mut slowest = Vec::new();
     let mut by_kind: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     for case in &cases {
         let start = Instant::now();
@@ -313,6 +314,7 @@ fn main() {
         let ms = start.elapsed().as_secs_f64() * 1e3;
         latencies.push(ms);
         by_kind.entry(case.kind).or_default().push(ms);
+        slowest.push((ms, case));
         let start = Instant::now();
         index.search(&query(&case.trove, false)).unwrap();
         page_latencies.push(start.elapsed().as_secs_f64() * 1e3);
@@ -361,6 +363,11 @@ fn main() {
             measure::percentile(&own, 0.5),
             fts["by_kind"][kind].as_f64().unwrap_or(f64::NAN)
         );
+    }
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("  the slowest (where p99 comes from):");
+    for (ms, case) in slowest.iter().take(5) {
+        println!("    {ms:>8.3} ms  {:<11} {}", case.kind, case.trove);
     }
     drop(index);
     if parts == "search" {
