@@ -329,16 +329,7 @@ fn main() {
         );
         let cases_file = work.join("cases.json");
         std::fs::write(&cases_file, serde_json::to_vec(&cases).unwrap()).unwrap();
-        let peer = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fts5_peer.py");
-        let fts = Command::new("python3")
-            .arg(peer)
-            .arg(&export)
-            .arg(&cases_file)
-            .arg(work.join("fts.db"))
-            .output()
-            .expect("python3 runs");
-        assert!(fts.status.success(), "{}", String::from_utf8_lossy(&fts.stderr));
-        let fts: serde_json::Value = serde_json::from_slice(&fts.stdout).unwrap();
+        let fts = measure::fts5_peer(&export, &cases_file, &work.join("fts.db"));
         let (fts_p50, fts_p99) = (fts["p50_ms"].as_f64().unwrap(), fts["p99_ms"].as_f64().unwrap());
         println!("{} queries, top 20 each ({hits} hits on trove's side)", cases.len());
         println!("trove (tantivy)   p50 {p50:>7.3} ms   p99 {p99:>7.3} ms   (goal: p50 < 5 ms, p99 < 50 ms)");

@@ -82,3 +82,20 @@ pub fn folder_bytes(dir: &std::path::Path) -> u64 {
         .map(|m| m.len())
         .sum()
 }
+
+/// Runs `benches/fts5_peer.py`: SQLite FTS5 over the texts in `export`
+/// (JSON lines), answering the queries in `cases`, with its database at
+/// `db` (reused when it is there). Its JSON report: build_s, p50_ms,
+/// p99_ms, hits, by_kind.
+pub fn fts5_peer(export: &std::path::Path, cases: &std::path::Path, db: &std::path::Path) -> serde_json::Value {
+    let peer = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fts5_peer.py");
+    let out = Command::new("python3")
+        .arg(peer)
+        .arg(export)
+        .arg(cases)
+        .arg(db)
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("the peer prints JSON")
+}

@@ -189,16 +189,7 @@ fn main() {
     // FTS5 on the same texts and queries.
     let cases_file = tmp.path().join("cases.json");
     std::fs::write(&cases_file, serde_json::to_vec(&cases).unwrap()).unwrap();
-    let peer = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fts5_peer.py");
-    let fts = Command::new("python3")
-        .arg(peer)
-        .arg(&export)
-        .arg(&cases_file)
-        .arg(tmp.path().join("fts.db"))
-        .output()
-        .expect("python3 runs");
-    assert!(fts.status.success(), "{}", String::from_utf8_lossy(&fts.stderr));
-    let fts: serde_json::Value = serde_json::from_slice(&fts.stdout).unwrap();
+    let fts = measure::fts5_peer(&export, &cases_file, &tmp.path().join("fts.db"));
     let (fts_p50, fts_p99) = (fts["p50_ms"].as_f64().unwrap(), fts["p99_ms"].as_f64().unwrap());
 
     println!(
