@@ -713,7 +713,7 @@ impl PublicIndex {
     }
 
     /// The query as tantivy runs it.
-    fn parse(&self, query: &PublicQuery) -> Result<Box<dyn tantivy::query::Query>, SearchError> {
+    fn parse(&self, query: &PublicQuery) -> Result<Box<dyn Query>, SearchError> {
         let bad = |reason: String| SearchError::Query {
             query: query.text.clone(),
             reason,
@@ -739,7 +739,15 @@ impl PublicIndex {
             let mut parser = QueryParser::new(self.index.schema(), defaults.clone(), self.query_tokenizers.clone());
             parser.set_conjunction_by_default();
             let parsed = parser.parse_query(&words).map_err(|e| bad(e.to_string()))?;
-            clauses.push((Occur::Must, pairs::rewrite(parsed, &defaults)));
+            // A phrase with a slop (`"a b"~2`) allows words between its
+            // own, which pairs cannot answer; tantivy keeps a phrase's slop
+            // private, so the query text tells.
+            let parsed = if words.contains("\"~") {
+                parsed
+            } else {
+                pairs::rewrite(parsed, &defaults)
+            };
+            clauses.push((Occur::Must, parsed));
         }
         if !matches!((&after, &before), (Bound::Unbounded, Bound::Unbounded)) {
             clauses.push((Occur::Must, Box::new(RangeQuery::new(after, before))));
@@ -883,6 +891,8 @@ mod tests {
         assert_eq!(search(&index, "\"ministries contracts\""), Vec::<u64>::new());
         assert_eq!(search(&index, "\"подписали договоры\""), vec![0]);
         assert_eq!(search(&index, "\"supplies the\""), Vec::<u64>::new());
+        // A phrase with a slop still allows words between its own.
+        assert_eq!(search(&index, "\"signed for\"~1"), vec![2]);
         assert_eq!(search(&index, "міністерство"), vec![3]);
         // Adding the release again replaces it.
         index.put_release(&release, &[doc(0, "eng", "only this")]).unwrap();
