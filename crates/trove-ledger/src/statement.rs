@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! trove/statement/v1
-//! kind <receipt|decision|publication|withheld>
+//! kind <receipt|decision|publication|withheld|schedule>
 //! <field> <value>      one line per field, in the fixed order of its kind
 //! ```
 //!
@@ -57,6 +57,61 @@ pub enum Statement {
     },
     /// A document withheld from a publication, by commitment, with a reason.
     Withheld { document: [u8; 32], reason: String },
+    /// Where the scheduler placed a release, and why: each placement and
+    /// each change to one is a new revision, signed by the editor it names.
+    Schedule {
+        release: [u8; 16],
+        revision: u32,
+        ready: Day,
+        at: PublishAt,
+        bound_days: u32,
+        codes: Vec<String>,
+        /// The reasons in words, one line.
+        reason: String,
+        editor: String,
+    },
+}
+
+/// The hour (UTC) a release is placed at, written `YYYY-MM-DDTHH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PublishAt {
+    pub day: Day,
+    pub hour: u8,
+}
+
+impl std::fmt::Display for PublishAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}T{:02}", self.day, self.hour)
+    }
+}
+
+impl std::str::FromStr for PublishAt {
+    type Err = FormatError;
+
+    fn from_str(text: &str) -> Result<PublishAt, FormatError> {
+        let refuse = || FormatError::field("at", text, "an hour like 2016-08-22T08");
+        let (day, hour) = text.split_once('T').ok_or_else(refuse)?;
+        let hour: u8 = if hour.len() == 2 { hour.parse().map_err(|_| refuse())? } else { return Err(refuse()) };
+        if hour > 23 {
+            return Err(refuse());
+        }
+        Ok(PublishAt {
+            day: day.parse().map_err(|_| refuse())?,
+            hour,
+        })
+    }
+}
+
+/// The most bytes of a schedule statement's reason in words.
+pub const MAX_REASON_BYTES: usize = 1000;
+
+/// Words on one line: no control characters, at most
+/// [`MAX_REASON_BYTES`].
+fn check_words(field: &'static str, text: &str) -> Result<(), FormatError> {
+    if text.is_empty() || text.len() > MAX_REASON_BYTES || text.chars().any(char::is_control) {
+        return Err(FormatError::field(field, text, "words on one line"));
+    }
+    Ok(())
 }
 
 /// The size class of `bytes`: the smallest n with 2^n ≥ bytes.
@@ -125,6 +180,13 @@ fn check_editor(editor: &str) -> Result<(), FormatError> {
     Ok(())
 }
 
+/// A release id as a statement writes it: 32 hex digits.
+fn release_id(text: &str) -> Result<[u8; 16], FormatError> {
+    let mut out = [0u8; 16];
+    hex::decode_to_slice(text, &mut out).map_err(|_| FormatError::field("release", text, "32 hex digits"))?;
+    Ok(out)
+}
+
 /// A submission id as a statement writes it: 32 lower-case hex digits.
 fn submission_id(text: &str) -> Result<SubmissionId, FormatError> {
     let lower_hex = text.len() == 32 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
@@ -141,6 +203,7 @@ impl Statement {
             Statement::Decision { .. } => "decision",
             Statement::Publication { .. } => "publication",
             Statement::Withheld { .. } => "withheld",
+            Statement::Schedule { .. } => "schedule",
         }
     }
 
@@ -174,6 +237,16 @@ impl Statement {
                 check_editor(editor)
             }
             Statement::Withheld { reason, .. } => check_code(reason),
+            Statement::Schedule {
+                codes, reason, editor, ..
+            } => {
+                if codes.is_empty() {
+                    return Err(FormatError::field("codes", "-", "at least one reason code"));
+                }
+                codes.iter().try_for_each(|code| check_code(code))?;
+                check_words("reason", reason)?;
+                check_editor(editor)
+            }
         }
     }
 
@@ -229,6 +302,22 @@ impl Statement {
             Statement::Withheld { document, reason } => {
                 write!(out, "document {}\nreason {reason}\n", hex::encode(document))
             }
+            Statement::Schedule {
+                release,
+                revision,
+                ready,
+                at,
+                bound_days,
+                codes,
+                reason,
+                editor,
+            } => write!(
+                out,
+                "release {}\nrevision {revision}\nready {ready}\nat {at}\nbound-days {bound_days}\ncodes {}\n\
+                 reason {reason}\neditor {editor}\n",
+                hex::encode(release),
+                codes.join(",")
+            ),
         };
         out
     }
@@ -270,13 +359,7 @@ impl Statement {
                 editor: field("editor")?.to_owned(),
             },
             "publication" => Statement::Publication {
-                release: {
-                    let text = field("release")?;
-                    let mut out = [0u8; 16];
-                    hex::decode_to_slice(text, &mut out)
-                        .map_err(|_| FormatError::field("release", text, "32 hex digits"))?;
-                    out
-                },
+                release: release_id(field("release")?)?,
                 submission: submission_id(field("submission")?)?,
                 root: hex32(field("root")?, "root")?,
                 published: number("published", field("published")?)?,
@@ -289,6 +372,16 @@ impl Statement {
             "withheld" => Statement::Withheld {
                 document: hex32(field("document")?, "document")?,
                 reason: field("reason")?.to_owned(),
+            },
+            "schedule" => Statement::Schedule {
+                release: release_id(field("release")?)?,
+                revision: number("revision", field("revision")?)?,
+                ready: field("ready")?.parse()?,
+                at: field("at")?.parse()?,
+                bound_days: number("bound-days", field("bound-days")?)?,
+                codes: field("codes")?.split(',').map(str::to_owned).collect(),
+                reason: field("reason")?.to_owned(),
+                editor: field("editor")?.to_owned(),
             },
             other => return Err(FormatError::Kind(other.chars().take(40).collect())),
         };
@@ -360,11 +453,40 @@ mod tests {
                 document: [2; 32],
                 reason: "PRIVACY".into(),
             },
+            schedule(),
         ] {
             assert_eq!(Statement::parse(&statement.encode()).unwrap(), statement);
         }
         assert_eq!(size_class(1_500_000), 21);
         assert_eq!(size_class(1 << 20), 20);
+    }
+
+    fn schedule() -> Statement {
+        Statement::Schedule {
+            release: [4; 16],
+            revision: 2,
+            ready: "2016-08-06".parse().unwrap(),
+            at: "2016-08-22T09".parse().unwrap(),
+            bound_days: 30,
+            codes: vec!["EVENT".into()],
+            reason: "delayed for Olympic Games 2016-08-05..2016-08-21, attention 0.80; bound 30 days".into(),
+            editor: "6040fce2".into(),
+        }
+    }
+
+    #[test]
+    fn schedule_statements_refuse_what_they_cannot_say() {
+        let text = schedule().encode();
+        assert!(text.contains("\nat 2016-08-22T09\n"), "{text}");
+        for (from, to) in [
+            ("at 2016-08-22T09", "at 2016-08-22T24"),
+            ("at 2016-08-22T09", "at 2016-08-22 09"),
+            ("codes EVENT", "codes "),
+            ("codes EVENT", "codes event"),
+            ("reason delayed", "reason \u{7}delayed"),
+        ] {
+            assert!(Statement::parse(&text.replace(from, to)).is_err(), "{to}");
+        }
     }
 
     #[test]
