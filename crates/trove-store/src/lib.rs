@@ -46,6 +46,7 @@ mod pipeline;
 mod published;
 mod releases;
 mod repo;
+mod schedule;
 mod sealed;
 mod submission;
 mod users;
@@ -67,6 +68,7 @@ pub use intake::{
 pub use published::{PublishedCorpus, PublishedDocument, PublishedRepo};
 pub use releases::{NewRedaction, RedactionRow, RedactionState, ReleaseRecord, ReleaseRepo, ReleaseState, WithheldRow};
 pub use repo::{Channel, MetadataRepo, SqliteRepo, SubmissionRecord, SubmissionRepo};
+pub use schedule::{EventRow, PlacementRow, ScheduleRepo, ScheduleRow};
 pub use sealed::{BlobOpener, BlobReader, BlobSealer, PutReceipt};
 pub use submission::{
     FilePart, FileReader, Manifest, ManifestFile, SubmissionSummary, SubmissionWriter, commitment, file_digest,

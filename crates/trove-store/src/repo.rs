@@ -1,7 +1,7 @@
 //! The metadata repository: everything the store records besides blobs,
 //! as one trait per concern ([`SubmissionRepo`] here, the others beside
 //! their records: documents, verification, published corpora, decisions,
-//! the intake's records, users). [`MetadataRepo`] is all of them. The
+//! the intake's records, users, releases, the schedule). [`MetadataRepo`] is all of them. The
 //! traits hold no SQLite type, so PostgreSQL can implement them;
 //! [`SqliteRepo`] is the embedded default. Implementations must make an
 //! acknowledged write durable before returning.
@@ -14,7 +14,7 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::{
-    BlobId, Day, DecisionRepo, DocumentRepo, IntakeRepo, PublishedRepo, ReleaseRepo, StoreError, SubmissionId,
+    BlobId, Day, DecisionRepo, DocumentRepo, IntakeRepo, PublishedRepo, ReleaseRepo, ScheduleRepo, StoreError, SubmissionId,
     UserRepo, VerificationRepo,
 };
 
@@ -66,7 +66,7 @@ pub trait SubmissionRepo: Send + Sync {
 
 /// Every concern of the metadata database: what a backend implements.
 pub trait MetadataRepo:
-    SubmissionRepo + DocumentRepo + VerificationRepo + PublishedRepo + DecisionRepo + IntakeRepo + UserRepo + ReleaseRepo
+    SubmissionRepo + DocumentRepo + VerificationRepo + PublishedRepo + DecisionRepo + IntakeRepo + UserRepo + ReleaseRepo + ScheduleRepo
 {
 }
 
@@ -79,6 +79,7 @@ impl<R> MetadataRepo for R where
         + IntakeRepo
         + UserRepo
         + ReleaseRepo
+        + ScheduleRepo
 {
 }
 

@@ -55,6 +55,18 @@ min_significance = 25
 # Reject as SUSPICIOUS when this share of documents or more is suspicious.
 max_suspicious_share = 0.20
 
+# When releases go out (trove schedule). A release is never placed more
+# than max_delay_days after an editor marks it ready, and the scheduler has
+# no way to reject one; per_day and per_week limit how many go out, and
+# yield to the bound when both cannot hold. A partner's exclusive access to
+# a release ends at most max_embargo_days after it is granted; then the
+# release goes public whatever the partner did.
+[schedule]
+max_delay_days = 30
+per_day = 2
+per_week = 8
+max_embargo_days = 30
+
 # What each reason code means, in the newsroom's words (shown to editors;
 # sources see the code). Only the codes trove knows may appear.
 [reasons]
@@ -104,11 +116,35 @@ impl NovelShareBy {
     }
 }
 
+/// When releases go out: the scheduler's bound and limits, and the cap on
+/// partners' embargoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRules {
+    pub max_delay_days: u32,
+    pub per_day: u32,
+    pub per_week: u32,
+    pub max_embargo_days: u32,
+}
+
+impl Default for ScheduleRules {
+    fn default() -> ScheduleRules {
+        ScheduleRules {
+            max_delay_days: 30,
+            per_day: 2,
+            per_week: 8,
+            max_embargo_days: 30,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
     version: u32,
     thresholds: Thresholds,
+    #[serde(default)]
+    schedule: ScheduleRules,
     #[serde(default)]
     reasons: BTreeMap<String, String>,
     #[serde(default)]
@@ -121,6 +157,7 @@ pub struct Policy {
     pub thresholds: Thresholds,
     pub reasons: BTreeMap<String, String>,
     pub watch_list: Vec<String>,
+    pub schedule: ScheduleRules,
     /// SHA-256 of the file's bytes.
     pub sha256: [u8; 32],
 }
@@ -166,6 +203,16 @@ impl Policy {
                 t.min_significance
             )));
         }
+        let rules = &parsed.schedule;
+        if rules.max_delay_days > 365 || rules.max_embargo_days > 365 {
+            return Err(bad("schedule.max_delay_days and schedule.max_embargo_days are at most 365".into()));
+        }
+        if rules.per_day == 0 || rules.per_week < rules.per_day {
+            return Err(bad(format!(
+                "schedule.per_day = {} and per_week = {}: a day must allow one release, and a week at least a day's",
+                rules.per_day, rules.per_week
+            )));
+        }
         let mut reasons: BTreeMap<String, String> = REASON_CODES
             .iter()
             .map(|(code, text)| (code.to_string(), text.to_string()))
@@ -175,6 +222,7 @@ impl Policy {
             thresholds: parsed.thresholds,
             reasons,
             watch_list: parsed.watch_list,
+            schedule: parsed.schedule,
             sha256: sha2::Sha256::digest(text.as_bytes()).into(),
         })
     }
@@ -344,6 +392,27 @@ mod tests {
         let policy = Policy::parse("policy.toml", TEMPLATE).unwrap();
         assert_eq!(policy.id(), hex::encode(sha2::Sha256::digest(TEMPLATE.as_bytes())));
         assert!(policy.knows("ALREADY_PUBLIC") && !policy.knows("FOREIGN"));
+    }
+
+    #[test]
+    fn schedule_rules_default_when_absent_and_are_checked() {
+        let policy = Policy::parse("policy.toml", TEMPLATE).unwrap();
+        assert_eq!(policy.schedule, ScheduleRules::default());
+        let start = TEMPLATE.find("[schedule]").unwrap();
+        let end = TEMPLATE[start..].find("\n\n").unwrap() + start;
+        let without = format!("{}{}", &TEMPLATE[..start], &TEMPLATE[end..]);
+        assert_eq!(Policy::parse("p", &without).unwrap().schedule, ScheduleRules::default());
+        let longer = TEMPLATE.replace("max_delay_days = 30", "max_delay_days = 10");
+        assert_eq!(Policy::parse("p", &longer).unwrap().schedule.max_delay_days, 10);
+        for bad in ["max_delay_days = 400", "per_day = 0", "per_week = 1", "max_embargo_days = -1"] {
+            let (key, _) = bad.split_once(" = ").unwrap();
+            let text = TEMPLATE
+                .lines()
+                .map(|l| if l.starts_with(&format!("{key} = ")) { bad } else { l })
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(Policy::parse("p", &text).is_err(), "{bad}");
+        }
     }
 
     #[test]
