@@ -112,6 +112,12 @@ partial_share = 0.20
 boilerplate_share = 0.01
 boilerplate_documents = 20
 
+[schedule]
+# The editor whose key signs schedule statements and publications when
+# `trove serve` publishes a release whose hour has come (the bound and
+# limits are in policy.toml).
+editor = "chief"
+
 [keys]
 # The key directory: the newsroom's age identity (desk only, mode 0600), its
 # recipient list (all that the intake holds), and Ed25519 statement keys for
@@ -134,7 +140,22 @@ pub struct Config {
     pub triage: TriageConfig,
     #[serde(default)]
     pub overlap: OverlapConfig,
+    #[serde(default)]
+    pub schedule: ScheduleConfig,
     pub keys: KeysConfig,
+}
+
+/// `[schedule]`: who signs what `trove serve` publishes on time.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    pub editor: String,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig { editor: "chief".into() }
+    }
 }
 
 /// `[overlap]`: when a shared passage makes a document partial, and when

@@ -39,6 +39,7 @@ mod newsroom;
 mod pipeline;
 mod publish;
 mod pull;
+mod schedule;
 mod search;
 mod submit;
 pub mod users;
@@ -58,6 +59,7 @@ pub use publish::{
     WithheldView, verify_any_release,
 };
 pub use pull::{KitReport, PullReport};
+pub use schedule::{CalendarImport, EventView, NewEvent, PlanReport, RunReport, ScheduledView, current_hour};
 pub use search::SearchHit;
 /// The main of a confined parser worker (see [`use_parser_workers`]).
 pub use trove_ingest::serve_worker as serve_parser_worker;
@@ -257,6 +259,8 @@ pub enum AppError {
     Publish(#[from] trove_publish::PublishError),
     #[error(transparent)]
     Archive(#[from] trove_archive::ArchiveError),
+    #[error("{0}")]
+    Schedule(String),
     #[error("a task of the operation stopped unexpectedly: {0}")]
     Join(String),
 }

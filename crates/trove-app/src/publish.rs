@@ -154,7 +154,7 @@ fn plan_name(plan: &Plan) -> &'static str {
     }
 }
 
-fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
     let mut bytes = [0u8; N];
     getrandom::getrandom(&mut bytes).map_err(|e| AppError::Random(e.to_string()))?;
     Ok(bytes)
@@ -214,21 +214,21 @@ impl Newsroom {
         self.dir().root.join("archive")
     }
 
-    async fn desk_user(&self, name: &str) -> Result<(), AppError> {
+    pub(crate) async fn desk_user(&self, name: &str) -> Result<(), AppError> {
         match self.repo().user(name).await? {
             Some(user) if !user.disabled => Ok(()),
             _ => Err(AppError::NoUser(name.to_owned())),
         }
     }
 
-    async fn release_record(&self, id: &str) -> Result<ReleaseRecord, AppError> {
+    pub(crate) async fn release_record(&self, id: &str) -> Result<ReleaseRecord, AppError> {
         self.repo()
             .release(id)
             .await?
             .ok_or_else(|| AppError::NoRelease(id.to_owned()))
     }
 
-    async fn draft(&self, id: &str) -> Result<ReleaseRecord, AppError> {
+    pub(crate) async fn draft(&self, id: &str) -> Result<ReleaseRecord, AppError> {
         let release = self.release_record(id).await?;
         if release.state != ReleaseState::Draft {
             return Err(AppError::ReleaseSealed(id.to_owned()));
@@ -272,7 +272,7 @@ impl Newsroom {
     }
 
     /// The latest decision on a submission must be an acceptance.
-    async fn check_accepted(&self, submission: &SubmissionId) -> Result<(), AppError> {
+    pub(crate) async fn check_accepted(&self, submission: &SubmissionId) -> Result<(), AppError> {
         match self.repo().decisions(submission).await?.last() {
             Some(decision) if decision.outcome == Outcome::Accept => Ok(()),
             Some(decision) => Err(AppError::NotAccepted {

@@ -91,7 +91,11 @@ impl std::str::FromStr for PublishAt {
     fn from_str(text: &str) -> Result<PublishAt, FormatError> {
         let refuse = || FormatError::field("at", text, "an hour like 2016-08-22T08");
         let (day, hour) = text.split_once('T').ok_or_else(refuse)?;
-        let hour: u8 = if hour.len() == 2 { hour.parse().map_err(|_| refuse())? } else { return Err(refuse()) };
+        let hour: u8 = if hour.len() == 2 {
+            hour.parse().map_err(|_| refuse())?
+        } else {
+            return Err(refuse());
+        };
         if hour > 23 {
             return Err(refuse());
         }

@@ -12,8 +12,26 @@ use rand_chacha::ChaCha8Rng;
 use trove_schedule::{Attention, Event, Hour, Limits, Model, Release, Topics, earliest_slot, schedule};
 
 const TOPICS: [&str; 20] = [
-    "election", "sport", "banks", "health", "defence", "energy", "police", "courts", "schools", "climate",
-    "migration", "tax", "housing", "transport", "media", "trade", "farming", "prisons", "water", "science",
+    "election",
+    "sport",
+    "banks",
+    "health",
+    "defence",
+    "energy",
+    "police",
+    "courts",
+    "schools",
+    "climate",
+    "migration",
+    "tax",
+    "housing",
+    "transport",
+    "media",
+    "trade",
+    "farming",
+    "prisons",
+    "water",
+    "science",
 ];
 /// Five years of releases and events from 2020-01-01.
 const SPAN_HOURS: i64 = 5 * 365 * 24;
@@ -94,9 +112,8 @@ fn main() {
     let mean_delay = |s: &trove_schedule::Schedule| {
         s.placements.iter().map(|p| p.delay_hours() as f64).sum::<f64>() / s.placements.len().max(1) as f64 / 24.0
     };
-    let worst_delay = |s: &trove_schedule::Schedule| {
-        s.placements.iter().map(|p| p.delay_hours()).max().unwrap_or(0) as f64 / 24.0
-    };
+    let worst_delay =
+        |s: &trove_schedule::Schedule| s.placements.iter().map(|p| p.delay_hours()).max().unwrap_or(0) as f64 / 24.0;
     println!(
         "trove (min-cost flow): {seconds:.2} s, peak RSS {peak:.0} MiB (before {before:.0}), readership {:.1}, \
          mean delay {:.1} days, worst {:.1} days, over capacity {}",
@@ -111,5 +128,8 @@ fn main() {
         mean_delay(&greedy),
         worst_delay(&greedy)
     );
-    println!("readership ratio trove / greedy: {:.3}", plan.readership / greedy.readership.max(f64::MIN_POSITIVE));
+    println!(
+        "readership ratio trove / greedy: {:.3}",
+        plan.readership / greedy.readership.max(f64::MIN_POSITIVE)
+    );
 }

@@ -11,7 +11,7 @@
 use icalendar::{CalendarDateTime, Component, DatePerhapsTime, EventLike};
 
 use crate::model::{Attention, Event, Topics};
-use crate::{Hour, HOURS_PER_DAY};
+use crate::{HOURS_PER_DAY, Hour};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CalendarError {
@@ -88,7 +88,15 @@ fn read_event(event: &icalendar::Event, name: &str, default_attention: Attention
     };
     let topics = Topics::new(event.get_categories().unwrap_or_default());
     let title = event.get_summary().unwrap_or(name).trim().to_owned();
-    Event::new(name, title, starts_at, ends_at.max(starts_at.plus_hours(1)), topics, attention).map_err(|e| e.to_string())
+    Event::new(
+        name,
+        title,
+        starts_at,
+        ends_at.max(starts_at.plus_hours(1)),
+        topics,
+        attention,
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// The hour a start (rounded down) or an end (rounded up) falls in.

@@ -180,6 +180,9 @@ mod tests {
         assert_eq!(flow.flow(ax), 1);
         flow.push_one(1, 4);
         // a moves to y (cost 2) so b takes x (cost 1): 3 instead of 11.
-        assert_eq!((flow.flow(ax), flow.flow(ay), flow.flow(bx), flow.flow(by)), (0, 1, 1, 0));
+        assert_eq!(
+            (flow.flow(ax), flow.flow(ay), flow.flow(bx), flow.flow(by)),
+            (0, 1, 1, 0)
+        );
     }
 }

@@ -127,9 +127,10 @@ impl FromStr for Hour {
         let month = time::Month::try_from(u8::try_from(month).map_err(|_| error())?).map_err(|_| error())?;
         let date = time::Date::from_calendar_date(year, month, u8::try_from(day_of_month).map_err(|_| error())?)
             .map_err(|_| error())?;
-        let day = date.to_julian_day() as i64 - time::Date::from_calendar_date(1970, time::Month::January, 1)
-            .map(|d| d.to_julian_day() as i64)
-            .unwrap_or(0);
+        let day = date.to_julian_day() as i64
+            - time::Date::from_calendar_date(1970, time::Month::January, 1)
+                .map(|d| d.to_julian_day() as i64)
+                .unwrap_or(0);
         Ok(Hour::start_of_day(day).plus_hours(hour))
     }
 }

@@ -86,7 +86,10 @@ impl Window {
     /// end has passed, or the embargo ends after it, the window is the one
     /// hour the release can still go out at.
     pub fn of(release: &Release, limits: &Limits, now: Hour) -> Window {
-        let earliest = release.ready.max(now).max(release.embargo_until.unwrap_or(release.ready));
+        let earliest = release
+            .ready
+            .max(now)
+            .max(release.embargo_until.unwrap_or(release.ready));
         let bound = release.ready.plus_days(i64::from(limits.max_delay_days));
         Window {
             earliest,
@@ -125,11 +128,7 @@ pub enum Reason {
     /// A better weekday or hour of the baseline was worth the wait.
     Readership,
     /// Placed during an event that shares its topics.
-    RelatedEvent {
-        uid: String,
-        title: String,
-        days: String,
-    },
+    RelatedEvent { uid: String, title: String, days: String },
     /// Its day holds more than the limits allow: the bound left no room.
     OverCapacity,
     /// Its latest hour had already passed when it was placed.
@@ -411,10 +410,7 @@ pub fn earliest_slot(releases: &[Release], events: &[Event], limits: &Limits, mo
     }
     let placements: Vec<Placement> = placed.into_iter().flatten().collect();
     let readership = placements.iter().map(|p| p.readership).sum();
-    Schedule {
-        placements,
-        readership,
-    }
+    Schedule { placements, readership }
 }
 
 /// The events that overlap a window, from events sorted by start.

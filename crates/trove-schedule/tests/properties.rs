@@ -69,7 +69,10 @@ fn overflow(days: &[i64], limits: &Limits) -> u32 {
         over += count.saturating_sub(limits.per_day);
         *per_week.entry(Hour::start_of_day(day).week()).or_default() += count.min(limits.per_day);
     }
-    over + per_week.values().map(|c| c.saturating_sub(limits.per_week)).sum::<u32>()
+    over + per_week
+        .values()
+        .map(|c| c.saturating_sub(limits.per_week))
+        .sum::<u32>()
 }
 
 proptest! {
@@ -227,10 +230,16 @@ fn the_olympics_delay_an_unrelated_release_and_the_campaign_draws_a_related_one(
         &Model::default(),
         hour("2016-08-01"),
     );
-    let [mail, campaign, hospital] = &plan.placements[..] else { panic!() };
+    let [mail, campaign, hospital] = &plan.placements[..] else {
+        panic!()
+    };
     assert!(mail.at() >= hour("2016-08-22"), "{}", mail.explain());
     assert!(mail.codes().contains(&"EVENT"), "{}", mail.explain());
-    assert!(mail.explain().contains("Olympic Games 2016-08-05..2016-08-21"), "{}", mail.explain());
+    assert!(
+        mail.explain().contains("Olympic Games 2016-08-05..2016-08-21"),
+        "{}",
+        mail.explain()
+    );
     assert!(campaign.at() < hour("2016-10-14"), "{}", campaign.explain());
     assert!(campaign.codes().contains(&"RELATED_EVENT"), "{}", campaign.explain());
     // The unrelated one waits out the campaign's attention, within its bound.

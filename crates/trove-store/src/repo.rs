@@ -14,8 +14,8 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::{
-    BlobId, Day, DecisionRepo, DocumentRepo, IntakeRepo, PublishedRepo, ReleaseRepo, ScheduleRepo, StoreError, SubmissionId,
-    UserRepo, VerificationRepo,
+    BlobId, Day, DecisionRepo, DocumentRepo, IntakeRepo, PublishedRepo, ReleaseRepo, ScheduleRepo, StoreError,
+    SubmissionId, UserRepo, VerificationRepo,
 };
 
 /// How a submission arrived.
@@ -66,7 +66,15 @@ pub trait SubmissionRepo: Send + Sync {
 
 /// Every concern of the metadata database: what a backend implements.
 pub trait MetadataRepo:
-    SubmissionRepo + DocumentRepo + VerificationRepo + PublishedRepo + DecisionRepo + IntakeRepo + UserRepo + ReleaseRepo + ScheduleRepo
+    SubmissionRepo
+    + DocumentRepo
+    + VerificationRepo
+    + PublishedRepo
+    + DecisionRepo
+    + IntakeRepo
+    + UserRepo
+    + ReleaseRepo
+    + ScheduleRepo
 {
 }
 

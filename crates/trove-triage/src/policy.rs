@@ -205,7 +205,9 @@ impl Policy {
         }
         let rules = &parsed.schedule;
         if rules.max_delay_days > 365 || rules.max_embargo_days > 365 {
-            return Err(bad("schedule.max_delay_days and schedule.max_embargo_days are at most 365".into()));
+            return Err(bad(
+                "schedule.max_delay_days and schedule.max_embargo_days are at most 365".into(),
+            ));
         }
         if rules.per_day == 0 || rules.per_week < rules.per_day {
             return Err(bad(format!(
@@ -404,7 +406,12 @@ mod tests {
         assert_eq!(Policy::parse("p", &without).unwrap().schedule, ScheduleRules::default());
         let longer = TEMPLATE.replace("max_delay_days = 30", "max_delay_days = 10");
         assert_eq!(Policy::parse("p", &longer).unwrap().schedule.max_delay_days, 10);
-        for bad in ["max_delay_days = 400", "per_day = 0", "per_week = 1", "max_embargo_days = -1"] {
+        for bad in [
+            "max_delay_days = 400",
+            "per_day = 0",
+            "per_week = 1",
+            "max_embargo_days = -1",
+        ] {
             let (key, _) = bad.split_once(" = ").unwrap();
             let text = TEMPLATE
                 .lines()

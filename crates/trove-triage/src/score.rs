@@ -53,7 +53,15 @@ pub struct Significance {
     /// for the editor; they score nothing).
     pub entities: BTreeMap<EntityKind, usize>,
     pub watch_hits: BTreeSet<String>,
+    /// The people and organisations most documents mention (at most
+    /// [`PROMINENT`]), most mentioned first: what the release's topics
+    /// are proposed from.
+    #[serde(default)]
+    pub prominent: Vec<String>,
 }
+
+/// How many prominent names a triage keeps.
+pub const PROMINENT: usize = 8;
 
 fn saturating(value: f64, full: f64) -> f64 {
     (value / full).clamp(0.0, 1.0)
@@ -64,7 +72,8 @@ fn saturating(value: f64, full: f64) -> f64 {
 /// memory of its distinct entities, not of its documents.
 #[derive(Debug, Clone, Default)]
 pub struct EntityTally {
-    distinct: BTreeMap<EntityKind, BTreeSet<String>>,
+    /// Distinct entities by kind, with how many documents name each.
+    distinct: BTreeMap<EntityKind, BTreeMap<String, u32>>,
     watch_hits: BTreeSet<String>,
     /// Documents with a classification marking.
     marked: u64,
@@ -75,7 +84,10 @@ impl EntityTally {
     pub fn add(&mut self, doc: DocumentEntities) {
         self.marked += u64::from(doc.count(EntityKind::Classification) > 0);
         for (kind, values) in doc.entities {
-            self.distinct.entry(kind).or_default().extend(values);
+            let counts = self.distinct.entry(kind).or_default();
+            for value in values {
+                *counts.entry(value).or_default() += 1;
+            }
         }
         self.watch_hits.extend(doc.watch_hits);
         self.years.extend(doc.years);
@@ -101,7 +113,18 @@ impl EntityTally {
             marked,
             years,
         } = self;
-        let count = |kind| distinct.get(&kind).map_or(0, BTreeSet::len);
+        let count = |kind| distinct.get(&kind).map_or(0, BTreeMap::len);
+        let mut named: Vec<(&String, u32)> = [EntityKind::Person, EntityKind::Organisation]
+            .iter()
+            .filter_map(|kind| distinct.get(kind))
+            .flat_map(|counts| counts.iter().map(|(name, n)| (name, *n)))
+            .collect();
+        named.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let prominent = named
+            .into_iter()
+            .take(PROMINENT)
+            .map(|(name, _)| name.clone())
+            .collect();
         let salient = [
             EntityKind::Person,
             EntityKind::Organisation,
@@ -187,6 +210,7 @@ impl EntityTally {
             contributions,
             entities: distinct.iter().map(|(kind, values)| (*kind, values.len())).collect(),
             watch_hits,
+            prominent,
         }
     }
 }

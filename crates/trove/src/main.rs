@@ -5,6 +5,7 @@
 mod print;
 mod progress;
 mod release;
+mod schedule;
 mod serve;
 
 use std::io::IsTerminal;
@@ -213,6 +214,17 @@ enum Command {
     Release {
         #[command(subcommand)]
         command: release::ReleaseCommand,
+    },
+    /// Media events the scheduler places releases around (iCalendar).
+    Calendar {
+        #[command(subcommand)]
+        command: schedule::CalendarCommand,
+    },
+    /// When releases go out: placed within the policy's bound around the
+    /// calendar's events, each placement signed into the log.
+    Schedule {
+        #[command(subcommand)]
+        command: schedule::ScheduleCommand,
     },
     /// Publish a release: render, check, sign its manifest into the log,
     /// seal its folder under archive/releases/.
@@ -898,6 +910,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             release::publish(&open().await?, &release, &editor, &bars, json).await?;
         }
         Command::Manifest { command } => release::manifest(command, json).await?,
+        Command::Calendar { command } => schedule::calendar(&open().await?, command, json).await?,
+        Command::Schedule { command } => schedule::schedule(&open().await?, command, &bars, json).await?,
         Command::Decide {
             submission,
             outcome,

@@ -20,6 +20,21 @@ pub enum ReleaseCommand {
         #[arg(long, env = "TROVE_USER")]
         user: String,
     },
+    /// Mark a release ready to publish: the scheduler places it within the
+    /// policy's bound (see `trove schedule`). Topics default to those
+    /// triage proposes (watch-list names, the most named people and
+    /// organisations); marking it again changes only its topics.
+    Ready {
+        release: String,
+        /// A topic (repeatable); events sharing one never delay it.
+        #[arg(long = "topic")]
+        topics: Vec<String>,
+        /// Ready as of this hour (UTC) instead of now: for drills and tests.
+        #[arg(long)]
+        now: Option<trove_schedule::Hour>,
+        #[arg(long, env = "TROVE_USER")]
+        user: String,
+    },
     /// Every release, or a submission's.
     List {
         #[arg(long)]
@@ -161,6 +176,27 @@ pub async fn release(newsroom: &Newsroom, command: ReleaseCommand, json: bool) -
         ReleaseCommand::New { submission, user } => {
             let view = newsroom.new_release(&submission, &user).await?;
             print::report(json, &view, show);
+        }
+        ReleaseCommand::Ready {
+            release,
+            topics,
+            now,
+            user,
+        } => {
+            let topics = (!topics.is_empty()).then_some(topics);
+            let now = match now {
+                Some(now) => now,
+                None => trove_app::current_hour()?,
+            };
+            let view = newsroom.mark_ready(&release, topics, &user, now).await?;
+            print::report(json, &view, |v| {
+                format!(
+                    "release {} ready since {}, topics [{}]; `trove schedule plan` places it",
+                    v.release,
+                    v.ready,
+                    v.topics.join(",")
+                )
+            });
         }
         ReleaseCommand::List { submission } => {
             let views = newsroom.releases(submission.as_ref()).await?;

@@ -113,8 +113,16 @@ pub async fn serve(
     announce_archive(&mut servers, archive_server)?;
     // Whoever holds the log appends each day's receipts in one batch after
     // the day ends; an intake on its own machine leaves them to the desk.
-    let batches =
-        matches!(role, Role::Desk | Role::All).then(|| tokio::spawn(Arc::clone(&newsroom).run_daily_receipt_batches()));
+    // The desk also publishes each release when its hour comes.
+    let batches = matches!(role, Role::Desk | Role::All).then(|| {
+        let newsroom = Arc::clone(&newsroom);
+        tokio::spawn(async move {
+            tokio::join!(
+                Arc::clone(&newsroom).run_daily_receipt_batches(),
+                newsroom.run_due_publications()
+            );
+        })
+    });
     let config = &newsroom.dir().config.intake;
     let limits = trove_web::ListenerLimits {
         max_connections: config.max_connections,

@@ -1,0 +1,133 @@
+//! The schedule through the binary: a calendar imported from iCalendar, a
+//! release marked ready during the 2016 Olympics placed after them with
+//! its reason signed into the log, no new statement when nothing moves,
+//! and the release published when its hour comes, not before.
+
+mod common;
+
+use std::path::Path;
+
+use common::{json, ok, trove};
+
+const CALENDAR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/calendar/2016.ics");
+
+fn fails(output: std::process::Output) -> String {
+    assert!(!output.status.success(), "expected a failure");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// An accepted submission of two short texts with a draft release; the
+/// release id.
+fn draft_release(data: &Path, tmp: &Path) -> String {
+    let cache = tmp.join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(cache.join("memo.txt"), "The bank moved the funds on 3 March.\n").unwrap();
+    std::fs::write(cache.join("note.txt"), "Board minutes: the transfer was approved.\n").unwrap();
+    let id = common::init_and_submit(data, &cache);
+    ok(trove(data, &["ingest", &id]));
+    ok(trove(data, &["triage", &id]));
+    ok(trove(
+        data,
+        &["decide", &id, "--accept", "--reason", "a test of scheduling"],
+    ));
+    ok(trove(data, &["users", "add", "editor", "--role", "editor"]));
+    let view = json(&ok(trove(data, &["release", "new", &id, "--user", "editor", "--json"])));
+    view["id"].as_str().unwrap().to_owned()
+}
+
+fn log_kinds(data: &Path) -> serde_json::Value {
+    json(&ok(trove(data, &["log", "verify", "--json"])))["entries"].clone()
+}
+
+#[test]
+fn a_release_waits_out_the_olympics_and_goes_out_on_its_hour() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let release = draft_release(&data, tmp.path());
+
+    let imported = json(&ok(trove(
+        &data,
+        &["calendar", "import", CALENDAR, "--user", "editor", "--json"],
+    )));
+    assert_eq!(imported["added"].as_array().unwrap().len(), 3, "{imported}");
+    assert_eq!(imported["skipped"][0]["event"], "weekly-briefing");
+    assert!(imported["skipped"][0]["reason"].as_str().unwrap().contains("RRULE"));
+    let listed = ok(trove(&data, &["calendar", "list", "--from", "2016-01-01"]));
+    assert!(
+        listed.contains("2016-08-05..2016-08-21  Olympic Games  attention 0.80"),
+        "{listed}"
+    );
+    let bad = fails(trove(
+        &data,
+        &["calendar", "import", CALENDAR, "--attention", "1.5", "--user", "editor"],
+    ));
+    assert!(bad.contains("attention"), "{bad}");
+
+    // Not planned until it is ready.
+    let empty = json(&ok(trove(
+        &data,
+        &["schedule", "plan", "--now", "2016-08-06T10", "--json"],
+    )));
+    assert!(empty["changed"].as_array().unwrap().is_empty());
+
+    let ready = json(&ok(trove(
+        &data,
+        &[
+            "release",
+            "ready",
+            &release,
+            "--topic",
+            "Banks",
+            "--now",
+            "2016-08-06T10",
+            "--user",
+            "editor",
+            "--json",
+        ],
+    )));
+    assert_eq!(ready["topics"], serde_json::json!(["banks"]));
+    let plan = json(&ok(trove(
+        &data,
+        &["schedule", "plan", "--now", "2016-08-06T10", "--json"],
+    )));
+    assert_eq!(plan["changed"], serde_json::json!([release]));
+    let placed = &plan["releases"][0];
+    let at = placed["at"].as_str().unwrap().to_owned();
+    assert!(
+        at.as_str() >= "2016-08-22T00" && at.as_str() <= "2016-09-05T10",
+        "{placed}"
+    );
+    assert_eq!(placed["codes"], serde_json::json!(["EVENT"]));
+    assert!(
+        placed["reason"]
+            .as_str()
+            .unwrap()
+            .contains("delayed for Olympic Games 2016-08-05..2016-08-21, attention 0.80; bound 30 days"),
+        "{placed}"
+    );
+    assert_eq!(log_kinds(&data)["schedule"], 1);
+
+    // The same plan again signs nothing new.
+    let again = json(&ok(trove(
+        &data,
+        &["schedule", "plan", "--now", "2016-08-07T10", "--json"],
+    )));
+    assert!(again["changed"].as_array().unwrap().is_empty(), "{again}");
+    assert_eq!(log_kinds(&data)["schedule"], 1);
+
+    // Before its hour nothing is published; at its hour it is, without
+    // anyone naming the release.
+    let early = json(&ok(trove(
+        &data,
+        &["schedule", "run", "--now", "2016-08-15T00", "--json"],
+    )));
+    assert!(early["published"].as_array().unwrap().is_empty(), "{early}");
+    let due = json(&ok(trove(&data, &["schedule", "run", "--now", &at, "--json"])));
+    assert_eq!(due["published"][0]["release"], release.as_str(), "{due}");
+    assert_eq!(log_kinds(&data)["publication"], 1);
+    let shown = ok(trove(&data, &["schedule", "show"]));
+    assert!(shown.contains("no release is waiting"), "{shown}");
+    // A published release is not ready again.
+    let sealed = fails(trove(&data, &["release", "ready", &release, "--user", "editor"]));
+    assert!(sealed.contains("can no longer change"), "{sealed}");
+}
