@@ -69,9 +69,44 @@ pub struct DemoPublication {
     pub confirmed: u64,
     pub rejected: u64,
     pub published: PublishReport,
+    /// Where the scheduler placed the release around the demo's calendar.
+    pub schedule: DemoSchedule,
     /// `trove manifest verify` on the sealed folder: every record checked.
     pub verified_records: u64,
     pub complete: bool,
+}
+
+/// The demo's schedule: a calendar with a media event under way, the
+/// release marked ready and placed around it (a signed statement), and
+/// published at its hour, to which the demo skips ahead.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoSchedule {
+    pub events: Vec<String>,
+    pub topics: Vec<String>,
+    pub ready: trove_schedule::Hour,
+    pub at: trove_schedule::Hour,
+    pub codes: Vec<String>,
+    pub reason: String,
+    pub log_index: u64,
+}
+
+/// An iCalendar file of media events around `now`: a sports final under
+/// way for three days (unrelated to any leak, so it delays the release)
+/// and a summit the week after.
+fn demo_calendar(now: trove_schedule::Hour) -> String {
+    let day = |days: i64| now.plus_days(days).day_text().replace('-', "");
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//trove//demo//EN\r\n\
+         BEGIN:VEVENT\r\nUID:demo-final\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Football cup final\r\n\
+         DTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\nCATEGORIES:sport\r\nX-TROVE-ATTENTION:0.8\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:demo-summit\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:Climate summit\r\n\
+         DTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\nCATEGORIES:climate\r\nX-TROVE-ATTENTION:0.4\r\nEND:VEVENT\r\n\
+         END:VCALENDAR\r\n",
+        day(0),
+        day(3),
+        day(7),
+        day(9)
+    )
 }
 
 fn verify_summary<S: serde::Serializer>(report: &VerifyReport, s: S) -> Result<S::Ok, S::Error> {
@@ -233,7 +268,42 @@ async fn release(
             confirmed += newsroom.approve_redactions(&release, &document, "reviewer").await?;
         }
     }
-    let published = newsroom.publish(&release, "chief", progress).await?;
+    // The schedule: the editor marks the release ready with the topics
+    // triage proposes; the chief editor plans (a signed placement around
+    // the calendar); the demo skips ahead to the placed hour, when the
+    // schedule publishes it.
+    let now = crate::current_hour()?;
+    let calendar = newsroom.dir().root.join("demo-calendar.ics");
+    std::fs::write(&calendar, demo_calendar(now)).map_err(AppError::io(&calendar))?;
+    let attention = trove_schedule::Attention::new(0.5).map_err(|e| AppError::Schedule(e.to_string()))?;
+    let events = newsroom.calendar_import(&calendar, attention, "editor").await?.added;
+    let ready = newsroom.mark_ready(&release, None, "editor", now).await?;
+    let plan = newsroom.plan_schedule("chief", now).await?;
+    let placed = plan
+        .releases
+        .into_iter()
+        .find(|r| r.release == release)
+        .ok_or_else(|| AppError::Schedule(format!("release {release} was not placed")))?;
+    let at = placed.at.unwrap_or(now);
+    let mut run = newsroom.run_schedule("chief", at, progress).await?;
+    let published = match run.published.pop() {
+        Some(published) => published,
+        None => {
+            let why = run.failed.pop().map_or("nothing was due".into(), |(_, why)| why);
+            return Err(AppError::Schedule(format!(
+                "the demo's release was not published: {why}"
+            )));
+        }
+    };
+    let schedule = DemoSchedule {
+        events: events.iter().map(|e| format!("{} {}", e.title, e.days)).collect(),
+        topics: ready.topics,
+        ready: ready.ready,
+        at,
+        codes: placed.codes,
+        reason: placed.reason.unwrap_or_default(),
+        log_index: placed.log_index.unwrap_or_default(),
+    };
     let log_key = newsroom.dir().keyring().verifier_key(&trove_keys::StatementRole::Log)?;
     let check = crate::verify_any_release(&published.folder.display().to_string(), &log_key, None).await?;
     Ok(DemoPublication {
@@ -242,6 +312,7 @@ async fn release(
         confirmed,
         rejected,
         published,
+        schedule,
         verified_records: check.records,
         complete: check.complete(),
     })

@@ -277,6 +277,17 @@ pub fn demo(report: &DemoReport, addresses: crate::serve::Addresses, serving: bo
         decision.log_index
     ));
     if let Some(p) = &report.publication {
+        let s = &p.schedule;
+        text.push_str(&format!(
+            "\nschedule: calendar {}; release ready {} with topics [{}] (proposed from triage)\n  placed at {} [{}]: {}\n  signed by chief, log entry {}; the demo skips ahead to that hour, when `trove schedule run` publishes it\n",
+            s.events.join(", "),
+            s.ready,
+            s.topics.join(", "),
+            s.at,
+            s.codes.join(","),
+            s.reason,
+            s.log_index
+        ));
         let c = &p.published.counts;
         let codes: Vec<String> = c.codes.iter().map(|(k, n)| format!("{k} {n}")).collect();
         text.push_str(&format!(
