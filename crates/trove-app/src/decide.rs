@@ -178,6 +178,7 @@ impl Newsroom {
             reasons: reasons.clone(),
             policy: policy.sha256,
             editor: hex::encode(key_id.id()),
+            facts: Some(decision_facts(&triage, &policy, overrides)),
         };
         // A decision cut short by a crash is finished first; the same
         // decision again is the one already made, not a second entry.
@@ -267,4 +268,31 @@ struct PendingDecision {
 /// log index aside).
 fn same_decision(a: &DecisionRecord, b: &DecisionRecord) -> bool {
     (a.outcome, &a.reasons, &a.note, &a.editor, &a.policy) == (b.outcome, &b.reasons, &b.note, &b.editor, &b.policy)
+}
+
+/// A share as whole percent.
+fn percent(share: f64) -> u8 {
+    (share.clamp(0.0, 1.0) * 100.0).round() as u8
+}
+
+/// What the policy saw, for the decision's statement.
+fn decision_facts(
+    triage: &TriageReport,
+    policy: &trove_triage::Policy,
+    overridden: bool,
+) -> trove_ledger::statement::DecisionFacts {
+    let case = &triage.case;
+    let t = &policy.thresholds;
+    trove_ledger::statement::DecisionFacts {
+        authentic: percent(case.authentic_share),
+        novel: percent(case.novel_share),
+        suspicious: percent(case.suspicious_share),
+        significance: case.significance.min(100) as u8,
+        min_authentic: percent(t.min_authentic_share),
+        min_novel: percent(t.min_novel_share),
+        min_significance: t.min_significance.min(100) as u8,
+        max_suspicious: percent(t.max_suspicious_share),
+        proposed: triage.proposal.outcome,
+        overridden,
+    }
 }

@@ -136,6 +136,7 @@ impl Newsroom {
                     reasons,
                     policy,
                     editor: hex::encode(key_id),
+                    facts: None,
                 };
                 (statement, role)
             }

@@ -33,13 +33,16 @@ pub enum Statement {
         day: Day,
         size_class: u8,
     },
-    /// An editor decided on a submission under a policy.
+    /// An editor decided on a submission under a policy, with the facts
+    /// the policy saw (absent from decisions signed before they were
+    /// recorded, and from ones appended by hand).
     Decision {
         submission: SubmissionId,
         outcome: Outcome,
         reasons: Vec<String>,
         policy: [u8; 32],
         editor: String,
+        facts: Option<DecisionFacts>,
     },
     /// A release of a submission: its manifest's root (one record per
     /// document of the submission), the documents by status, and how many
@@ -70,6 +73,79 @@ pub enum Statement {
         reason: String,
         editor: String,
     },
+}
+
+/// What the policy saw when a decision was made, in whole percent (the
+/// significance score is 0 to 100 already), beside the policy's
+/// thresholds, what it proposed and whether the editor overrode it: so an
+/// outsider can set every decision beside the rule it invoked. These
+/// describe the cache, never the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecisionFacts {
+    pub authentic: u8,
+    pub novel: u8,
+    pub suspicious: u8,
+    pub significance: u8,
+    pub min_authentic: u8,
+    pub min_novel: u8,
+    pub min_significance: u8,
+    pub max_suspicious: u8,
+    pub proposed: Outcome,
+    pub overridden: bool,
+}
+
+impl DecisionFacts {
+    fn encode(&self) -> String {
+        format!(
+            "facts authentic={} novel={} suspicious={} significance={}\n\
+             thresholds authentic={} novel={} significance={} suspicious={}\nproposed {}\noverride {}\n",
+            self.authentic,
+            self.novel,
+            self.suspicious,
+            self.significance,
+            self.min_authentic,
+            self.min_novel,
+            self.min_significance,
+            self.max_suspicious,
+            self.proposed.as_str(),
+            if self.overridden { "yes" } else { "no" }
+        )
+    }
+
+    fn validate(&self) -> Result<(), FormatError> {
+        let all = [
+            self.authentic,
+            self.novel,
+            self.suspicious,
+            self.significance,
+            self.min_authentic,
+            self.min_novel,
+            self.min_significance,
+            self.max_suspicious,
+        ];
+        if all.iter().any(|v| *v > 100) {
+            return Err(FormatError::field("facts", "over 100", "whole percent from 0 to 100"));
+        }
+        Ok(())
+    }
+}
+
+/// `name=value name=value …` with exactly these names, in this order.
+fn percent_list<const N: usize>(field: &'static str, text: &str, names: [&str; N]) -> Result<[u8; N], FormatError> {
+    let mut out = [0u8; N];
+    let mut parts = text.split(' ');
+    for (slot, name) in out.iter_mut().zip(names) {
+        let part = parts.next().unwrap_or_default();
+        let value = part
+            .strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix('='))
+            .ok_or_else(|| FormatError::field(field, text, "name=percent pairs in the fixed order"))?;
+        *slot = number(field, value)?;
+    }
+    if parts.next().is_some() {
+        return Err(FormatError::field(field, text, "name=percent pairs in the fixed order"));
+    }
+    Ok(out)
 }
 
 /// The hour (UTC) a release is placed at, written `YYYY-MM-DDTHH`.
@@ -220,8 +296,13 @@ impl Statement {
                 }
                 Ok(())
             }
-            Statement::Decision { reasons, editor, .. } => {
+            Statement::Decision {
+                reasons, editor, facts, ..
+            } => {
                 reasons.iter().try_for_each(|r| check_code(r))?;
+                if let Some(facts) = facts {
+                    facts.validate()?;
+                }
                 check_editor(editor)
             }
             Statement::Publication {
@@ -274,16 +355,18 @@ impl Statement {
                 reasons,
                 policy,
                 editor,
+                facts,
             } => write!(
                 out,
-                "submission {submission}\noutcome {}\nreasons {}\npolicy {}\neditor {editor}\n",
+                "submission {submission}\noutcome {}\nreasons {}\npolicy {}\neditor {editor}\n{}",
                 outcome.as_str(),
                 if reasons.is_empty() {
                     "-".to_owned()
                 } else {
                     reasons.join(",")
                 },
-                hex::encode(policy)
+                hex::encode(policy),
+                facts.map(|f| f.encode()).unwrap_or_default()
             ),
             Statement::Publication {
                 release,
@@ -329,15 +412,15 @@ impl Statement {
     /// Parses the canonical text, refusing anything that does not re-encode
     /// to the same bytes.
     pub fn parse(text: &str) -> Result<Self, FormatError> {
-        let mut lines = text
+        let body = text
             .strip_suffix('\n')
-            .ok_or(FormatError::NoFinalNewline { what: "the statement" })?
-            .split('\n');
-        if lines.next() != Some(HEADER) {
+            .ok_or(FormatError::NoFinalNewline { what: "the statement" })?;
+        let lines = std::cell::RefCell::new(body.split('\n').peekable());
+        if lines.borrow_mut().next() != Some(HEADER) {
             return Err(FormatError::Header(HEADER));
         }
-        let mut field = |name: &'static str| -> Result<&str, FormatError> {
-            let line = lines.next().unwrap_or_default();
+        let field = |name: &'static str| -> Result<&str, FormatError> {
+            let line = lines.borrow_mut().next().unwrap_or_default();
             line.strip_prefix(name)
                 .and_then(|rest| rest.strip_prefix(' '))
                 .ok_or_else(|| FormatError::UnexpectedLine {
@@ -345,6 +428,7 @@ impl Statement {
                     found: line.chars().take(80).collect(),
                 })
         };
+        let more = || lines.borrow_mut().peek().is_some();
         let statement = match field("kind")? {
             "receipt" => Statement::Receipt {
                 submission: submission_id(field("submission")?)?,
@@ -361,6 +445,36 @@ impl Statement {
                 },
                 policy: hex32(field("policy")?, "policy")?,
                 editor: field("editor")?.to_owned(),
+                facts: if more() {
+                    let [authentic, novel, suspicious, significance] = percent_list(
+                        "facts",
+                        field("facts")?,
+                        ["authentic", "novel", "suspicious", "significance"],
+                    )?;
+                    let [min_authentic, min_novel, min_significance, max_suspicious] = percent_list(
+                        "thresholds",
+                        field("thresholds")?,
+                        ["authentic", "novel", "significance", "suspicious"],
+                    )?;
+                    Some(DecisionFacts {
+                        authentic,
+                        novel,
+                        suspicious,
+                        significance,
+                        min_authentic,
+                        min_novel,
+                        min_significance,
+                        max_suspicious,
+                        proposed: field("proposed")?.parse()?,
+                        overridden: match field("override")? {
+                            "yes" => true,
+                            "no" => false,
+                            other => return Err(FormatError::field("override", other, "yes or no")),
+                        },
+                    })
+                } else {
+                    None
+                },
             },
             "publication" => Statement::Publication {
                 release: release_id(field("release")?)?,
@@ -428,6 +542,40 @@ mod tests {
             reasons: vec!["ALREADY_PUBLIC".into(), "INSIGNIFICANT".into()],
             policy: [3; 32],
             editor: "6040fce2".into(),
+            facts: None,
+        }
+    }
+
+    fn decision_with_facts() -> Statement {
+        let Statement::Decision {
+            submission,
+            outcome,
+            reasons,
+            policy,
+            editor,
+            ..
+        } = decision()
+        else {
+            unreachable!()
+        };
+        Statement::Decision {
+            submission,
+            outcome,
+            reasons,
+            policy,
+            editor,
+            facts: Some(DecisionFacts {
+                authentic: 62,
+                novel: 55,
+                suspicious: 0,
+                significance: 48,
+                min_authentic: 30,
+                min_novel: 25,
+                min_significance: 25,
+                max_suspicious: 20,
+                proposed: Outcome::Accept,
+                overridden: true,
+            }),
         }
     }
 
@@ -458,6 +606,7 @@ mod tests {
                 reason: "PRIVACY".into(),
             },
             schedule(),
+            decision_with_facts(),
         ] {
             assert_eq!(Statement::parse(&statement.encode()).unwrap(), statement);
         }
@@ -475,6 +624,27 @@ mod tests {
             codes: vec!["EVENT".into()],
             reason: "delayed for Olympic Games 2016-08-05..2016-08-21, attention 0.80; bound 30 days".into(),
             editor: "6040fce2".into(),
+        }
+    }
+
+    #[test]
+    fn decision_facts_read_back_and_refuse_what_they_cannot_say() {
+        let text = decision_with_facts().encode();
+        assert!(
+            text.ends_with(
+                "facts authentic=62 novel=55 suspicious=0 significance=48\n\
+                 thresholds authentic=30 novel=25 significance=25 suspicious=20\nproposed accept\noverride yes\n"
+            ),
+            "{text}"
+        );
+        for (from, to) in [
+            ("novel=55", "novel=155"),
+            ("novel=55 suspicious=0", "suspicious=0 novel=55"),
+            ("override yes", "override maybe"),
+            ("proposed accept\n", ""),
+            ("significance=48", "significance=48 extra=1"),
+        ] {
+            assert!(Statement::parse(&text.replace(from, to)).is_err(), "{to}");
         }
     }
 

@@ -56,6 +56,7 @@ fn go_sumdb_verifies_the_log() {
                         reasons: vec![],
                         policy: digest,
                         editor: hex::encode(editor.verifier().id()),
+                        facts: None,
                     }
                     .sign(&editor)
                 }
