@@ -284,6 +284,7 @@ fn decision_facts(
     let case = &triage.case;
     let t = &policy.thresholds;
     trove_ledger::statement::DecisionFacts {
+        day: Day::today(),
         authentic: percent(case.authentic_share),
         novel: percent(case.novel_share),
         suspicious: percent(case.suspicious_share),

@@ -117,6 +117,31 @@ pub async fn verify_any_log(
     Ok(report.into())
 }
 
+/// Accountability figures from a log folder or URL and its key alone:
+/// the log is verified whole (checkpoint, every entry's signature, every
+/// tile), and the figures count only once it has.
+pub async fn log_stats(from: &str, vkey: &Path) -> Result<trove_ledger::LogStats, AppError> {
+    let options = VerifyOptions {
+        log_key: read_vkey(vkey, KeyAlg::Ed25519)?,
+        statement_keys: Vec::new(),
+        witness: None,
+        state: None,
+    };
+    let from = from.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut account = trove_ledger::LogAccount::default();
+        let mut visit = |_: u64, statement: &Statement| account.add(statement);
+        if from.starts_with("http://") || from.starts_with("https://") {
+            trove_ledger::verify_log_with(&HttpFetch::new(&from), &options, &mut visit)?;
+        } else {
+            trove_ledger::verify_log_with(&DirFetch(PathBuf::from(&from)), &options, &mut visit)?;
+        }
+        Ok(account.finish())
+    })
+    .await
+    .map_err(|e| AppError::Join(e.to_string()))?
+}
+
 impl Newsroom {
     /// Builds and appends a statement; its index and kind.
     pub async fn append_statement(&self, request: AppendRequest) -> Result<(u64, &'static str), AppError> {

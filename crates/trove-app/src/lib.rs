@@ -51,7 +51,7 @@ pub use config::{Config, SizeError, parse_size};
 pub use conversation::Message;
 pub use datadir::{CONFIG_FILE, DataDir, POLICY_FILE, stop_parser_workers, use_parser_workers};
 pub use decide::{Decision, DecisionReport};
-pub use ledger::{AppendRequest, LogVerification, log_state_dir, read_vkey, verify_any_log};
+pub use ledger::{AppendRequest, LogVerification, log_state_dir, log_stats, read_vkey, verify_any_log};
 pub use newsroom::Newsroom;
 pub use pipeline::{DocumentView, IngestSummary, Problem};
 pub use publish::{

@@ -1297,6 +1297,7 @@ impl Newsroom {
             containers: counts.containers,
             codes: counts.codes.clone(),
             editor: hex::encode(key_id),
+            day: Some(Day::today()),
         };
         let ledger = self.dir().ledger();
         let entry = ledger.sign(&statement, &role)?;

@@ -38,6 +38,7 @@ pub mod merkle;
 mod newsroom;
 mod queue;
 pub mod statement;
+pub mod stats;
 pub mod tiles;
 mod verify;
 
@@ -47,7 +48,8 @@ pub use keylist::{KEY_LIST, encode_key_list, read_key_list};
 pub use log::{DirFetch, Fetch, LogWriter, Sequencer, TileSource};
 pub use newsroom::{HttpFetch, InclusionProof, Ledger};
 pub use queue::{AppendedReceipt, Due};
-pub use verify::{VerifyOptions, VerifyReport, verify_log};
+pub use stats::{LogAccount, LogStats};
+pub use verify::{VerifyOptions, VerifyReport, verify_log, verify_log_with};
 
 /// Why a checkpoint, signed note, entry bundle or statement cannot be
 /// read: the text formats of the log, parsed strictly.

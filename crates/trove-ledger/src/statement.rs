@@ -57,6 +57,9 @@ pub enum Statement {
         containers: u64,
         codes: std::collections::BTreeMap<String, u64>,
         editor: String,
+        /// The day it was signed (absent from publications signed before
+        /// the day was recorded).
+        day: Option<Day>,
     },
     /// A document withheld from a publication, by commitment, with a reason.
     Withheld { document: [u8; 32], reason: String },
@@ -82,6 +85,8 @@ pub enum Statement {
 /// describe the cache, never the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecisionFacts {
+    /// The day the decision was made.
+    pub day: Day,
     pub authentic: u8,
     pub novel: u8,
     pub suspicious: u8,
@@ -97,8 +102,9 @@ pub struct DecisionFacts {
 impl DecisionFacts {
     fn encode(&self) -> String {
         format!(
-            "facts authentic={} novel={} suspicious={} significance={}\n\
+            "day {}\nfacts authentic={} novel={} suspicious={} significance={}\n\
              thresholds authentic={} novel={} significance={} suspicious={}\nproposed {}\noverride {}\n",
+            self.day,
             self.authentic,
             self.novel,
             self.suspicious,
@@ -378,13 +384,15 @@ impl Statement {
                 containers,
                 codes,
                 editor,
+                day,
             } => write!(
                 out,
                 "release {}\nsubmission {submission}\nroot {}\npublished {published}\nredacted {redacted}\n\
-                 withheld {withheld}\ncontainers {containers}\ncodes {}\neditor {editor}\n",
+                 withheld {withheld}\ncontainers {containers}\ncodes {}\neditor {editor}\n{}",
                 hex::encode(release),
                 hex::encode(root),
-                codes_text(codes)
+                codes_text(codes),
+                day.map(|d| format!("day {d}\n")).unwrap_or_default()
             ),
             Statement::Withheld { document, reason } => {
                 write!(out, "document {}\nreason {reason}\n", hex::encode(document))
@@ -446,6 +454,7 @@ impl Statement {
                 policy: hex32(field("policy")?, "policy")?,
                 editor: field("editor")?.to_owned(),
                 facts: if more() {
+                    let day = field("day")?.parse()?;
                     let [authentic, novel, suspicious, significance] = percent_list(
                         "facts",
                         field("facts")?,
@@ -457,6 +466,7 @@ impl Statement {
                         ["authentic", "novel", "significance", "suspicious"],
                     )?;
                     Some(DecisionFacts {
+                        day,
                         authentic,
                         novel,
                         suspicious,
@@ -486,6 +496,7 @@ impl Statement {
                 containers: number("containers", field("containers")?)?,
                 codes: parse_codes(field("codes")?)?,
                 editor: field("editor")?.to_owned(),
+                day: if more() { Some(field("day")?.parse()?) } else { None },
             },
             "withheld" => Statement::Withheld {
                 document: hex32(field("document")?, "document")?,
@@ -565,6 +576,7 @@ mod tests {
             policy,
             editor,
             facts: Some(DecisionFacts {
+                day: "2026-11-30".parse().unwrap(),
                 authentic: 62,
                 novel: 55,
                 suspicious: 0,
@@ -600,6 +612,7 @@ mod tests {
                 containers: 1,
                 codes: [("PRIVACY".to_owned(), 1), ("SOURCE_PROTECTION".to_owned(), 1)].into(),
                 editor: "6040fce2".into(),
+                day: Some("2026-12-01".parse().unwrap()),
             },
             Statement::Withheld {
                 document: [2; 32],
@@ -632,7 +645,7 @@ mod tests {
         let text = decision_with_facts().encode();
         assert!(
             text.ends_with(
-                "facts authentic=62 novel=55 suspicious=0 significance=48\n\
+                "day 2026-11-30\nfacts authentic=62 novel=55 suspicious=0 significance=48\n\
                  thresholds authentic=30 novel=25 significance=25 suspicious=20\nproposed accept\noverride yes\n"
             ),
             "{text}"

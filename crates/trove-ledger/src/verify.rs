@@ -46,6 +46,17 @@ pub struct VerifyReport {
 /// every entry's signature, every tile against the entries, the root
 /// against the checkpoint, and consistency with the last checkpoint seen.
 pub fn verify_log<F: Fetch>(fetch: &F, options: &VerifyOptions) -> Result<VerifyReport, LedgerError> {
+    verify_log_with(fetch, options, &mut |_, _| {})
+}
+
+/// As [`verify_log`], showing `visit` every entry's statement (its index
+/// and the statement) as it is checked; nothing visited counts until the
+/// whole log has verified.
+pub fn verify_log_with<F: Fetch>(
+    fetch: &F,
+    options: &VerifyOptions,
+    visit: &mut dyn FnMut(u64, &crate::statement::Statement),
+) -> Result<VerifyReport, LedgerError> {
     let text = String::from_utf8(fetch.fetch("checkpoint")?)
         .map_err(|_| LedgerError::Checkpoint(crate::FormatError::NotUtf8))?;
     let signed = SignedCheckpoint::open(&text, &options.log_key)?;
@@ -80,6 +91,7 @@ pub fn verify_log<F: Fetch>(fetch: &F, options: &VerifyOptions) -> Result<Verify
             let (statement, _) =
                 open_entry(entry, statement_keys).map_err(|reason| LedgerError::Entry { index, reason })?;
             *by_kind.entry(statement.kind().to_owned()).or_insert(0) += 1;
+            visit(index, &statement);
             leaves.push(merkle::leaf_hash(entry));
         }
     }

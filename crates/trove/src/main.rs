@@ -423,6 +423,18 @@ enum LogCommand {
         #[arg(long)]
         state: Option<PathBuf>,
     },
+    /// Accountability figures from the log alone (verified whole first):
+    /// receipts a month, decisions by outcome and code beside the facts
+    /// the policy saw, days to decide and to publish, schedule delays by
+    /// event.
+    Stats {
+        /// A log folder or an http:// URL of one [default: this data dir's log].
+        #[arg(long)]
+        from: Option<String>,
+        /// The log's verifier key file [default: this data dir's keys/log.vkey].
+        #[arg(long)]
+        vkey: Option<PathBuf>,
+    },
     /// Cosign the current checkpoint with a witness key file (tlog-cosignature/v1).
     Cosign {
         #[arg(long)]
@@ -1283,6 +1295,12 @@ async fn log(data: &Path, command: LogCommand, json: bool) -> anyhow::Result<()>
             let from = from.unwrap_or_else(|| data.join("log").display().to_string());
             let report = trove_app::verify_any_log(&from, &vkey, witness.as_deref(), state).await?;
             print::report(json, &report, print::log_verification);
+        }
+        LogCommand::Stats { from, vkey } => {
+            let vkey = vkey.unwrap_or_else(|| data.join("keys/log.vkey"));
+            let from = from.unwrap_or_else(|| data.join("log").display().to_string());
+            let stats = trove_app::log_stats(&from, &vkey).await?;
+            print::report(json, &stats, print::log_stats);
         }
         LogCommand::Cosign { key } => {
             let size = Newsroom::open(data).await?.cosign(&key)?;

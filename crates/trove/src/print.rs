@@ -347,3 +347,66 @@ pub fn demo(report: &DemoReport, addresses: crate::serve::Addresses, serving: bo
     }
     text
 }
+
+/// `trove log stats`.
+pub fn log_stats(stats: &trove_ledger::LogStats) -> String {
+    let spread = |s: &trove_ledger::stats::Spread| match (s.median_days, s.worst_days) {
+        (Some(median), Some(worst)) => format!("median {median:.1} days, worst {worst} days ({} cases)", s.count),
+        _ => "none yet".to_owned(),
+    };
+    let counts = |map: &std::collections::BTreeMap<String, u64>| {
+        if map.is_empty() {
+            return "none".to_owned();
+        }
+        map.iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let d = &stats.decisions;
+    let s = &stats.schedule;
+    let mut text = format!(
+        "{} entries\nreceipts by month: {}\ndecisions (final, {} submissions): {}; codes: {}; {} superseded, {} overrode the policy's proposal, {} without facts\nreceipt to decision: {}\nacceptance to publication: {}\npublications: {}\nschedule: {} releases, {} statements, {} moved; delay from ready: {}; {} past their bound; codes: {}",
+        stats.entries,
+        counts(&stats.receipts_by_month),
+        d.submissions,
+        counts(&d.by_outcome),
+        counts(&d.by_code),
+        d.superseded,
+        d.overridden,
+        d.without_facts,
+        spread(&stats.receipt_to_decision),
+        spread(&stats.acceptance_to_publication),
+        stats.publications,
+        s.releases,
+        s.statements,
+        s.moved,
+        spread(&s.delay),
+        s.over_bound,
+        counts(&s.by_code),
+    );
+    for (event, delay) in &s.delays_by_event {
+        text.push_str(&format!(
+            "\n  delayed for {event}: {} releases, {} days in all",
+            delay.releases, delay.days
+        ));
+    }
+    for line in &d.notable {
+        text.push_str(&format!(
+            "\n  {} {} {}{}: {}",
+            &line.submission[..12],
+            line.outcome,
+            line.codes.join(","),
+            if line.overridden {
+                format!(
+                    " (OVERRIDE of the proposal: {})",
+                    line.proposed.as_deref().unwrap_or("?")
+                )
+            } else {
+                String::new()
+            },
+            line.facts.as_deref().unwrap_or("no facts recorded")
+        ));
+    }
+    text
+}
