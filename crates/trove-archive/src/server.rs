@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use tower_http::services::ServeDir;
+use trove_ledger::LogStats;
 use trove_search::public::{FacetCount, PublicQuery, PublicResults, Related, Sort, StoredDocument};
 use trove_web::{Access, Route};
 
@@ -24,6 +25,22 @@ pub struct ArchiveState {
     /// The transparency log's folder, served under `/log/` (optional: a
     /// mirror may serve releases alone).
     pub log_dir: Option<PathBuf>,
+    /// The log's verifier key: with it, `/accountability` shows figures
+    /// computed from the log alone, once it verifies.
+    pub log_key: Option<trove_keys::NoteVerifierKey>,
+    /// The last figures, with the checkpoint they were computed at.
+    accountability: std::sync::Mutex<Option<(Vec<u8>, Arc<LogStats>)>>,
+}
+
+impl ArchiveState {
+    pub fn new(archive: Archive, log_dir: Option<PathBuf>, log_key: Option<trove_keys::NoteVerifierKey>) -> Self {
+        ArchiveState {
+            archive,
+            log_dir,
+            log_key,
+            accountability: std::sync::Mutex::new(None),
+        }
+    }
 }
 
 const PER_PAGE: usize = 20;
@@ -42,6 +59,7 @@ pub const ROUTES: &[Route] = &[
     Route::new("GET", "/feed.atom", Access::Anyone),
     Route::new("GET", "/style.css", Access::Anyone),
     Route::new("GET", "/releases.txt", Access::Anyone),
+    Route::new("GET", "/accountability", Access::Anyone),
 ];
 
 /// The archive's routes. Every response gets the hardened headers
@@ -58,6 +76,7 @@ pub fn router(state: Arc<ArchiveState>) -> Router {
         .route("/r/{release}/tar", get(release_tar))
         .route("/r/{release}/ftm.jsonl", get(release_ftm))
         .route("/feed.atom", get(feed))
+        .route("/accountability", get(accountability))
         .route("/style.css", get(style))
         .route(
             "/releases.txt",
@@ -626,4 +645,83 @@ mod tests {
     fn query_parameters_are_encoded() {
         assert_eq!(encode("from:a@b \"x y\""), "from%3Aa%40b%20%22x%20y%22");
     }
+}
+
+#[derive(Template)]
+#[template(path = "archive_accountability.html")]
+struct AccountabilityPage {
+    stats: Arc<LogStats>,
+    key_name: String,
+}
+
+impl AccountabilityPage {
+    fn spread(&self, spread: &trove_ledger::stats::Spread) -> String {
+        match (spread.median_days, spread.worst_days) {
+            (Some(median), Some(worst)) => format!("{median:.1} days (worst {worst}; {} cases)", spread.count),
+            _ => "none yet".into(),
+        }
+    }
+}
+
+/// The figures of the log this archive serves, computed from the log
+/// alone after verifying it whole, and kept until the checkpoint changes.
+async fn accountability(State(state): State<Arc<ArchiveState>>, Query(params): Query<FormatParam>) -> Response {
+    let json = wants_json(&params.format);
+    let (Some(log_dir), Some(log_key)) = (state.log_dir.clone(), state.log_key.clone()) else {
+        return failure(
+            StatusCode::NOT_FOUND,
+            "This archive serves no transparency log with its key, so it has no figures to show.".into(),
+            json,
+        );
+    };
+    let checkpoint = std::fs::read(log_dir.join("checkpoint")).unwrap_or_default();
+    let cached = state.accountability.lock().ok().and_then(|cache| {
+        cache
+            .as_ref()
+            .filter(|(at, _)| *at == checkpoint)
+            .map(|(_, s)| Arc::clone(s))
+    });
+    let stats = match cached {
+        Some(stats) => stats,
+        None => {
+            let key = log_key.clone();
+            let computed = tokio::task::spawn_blocking(move || {
+                let options = trove_ledger::VerifyOptions {
+                    log_key: key,
+                    statement_keys: Vec::new(),
+                    witness: None,
+                    state: None,
+                };
+                let mut account = trove_ledger::LogAccount::default();
+                trove_ledger::verify_log_with(&trove_ledger::DirFetch(log_dir), &options, &mut |_, s| account.add(s))
+                    .map(|_| account.finish())
+            })
+            .await;
+            match computed {
+                Ok(Ok(stats)) => {
+                    let stats = Arc::new(stats);
+                    if let Ok(mut cache) = state.accountability.lock() {
+                        *cache = Some((checkpoint, Arc::clone(&stats)));
+                    }
+                    stats
+                }
+                Ok(Err(e)) => {
+                    return failure(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("The log does not verify, so no figures are shown: {e}"),
+                        json,
+                    );
+                }
+                Err(e) => return failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), json),
+            }
+        }
+    };
+    if json {
+        return axum::Json(&*stats).into_response();
+    }
+    let page = AccountabilityPage {
+        stats,
+        key_name: log_key.name().to_owned(),
+    };
+    Html(page.render().unwrap_or_default()).into_response()
 }

@@ -172,6 +172,10 @@ enum Command {
         /// The transparency log's folder the archive serves under /log/.
         #[arg(long)]
         log_dir: Option<PathBuf>,
+        /// The log's verifier key file, for the archive's accountability
+        /// page [default: the data directory's keys/log.vkey, if any].
+        #[arg(long)]
+        log_key: Option<PathBuf>,
     },
     /// The public archive: build one from release folders, or check one
     /// (or a mirror) against the log.
@@ -822,6 +826,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             archive_addr,
             archive,
             log_dir,
+            log_key,
         } => {
             let addresses = serve::Addresses {
                 intake: intake_addr,
@@ -830,11 +835,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             // The archive role opens no data directory: an archive folder
             // (given, or the data directory's archive/) is all it reads.
+            let log_key = log_key.or_else(|| Some(data.join("keys/log.vkey")).filter(|k| k.is_file()));
             let source = match archive {
-                Some(dir) => serve::ArchiveSource { dir, log_dir },
+                Some(dir) => serve::ArchiveSource { dir, log_dir, log_key },
                 None => serve::ArchiveSource {
                     dir: data.join("archive"),
                     log_dir: log_dir.or_else(|| Some(data.join("log")).filter(|l| l.is_dir())),
+                    log_key,
                 },
             };
             anyhow::ensure!(
@@ -1338,6 +1345,7 @@ async fn demo(
         let archive = serve::ArchiveSource {
             dir: newsroom.archive_dir(),
             log_dir: Some(newsroom.dir().log_dir()),
+            log_key: Some(newsroom.dir().keys_dir().join("log.vkey")),
         };
         serve::serve(Some(newsroom), Some(archive), serve::Role::All, addresses).await?;
     }

@@ -43,6 +43,8 @@ pub struct Addresses {
 pub struct ArchiveSource {
     pub dir: std::path::PathBuf,
     pub log_dir: Option<std::path::PathBuf>,
+    /// The log's verifier key file, for the accountability page.
+    pub log_key: Option<std::path::PathBuf>,
 }
 
 /// Binds the listeners of `role`, prints each address (the intake's first),
@@ -60,10 +62,15 @@ pub async fn serve(
     if let Some(source) = archive.filter(|_| matches!(role, Role::Archive | Role::All)) {
         let archive = trove_archive::Archive::open(&source.dir)
             .with_context(|| format!("cannot open the archive in {}", source.dir.display()))?;
-        let state = Arc::new(trove_archive::server::ArchiveState {
+        let log_key = match &source.log_key {
+            Some(path) => Some(trove_app::read_vkey(path, trove_keys::KeyAlg::Ed25519)?),
+            None => None,
+        };
+        let state = Arc::new(trove_archive::server::ArchiveState::new(
             archive,
-            log_dir: source.log_dir,
-        });
+            source.log_dir,
+            log_key,
+        ));
         let router = trove_archive::server::router(state).layer(axum::middleware::map_response(timeless));
         archive_server = Some((bind(addresses.archive).await?, router));
     }

@@ -130,4 +130,64 @@ fn a_release_waits_out_the_olympics_and_goes_out_on_its_hour() {
     // A published release is not ready again.
     let sealed = fails(trove(&data, &["release", "ready", &release, "--user", "editor"]));
     assert!(sealed.contains("can no longer change"), "{sealed}");
+
+    // The log alone tells all of it: from the command line, and on the
+    // public archive's accountability page.
+    let stats = json(&ok(trove(&data, &["log", "stats", "--json"])));
+    assert_eq!(stats["schedule"]["releases"], 1, "{stats}");
+    assert_eq!(stats["schedule"]["over_bound"], 0);
+    assert_eq!(stats["schedule"]["by_code"]["EVENT"], 1);
+    let olympics = &stats["schedule"]["delays_by_event"]["Olympic Games 2016-08-05..2016-08-21"];
+    assert_eq!(olympics["releases"], 1, "{stats}");
+    assert_eq!(stats["decisions"]["by_outcome"]["accept"], 1);
+    assert_eq!(stats["decisions"]["without_facts"], 0);
+    assert_eq!(stats["publications"], 1);
+    let server = common::Server::start(&data, "archive");
+    let page = common::agent()
+        .get(&format!("{}/accountability", server.archive))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    assert!(
+        page.contains("<td>Olympic Games 2016-08-05..2016-08-21</td><td>1</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<strong>0</strong> placed past their bound"), "{page}");
+    assert!(page.contains("trove log stats"), "{page}");
+    server.kill();
+}
+
+/// An editor who rejects a cache as already public when most of it was
+/// new shows, on the public page, as the override it is.
+#[test]
+fn an_override_is_public_beside_the_rule_it_invoked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let cache = tmp.path().join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(cache.join("memo.txt"), "Nothing like this was ever published.\n").unwrap();
+    let id = common::init_and_submit(&data, &cache);
+    ok(trove(&data, &["ingest", &id]));
+    ok(trove(&data, &["triage", &id]));
+    ok(trove(
+        &data,
+        &[
+            "decide",
+            &id,
+            "--reject",
+            "ALREADY_PUBLIC",
+            "--reason",
+            "we had seen it before",
+        ],
+    ));
+    let stats = json(&ok(trove(&data, &["log", "stats", "--json"])));
+    let line = &stats["decisions"]["notable"][0];
+    assert_eq!(line["overridden"], true, "{stats}");
+    assert_eq!(line["codes"], serde_json::json!(["ALREADY_PUBLIC"]));
+    assert!(line["facts"].as_str().unwrap().contains("(at least 25 %)"), "{line}");
+    assert_eq!(stats["decisions"]["overridden"], 1);
+    let text = ok(trove(&data, &["log", "stats"]));
+    assert!(text.contains("OVERRIDE of the proposal"), "{text}");
 }
