@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! trove/statement/v1
-//! kind <receipt|decision|publication|withheld|schedule>
+//! kind <receipt|decision|publication|withheld|schedule|grant>
 //! <field> <value>      one line per field, in the fixed order of its kind
 //! ```
 //!
@@ -74,6 +74,22 @@ pub enum Statement {
         codes: Vec<String>,
         /// The reasons in words, one line.
         reason: String,
+        editor: String,
+    },
+    /// A media partner's exclusive early access to a release: from its
+    /// start day until its embargo ends, after which the release goes
+    /// public whatever the partner did. Signed by the editor it names, so
+    /// exclusive deals are public after the fact.
+    Grant {
+        release: [u8; 16],
+        /// The partner's witness key id.
+        partner: String,
+        start: Day,
+        embargo_until: Day,
+        /// SHA-256 of the written terms.
+        terms: [u8; 32],
+        /// Whether money changed hands.
+        paid: bool,
         editor: String,
     },
 }
@@ -290,6 +306,7 @@ impl Statement {
             Statement::Publication { .. } => "publication",
             Statement::Withheld { .. } => "withheld",
             Statement::Schedule { .. } => "schedule",
+            Statement::Grant { .. } => "grant",
         }
     }
 
@@ -328,6 +345,23 @@ impl Statement {
                 check_editor(editor)
             }
             Statement::Withheld { reason, .. } => check_code(reason),
+            Statement::Grant {
+                partner,
+                start,
+                embargo_until,
+                editor,
+                ..
+            } => {
+                check_editor(partner).map_err(|_| FormatError::field("partner", partner, "a key id of 8 hex digits"))?;
+                if embargo_until <= start {
+                    return Err(FormatError::field(
+                        "embargo-until",
+                        &embargo_until.to_string(),
+                        "a day after the start",
+                    ));
+                }
+                check_editor(editor)
+            }
             Statement::Schedule {
                 codes, reason, editor, ..
             } => {
@@ -412,6 +446,22 @@ impl Statement {
                  reason {reason}\neditor {editor}\n",
                 hex::encode(release),
                 codes.join(",")
+            ),
+            Statement::Grant {
+                release,
+                partner,
+                start,
+                embargo_until,
+                terms,
+                paid,
+                editor,
+            } => write!(
+                out,
+                "release {}\npartner {partner}\nstart {start}\nembargo-until {embargo_until}\nterms {}\npaid {}\n\
+                 editor {editor}\n",
+                hex::encode(release),
+                hex::encode(terms),
+                if *paid { "yes" } else { "no" }
             ),
         };
         out
@@ -501,6 +551,19 @@ impl Statement {
             "withheld" => Statement::Withheld {
                 document: hex32(field("document")?, "document")?,
                 reason: field("reason")?.to_owned(),
+            },
+            "grant" => Statement::Grant {
+                release: release_id(field("release")?)?,
+                partner: field("partner")?.to_owned(),
+                start: field("start")?.parse()?,
+                embargo_until: field("embargo-until")?.parse()?,
+                terms: hex32(field("terms")?, "terms")?,
+                paid: match field("paid")? {
+                    "yes" => true,
+                    "no" => false,
+                    other => return Err(FormatError::field("paid", other, "yes or no")),
+                },
+                editor: field("editor")?.to_owned(),
             },
             "schedule" => Statement::Schedule {
                 release: release_id(field("release")?)?,
@@ -620,6 +683,15 @@ mod tests {
             },
             schedule(),
             decision_with_facts(),
+            Statement::Grant {
+                release: [4; 16],
+                partner: "0a1b2c3d".into(),
+                start: "2016-08-01".parse().unwrap(),
+                embargo_until: "2016-08-20".parse().unwrap(),
+                terms: [7; 32],
+                paid: false,
+                editor: "6040fce2".into(),
+            },
         ] {
             assert_eq!(Statement::parse(&statement.encode()).unwrap(), statement);
         }

@@ -106,6 +106,17 @@ pub struct LogStats {
     pub acceptance_to_publication: Spread,
     pub publications: u64,
     pub schedule: ScheduleStats,
+    pub embargoes: EmbargoStats,
+}
+
+/// Partners' exclusive access, from the grant statements.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EmbargoStats {
+    pub grants: usize,
+    /// Grants for which money changed hands.
+    pub paid: u64,
+    /// Days from a grant's start to its embargo's end.
+    pub length: Spread,
 }
 
 /// The running state of a pass; [`LogAccount::finish`] makes the figures.
@@ -123,6 +134,8 @@ pub struct LogAccount {
     placements: HashMap<[u8; 16], (u32, Day, Day, u32, Vec<String>, String)>,
     schedule_statements: u64,
     moved: HashMap<[u8; 16], ()>,
+    embargo_days: Vec<i64>,
+    paid_grants: u64,
 }
 
 fn days_between(from: Day, to: Day) -> i64 {
@@ -197,6 +210,15 @@ impl LogAccount {
                 }
             }
             Statement::Withheld { .. } => {}
+            Statement::Grant {
+                start,
+                embargo_until,
+                paid,
+                ..
+            } => {
+                self.embargo_days.push(days_between(*start, *embargo_until));
+                self.paid_grants += u64::from(*paid);
+            }
             Statement::Schedule {
                 release,
                 revision,
@@ -288,6 +310,11 @@ impl LogAccount {
             acceptance_to_publication,
             publications: self.publications,
             schedule,
+            embargoes: EmbargoStats {
+                grants: self.embargo_days.len(),
+                paid: self.paid_grants,
+                length: Spread::of(self.embargo_days),
+            },
         }
     }
 }
@@ -410,8 +437,19 @@ mod tests {
                 editor: "6040fce2".into(),
             });
         }
+        account.add(&Statement::Grant {
+            release: [1; 16],
+            partner: "0a1b2c3d".into(),
+            start: day("2016-08-06"),
+            embargo_until: day("2016-08-20"),
+            terms: [0; 32],
+            paid: true,
+            editor: "6040fce2".into(),
+        });
         let stats = account.finish();
-        assert_eq!(stats.entries, 11);
+        assert_eq!(stats.entries, 12);
+        assert_eq!((stats.embargoes.grants, stats.embargoes.paid), (1, 1));
+        assert_eq!(stats.embargoes.length.worst_days, Some(14));
         assert_eq!(
             stats.receipts_by_month,
             [("2016-07".into(), 2), ("2016-08".into(), 2)].into()

@@ -42,6 +42,7 @@ mod documents;
 mod ids;
 mod intake;
 pub mod padme;
+mod partners;
 mod pipeline;
 mod published;
 mod releases;
@@ -65,6 +66,7 @@ pub use ids::{BlobId, ContentId, Outcome, OutcomeError, SubmissionId};
 pub use intake::{
     Direction, Expired, IntakeRepo, MessageRecord, Pending, SourceRecord, SourceSubmission, UploadPart, UploadRecord,
 };
+pub use partners::{AccessAction, AccessRow, GrantRow, PartnerRepo, PartnerRow};
 pub use published::{PublishedCorpus, PublishedDocument, PublishedRepo};
 pub use releases::{NewRedaction, RedactionRow, RedactionState, ReleaseRecord, ReleaseRepo, ReleaseState, WithheldRow};
 pub use repo::{Channel, MetadataRepo, SqliteRepo, SubmissionRecord, SubmissionRepo};

@@ -14,7 +14,7 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::{
-    BlobId, Day, DecisionRepo, DocumentRepo, IntakeRepo, PublishedRepo, ReleaseRepo, ScheduleRepo, StoreError,
+    BlobId, Day, DecisionRepo, DocumentRepo, IntakeRepo, PublishedRepo, PartnerRepo, ReleaseRepo, ScheduleRepo, StoreError,
     SubmissionId, UserRepo, VerificationRepo,
 };
 
@@ -88,6 +88,7 @@ impl<R> MetadataRepo for R where
         + UserRepo
         + ReleaseRepo
         + ScheduleRepo
+        + PartnerRepo
 {
 }
 

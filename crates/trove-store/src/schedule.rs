@@ -66,6 +66,10 @@ pub trait ScheduleRepo: Send + Sync {
         by: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Sets the hour a partner's exclusive access to a release ends (the
+    /// latest of its grants'), before which it is not published.
+    fn set_embargo(&self, release: &str, until: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Every release marked ready that is not yet published, by ready hour.
     fn waiting(&self) -> impl Future<Output = Result<Vec<ScheduleRow>, StoreError>> + Send;
 
@@ -168,6 +172,18 @@ impl ScheduleRepo for SqliteRepo {
         .execute(self.pool())
         .await
         .map_err(db_err(format!("marking release {release} ready")))?;
+        Ok(())
+    }
+
+    async fn set_embargo(&self, release: &str, until: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE release_schedule SET embargo_until = max(coalesce(embargo_until, ?2), ?2) WHERE release_id = ?1",
+        )
+        .bind(release)
+        .bind(until)
+        .execute(self.pool())
+        .await
+        .map_err(db_err(format!("recording the embargo of release {release}")))?;
         Ok(())
     }
 
