@@ -36,6 +36,7 @@ mod decide;
 pub mod demo;
 mod ledger;
 mod newsroom;
+mod partners;
 mod pipeline;
 mod publish;
 mod pull;
@@ -53,6 +54,7 @@ pub use datadir::{CONFIG_FILE, DataDir, POLICY_FILE, stop_parser_workers, use_pa
 pub use decide::{Decision, DecisionReport};
 pub use ledger::{AppendRequest, LogVerification, log_state_dir, log_stats, read_vkey, verify_any_log};
 pub use newsroom::Newsroom;
+pub use partners::{AccessView, GrantRequest, GrantView, NewPartner, PartnerDocument, PartnerListed};
 pub use pipeline::{DocumentView, IngestSummary, Problem};
 pub use publish::{
     DocumentReview, HeldAtPublish, ProposeReport, PublishReport, RedactionCounts, ReleaseView, SpanRequest,
@@ -261,6 +263,8 @@ pub enum AppError {
     Archive(#[from] trove_archive::ArchiveError),
     #[error("{0}")]
     Schedule(String),
+    #[error("{0}")]
+    Partner(String),
     #[error("a task of the operation stopped unexpectedly: {0}")]
     Join(String),
 }

@@ -251,8 +251,9 @@ impl Newsroom {
     }
 
     /// Marks a draft release ready to publish from `now`, with its topics
-    /// (triage's proposal when none are given). Marking it again changes
-    /// only its topics: when it became ready stays, and so does its bound.
+    /// (triage's proposal when none are given): refused while redactions
+    /// await review. Marking it again changes only its topics: when it
+    /// became ready stays, and so does its bound.
     pub async fn mark_ready(
         &self,
         release: &str,
@@ -263,6 +264,15 @@ impl Newsroom {
         self.desk_user(user).await?;
         let record = self.draft(release).await?;
         self.check_accepted(&record.submission).await?;
+        // Ready means it could be published now: its hour must not find it
+        // waiting for a reviewer.
+        let awaiting = self.release(release).await?.awaiting_review.len();
+        if awaiting > 0 {
+            return Err(AppError::UnreviewedRedactions {
+                release: release.to_owned(),
+                documents: awaiting,
+            });
+        }
         let topics = match topics {
             Some(topics) => Topics::new(topics),
             None => Topics::new(self.proposed_topics(release).await?),

@@ -11,7 +11,7 @@ use trove_store::Day;
 /// Why a user cannot be created.
 #[derive(Debug, thiserror::Error)]
 pub enum UserError {
-    #[error("{0:?} is not a role: journalist, editor or admin")]
+    #[error("{0:?} is not a role: journalist, editor, admin or partner")]
     BadRole(String),
     #[error("{0:?} is not a user name: use 2 to 32 letters, digits, '-' or '_'")]
     BadName(String),
@@ -29,6 +29,9 @@ pub enum Role {
     Editor,
     /// And manages users.
     Admin,
+    /// A media partner's user: reads the releases granted to its
+    /// organisation before they are public, and nothing else of the desk.
+    Partner,
 }
 
 impl Role {
@@ -37,6 +40,7 @@ impl Role {
             "journalist" => Ok(Role::Journalist),
             "editor" => Ok(Role::Editor),
             "admin" => Ok(Role::Admin),
+            "partner" => Ok(Role::Partner),
             other => Err(UserError::BadRole(other.to_owned())),
         }
     }
@@ -46,7 +50,13 @@ impl Role {
             Role::Journalist => "journalist",
             Role::Editor => "editor",
             Role::Admin => "admin",
+            Role::Partner => "partner",
         }
+    }
+
+    /// Whether the role works at the desk (every role but a partner's).
+    pub fn at_desk(self) -> bool {
+        !matches!(self, Role::Partner)
     }
 
     /// Whether the role may sign decisions.

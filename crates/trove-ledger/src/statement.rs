@@ -352,7 +352,8 @@ impl Statement {
                 editor,
                 ..
             } => {
-                check_editor(partner).map_err(|_| FormatError::field("partner", partner, "a key id of 8 hex digits"))?;
+                check_editor(partner)
+                    .map_err(|_| FormatError::field("partner", partner, "a key id of 8 hex digits"))?;
                 if embargo_until <= start {
                     return Err(FormatError::field(
                         "embargo-until",

@@ -180,7 +180,10 @@ impl PartnerRepo for SqliteRepo {
         .bind(grant.log_index as i64)
         .execute(self.pool())
         .await
-        .map_err(db_err(format!("recording the grant of release {} to {:?}", grant.release, grant.partner)))?;
+        .map_err(db_err(format!(
+            "recording the grant of release {} to {:?}",
+            grant.release, grant.partner
+        )))?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -14,8 +14,8 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::{
-    BlobId, Day, DecisionRepo, DocumentRepo, IntakeRepo, PublishedRepo, PartnerRepo, ReleaseRepo, ScheduleRepo, StoreError,
-    SubmissionId, UserRepo, VerificationRepo,
+    BlobId, Day, DecisionRepo, DocumentRepo, IntakeRepo, PartnerRepo, PublishedRepo, ReleaseRepo, ScheduleRepo,
+    StoreError, SubmissionId, UserRepo, VerificationRepo,
 };
 
 /// How a submission arrived.
@@ -75,6 +75,7 @@ pub trait MetadataRepo:
     + UserRepo
     + ReleaseRepo
     + ScheduleRepo
+    + PartnerRepo
 {
 }
 

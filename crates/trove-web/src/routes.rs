@@ -17,6 +17,8 @@ pub enum Access {
     Editor,
     /// A desk admin.
     Admin,
+    /// A media partner's user (the partner portal only).
+    Partner,
     /// The desk's pull client, with the API key (`Authorization: Bearer`).
     ApiKey,
     /// Whoever holds a resumable upload's URL, whose key is the capability

@@ -224,6 +224,36 @@ enum Command {
         #[command(subcommand)]
         command: schedule::CalendarCommand,
     },
+    /// Media partners: organisations, each with a witness key, their
+    /// grants and their access log.
+    Partners {
+        #[command(subcommand)]
+        command: schedule::PartnersCommand,
+    },
+    /// Grant a partner exclusive early access to a release until an
+    /// embargo ends (at most the policy's max_embargo_days), signed into
+    /// the log; the release then goes public at the embargo's end
+    /// whatever the partner did.
+    Grant {
+        release: String,
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        embargo_days: u32,
+        /// The written terms (their SHA-256 goes into the log).
+        #[arg(long)]
+        terms: PathBuf,
+        /// Money changed hands (said in the log).
+        #[arg(long)]
+        paid: bool,
+        #[arg(long, default_value = "chief")]
+        editor: String,
+        #[arg(long, env = "TROVE_USER")]
+        user: String,
+        /// Grant as of this hour (UTC) instead of now: for drills and tests.
+        #[arg(long)]
+        now: Option<trove_schedule::Hour>,
+    },
     /// When releases go out: placed within the policy's bound around the
     /// calendar's events, each placement signed into the log.
     Schedule {
@@ -286,9 +316,13 @@ enum UsersCommand {
     /// Add a user; prints a password and a TOTP secret, once.
     Add {
         name: String,
-        /// journalist, editor (decides, with a signing key of the same name) or admin.
+        /// journalist, editor (decides, with a signing key of the same name),
+        /// admin, or partner (with --partner: reads only what is granted).
         #[arg(long, default_value = "journalist", value_parser = parse_role)]
         role: Role,
+        /// The partner organisation of a user of the partner role.
+        #[arg(long)]
+        partner: Option<String>,
     },
     /// List the users.
     List,
@@ -873,9 +907,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print::report(json, &json!({ "messages": messages }), |_| print::messages(&messages));
         }
         Command::Users {
-            command: UsersCommand::Add { name, role },
+            command: UsersCommand::Add { name, role, partner },
         } => {
-            let user = open().await?.add_user(&name, role).await?;
+            let newsroom = open().await?;
+            let user = match (role, partner) {
+                (Role::Partner, Some(partner)) => newsroom.add_partner_user(&name, &partner).await?,
+                (Role::Partner, None) => {
+                    bail!("a partner user needs --partner ORGANISATION (see `trove partners list`)")
+                }
+                (_, Some(_)) => bail!("--partner is for users of the partner role"),
+                (role, None) => newsroom.add_user(&name, role).await?,
+            };
             let role = role.as_str();
             print::report(
                 json,
@@ -929,6 +971,47 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             release::publish(&open().await?, &release, &editor, &bars, json).await?;
         }
         Command::Manifest { command } => release::manifest(command, json).await?,
+        Command::Partners { command } => schedule::partners(&open().await?, command, json).await?,
+        Command::Grant {
+            release,
+            partner,
+            embargo_days,
+            terms,
+            paid,
+            editor,
+            user,
+            now,
+        } => {
+            let now = match now {
+                Some(now) => now,
+                None => trove_app::current_hour()?,
+            };
+            let newsroom = open().await?;
+            let grant = newsroom
+                .grant(trove_app::GrantRequest {
+                    release: &release,
+                    partner: &partner,
+                    embargo_days,
+                    terms: &terms,
+                    paid,
+                    editor: &editor,
+                    user: &user,
+                    now,
+                })
+                .await?;
+            print::report(json, &grant, |g| {
+                format!(
+                    "granted release {} to {} from {} until {} (terms {}, {}), log entry {}; it goes public when the embargo ends",
+                    g.release,
+                    g.partner,
+                    g.start,
+                    g.embargo_until,
+                    &g.terms_sha256[..16],
+                    if g.paid { "paid" } else { "unpaid" },
+                    g.log_index
+                )
+            });
+        }
         Command::Calendar { command } => schedule::calendar(&open().await?, command, json).await?,
         Command::Schedule { command } => schedule::schedule(&open().await?, command, &bars, json).await?,
         Command::Decide {

@@ -1,5 +1,5 @@
-//! `trove calendar …` and `trove schedule …`: the arguments and the
-//! printing; every operation is trove-app's.
+//! `trove calendar …`, `trove schedule …` and `trove partners …`: the
+//! arguments and the printing; every operation is trove-app's.
 
 use std::path::PathBuf;
 
@@ -73,6 +73,100 @@ pub enum ScheduleCommand {
         #[arg(long)]
         now: Option<Hour>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum PartnersCommand {
+    /// Add a partner organisation; gives it a witness key to cosign
+    /// checkpoints with (hand the key file over).
+    Add { name: String },
+    /// The partner organisations.
+    List,
+    /// Grants: one partner's, or all.
+    Grants {
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    /// Every view, download and search of partners' users, newest first.
+    Access {
+        #[arg(long)]
+        partner: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+}
+
+pub async fn partners(newsroom: &Newsroom, command: PartnersCommand, json: bool) -> anyhow::Result<()> {
+    match command {
+        PartnersCommand::Add { name } => {
+            let partner = newsroom.add_partner(&name).await?;
+            print::report(json, &partner, |p| {
+                format!(
+                    "partner {} added; its witness key: {}\n  hand over {} (it cosigns checkpoints with `trove log cosign --key FILE`)",
+                    p.name,
+                    p.witness_vkey,
+                    p.key_file.display()
+                )
+            });
+        }
+        PartnersCommand::List => {
+            let partners = newsroom.partners().await?;
+            print::report(json, &partners, |ps| {
+                if ps.is_empty() {
+                    return "no partners: add one with `trove partners add NAME`".into();
+                }
+                ps.iter()
+                    .map(|p| format!("{}  since {}  {}", p.name, p.created_day, p.witness_vkey))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        PartnersCommand::Grants { partner } => {
+            let grants = newsroom.grants(partner.as_deref()).await?;
+            print::report(json, &grants, |gs| {
+                if gs.is_empty() {
+                    return "no grants".into();
+                }
+                gs.iter()
+                    .map(|g| {
+                        format!(
+                            "{}  {}  {} .. {}  {}  log entry {}",
+                            g.release,
+                            g.partner,
+                            g.start,
+                            g.embargo_until,
+                            if g.paid { "paid" } else { "unpaid" },
+                            g.log_index
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        PartnersCommand::Access { partner, limit } => {
+            let log = newsroom.partner_access_log(partner.as_deref(), limit).await?;
+            print::report(json, &log, |log| {
+                if log.is_empty() {
+                    return "no access yet".into();
+                }
+                log.iter()
+                    .map(|a| {
+                        format!(
+                            "{}  {} ({})  {:?}  release {}  {}",
+                            a.at,
+                            a.user,
+                            a.partner,
+                            a.action,
+                            a.release,
+                            a.document.as_deref().unwrap_or("-")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+    }
+    Ok(())
 }
 
 fn parse_attention(text: &str) -> Result<Attention, String> {

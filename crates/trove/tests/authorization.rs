@@ -1,7 +1,8 @@
 //! The authorization matrix: every route of the intake and the desk, as
 //! their tables (`trove_intake::server::ROUTES`, `trove_desk::ROUTES`)
 //! declare it, tried by every kind of caller (anonymous, a source, a
-//! journalist, an editor, an admin, the desk's pull client), each form
+//! journalist, an editor, an admin, the desk's pull client, a media
+//! partner's user), each form
 //! with and without its CSRF token, against running servers.
 //!
 //! The tables are checked against the routers' source first, so a route
@@ -100,15 +101,17 @@ enum Caller {
     Editor,
     Admin,
     PullClient,
+    Partner,
 }
 
-const CALLERS: [Caller; 6] = [
+const CALLERS: [Caller; 7] = [
     Caller::Anonymous,
     Caller::Source,
     Caller::Journalist,
     Caller::Editor,
     Caller::Admin,
     Caller::PullClient,
+    Caller::Partner,
 ];
 
 fn allowed(access: Access, caller: Caller) -> bool {
@@ -120,6 +123,7 @@ fn allowed(access: Access, caller: Caller) -> bool {
         Access::Editor => matches!(caller, Editor | Admin),
         Access::Admin => caller == Admin,
         Access::ApiKey => caller == PullClient,
+        Access::Partner => caller == Partner,
     }
 }
 
@@ -205,7 +209,12 @@ fn denied(answer: &Answer) -> bool {
 /// A desk user logged in over HTTP: its cookies and the CSRF token of its
 /// session.
 fn desk_user(server: &Server, data: &Path, name: &str, role: &str) -> Credentials {
-    let added = json(&ok(trove(data, &["users", "add", name, "--role", role, "--json"])));
+    let mut args = vec!["users", "add", name, "--role", role, "--json"];
+    if role == "partner" {
+        ok(trove(data, &["partners", "add", "courier"]));
+        args.extend(["--partner", "courier"]);
+    }
+    let added = json(&ok(trove(data, &args)));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -220,7 +229,7 @@ fn desk_user(server: &Server, data: &Path, name: &str, role: &str) -> Credential
         &[("csrf", &csrf), ("name", name), ("password", password), ("code", &code)],
     );
     assert_eq!(logged_in.status, 303, "{name} could not log in");
-    let inbox = browser.get("/desk/");
+    let inbox = browser.get(if role == "partner" { "/desk/partner/" } else { "/desk/" });
     assert_eq!(inbox.status, 200);
     Credentials {
         csrf: between(&inbox.body, "name=\"csrf\" value=\"", "\"").to_owned(),
@@ -389,7 +398,7 @@ fn every_route_answers_each_kind_of_caller_as_its_table_says() {
     callers.insert(Caller::Anonymous, visitor(&base, "/login", None));
     callers.insert(Caller::Source, source_credentials);
     // Desk users and the pull client have no session here.
-    for caller in [Caller::Journalist, Caller::Editor, Caller::Admin] {
+    for caller in [Caller::Journalist, Caller::Editor, Caller::Admin, Caller::Partner] {
         callers.insert(caller, visitor(&base, "/login", None));
     }
     callers.insert(Caller::PullClient, visitor(&base, "/login", Some(api_key)));
@@ -426,6 +435,7 @@ fn every_route_answers_each_kind_of_caller_as_its_table_says() {
         (Caller::Journalist, "jo", "journalist"),
         (Caller::Editor, "ed", "editor"),
         (Caller::Admin, "ad", "admin"),
+        (Caller::Partner, "pat", "partner"),
     ] {
         callers.insert(caller, desk_user(&desk_server, &desk, name, role));
     }

@@ -8,6 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::{json, ok, trove};
+use trove_schedule::Hour;
 
 const CALENDAR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/calendar/2016.ics");
 
@@ -21,7 +22,11 @@ fn fails(output: std::process::Output) -> String {
 fn draft_release(data: &Path, tmp: &Path) -> String {
     let cache = tmp.join("cache");
     std::fs::create_dir_all(&cache).unwrap();
-    std::fs::write(cache.join("memo.txt"), "The bank moved the funds on 3 March.\n").unwrap();
+    std::fs::write(
+        cache.join("memo.txt"),
+        "The bank moved the funds on 3 March. Contact: j.doe@ministry.example\n",
+    )
+    .unwrap();
     std::fs::write(cache.join("note.txt"), "Board minutes: the transfer was approved.\n").unwrap();
     let id = common::init_and_submit(data, &cache);
     ok(trove(data, &["ingest", &id]));
@@ -190,4 +195,179 @@ fn an_override_is_public_beside_the_rule_it_invoked() {
     assert_eq!(stats["decisions"]["overridden"], 1);
     let text = ok(trove(&data, &["log", "stats"]));
     assert!(text.contains("OVERRIDE of the proposal"), "{text}");
+}
+
+/// Logs `name` in to the desk's listener; the browser, on the partner
+/// portal's home page.
+fn log_in(server: &common::Server, added: &serde_json::Value, name: &str) -> common::Source {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code = trove_app::users::totp_code(added["totp_secret"].as_str().unwrap(), now).unwrap();
+    let mut browser = common::Source::new(&server.desk);
+    let page = browser.get("/desk/login");
+    let csrf = common::between(&page.body, "name=\"csrf\" value=\"", "\"").to_owned();
+    let password = added["password"].as_str().unwrap();
+    let logged_in = browser.post_form(
+        "/desk/login",
+        &[("csrf", &csrf), ("name", name), ("password", password), ("code", &code)],
+    );
+    assert_eq!(logged_in.status, 303, "{name} could not log in");
+    assert_eq!(logged_in.header("location"), Some("/desk/partner/"));
+    browser
+}
+
+#[test]
+fn a_partner_reads_a_granted_release_until_its_embargo_ends_then_the_public_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let release = draft_release(&data, tmp.path());
+    // A contact to redact, proposed by one person and confirmed by
+    // another: the partner reads the text without it.
+    let proposed = json(&ok(trove(
+        &data,
+        &["release", "propose", &release, "--user", "editor", "--json"],
+    )));
+    assert!(proposed["proposed"].as_u64().unwrap() >= 1, "{proposed}");
+    // Not ready (nor grantable) while a redaction awaits its reviewer.
+    let waiting = fails(trove(&data, &["release", "ready", &release, "--user", "editor"]));
+    assert!(waiting.contains("nobody has reviewed"), "{waiting}");
+    ok(trove(&data, &["users", "add", "reviewer", "--role", "journalist"]));
+    let view = json(&ok(trove(&data, &["release", "show", &release, "--json"])));
+    for document in view["awaiting_review"].as_array().unwrap() {
+        ok(trove(
+            &data,
+            &[
+                "release",
+                "approve",
+                &release,
+                document.as_str().unwrap(),
+                "--user",
+                "reviewer",
+            ],
+        ));
+    }
+    std::fs::write(tmp.path().join("terms.txt"), "Exclusive preview; no payment.\n").unwrap();
+    let terms = tmp.path().join("terms.txt");
+    let terms = terms.to_str().unwrap();
+
+    let partner = json(&ok(trove(&data, &["partners", "add", "courier", "--json"])));
+    assert!(Path::new(partner["key_file"].as_str().unwrap()).is_file());
+    let added = json(&ok(trove(
+        &data,
+        &[
+            "users",
+            "add",
+            "pat",
+            "--role",
+            "partner",
+            "--partner",
+            "courier",
+            "--json",
+        ],
+    )));
+    let no_org = fails(trove(&data, &["users", "add", "lou", "--role", "partner"]));
+    assert!(no_org.contains("--partner"), "{no_org}");
+
+    // The policy caps embargoes at 30 days. (Real time from here on: the
+    // desk server below publishes what is due by the clock.)
+    let grant = |days: &str| {
+        trove(
+            &data,
+            &[
+                "grant",
+                &release,
+                "--partner",
+                "courier",
+                "--embargo-days",
+                days,
+                "--terms",
+                terms,
+                "--user",
+                "editor",
+                "--json",
+            ],
+        )
+    };
+    let capped = fails(grant("45"));
+    assert!(capped.contains("1 to 30"), "{capped}");
+    let granted = json(&ok(grant("10")));
+    let hour = |text: &str| text.parse::<Hour>().unwrap();
+    let start = hour(granted["start"].as_str().unwrap());
+    let until = hour(granted["embargo_until"].as_str().unwrap());
+    assert_eq!(until, Hour::start_of_day(start.day() + 10));
+    assert_eq!(log_kinds(&data)["grant"], 1);
+    assert!(fails(grant("5")).contains("already has a grant"));
+
+    // The grant marked the release ready; the schedule keeps it back
+    // until the embargo ends.
+    let plan = json(&ok(trove(&data, &["schedule", "plan", "--json"])));
+    let placed = &plan["releases"][0];
+    let at = placed["at"].as_str().unwrap().to_owned();
+    assert!(hour(&at) >= until, "{placed}");
+    assert!(
+        placed["codes"].as_array().unwrap().contains(&"EMBARGO".into()),
+        "{placed}"
+    );
+
+    // The partner reads it on the portal, and nothing else.
+    let server = common::Server::start(&data, "desk");
+    let mut pat = log_in(&server, &added, "pat");
+    let home = pat.get("/desk/partner/");
+    assert!(home.body.contains(&release), "{}", home.body);
+    let list = pat.get(&format!("/desk/partner/r/{release}"));
+    assert!(list.body.contains("memo.txt"), "{}", list.body);
+    let doc = common::between(&list.body, &format!("/desk/partner/r/{release}/d/"), "\"").to_owned();
+    let page = pat.get(&format!("/desk/partner/r/{release}/d/{doc}"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("The bank moved the funds"), "{}", page.body);
+    assert!(!page.body.contains("j.doe@ministry.example"), "{}", page.body);
+    let text = pat.get(&format!("/desk/partner/r/{release}/d/{doc}/text"));
+    assert!(
+        text.body.starts_with("The bank moved") && !text.body.contains("j.doe@"),
+        "{}",
+        text.body
+    );
+    let found = pat.get(&format!("/desk/partner/r/{release}?q=transfer"));
+    assert!(
+        found.body.contains("note.txt") && !found.body.contains("memo.txt"),
+        "{}",
+        found.body
+    );
+    let other = pat.get(&format!("/desk/partner/r/{}", "0".repeat(32)));
+    assert_eq!(other.status, 404);
+    // No desk page serves a partner.
+    let desk = pat.get("/desk/");
+    assert_eq!(desk.status, 303);
+    let access = pat.get("/desk/partner/access");
+    assert!(
+        access.body.contains("<td>search</td>") && access.body.contains("<td>view</td>"),
+        "{}",
+        access.body
+    );
+    let log = json(&ok(trove(&data, &["partners", "access", "--json"])));
+    assert_eq!(log.as_array().unwrap().len(), 4, "{log}");
+
+    // Before the embargo ends nothing is public; at its end the schedule
+    // publishes it, with no one acting for the partner.
+    let just_before = until.plus_hours(-1).to_string();
+    let early = json(&ok(trove(&data, &["schedule", "run", "--now", &just_before, "--json"])));
+    assert!(early["published"].as_array().unwrap().is_empty(), "{early}");
+    assert!(
+        !data
+            .join("archive/releases")
+            .join(".")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some())
+    );
+    let due = json(&ok(trove(&data, &["schedule", "run", "--now", &at, "--json"])));
+    assert_eq!(due["published"][0]["release"], release.as_str(), "{due}");
+    // Public now: the portal no longer serves it (the archive does).
+    let after = pat.get(&format!("/desk/partner/r/{release}"));
+    assert_eq!(after.status, 404);
+    server.kill();
+    let stats = json(&ok(trove(&data, &["log", "stats", "--json"])));
+    assert_eq!(stats["embargoes"]["grants"], 1);
+    assert_eq!(stats["embargoes"]["length"]["worst_days"], 10);
 }

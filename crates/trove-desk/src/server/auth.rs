@@ -101,14 +101,15 @@ pub(super) async fn login(
             );
         }
     };
-    if Role::parse(&user.role).is_err() {
+    let Ok(role) = Role::parse(&user.role) else {
         return again(
             StatusCode::UNAUTHORIZED,
             "This account's role is damaged; ask an admin.",
         );
-    }
+    };
     let token = state.sessions.start(DeskSession { user: user.name });
-    redirect("/desk/", &[set_cookie(COOKIE, &token, PATH)])
+    let home = if role.at_desk() { "/desk/" } else { "/desk/partner/" };
+    redirect(home, &[set_cookie(COOKIE, &token, PATH)])
 }
 
 #[derive(serde::Deserialize)]

@@ -1,14 +1,16 @@
 //! The desk's pages under `/desk/`, one module a page family: `auth`
 //! (log-in, log-out), `inbox`, `submission` (the page and its actions:
 //! triage, decide, reply, start a release), `document`, `search` (across
-//! submissions) and `release` (a release, a document's redaction review,
-//! and their actions).
+//! submissions), `release` (a release, a document's redaction review,
+//! and their actions) and `partner` (the partner portal under
+//! `/desk/partner/`, and the editors' view of grants and access).
 //! Sessions, CSRF tokens and log-in limits live in memory; every state
 //! change is a POST with a CSRF token.
 
 mod auth;
 mod document;
 mod inbox;
+mod partner;
 mod release;
 mod search;
 mod submission;
@@ -66,9 +68,24 @@ impl DeskState {
         }))
     }
 
-    /// The session of a request: its token, user and role, the user read
-    /// afresh. A user who is gone or disabled has their session ended.
+    /// The desk session of a request: its token, user and role, the user
+    /// read afresh. A partner's session is not a desk session, so no desk
+    /// page ever serves a partner.
     async fn session(&self, headers: &HeaderMap) -> Option<(String, String, Role)> {
+        self.any_session(headers).await.filter(|(_, _, role)| role.at_desk())
+    }
+
+    /// A partner user's session: its token and name.
+    async fn partner_session(&self, headers: &HeaderMap) -> Option<(String, String)> {
+        match self.any_session(headers).await {
+            Some((token, user, Role::Partner)) => Some((token, user)),
+            _ => None,
+        }
+    }
+
+    /// The session of a request, of any role. A user who is gone or
+    /// disabled has their session ended.
+    async fn any_session(&self, headers: &HeaderMap) -> Option<(String, String, Role)> {
         let token = cookie(headers, COOKIE)?;
         let name = self.sessions.with(token, |s| s.user.clone())?;
         let user = self.newsroom.user(&name).await.ok().flatten();
@@ -106,6 +123,12 @@ pub const ROUTES: &[Route] = &[
     Route::new("GET", "/desk/r/{release}/d/{doc}", Access::DeskUser),
     Route::form("/desk/r/{release}/d/{doc}/redact", Access::DeskUser),
     Route::form("/desk/r/{release}/d/{doc}/review", Access::DeskUser),
+    Route::new("GET", "/desk/partners", Access::Editor),
+    Route::new("GET", "/desk/partner/", Access::Partner),
+    Route::new("GET", "/desk/partner/access", Access::Partner),
+    Route::new("GET", "/desk/partner/r/{release}", Access::Partner),
+    Route::new("GET", "/desk/partner/r/{release}/d/{doc}", Access::Partner),
+    Route::new("GET", "/desk/partner/r/{release}/d/{doc}/text", Access::Partner),
 ];
 
 /// The desk's routes, all under `/desk/`.
@@ -129,6 +152,12 @@ pub fn router(state: Arc<DeskState>) -> Router {
         .route("/desk/r/{release}/d/{doc}", get(release::document))
         .route("/desk/r/{release}/d/{doc}/redact", post(release::redact))
         .route("/desk/r/{release}/d/{doc}/review", post(release::review))
+        .route("/desk/partners", get(partner::editors_page))
+        .route("/desk/partner/", get(partner::home))
+        .route("/desk/partner/access", get(partner::access))
+        .route("/desk/partner/r/{release}", get(partner::release))
+        .route("/desk/partner/r/{release}/d/{doc}", get(partner::document))
+        .route("/desk/partner/r/{release}/d/{doc}/text", get(partner::download))
         .with_state(state)
 }
 
