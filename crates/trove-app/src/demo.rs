@@ -88,6 +88,8 @@ pub struct DemoSchedule {
     pub codes: Vec<String>,
     pub reason: String,
     pub log_index: u64,
+    /// The demo partner's embargoed preview.
+    pub grant: crate::GrantView,
 }
 
 /// An iCalendar file of media events around `now`: a sports final under
@@ -278,6 +280,29 @@ async fn release(
     let attention = trove_schedule::Attention::new(0.5).map_err(|e| AppError::Schedule(e.to_string()))?;
     let events = newsroom.calendar_import(&calendar, attention, "editor").await?.added;
     let ready = newsroom.mark_ready(&release, None, "editor", now).await?;
+    // A media partner reads it first, for three days; then it is public,
+    // whatever the partner does.
+    if !newsroom.partners().await?.iter().any(|p| p.name == "courier") {
+        newsroom.add_partner("courier").await?;
+    }
+    let terms = newsroom.dir().root.join("demo-partner-terms.txt");
+    std::fs::write(
+        &terms,
+        "The Courier may read this release before it is public. No payment.\n",
+    )
+    .map_err(AppError::io(&terms))?;
+    let grant = newsroom
+        .grant(crate::GrantRequest {
+            release: &release,
+            partner: "courier",
+            embargo_days: 3,
+            terms: &terms,
+            paid: false,
+            editor: "chief",
+            user: "editor",
+            now,
+        })
+        .await?;
     let plan = newsroom.plan_schedule("chief", now).await?;
     let placed = plan
         .releases
@@ -303,6 +328,7 @@ async fn release(
         codes: placed.codes,
         reason: placed.reason.unwrap_or_default(),
         log_index: placed.log_index.unwrap_or_default(),
+        grant,
     };
     let log_key = newsroom.dir().keyring().verifier_key(&trove_keys::StatementRole::Log)?;
     let check = crate::verify_any_release(&published.folder.display().to_string(), &log_key, None).await?;

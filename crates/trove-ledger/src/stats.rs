@@ -119,6 +119,17 @@ pub struct EmbargoStats {
     pub length: Spread,
 }
 
+/// A release's latest placement, as its schedule statement gave it.
+#[derive(Debug)]
+struct Placed {
+    revision: u32,
+    ready: Day,
+    at_day: Day,
+    bound_days: u32,
+    codes: Vec<String>,
+    reason: String,
+}
+
 /// The running state of a pass; [`LogAccount::finish`] makes the figures.
 #[derive(Debug, Default)]
 pub struct LogAccount {
@@ -131,7 +142,7 @@ pub struct LogAccount {
     last_decision: BTreeMap<SubmissionId, (Outcome, Vec<String>, Option<DecisionFacts>)>,
     superseded: u64,
     publications: u64,
-    placements: HashMap<[u8; 16], (u32, Day, Day, u32, Vec<String>, String)>,
+    placements: HashMap<[u8; 16], Placed>,
     schedule_statements: u64,
     moved: HashMap<[u8; 16], ()>,
     embargo_days: Vec<i64>,
@@ -233,12 +244,17 @@ impl LogAccount {
                 if self.placements.contains_key(release) {
                     self.moved.insert(*release, ());
                 }
-                let newer = self.placements.get(release).is_none_or(|(r, ..)| *revision >= *r);
+                let newer = self.placements.get(release).is_none_or(|p| *revision >= p.revision);
                 if newer {
-                    self.placements.insert(
-                        *release,
-                        (*revision, *ready, at.day, *bound_days, codes.clone(), reason.clone()),
-                    );
+                    let placed = Placed {
+                        revision: *revision,
+                        ready: *ready,
+                        at_day: at.day,
+                        bound_days: *bound_days,
+                        codes: codes.clone(),
+                        reason: reason.clone(),
+                    };
+                    self.placements.insert(*release, placed);
                 }
             }
         }
@@ -288,14 +304,14 @@ impl LogAccount {
             ..ScheduleStats::default()
         };
         let mut delays = Vec::new();
-        for (_, ready, at_day, bound, codes, reason) in self.placements.values() {
-            let days = days_between(*ready, *at_day);
+        for placed in self.placements.values() {
+            let days = days_between(placed.ready, placed.at_day);
             delays.push(days);
-            schedule.over_bound += u64::from(days > i64::from(*bound));
-            for code in codes {
+            schedule.over_bound += u64::from(days > i64::from(placed.bound_days));
+            for code in &placed.codes {
                 *schedule.by_code.entry(code.clone()).or_default() += 1;
             }
-            for event in delaying_events(reason) {
+            for event in delaying_events(&placed.reason) {
                 let entry = schedule.delays_by_event.entry(event).or_default();
                 entry.releases += 1;
                 entry.days += days;

@@ -279,10 +279,12 @@ pub fn demo(report: &DemoReport, addresses: crate::serve::Addresses, serving: bo
     if let Some(p) = &report.publication {
         let s = &p.schedule;
         text.push_str(&format!(
-            "\nschedule: calendar {}; release ready {} with topics [{}] (proposed from triage)\n  placed at {} [{}]: {}\n  signed by chief, log entry {}; the demo skips ahead to that hour, when `trove schedule run` publishes it\n",
+            "\nschedule: calendar {}; release ready {} with topics [{}] (proposed from triage)\n  partner: courier may read it first, until {} (a signed grant, log entry {}; the partner portal is under /desk/partner/)\n  placed at {} [{}]: {}\n  signed by chief, log entry {}; the demo skips ahead to that hour, when `trove schedule run` publishes it\n",
             s.events.join(", "),
             s.ready,
             s.topics.join(", "),
+            s.grant.embargo_until,
+            s.grant.log_index,
             s.at,
             s.codes.join(","),
             s.reason,
@@ -319,7 +321,8 @@ pub fn demo(report: &DemoReport, addresses: crate::serve::Addresses, serving: bo
             if serving {
                 format!(
                     " at http://{archive}/
-  trove archive verify http://{archive}/ --log-key {}",
+  trove archive verify http://{archive}/ --log-key {}
+  accountability, computed from the log alone: http://{archive}/accountability (or `trove log stats`)",
                     report.data.join("keys/log.vkey").display()
                 )
             } else {
