@@ -371,3 +371,42 @@ fn a_partner_reads_a_granted_release_until_its_embargo_ends_then_the_public_does
     assert_eq!(stats["embargoes"]["grants"], 1);
     assert_eq!(stats["embargoes"]["length"]["worst_days"], 10);
 }
+
+/// `trove serve` (the desk) runs the schedule by itself: a release whose
+/// latest hour has passed is published at once, with no one acting.
+#[test]
+fn the_desk_server_publishes_what_is_due() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let release = draft_release(&data, tmp.path());
+    ok(trove(
+        &data,
+        &[
+            "release",
+            "ready",
+            &release,
+            "--now",
+            "2016-08-06T10",
+            "--user",
+            "editor",
+        ],
+    ));
+    let server = common::Server::start(&data, "desk");
+    // Wait for the server's first round (it runs at start), not for a
+    // time: the release's state is what is checked.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let published = loop {
+        let view = json(&ok(trove(&data, &["release", "show", &release, "--json"])));
+        if view["state"] == "published" {
+            break view;
+        }
+        assert!(std::time::Instant::now() < deadline, "not published: {view}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(published["log_index"].is_u64());
+    server.kill();
+    let stats = json(&ok(trove(&data, &["log", "stats", "--json"])));
+    assert_eq!(stats["schedule"]["by_code"]["OVERDUE"], 1, "{stats}");
+    // Overdue: placed past its bound, and the log says so for anyone.
+    assert_eq!(stats["schedule"]["over_bound"], 1, "{stats}");
+}
