@@ -308,6 +308,26 @@ impl Newsroom {
         Ok(self.repo().record_access(&row).await?)
     }
 
+    /// A release `user` may read now: its partner, its record, and the
+    /// documents it holds back (which a partner never sees).
+    async fn granted_release(
+        &self,
+        user: &str,
+        release: &str,
+        now: Hour,
+    ) -> Result<(String, trove_store::ReleaseRecord, std::collections::HashSet<String>), AppError> {
+        let (partner, _) = self.partner_grant(user, release, now).await?;
+        let record = self.release_record(release).await?;
+        let held = self
+            .repo()
+            .withheld(release)
+            .await?
+            .into_iter()
+            .map(|w| w.document)
+            .collect();
+        Ok((partner, record, held))
+    }
+
     /// The documents of a granted release a partner may read (those held
     /// back are not listed), in path order; logged as a view.
     pub async fn partner_release_documents(
@@ -316,15 +336,7 @@ impl Newsroom {
         release: &str,
         now: Hour,
     ) -> Result<Vec<PartnerListed>, AppError> {
-        let (partner, _) = self.partner_grant(user, release, now).await?;
-        let record = self.release_record(release).await?;
-        let held: std::collections::HashSet<String> = self
-            .repo()
-            .withheld(release)
-            .await?
-            .into_iter()
-            .map(|w| w.document)
-            .collect();
+        let (partner, record, held) = self.granted_release(user, release, now).await?;
         let mut out = Vec::new();
         let mut after = String::new();
         loop {
@@ -407,15 +419,7 @@ impl Newsroom {
         query: &str,
         now: Hour,
     ) -> Result<Vec<PartnerListed>, AppError> {
-        let (partner, _) = self.partner_grant(user, release, now).await?;
-        let record = self.release_record(release).await?;
-        let held: std::collections::HashSet<String> = self
-            .repo()
-            .withheld(release)
-            .await?
-            .into_iter()
-            .map(|w| w.document)
-            .collect();
+        let (partner, record, held) = self.granted_release(user, release, now).await?;
         let hits = self
             .search(&trove_search::Query {
                 text: query.to_owned(),

@@ -104,17 +104,40 @@ struct DocumentPage {
     doc: trove_app::PartnerDocument,
 }
 
+/// A granted document for the partner of the session: its token, user
+/// and the document (read as a view or a download), or the response.
+#[allow(clippy::result_large_err)] // the response is built once, on the way out
+async fn granted_document(
+    state: &super::DeskState,
+    headers: &HeaderMap,
+    release: &str,
+    doc: &str,
+    download: bool,
+) -> Result<(String, String, trove_app::PartnerDocument), Response> {
+    let Some((token, user)) = state.partner_session(headers).await else {
+        return Err(redirect("/desk/login", &[]));
+    };
+    let Some(now) = now() else {
+        return Err(super::unavailable());
+    };
+    match state
+        .newsroom
+        .partner_document(&user, release, doc, download, now)
+        .await
+    {
+        Ok(doc) => Ok((token, user, doc)),
+        Err(_) => Err(not_granted()),
+    }
+}
+
 pub(super) async fn document(
     State(state): Shared,
     headers: HeaderMap,
     Path((release, doc)): Path<(String, String)>,
 ) -> Response {
-    let Some((token, user)) = state.partner_session(&headers).await else {
-        return redirect("/desk/login", &[]);
-    };
-    let Some(now) = now() else { return super::unavailable() };
-    let Ok(doc) = state.newsroom.partner_document(&user, &release, &doc, false, now).await else {
-        return not_granted();
+    let (token, user, doc) = match granted_document(&state, &headers, &release, &doc, false).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     render(
         StatusCode::OK,
@@ -132,12 +155,9 @@ pub(super) async fn download(
     headers: HeaderMap,
     Path((release, doc)): Path<(String, String)>,
 ) -> Response {
-    let Some((_, user)) = state.partner_session(&headers).await else {
-        return redirect("/desk/login", &[]);
-    };
-    let Some(now) = now() else { return super::unavailable() };
-    let Ok(doc) = state.newsroom.partner_document(&user, &release, &doc, true, now).await else {
-        return not_granted();
+    let (_, _, doc) = match granted_document(&state, &headers, &release, &doc, true).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     (
         [
