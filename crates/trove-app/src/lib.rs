@@ -62,7 +62,7 @@ pub use publish::{
 };
 pub use pull::{KitReport, PullReport};
 pub use schedule::{CalendarImport, EventView, NewEvent, PlanReport, RunReport, ScheduledView, current_hour};
-pub use search::SearchHit;
+pub use search::{BatchTerm, MAX_BATCH_TERMS, SearchHit, batch_terms};
 /// The main of a confined parser worker (see [`use_parser_workers`]).
 pub use trove_ingest::serve_worker as serve_parser_worker;
 pub use users::{NewUser, Role, UserError};

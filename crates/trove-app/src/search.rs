@@ -165,3 +165,106 @@ impl Newsroom {
             .collect()
     }
 }
+
+/// One line of a batch search: the query it ran, how many documents match
+/// and the best of them, or why it could not run.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchTerm {
+    /// The line as given.
+    pub term: String,
+    /// The query it ran (a name of several words is a phrase).
+    pub query: String,
+    pub count: u64,
+    pub hits: Vec<trove_search::Hit>,
+    pub error: Option<String>,
+}
+
+/// The most lines a batch search takes.
+pub const MAX_BATCH_TERMS: usize = 1000;
+
+/// The terms of a batch: one a line, or the first column of a CSV file
+/// (with or without a header row, which is searched like any other line);
+/// blank lines and `#` comments are skipped, and repeats kept once.
+pub fn batch_terms(text: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let mut seen = std::collections::HashSet::new();
+    reader
+        .records()
+        .filter_map(|record| record.ok())
+        .filter_map(|record| record.get(0).map(|t| t.trim().to_owned()))
+        .filter(|term| !term.is_empty() && seen.insert(term.clone()))
+        .collect()
+}
+
+/// The query a batch line runs: as written when it uses the query
+/// language (quotes, `field:`, AND/OR/NOT, parentheses); a name of several
+/// words is searched as a phrase, since that is what batch lists hold.
+fn batch_query(term: &str) -> String {
+    let uses_syntax =
+        term.contains(['"', ':', '(', ')']) || term.split_whitespace().any(|w| matches!(w, "AND" | "OR" | "NOT"));
+    if uses_syntax || !term.contains(char::is_whitespace) {
+        term.to_owned()
+    } else {
+        format!("\"{term}\"")
+    }
+}
+
+impl Newsroom {
+    /// Runs every term at once (within one submission, or across all),
+    /// each with its count and its best `hits_per_term` documents. A term
+    /// the query language refuses gets its error; the others still run.
+    pub fn batch_search(
+        &self,
+        terms: &[String],
+        submission: Option<&SubmissionId>,
+        hits_per_term: usize,
+    ) -> Result<Vec<BatchTerm>, AppError> {
+        if terms.len() > MAX_BATCH_TERMS {
+            return Err(AppError::Search(trove_search::SearchError::Query {
+                query: format!("{} terms", terms.len()),
+                reason: format!("a batch takes at most {MAX_BATCH_TERMS} terms; split the list"),
+            }));
+        }
+        let index = self.search_index()?;
+        Ok(terms
+            .iter()
+            .map(|term| {
+                let query = Query {
+                    text: batch_query(term),
+                    submission: submission.map(|s| s.to_string()),
+                    limit: hits_per_term,
+                };
+                let (count, hits, error) = match index.count_and_search(&query) {
+                    Ok((count, hits)) => (count, hits, None),
+                    Err(e) => (0, Vec::new(), Some(e.to_string())),
+                };
+                BatchTerm {
+                    term: term.clone(),
+                    query: query.text,
+                    count,
+                    hits,
+                    error,
+                }
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_lines_from_text_or_csv() {
+        let text = "name,role\nAnna Berg,minister\n\n# a comment\n\"Holm, Eva\",aide\nAnna Berg,again\nIstmo\n";
+        assert_eq!(batch_terms(text), ["name", "Anna Berg", "Holm, Eva", "Istmo"]);
+        assert_eq!(batch_query("Anna Berg"), "\"Anna Berg\"");
+        assert_eq!(batch_query("Istmo"), "Istmo");
+        assert_eq!(batch_query("from:anna@example.org"), "from:anna@example.org");
+        assert_eq!(batch_query("Berg OR Holm"), "Berg OR Holm");
+    }
+}

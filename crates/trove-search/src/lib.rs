@@ -222,6 +222,24 @@ impl SearchIndex {
             .collect()
     }
 
+    /// How many documents match a query, and the best `query.limit` of
+    /// them, from one pass over the postings.
+    pub fn count_and_search(&self, query: &Query) -> Result<(u64, Vec<Hit>), SearchError> {
+        let parsed = self.parse(query)?;
+        let searcher = self.searcher();
+        let (count, top) = searcher
+            .search(
+                &parsed,
+                &(Count, TopDocs::with_limit(query.limit.max(1)).order_by_score()),
+            )
+            .map_err(|e| self.fail(e))?;
+        let hits = top
+            .into_iter()
+            .map(|(score, address)| self.hit(&searcher, score, address))
+            .collect::<Result<_, _>>()?;
+        Ok((count as u64, hits))
+    }
+
     fn hit(&self, searcher: &Searcher, score: f32, address: DocAddress) -> Result<Hit, SearchError> {
         let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.fail(e))?;
         let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_owned();

@@ -139,6 +139,11 @@ enum Command {
         /// (after a damaged or deleted index).
         #[arg(long, value_name = "SUBMISSION", conflicts_with = "query")]
         reindex: Option<SubmissionId>,
+        /// Run every line of FILE (names, terms or queries; or the first
+        /// column of a CSV) at once: a count per line and its best --limit
+        /// hits. A name of several words is searched as a phrase.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["query", "reindex"])]
+        batch: Option<PathBuf>,
     },
     /// The transparency log: append, checkpoint, prove, verify, cosign.
     Log {
@@ -779,10 +784,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             });
         }
         Command::Search {
+            submission,
+            limit,
+            batch: Some(file),
+            ..
+        } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let terms = trove_app::batch_terms(&text);
+            let results = open().await?.batch_search(&terms, submission.as_ref(), limit)?;
+            print::report(json, &results, |results| {
+                let matched = results.iter().filter(|r| r.count > 0).count();
+                let mut text = format!("{} terms, {matched} found", results.len());
+                for r in results {
+                    match &r.error {
+                        Some(error) => text.push_str(&format!("\n{:>8}  {}  ({error})", "-", r.term)),
+                        None => text.push_str(&format!("\n{:>8}  {}", r.count, r.term)),
+                    }
+                }
+                text
+            });
+        }
+        Command::Search {
             query,
             submission,
             limit,
             reindex: None,
+            batch: None,
         } => {
             let query = trove_search::Query {
                 text: query.unwrap_or_default(),

@@ -116,3 +116,68 @@ fn search_finds_phrases_senders_and_dates_and_documents_ingested_later() {
         "{stderr}"
     );
 }
+
+/// A batch of 50 terms (words of the cache and senders' names, which are
+/// searched as phrases) counts what 50 single searches of the same
+/// queries count, within the submission and across all.
+#[test]
+fn a_batch_of_fifty_terms_counts_what_fifty_single_searches_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (corpus, data, id) = ingested_corpus(tmp.path(), "12", "600K");
+    let mut terms: Vec<String> = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
+    let mut messages: Vec<_> = std::fs::read_dir(corpus.join("cache/mail"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    messages.sort();
+    for path in &messages {
+        let text = std::fs::read_to_string(path).unwrap();
+        if let Some(from) = text.lines().find_map(|l| l.strip_prefix("From:")) {
+            let name = from.split('<').next().unwrap().trim().trim_matches('"').to_owned();
+            if name.contains(' ') {
+                names.insert(name);
+            }
+        }
+        for word in text
+            .split_whitespace()
+            .filter(|w| w.len() > 4 && w.chars().all(|c| c.is_ascii_lowercase()))
+        {
+            if terms.len() < 40 && !terms.contains(&word.to_owned()) {
+                terms.push(word.to_owned());
+            }
+        }
+    }
+    terms.extend(names.into_iter().take(8));
+    terms.push("zzzznotaword".into());
+    terms.push("from:nobody@example.invalid".into());
+    assert!(terms.len() >= 45, "{terms:?}");
+    let list = tmp.path().join("terms.csv");
+    std::fs::write(&list, format!("term\n{}\n", terms.join("\n"))).unwrap();
+    for within in [Some(id.as_str()), None] {
+        let mut args = vec!["search", "--json", "--limit", "5", "--batch", list.to_str().unwrap()];
+        if let Some(id) = within {
+            args.extend(["--submission", id]);
+        }
+        let batch = json(&ok(trove(&data, &args)));
+        let results = batch.as_array().unwrap();
+        assert_eq!(results.len(), terms.len() + 1, "the header row is a term too");
+        let mut found = 0;
+        for result in &results[1..] {
+            let query = result["query"].as_str().unwrap();
+            let mut single = vec![query];
+            if let Some(id) = within {
+                single.extend(["--submission", id]);
+            }
+            let count = paths(&data, &single).len() as u64;
+            assert!(count < 1000, "paths() lists at most 1000 hits");
+            assert_eq!(result["count"].as_u64().unwrap(), count, "{result}");
+            assert!(result["hits"].as_array().unwrap().len() as u64 <= count.min(5));
+            found += u64::from(count > 0);
+        }
+        assert!(found >= 40, "most terms are found: {found}");
+    }
+    let text = ok(trove(&data, &["search", "--batch", list.to_str().unwrap()]));
+    assert!(text.contains("zzzznotaword"), "{text}");
+}

@@ -1,13 +1,15 @@
 //! The desk's pages under `/desk/`, one module a page family: `auth`
-//! (log-in, log-out), `inbox`, `submission` (the page and its actions:
-//! triage, decide, reply, start a release), `document`, `search` (across
-//! submissions), `release` (a release, a document's redaction review,
-//! and their actions) and `partner` (the partner portal under
+//! (log-in, log-out), `inbox`, `batch` (many terms at once),
+//! `submission` (the page and its actions: triage, decide, reply, start a
+//! release), `document`, `search` (across submissions), `release` (a
+//! release, a document's redaction review, and their actions) and
+//! `partner` (the partner portal under
 //! `/desk/partner/`, and the editors' view of grants and access).
 //! Sessions, CSRF tokens and log-in limits live in memory; every state
 //! change is a POST with a CSRF token.
 
 mod auth;
+mod batch;
 mod document;
 mod inbox;
 mod partner;
@@ -116,6 +118,8 @@ pub const ROUTES: &[Route] = &[
     Route::form("/desk/s/{id}/reply", Access::DeskUser),
     Route::new("GET", "/desk/d/{doc}", Access::DeskUser),
     Route::new("GET", "/desk/search", Access::DeskUser),
+    Route::new("GET", "/desk/batch", Access::DeskUser),
+    Route::form("/desk/batch", Access::DeskUser),
     Route::form("/desk/s/{id}/release", Access::Editor),
     Route::new("GET", "/desk/r/{release}", Access::DeskUser),
     Route::form("/desk/r/{release}/propose", Access::DeskUser),
@@ -145,6 +149,7 @@ pub fn router(state: Arc<DeskState>) -> Router {
         .route("/desk/s/{id}/reply", post(submission::reply))
         .route("/desk/d/{doc}", get(document::page))
         .route("/desk/search", get(search::page))
+        .route("/desk/batch", get(batch::form).post(batch::run))
         .route("/desk/s/{id}/release", post(release::start))
         .route("/desk/r/{release}", get(release::page))
         .route("/desk/r/{release}/propose", post(release::propose))
