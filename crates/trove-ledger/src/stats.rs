@@ -172,12 +172,14 @@ fn facts_text(f: &DecisionFacts) -> String {
     )
 }
 
-/// The events a schedule statement's words name as reasons to wait
-/// ("delayed for TITLE DAYS, attention A"), as `TITLE DAYS`.
+/// The events a schedule statement's words name as reasons to wait, as
+/// `TITLE DAYS`. The words are trove-schedule's: "ready …, placed … (…
+/// later): " and then clauses joined by "; ", one of them "delayed for
+/// TITLE DAYS, attention A" per event (titles never hold "; ").
 fn delaying_events(reason: &str) -> Vec<String> {
-    reason
+    let clauses = reason.split_once("): ").map_or(reason, |(_, clauses)| clauses);
+    clauses
         .split("; ")
-        .flat_map(|clause| clause.split(": "))
         .filter_map(|clause| clause.strip_prefix("delayed for "))
         .map(|rest| {
             rest.rsplit_once(", attention ")
@@ -499,6 +501,13 @@ mod tests {
         assert_eq!(
             s.delays_by_event["Olympic Games 2016-08-05..2016-08-21"],
             EventDelay { releases: 1, days: 16 }
+        );
+        assert_eq!(
+            delaying_events(
+                "ready 2016-06-01T10, placed 2016-07-11T09 (39 days 23 hours later): delayed for Euro 2016: final \
+                 2016-07-10..2016-07-10, attention 0.70; days already full: 2016-07-08; bound 30 days"
+            ),
+            ["Euro 2016: final 2016-07-10..2016-07-10"]
         );
     }
 

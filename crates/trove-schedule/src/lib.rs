@@ -153,9 +153,13 @@ impl Reason {
         match self {
             Reason::Ready => "published as soon as ready".into(),
             Reason::Embargo { until } => format!("embargoed for a partner until {until}"),
+            // A title never holds "; ", which separates the reasons.
             Reason::Event {
                 title, days, attention, ..
-            } => format!("delayed for {title} {days}, attention {attention:.2}"),
+            } => format!(
+                "delayed for {} {days}, attention {attention:.2}",
+                title.replace("; ", ", ")
+            ),
             Reason::Capacity { days } => format!("days already full: {}", days.join(", ")),
             Reason::Readership => "waiting for a better weekday or hour".into(),
             Reason::RelatedEvent { title, days, .. } => format!("during the related {title} {days}"),
