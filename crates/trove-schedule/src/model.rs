@@ -5,14 +5,15 @@
 //! readership(r, t) = baseline(weekday(t), hour(t))
 //!                  × (1 − decay)^(days from ready to t)
 //!                  × Π over unrelated events at t of (1 − attention)
-//!                  × (1 + boost × max attention of related events at t)   only if t ≤ t*(r)
+//!                  × (1 + boost × max attention of related events under way
+//!                                 from the window's start to t*(r))     only if t ≤ t*(r)
 //! ```
 //!
-//! `t*(r)` is the hour the release would take with no boost at all. A
-//! related event therefore never lowers a release's readership anywhere,
-//! and raises it only at hours no later than where the release would go
-//! without it: an event can pull a release related to it earlier, never
-//! push it later.
+//! `t*(r)` is the release's best hour without related events, which never
+//! lower any hour. Their boost raises every hour up to `t*` by the same
+//! factor, so it never moves the release's own best hour: a related event
+//! cannot delay a release. What it changes is how much the release weighs
+//! against others where releases compete for a day's capacity.
 
 use std::collections::BTreeSet;
 
@@ -248,28 +249,30 @@ impl Model {
             .map(|e| (*e, e.topics.shares_any(topics)))
             .collect();
         let mut plain = Vec::with_capacity(hours);
-        let mut boost = Vec::with_capacity(hours);
         for i in 0..hours {
             let at = window.earliest.plus_hours(i as i64);
             let mut value = self.baseline(at) * self.decay(ready, at);
-            let mut strongest_related: f64 = 0.0;
             for (event, is_related) in &related {
-                if !event.covers(at) {
-                    continue;
-                }
-                if *is_related {
-                    strongest_related = strongest_related.max(event.attention.value());
-                } else {
+                if !is_related && event.covers(at) {
                     value *= 1.0 - event.attention.value();
                 }
             }
             plain.push(value);
-            boost.push(1.0 + self.boost * strongest_related);
         }
-        // t*: the first best hour with no boost. Boosts count up to it.
+        // t*: the first best hour, which related events never change (they
+        // never lower an hour). Their boost, by the strongest of them
+        // under way up to t*, raises every hour up to t* alike: it cannot
+        // move the release later (nor earlier), only make it weigh more
+        // where releases compete for a day.
         let best_plain = first_best(&plain).unwrap_or(0);
-        for (i, value) in plain.iter_mut().enumerate().take(best_plain + 1) {
-            *value *= boost[i];
+        let until = window.earliest.plus_hours(best_plain as i64);
+        let strongest = related
+            .iter()
+            .filter(|(event, is_related)| *is_related && event.overlaps(window.earliest, until))
+            .map(|(event, _)| event.attention.value())
+            .fold(0.0, f64::max);
+        for value in plain.iter_mut().take(best_plain + 1) {
+            *value *= 1.0 + self.boost * strongest;
         }
         plain
     }
@@ -320,7 +323,7 @@ mod tests {
     }
 
     #[test]
-    fn a_related_event_raises_only_hours_up_to_the_unboosted_best() {
+    fn a_related_event_raises_hours_up_to_the_unboosted_best_alike() {
         let model = Model::new([1.0; 7], [1.0; 24], 0.1, 1.0).unwrap();
         let ready: Hour = "2016-08-01".parse().unwrap();
         let window = Window {

@@ -44,6 +44,16 @@ fn release(max_ready: i64) -> impl Strategy<Value = Release> {
     })
 }
 
+/// Events with uids of their own (two may start at the same hour).
+fn events(range: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Event>> {
+    proptest::collection::vec(event(), range).prop_map(|mut events| {
+        for (i, event) in events.iter_mut().enumerate() {
+            event.uid = format!("e{i}");
+        }
+        events
+    })
+}
+
 fn limits(max_days: u32) -> impl Strategy<Value = Limits> {
     (0..=max_days, 1u32..4, 1u32..10).prop_map(|(max_delay_days, per_day, per_week)| Limits {
         max_delay_days,
@@ -81,7 +91,7 @@ proptest! {
     #[test]
     fn nothing_dropped_nothing_past_its_bound_capacity_holds_when_it_can(
         releases in proptest::collection::vec(release(24 * 30), 0..40),
-        events in proptest::collection::vec(event(), 0..12),
+        events in events(0..12),
         limits in limits(30),
     ) {
         let plan = schedule(&releases, &events, &limits, &Model::default(), now());
@@ -111,7 +121,7 @@ proptest! {
     #[test]
     fn an_event_never_delays_a_release_related_to_it(
         releases in proptest::collection::vec(release(24 * 30), 1..20),
-        events in proptest::collection::vec(event(), 0..8),
+        events in events(0..8),
         extra in event(),
         max_delay_days in 0u32..30,
     ) {
@@ -131,7 +141,7 @@ proptest! {
     #[test]
     fn small_instances_are_within_one_percent_of_the_optimum(
         releases in proptest::collection::vec(release(24 * 4), 1..=3),
-        events in proptest::collection::vec(event(), 0..4),
+        events in events(0..4),
         limits in limits(1),
     ) {
         let model = Model::default();
