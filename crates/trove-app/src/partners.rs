@@ -18,7 +18,7 @@ use trove_ledger::statement::Statement;
 use trove_schedule::Hour;
 use trove_store::{
     AccessAction, AccessRow, Day, DocumentRepo as _, GrantRow, PartnerRepo as _, PartnerRow, RedactionState,
-    ReleaseRepo as _, ReleaseState, ScheduleRepo as _, UserRepo as _,
+    ReleaseState, ScheduleRepo as _, UserRepo as _,
 };
 
 use crate::users::{NewUser, Role};
@@ -318,14 +318,7 @@ impl Newsroom {
     ) -> Result<(String, trove_store::ReleaseRecord, std::collections::HashSet<String>), AppError> {
         let (partner, _) = self.partner_grant(user, release, now).await?;
         let record = self.release_record(release).await?;
-        let held = self
-            .repo()
-            .withheld(release)
-            .await?
-            .into_iter()
-            .map(|w| w.document)
-            .collect();
-        Ok((partner, record, held))
+        Ok((partner, record, self.held_back(release).await?))
     }
 
     /// The documents of a granted release a partner may read (those held
@@ -369,13 +362,7 @@ impl Newsroom {
         now: Hour,
     ) -> Result<PartnerDocument, AppError> {
         let (partner, _) = self.partner_grant(user, release, now).await?;
-        if self
-            .repo()
-            .withheld(release)
-            .await?
-            .iter()
-            .any(|w| w.document == document)
-        {
+        if self.held_back(release).await?.contains(document) {
             return Err(AppError::NoDocument(document.to_owned()));
         }
         let review = self.release_document(release, document).await?;

@@ -228,6 +228,17 @@ impl Newsroom {
             .ok_or_else(|| AppError::NoRelease(id.to_owned()))
     }
 
+    /// The documents a release holds back.
+    pub(crate) async fn held_back(&self, release: &str) -> Result<HashSet<String>, AppError> {
+        Ok(self
+            .repo()
+            .withheld(release)
+            .await?
+            .into_iter()
+            .map(|w| w.document)
+            .collect())
+    }
+
     pub(crate) async fn draft(&self, id: &str) -> Result<ReleaseRecord, AppError> {
         let release = self.release_record(id).await?;
         if release.state != ReleaseState::Draft {
@@ -468,13 +479,7 @@ impl Newsroom {
         self.desk_user(user).await?;
         let record = self.draft(release).await?;
         let proposer = Proposer::new(&self.protect_list()?)?;
-        let held: HashSet<String> = self
-            .repo()
-            .withheld(release)
-            .await?
-            .into_iter()
-            .map(|w| w.document)
-            .collect();
+        let held = self.held_back(release).await?;
         let opener = self.opener()?;
         let mut report = ProposeReport::default();
         let mut copies = trove_publish::watermarks::CopyFinder::default();

@@ -85,16 +85,12 @@ pub struct RunReport {
     pub failed: Vec<(String, String)>,
 }
 
-fn hour_of_unix(seconds: i64) -> Hour {
-    Hour::from_unix(seconds)
-}
-
 /// The current hour, from the clock.
 pub fn current_hour() -> Result<Hour, AppError> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|_| AppError::Clock)?;
-    Ok(hour_of_unix(now.as_secs() as i64))
+    Ok(Hour::from_unix(now.as_secs() as i64))
 }
 
 fn event_view(row: EventRow) -> EventView {

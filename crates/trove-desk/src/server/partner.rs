@@ -182,6 +182,32 @@ struct AccessPage {
     log: Vec<AccessView>,
 }
 
+/// The grants and access log page, for a partner or for editors.
+async fn access_page(
+    state: &super::DeskState,
+    token: &str,
+    user: String,
+    partner: Option<&str>,
+    title: &'static str,
+) -> Response {
+    let (Ok(grants), Ok(log)) = (
+        state.newsroom.grants(partner).await,
+        state.newsroom.partner_access_log(partner, 500).await,
+    ) else {
+        return super::unavailable();
+    };
+    render(
+        StatusCode::OK,
+        &AccessPage {
+            user: Some(user),
+            csrf: state.csrf.token(token),
+            title,
+            grants,
+            log,
+        },
+    )
+}
+
 /// The organisation's own access log.
 pub(super) async fn access(State(state): Shared, headers: HeaderMap) -> Response {
     let Some((token, user)) = state.partner_session(&headers).await else {
@@ -190,22 +216,14 @@ pub(super) async fn access(State(state): Shared, headers: HeaderMap) -> Response
     let Ok(partner) = state.newsroom.partner_of(&user).await else {
         return super::unavailable();
     };
-    let (Ok(grants), Ok(log)) = (
-        state.newsroom.grants(Some(&partner)).await,
-        state.newsroom.partner_access_log(Some(&partner), 500).await,
-    ) else {
-        return super::unavailable();
-    };
-    render(
-        StatusCode::OK,
-        &AccessPage {
-            user: Some(user),
-            csrf: state.csrf.token(&token),
-            title: "Your organisation's grants and access",
-            grants,
-            log,
-        },
+    access_page(
+        &state,
+        &token,
+        user,
+        Some(&partner),
+        "Your organisation's grants and access",
     )
+    .await
 }
 
 /// Every grant and every partner's access, for editors.
@@ -220,20 +238,5 @@ pub(super) async fn editors_page(State(state): Shared, headers: HeaderMap) -> Re
             "Only editors see partners' access.",
         );
     }
-    let (Ok(grants), Ok(log)) = (
-        state.newsroom.grants(None).await,
-        state.newsroom.partner_access_log(None, 500).await,
-    ) else {
-        return super::unavailable();
-    };
-    render(
-        StatusCode::OK,
-        &AccessPage {
-            user: Some(user),
-            csrf: state.csrf.token(&token),
-            title: "Partners: grants and access",
-            grants,
-            log,
-        },
-    )
+    access_page(&state, &token, user, None, "Partners: grants and access").await
 }
