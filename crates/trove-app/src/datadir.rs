@@ -83,6 +83,11 @@ impl DataDir {
         self.root.join("search")
     }
 
+    /// Where the desk's document list index lives.
+    pub fn list_dir(&self) -> PathBuf {
+        self.root.join("lists")
+    }
+
     /// Where the overlap index's segments live.
     pub fn overlap_dir(&self) -> PathBuf {
         self.root.join("overlap")

@@ -1,13 +1,13 @@
 //! `triage` and `decide`: the proposal under the newsroom's policy, and an
 //! editor's decision, checked against it, signed and appended to the log.
 
-use trove_store::{DecisionRepo as _, DocumentRepo as _, PublishedRepo as _, VerificationRepo as _};
+use trove_store::{DecisionRepo as _, DeskRepo as _, DocumentRepo as _, PublishedRepo as _, VerificationRepo as _};
 
 use serde::Serialize;
 use trove_keys::StatementRole;
 use trove_ledger::statement::Statement;
-use trove_store::{Day, DecisionRecord, DocumentTexts, Outcome, SubmissionId, TriageRecord};
-use trove_triage::{Case, EntityTally, Extractor, Missing, SubmissionFacts, TriageReport};
+use trove_store::{Day, DecisionRecord, DocumentTexts, EntityFact, Outcome, SubmissionId, TriageRecord};
+use trove_triage::{Case, EntityKind, EntityTally, Extractor, Missing, SubmissionFacts, TriageReport};
 
 use crate::{AppError, Newsroom};
 
@@ -74,11 +74,19 @@ impl Newsroom {
         let opener = self.opener()?;
         let mut tally = EntityTally::default();
         let mut texts = DocumentTexts::new(self.repo(), &opener, id).await?;
+        // Each document's names are kept for the desk's lists and entity
+        // pages.
+        let mut entity_facts = Vec::new();
         while let Some(batch) = texts.next_batch().await? {
             for (doc, text) in batch {
-                tally.add(extractor.extract_document(&text, &doc.metadata));
+                let found = extractor.extract_document(&text, &doc.metadata);
+                entity_facts.push(entity_fact(&doc.id, &found));
+                tally.add(found);
             }
         }
+        self.repo().put_entity_facts(id, &entity_facts).await?;
+        drop(entity_facts);
+        self.relist(id).await?;
         let facts = SubmissionFacts {
             documents,
             doc_types: summary.by_type,
@@ -295,5 +303,27 @@ fn decision_facts(
         max_suspicious: percent(t.max_suspicious_share),
         proposed: triage.proposal.outcome,
         overridden,
+    }
+}
+
+/// The entities the desk lists a document by (people, organisations,
+/// places, addresses) and its own significance.
+fn entity_fact(document: &str, found: &trove_triage::DocumentEntities) -> EntityFact {
+    let listed = [
+        (EntityKind::Person, "person"),
+        (EntityKind::Organisation, "organisation"),
+        (EntityKind::Place, "place"),
+        (EntityKind::Email, "email"),
+    ];
+    let mut entities = Vec::new();
+    for (kind, name) in listed {
+        for value in found.entities.get(&kind).into_iter().flatten() {
+            entities.push((name.to_owned(), value.clone()));
+        }
+    }
+    EntityFact {
+        document_id: document.to_owned(),
+        significance: found.significance(),
+        entities,
     }
 }

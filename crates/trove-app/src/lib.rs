@@ -28,6 +28,7 @@
 //! # Ok(()) }
 //! ```
 
+mod annotations;
 mod archive;
 pub mod config;
 mod conversation;
@@ -35,6 +36,7 @@ mod datadir;
 mod decide;
 pub mod demo;
 mod ledger;
+mod lists;
 mod newsroom;
 mod partners;
 mod pipeline;
@@ -47,12 +49,14 @@ pub mod users;
 
 use std::path::{Path, PathBuf};
 
+pub use annotations::{Annotations, Mark, normalize_tag};
 pub use archive::{build_archive, verify_archive};
 pub use config::{Config, SizeError, parse_size};
 pub use conversation::Message;
 pub use datadir::{CONFIG_FILE, DataDir, POLICY_FILE, stop_parser_workers, use_parser_workers};
 pub use decide::{Decision, DecisionReport};
 pub use ledger::{AppendRequest, LogVerification, log_state_dir, log_stats, read_vkey, verify_any_log};
+pub use lists::{DocumentList, DocumentListPage, ExportFormat};
 pub use newsroom::Newsroom;
 pub use partners::{AccessView, GrantRequest, GrantView, NewPartner, PartnerDocument, PartnerListed};
 pub use pipeline::{DocumentView, IngestSummary, Problem};
@@ -111,6 +115,10 @@ pub enum AppError {
     NoSubmission { id: String, data: DisplayPath },
     #[error("no document {0}")]
     NoDocument(String),
+    #[error("{0}")]
+    BadAnnotation(String),
+    #[error("the export could not be written: {0}")]
+    Export(String),
     #[error("{0}: the path is not valid UTF-8; rename it (trove keeps paths as UTF-8 text). Nothing was stored.")]
     NonUtf8Path(DisplayPath),
     #[error("two inputs would both be stored as {0:?}; submit them separately. Nothing was stored.")]

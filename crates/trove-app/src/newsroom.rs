@@ -25,6 +25,7 @@ pub struct Newsroom {
     repo: SqliteRepo,
     /// Opened on first use: commands that never search do not pay for it.
     search: std::sync::OnceLock<trove_search::SearchIndex>,
+    list: std::sync::OnceLock<trove_search::listing::ListIndex>,
 }
 
 impl Newsroom {
@@ -39,6 +40,7 @@ impl Newsroom {
             dir,
             repo,
             search: std::sync::OnceLock::new(),
+            list: std::sync::OnceLock::new(),
         })
     }
 
@@ -87,6 +89,15 @@ impl Newsroom {
         }
         let index = trove_search::SearchIndex::open(&self.dir.search_dir())?;
         Ok(self.search.get_or_init(|| index))
+    }
+
+    /// The desk's document lists (see [`trove_search::listing`]).
+    pub fn list_index(&self) -> Result<&trove_search::listing::ListIndex, AppError> {
+        if let Some(index) = self.list.get() {
+            return Ok(index);
+        }
+        let index = trove_search::listing::ListIndex::open(&self.dir.list_dir())?;
+        Ok(self.list.get_or_init(|| index))
     }
 
     pub fn root(&self) -> &Path {

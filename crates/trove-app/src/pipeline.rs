@@ -4,16 +4,18 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use trove_store::{DocumentRepo as _, PublishedRepo as _, SubmissionRepo as _, VerificationRepo as _};
+use trove_store::{DeskRepo as _, DocumentRepo as _, PublishedRepo as _, SubmissionRepo as _, VerificationRepo as _};
 
 use serde::Serialize;
 use trove_ingest::{IngestReport, ingest_submission_with};
 use trove_overlap::index::Index;
 use trove_overlap::{
-    CorpusInfo, DocumentOverlap, ImportSummary, OverlapReport, Summary as OverlapSummary, import_corpus,
+    Class, CorpusInfo, DocumentOverlap, ImportSummary, OverlapReport, Summary as OverlapSummary, import_corpus,
     overlap_streaming, overlap_submission,
 };
-use trove_store::{ArchivedKey, DocumentRecord, DocumentSummary, PublishedCorpus, SubmissionId, SubmissionRecord};
+use trove_store::{
+    ArchivedKey, DocumentRecord, DocumentSummary, OverlapFact, PublishedCorpus, SubmissionId, SubmissionRecord,
+};
 use trove_verify::{
     DocumentVerification, KeyArchive, Summary as VerifySummary, VerifyReport, parse_key_file, verify_streaming,
     verify_submission,
@@ -121,6 +123,7 @@ impl Newsroom {
         )
         .await?;
         indexer.finish(self, id).await?;
+        self.relist(id).await?;
         progress.finish();
         Ok(report)
     }
@@ -186,7 +189,9 @@ impl Newsroom {
         let record = self.submission(id).await?;
         let archive = KeyArchive::new(self.repo().dkim_keys().await?);
         let opener = self.opener()?;
-        Ok(verify_submission(&opener, self.repo(), &record, &self.dir().ingest_limits(), &archive).await?)
+        let report = verify_submission(&opener, self.repo(), &record, &self.dir().ingest_limits(), &archive).await?;
+        self.relist(id).await?;
+        Ok(report)
     }
 
     /// Verifies a submission and stores the results, in the memory of a
@@ -201,7 +206,9 @@ impl Newsroom {
         let archive = KeyArchive::new(self.repo().dkim_keys().await?);
         let opener = self.opener()?;
         let limits = self.dir().ingest_limits();
-        Ok(verify_streaming(&opener, self.repo(), &record, &limits, &archive, sink).await?)
+        let summary = verify_streaming(&opener, self.repo(), &record, &limits, &archive, sink).await?;
+        self.relist(id).await?;
+        Ok(summary)
     }
 
     /// Fingerprints a folder, archive, mbox or file as a published corpus.
@@ -269,7 +276,10 @@ impl Newsroom {
         let record = self.submission(id).await?;
         let index = Index::open(&self.dir().overlap_dir())?;
         let settings = self.dir().config.overlap.settings();
-        Ok(overlap_submission(&self.opener()?, self.repo(), &index, &record, &settings).await?)
+        let report = overlap_submission(&self.opener()?, self.repo(), &index, &record, &settings).await?;
+        let facts = report.documents.iter().map(overlap_fact).collect::<Vec<_>>();
+        self.record_overlap(id, &facts).await?;
+        Ok(report)
     }
 
     /// How much of a submission was already public, in the memory of one
@@ -283,6 +293,39 @@ impl Newsroom {
         let record = self.submission(id).await?;
         let index = Index::open(&self.dir().overlap_dir())?;
         let settings = self.dir().config.overlap.settings();
-        Ok(overlap_streaming(&self.opener()?, self.repo(), &index, &record, &settings, sink).await?)
+        // Each document's class is kept for the desk's lists: a few dozen
+        // bytes a document.
+        let mut facts = Vec::new();
+        let mut sink = sink;
+        let summary = overlap_streaming(&self.opener()?, self.repo(), &index, &record, &settings, |doc| {
+            facts.push(overlap_fact(&doc));
+            sink(doc)
+        })
+        .await?;
+        self.record_overlap(id, &facts).await?;
+        Ok(summary)
+    }
+
+    async fn record_overlap(&self, id: &SubmissionId, facts: &[OverlapFact]) -> Result<(), AppError> {
+        self.repo().put_overlap_facts(id, facts).await?;
+        self.relist(id).await?;
+        Ok(())
+    }
+}
+
+/// A document's class and the corpus of its best match, as the desk lists it.
+fn overlap_fact(doc: &DocumentOverlap) -> OverlapFact {
+    let class = serde_json::to_value(doc.class)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let corpus = match doc.class {
+        Class::New => None,
+        _ => doc.matches.first().map(|m| m.corpus.clone()),
+    };
+    OverlapFact {
+        document_id: doc.doc.clone(),
+        class,
+        corpus,
     }
 }

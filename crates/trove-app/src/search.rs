@@ -25,14 +25,14 @@ pub struct SearchHit {
 
 /// A mail's senders, recipients and subject, and a document's date, as the
 /// index takes them from ingest's metadata.
-struct Described {
-    from: Vec<String>,
-    to: Vec<String>,
-    subject: Option<String>,
-    date: Option<i64>,
+pub(crate) struct Described {
+    pub(crate) from: Vec<String>,
+    pub(crate) to: Vec<String>,
+    pub(crate) subject: Option<String>,
+    pub(crate) date: Option<i64>,
 }
 
-fn described(doc: &DocumentRecord) -> Described {
+pub(crate) fn described(doc: &DocumentRecord) -> Described {
     let strings = |key: &str| -> Vec<String> {
         match doc.metadata.get(key) {
             Some(serde_json::Value::Array(items)) => {
@@ -142,6 +142,7 @@ impl Newsroom {
         writer.commit()?;
         let index = self.search_index()?;
         index.refresh()?;
+        self.relist(id).await?;
         Ok(index.count(&id.to_string())?)
     }
 

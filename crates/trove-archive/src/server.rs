@@ -169,9 +169,9 @@ struct SearchPage {
 }
 
 fn search_href(q: &str, facets: &[String], sort: Sort, page: usize) -> String {
-    let mut href = format!("/search?q={}", encode(q));
+    let mut href = format!("/search?q={}", trove_web::url_encode(q));
     if !facets.is_empty() {
-        href.push_str(&format!("&f={}", encode(&facets.join(","))));
+        href.push_str(&format!("&f={}", trove_web::url_encode(&facets.join(","))));
     }
     if sort != Sort::Relevance {
         href.push_str(match sort {
@@ -183,19 +183,6 @@ fn search_href(q: &str, facets: &[String], sort: Sort, page: usize) -> String {
         href.push_str(&format!("&page={page}"));
     }
     href
-}
-
-/// Percent-encodes a query parameter.
-fn encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 fn day(seconds: Option<i64>) -> String {
@@ -643,7 +630,7 @@ mod tests {
 
     #[test]
     fn query_parameters_are_encoded() {
-        assert_eq!(encode("from:a@b \"x y\""), "from%3Aa%40b%20%22x%20y%22");
+        assert_eq!(trove_web::url_encode("from:a@b \"x y\""), "from%3Aa%40b%20%22x%20y%22");
     }
 }
 

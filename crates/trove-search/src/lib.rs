@@ -18,6 +18,7 @@
 //! rebuilt from the documents at any time, so it is never the only copy
 //! of anything.
 
+pub mod listing;
 mod pairs;
 pub mod public;
 
@@ -78,6 +79,7 @@ pub struct Hit {
 #[derive(Clone, Copy)]
 struct Fields {
     id: Field,
+    key: Field,
     submission: Field,
     path: Field,
     doc_type: Field,
@@ -99,6 +101,8 @@ fn schema() -> (Schema, Fields) {
     );
     let fields = Fields {
         id: builder.add_text_field("id", STRING | STORED),
+        // The document's number in the list index too (`listing`).
+        key: builder.add_u64_field("key", FAST),
         submission: builder.add_text_field("submission", STRING | STORED),
         path: builder.add_text_field("path", TEXT | STORED),
         doc_type: builder.add_text_field("type", STRING),
@@ -240,6 +244,14 @@ impl SearchIndex {
         Ok((count as u64, hits))
     }
 
+    /// Every document a query matches, by its key
+    /// ([`listing::document_key`]), with its score: what narrows a list
+    /// to a search's documents.
+    pub fn matching(&self, query: &Query) -> Result<std::collections::HashMap<u64, f32>, SearchError> {
+        let parsed = self.parse(query)?;
+        self.searcher().search(&parsed, &KeyScores).map_err(|e| self.fail(e))
+    }
+
     fn hit(&self, searcher: &Searcher, score: f32, address: DocAddress) -> Result<Hit, SearchError> {
         let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.fail(e))?;
         let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_owned();
@@ -311,6 +323,48 @@ impl SearchIndex {
     }
 }
 
+/// Collects the key and score of every matching document.
+struct KeyScores;
+
+struct SegmentKeyScores {
+    keys: Option<tantivy::columnar::Column<u64>>,
+    found: Vec<(u64, f32)>,
+}
+
+impl tantivy::collector::Collector for KeyScores {
+    type Fruit = std::collections::HashMap<u64, f32>;
+    type Child = SegmentKeyScores;
+
+    fn for_segment(&self, _: u32, segment: &tantivy::SegmentReader) -> tantivy::Result<SegmentKeyScores> {
+        Ok(SegmentKeyScores {
+            keys: segment.fast_fields().u64("key").ok(),
+            found: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(u64, f32)>>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl tantivy::collector::SegmentCollector for SegmentKeyScores {
+    type Fruit = Vec<(u64, f32)>;
+
+    fn collect(&mut self, doc: tantivy::DocId, score: f32) {
+        if let Some(key) = self.keys.as_ref().and_then(|keys| keys.first(doc)) {
+            self.found.push((key, score));
+        }
+    }
+
+    fn harvest(self) -> Vec<(u64, f32)> {
+        self.found
+    }
+}
+
 /// The query's words, a quoted phrase counting as one.
 fn split_outside_quotes(text: &str) -> Vec<String> {
     let mut words = Vec::new();
@@ -365,6 +419,7 @@ impl IndexWriter {
         let fields = self.fields;
         let mut out = TantivyDocument::new();
         out.add_text(fields.id, doc.id);
+        out.add_u64(fields.key, listing::document_key(doc.id));
         out.add_text(fields.submission, doc.submission);
         out.add_text(fields.path, doc.path);
         out.add_text(fields.doc_type, doc.doc_type);

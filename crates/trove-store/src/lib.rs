@@ -11,7 +11,7 @@
 //!   S3-compatible backend fits the same trait).
 //! * The metadata database is one trait per concern ([`SubmissionRepo`],
 //!   [`DocumentRepo`], [`VerificationRepo`], [`PublishedRepo`],
-//!   [`DecisionRepo`], [`IntakeRepo`], [`UserRepo`], [`ReleaseRepo`]; [`MetadataRepo`] is
+//!   [`DecisionRepo`], [`IntakeRepo`], [`UserRepo`], [`ReleaseRepo`], [`DeskRepo`]; [`MetadataRepo`] is
 //!   all of them): [`SqliteRepo`] now, PostgreSQL behind the same traits.
 //! * [`Day`] and [`Outcome`]: the day (UTC) that is the only time trove
 //!   records, and an editor's decision, shared by every later stage.
@@ -38,6 +38,7 @@
 mod backend;
 mod day;
 mod decisions;
+mod desk;
 mod documents;
 mod ids;
 mod intake;
@@ -59,6 +60,7 @@ use std::path::PathBuf;
 pub use backend::{BlobBackend, Durability, FsBackend, StagedBlob, put_ciphertext};
 pub use day::{Day, DayError, set_times_to_today};
 pub use decisions::{DecisionRecord, DecisionRepo, SourceDecision, TriageRecord};
+pub use desk::{DeskFacts, DeskRepo, EntityFact, MarkRow, NoteRow, OverlapFact, TagRow};
 pub use documents::{
     DocStatus, DocumentRecord, DocumentRepo, DocumentSummary, DocumentTexts, TextRef, read_text, read_texts,
 };

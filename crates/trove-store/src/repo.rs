@@ -14,8 +14,8 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::{
-    BlobId, Day, DecisionRepo, DocumentRepo, IntakeRepo, PartnerRepo, PublishedRepo, ReleaseRepo, ScheduleRepo,
-    StoreError, SubmissionId, UserRepo, VerificationRepo,
+    BlobId, Day, DecisionRepo, DeskRepo, DocumentRepo, IntakeRepo, PartnerRepo, PublishedRepo, ReleaseRepo,
+    ScheduleRepo, StoreError, SubmissionId, UserRepo, VerificationRepo,
 };
 
 /// How a submission arrived.
@@ -76,6 +76,7 @@ pub trait MetadataRepo:
     + ReleaseRepo
     + ScheduleRepo
     + PartnerRepo
+    + DeskRepo
 {
 }
 
@@ -90,6 +91,7 @@ impl<R> MetadataRepo for R where
         + ReleaseRepo
         + ScheduleRepo
         + PartnerRepo
+        + DeskRepo
 {
 }
 

@@ -99,6 +99,20 @@ pub fn with_cookies(mut response: Response, cookies: &[String]) -> Response {
     response
 }
 
+/// Percent-encodes a query parameter's value (letters, digits and
+/// `-_.~/` are kept).
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// A 303 to `to`, setting `cookies`.
 pub fn redirect(to: &str, cookies: &[String]) -> Response {
     let response = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();

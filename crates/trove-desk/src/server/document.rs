@@ -1,16 +1,20 @@
-//! The document viewer: text, metadata, provenance and the evidence of
-//! its verification.
+//! The document viewer (text, metadata, provenance, the evidence of its
+//! verification, its overlap class, its entities, next and previous within
+//! the list it was opened from) and journalists' records on it: tags,
+//! notes, a star, a proposal to withhold or redact.
 
 use std::sync::Arc;
-use trove_store::{DocumentRepo as _, VerificationRepo as _};
+use trove_store::{DeskRepo as _, DocumentRepo as _, VerificationRepo as _};
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use trove_store::read_text;
 use trove_verify::Evidence;
-use trove_web::{redirect, render};
+use trove_web::{redirect, render, url_encode};
+
+use super::list::ListParams;
 
 use super::{Shared, error, unavailable};
 
@@ -29,9 +33,65 @@ struct DocumentPage {
     evidence: Vec<String>,
     metadata: String,
     text: String,
+    id: String,
+    /// This page's own address (with its list), where forms come back to.
+    here: String,
+    overlap: String,
+    corpus: String,
+    /// Kind, name and the entity's page.
+    entities: Vec<(String, String, String)>,
+    annotations: trove_app::Annotations,
+    starred: bool,
+    list: Option<String>,
+    previous: Option<String>,
+    next: Option<String>,
 }
 
-pub(super) async fn page(State(state): Shared, headers: HeaderMap, Path(doc): Path<String>) -> Response {
+#[derive(serde::Deserialize, Default)]
+pub(super) struct Context {
+    /// The list it was opened from (its query string).
+    #[serde(default, rename = "in")]
+    list: Option<String>,
+    /// Its position in that list, from 0.
+    #[serde(default)]
+    at: Option<usize>,
+}
+
+/// The documents before and after position `at` of a list: their links
+/// (with the list as context).
+async fn neighbours(newsroom: &trove_app::Newsroom, list: &str, at: usize) -> (Option<String>, Option<String>) {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(list).unwrap_or_default();
+    let params = ListParams::from_pairs(&pairs);
+    let first = at.saturating_sub(1);
+    let mut around = params.list(3);
+    // Three rows from `first`: pages of 1 keep the offset exact.
+    around.per_page = 1;
+    let mut found = Vec::new();
+    for position in first..=at + 1 {
+        around.page = position + 1;
+        match newsroom.list_documents(&around).await {
+            Ok(page) => found.push((position, page.page.rows.into_iter().next())),
+            Err(_) => return (None, None),
+        }
+    }
+    let context = url_encode(list);
+    let link = |position: usize| {
+        found
+            .iter()
+            .find(|(p, _)| *p == position)
+            .and_then(|(_, row)| row.as_ref())
+            .map(|row| format!("/desk/d/{}?in={context}&at={position}", row.id))
+    };
+    let previous = if at > 0 { link(at - 1) } else { None };
+    (previous, link(at + 1))
+}
+
+pub(super) async fn page(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(doc): Path<String>,
+    Query(context): Query<Context>,
+) -> Response {
     let Some((token, user, _)) = state.session(&headers).await else {
         return redirect("/desk/login", &[]);
     };
@@ -81,9 +141,43 @@ pub(super) async fn page(State(state): Shared, headers: HeaderMap, Path(doc): Pa
         }
         None => ("not verified".into(), Vec::new()),
     };
+    let (Ok(annotations), Ok(mut facts)) = (
+        state.newsroom.annotations(&record.id).await,
+        state.newsroom.repo().desk_facts(&[record.id.as_str()]).await,
+    ) else {
+        return unavailable();
+    };
+    let facts = facts.remove(&record.id).unwrap_or_default();
+    let (previous, next) = match (&context.list, context.at) {
+        (Some(list), Some(at)) => neighbours(&state.newsroom, list, at).await,
+        _ => (None, None),
+    };
+    let here = match (&context.list, context.at) {
+        (Some(list), Some(at)) => format!("/desk/d/{}?in={}&at={at}", record.id, url_encode(list)),
+        _ => format!("/desk/d/{}", record.id),
+    };
+    let entities = facts
+        .entities
+        .iter()
+        .map(|(kind, name)| {
+            let href = format!("/desk/entity?kind={}&name={}", url_encode(kind), url_encode(name));
+            (kind.clone(), name.clone(), href)
+        })
+        .collect();
+    let starred = facts.starred_by.contains(&user);
     render(
         StatusCode::OK,
         &DocumentPage {
+            id: record.id.clone(),
+            here,
+            overlap: facts.overlap.unwrap_or_else(|| "not measured".into()),
+            corpus: facts.corpus.unwrap_or_default(),
+            entities,
+            annotations,
+            starred,
+            list: context.list.as_ref().map(|l| format!("/desk/documents?{l}")),
+            previous,
+            next,
             user: Some(user),
             csrf: state.csrf.token(&token),
             submission: record.submission.to_string(),

@@ -1,7 +1,9 @@
 //! The desk's pages under `/desk/`, one module a page family: `auth`
 //! (log-in, log-out), `inbox`, `batch` (many terms at once),
 //! `submission` (the page and its actions: triage, decide, reply, start a
-//! release), `document`, `search` (across submissions), `release` (a
+//! release), `list` (document lists: paged, sorted, faceted, exported),
+//! `document`, `records` (tags, notes, stars, marks; the tags, notes and
+//! entity pages), `search` (across submissions), `release` (a
 //! release, a document's redaction review, and their actions) and
 //! `partner` (the partner portal under
 //! `/desk/partner/`, and the editors' view of grants and access).
@@ -12,7 +14,9 @@ mod auth;
 mod batch;
 mod document;
 mod inbox;
+mod list;
 mod partner;
+mod records;
 mod release;
 mod search;
 mod submission;
@@ -116,7 +120,19 @@ pub const ROUTES: &[Route] = &[
     Route::form("/desk/s/{id}/triage", Access::DeskUser),
     Route::form("/desk/s/{id}/decide", Access::Editor),
     Route::form("/desk/s/{id}/reply", Access::DeskUser),
+    Route::form("/desk/s/{id}/tag", Access::DeskUser),
+    Route::form("/desk/s/{id}/note", Access::DeskUser),
     Route::new("GET", "/desk/d/{doc}", Access::DeskUser),
+    Route::form("/desk/d/{doc}/tag", Access::DeskUser),
+    Route::form("/desk/d/{doc}/note", Access::DeskUser),
+    Route::form("/desk/d/{doc}/star", Access::DeskUser),
+    Route::form("/desk/d/{doc}/mark", Access::DeskUser),
+    Route::new("GET", "/desk/documents", Access::DeskUser),
+    Route::new("GET", "/desk/export", Access::DeskUser),
+    Route::new("GET", "/desk/starred", Access::DeskUser),
+    Route::new("GET", "/desk/tags", Access::DeskUser),
+    Route::new("GET", "/desk/notes", Access::DeskUser),
+    Route::new("GET", "/desk/entity", Access::DeskUser),
     Route::new("GET", "/desk/search", Access::DeskUser),
     Route::new("GET", "/desk/batch", Access::DeskUser),
     Route::form("/desk/batch", Access::DeskUser),
@@ -147,7 +163,19 @@ pub fn router(state: Arc<DeskState>) -> Router {
         .route("/desk/s/{id}/triage", post(submission::triage))
         .route("/desk/s/{id}/decide", post(submission::decide))
         .route("/desk/s/{id}/reply", post(submission::reply))
+        .route("/desk/s/{id}/tag", post(records::tag_submission))
+        .route("/desk/s/{id}/note", post(records::note_submission))
         .route("/desk/d/{doc}", get(document::page))
+        .route("/desk/d/{doc}/tag", post(records::tag_document))
+        .route("/desk/d/{doc}/note", post(records::note_document))
+        .route("/desk/d/{doc}/star", post(records::star_document))
+        .route("/desk/d/{doc}/mark", post(records::mark_document))
+        .route("/desk/documents", get(list::documents))
+        .route("/desk/export", get(list::export))
+        .route("/desk/starred", get(records::starred))
+        .route("/desk/tags", get(records::tags))
+        .route("/desk/notes", get(records::notes))
+        .route("/desk/entity", get(records::entity))
         .route("/desk/search", get(search::page))
         .route("/desk/batch", get(batch::form).post(batch::run))
         .route("/desk/s/{id}/release", post(release::start))

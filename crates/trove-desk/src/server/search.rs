@@ -1,23 +1,12 @@
-//! Search across every submission, from the search index.
+//! Search across every submission: the documents list with the words
+//! (`/desk/documents?q=…`), where it can be narrowed, sorted and paged.
 
-use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
-use trove_web::{redirect, render};
+use trove_web::{redirect, url_encode};
 
 use super::Shared;
-
-#[derive(Template)]
-#[template(path = "search.html")]
-struct SearchPage {
-    user: Option<String>,
-    csrf: String,
-    query: String,
-    /// Submission, document id, path, snippet.
-    hits: Vec<(String, String, String, String)>,
-    error: Option<String>,
-}
 
 #[derive(serde::Deserialize, Default)]
 pub(super) struct SearchQuery {
@@ -26,36 +15,8 @@ pub(super) struct SearchQuery {
 }
 
 pub(super) async fn page(State(state): Shared, headers: HeaderMap, Query(query): Query<SearchQuery>) -> Response {
-    let Some((token, user, _)) = state.session(&headers).await else {
+    if state.session(&headers).await.is_none() {
         return redirect("/desk/login", &[]);
-    };
-    let text = query.q.trim().to_owned();
-    let (hits, error) = if text.is_empty() {
-        (Vec::new(), None)
-    } else {
-        let query = trove_search::Query {
-            text: text.clone(),
-            submission: None,
-            limit: 200,
-        };
-        match state.newsroom.search(&query).await {
-            Ok(hits) => (
-                hits.into_iter()
-                    .map(|h| (h.hit.submission, h.hit.id, h.hit.path, h.snippet.replace('\n', " ")))
-                    .collect(),
-                None,
-            ),
-            Err(e) => (Vec::new(), Some(e.to_string())),
-        }
-    };
-    render(
-        StatusCode::OK,
-        &SearchPage {
-            user: Some(user),
-            csrf: state.csrf.token(&token),
-            query: text,
-            hits,
-            error,
-        },
-    )
+    }
+    redirect(&format!("/desk/documents?q={}", url_encode(query.q.trim())), &[])
 }

@@ -1,10 +1,12 @@
-//! A submission's page (documents beside verification, overlap, triage,
-//! decisions and the conversation, and search within its texts) and the
-//! actions taken from it: triage, decide, reply.
+//! A submission's page (verification, overlap, triage, decisions, the
+//! conversation, its tags and notes, and its documents as a list to page,
+//! sort, narrow and search) and the actions taken from it: triage, decide,
+//! reply.
 
-use std::collections::HashMap;
 use std::str::FromStr;
 use trove_store::{DocumentRepo as _, SubmissionRepo as _, VerificationRepo as _};
+
+use super::list::{ListParams, ListView};
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -71,53 +73,22 @@ struct SubmissionPage {
     codes: Vec<&'static str>,
     has_source: bool,
     messages: Vec<(String, &'static str, String)>,
-    query: String,
-    hits: Vec<(String, String, String)>,
-    search_error: Option<String>,
-    documents: Vec<(String, String, String, String, String)>,
     documents_total: usize,
+    list: ListView,
+    tags: Vec<trove_store::TagRow>,
+    notes: Vec<trove_store::NoteRow>,
     /// Releases of this submission: id and what stands of it.
     releases: Vec<(String, String)>,
     accepted: bool,
-}
-
-/// Documents listed on a submission's page; search finds the rest.
-const LISTED: usize = 300;
-
-#[derive(serde::Deserialize, Default)]
-pub(super) struct SubmissionQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    notice: Option<String>,
-}
-
-/// The hits of a query on the search index: id, path, snippet; within one
-/// submission or across all. An error (a query the index does not
-/// understand) is said in place of hits.
-pub(super) async fn search(
-    newsroom: &trove_app::Newsroom,
-    text: &str,
-    submission: Option<&SubmissionId>,
-) -> Result<Vec<(String, String, String)>, String> {
-    let query = trove_search::Query {
-        text: text.to_owned(),
-        submission: submission.map(SubmissionId::to_string),
-        limit: 200,
-    };
-    let hits = newsroom.search(&query).await.map_err(|e| e.to_string())?;
-    Ok(hits
-        .into_iter()
-        .map(|h| (h.hit.id, h.hit.path, h.snippet.replace('\n', " ")))
-        .collect())
 }
 
 pub(super) async fn page(
     State(state): Shared,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(query): Query<SubmissionQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
+    let notice = pairs.iter().find(|(k, _)| k == "notice").map(|(_, v)| v.clone());
     let Some((token, user, role)) = state.session(&headers).await else {
         return redirect("/desk/login", &[]);
     };
@@ -138,23 +109,18 @@ pub(super) async fn page(
     };
     // A page of documents and counts, never the whole submission: a
     // cache of millions of documents opens as fast as a small one.
-    let (Ok(documents), Ok(summary), Ok(verdicts), Ok(triage), Ok(decisions)) = (
-        newsroom.repo().documents_page(&submission_id, "", LISTED).await,
+    let (Ok(summary), Ok(verdicts), Ok(triage), Ok(decisions), Ok(annotations)) = (
         newsroom.repo().document_summary(&submission_id).await,
         newsroom.repo().verdict_counts(&submission_id).await,
         newsroom.triage_report(&submission_id).await,
         newsroom.decisions(&submission_id).await,
+        newsroom.annotations(&id).await,
     ) else {
         return unavailable();
     };
-    let listed_ids: Vec<&str> = documents.iter().map(|d| d.id.as_str()).collect();
-    let Ok(listed_verifications) = newsroom.repo().verifications_of(&submission_id, &listed_ids).await else {
-        return unavailable();
-    };
-    let verdict_of: HashMap<&str, &str> = listed_verifications
-        .iter()
-        .map(|(id, v)| (id.as_str(), v.verdict.as_str()))
-        .collect();
+    let mut params = ListParams::from_pairs(&pairs);
+    params.submission = Some(submission_id);
+    let list = super::list::view(newsroom, &params, &format!("/desk/s/{id}")).await;
     let novel = triage
         .as_ref()
         .and_then(TriageReport::novel_share)
@@ -194,15 +160,6 @@ pub(super) async fn page(
             )],
         },
     };
-    let query_text = query.q.trim().to_owned();
-    let (hits, search_error) = if query_text.is_empty() {
-        (Vec::new(), None)
-    } else {
-        match search(newsroom, &query_text, Some(&submission_id)).await {
-            Ok(hits) => (hits, None),
-            Err(e) => (Vec::new(), Some(e)),
-        }
-    };
     let documents_total = summary.documents() as usize;
     let releases = newsroom
         .releases(Some(&submission_id))
@@ -218,18 +175,6 @@ pub(super) async fn page(
         })
         .collect();
     let accepted = decisions.last().is_some_and(|d| d.outcome == Outcome::Accept);
-    let listed = documents
-        .iter()
-        .map(|d| {
-            (
-                d.id.clone(),
-                d.path.clone(),
-                d.doc_type.clone(),
-                d.status.to_string(),
-                verdict_of.get(d.id.as_str()).copied().unwrap_or("").to_owned(),
-            )
-        })
-        .collect();
     render(
         StatusCode::OK,
         &SubmissionPage {
@@ -238,7 +183,7 @@ pub(super) async fn page(
             id,
             day: record.received_day.to_string(),
             channel: record.channel.as_str(),
-            notice: query.notice,
+            notice,
             verification: verdicts.into_iter().map(|(v, n)| (v, n as usize)).collect(),
             novel,
             triage: triage.as_ref().map(TriageView::from),
@@ -247,11 +192,10 @@ pub(super) async fn page(
             codes: trove_triage::policy::REASON_CODES.iter().map(|(c, _)| *c).collect(),
             has_source: record.source.is_some(),
             messages,
-            query: query_text,
-            hits,
-            search_error,
-            documents: listed,
             documents_total,
+            list,
+            tags: annotations.tags,
+            notes: annotations.notes,
             releases,
             accepted,
         },
@@ -260,14 +204,7 @@ pub(super) async fn page(
 
 /// Back to the submission's page with a notice.
 fn back(id: &str, notice: &str) -> Response {
-    let notice: String = notice
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    redirect(&format!("/desk/s/{id}?notice={notice}"), &[])
+    redirect(&format!("/desk/s/{id}?notice={}", trove_web::url_encode(notice)), &[])
 }
 
 pub(super) async fn triage(

@@ -1,0 +1,206 @@
+//! The desk's document lists on a generated submission of several thousand
+//! documents: every facet's counts equal the database's, paging visits
+//! every document once whatever the sort, words and facets narrow
+//! together, a tag one journalist adds is a facet for another, and notes
+//! stay out of exports.
+
+mod common;
+
+use std::collections::{BTreeMap, HashSet};
+
+use common::{ok, triage_ready, trove};
+use trove_app::{DocumentList, ExportFormat, Newsroom};
+use trove_search::listing::ListSort;
+use trove_store::{DocumentRepo as _, SubmissionId, VerificationRepo as _};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn counts(page: &trove_app::DocumentListPage, group: &str) -> BTreeMap<String, u64> {
+    page.page
+        .facets
+        .iter()
+        .find(|(g, _)| g == group)
+        .map(|(_, values)| values.iter().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn lists_count_page_narrow_and_carry_journalists_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, data, id) = triage_ready(tmp.path(), "21", "8M", &[]);
+    ok(trove(&data, &["triage", &id]));
+    let submission: SubmissionId = id.parse().unwrap();
+    let rt = runtime();
+    let newsroom = rt.block_on(Newsroom::open(&data)).unwrap();
+    let all = DocumentList {
+        submission: Some(submission),
+        page: 1,
+        per_page: 50,
+        ..DocumentList::default()
+    };
+    let first = rt.block_on(newsroom.list_documents(&all)).unwrap();
+
+    // Every facet's counts are the database's.
+    let summary = rt.block_on(newsroom.repo().document_summary(&submission)).unwrap();
+    let documents = summary.documents();
+    assert!(
+        documents > 1_500,
+        "a submission of several thousand documents: {documents}"
+    );
+    assert_eq!(first.page.total, documents);
+    let by_type = counts(&first, "type");
+    for (doc_type, count) in &summary.by_type {
+        // The list shows the 15 largest values of a group.
+        if let Some(listed) = by_type.get(doc_type) {
+            assert_eq!(listed, count, "type {doc_type}");
+        }
+    }
+    assert_eq!(by_type.values().max(), summary.by_type.values().max());
+    assert_eq!(
+        counts(&first, "status"),
+        summary.by_status.clone().into_iter().collect()
+    );
+    let verdicts = rt.block_on(newsroom.repo().verdict_counts(&submission)).unwrap();
+    assert!(!verdicts.is_empty());
+    let mut listed_verdicts = counts(&first, "verdict");
+    // Documents verification left out (failed ones) are listed as such.
+    let unverified = listed_verdicts.remove("unverified").unwrap_or(0);
+    assert_eq!(listed_verdicts, verdicts.clone().into_iter().collect());
+    assert_eq!(unverified, documents - verdicts.values().sum::<u64>());
+    let overlap = counts(&first, "overlap");
+    assert_eq!(
+        overlap.values().sum::<u64>(),
+        documents,
+        "every document has a class: {overlap:?}"
+    );
+    assert!(
+        overlap.contains_key("exact") && overlap.contains_key("new"),
+        "{overlap:?}"
+    );
+    assert!(
+        first.page.facets.iter().any(|(g, _)| g == "person"),
+        "triage's people are a facet"
+    );
+
+    // Paging visits every document once, whatever the sort.
+    for sort in [ListSort::Path, ListSort::Verdict, ListSort::Size, ListSort::Date] {
+        let mut seen = HashSet::new();
+        let mut list = DocumentList {
+            sort,
+            descending: sort == ListSort::Size,
+            per_page: 500,
+            ..all.clone()
+        };
+        loop {
+            let page = rt.block_on(newsroom.list_documents(&list)).unwrap();
+            for row in &page.page.rows {
+                assert!(seen.insert(row.id.clone()), "{} twice, sorted by {sort:?}", row.path);
+            }
+            if list.page >= page.pages {
+                break;
+            }
+            list.page += 1;
+        }
+        assert_eq!(seen.len() as u64, documents, "sorted by {sort:?}");
+    }
+
+    // Two facets narrow together, and the count is the database's.
+    let (doc_type, _) = summary.by_type.iter().max_by_key(|(_, n)| **n).unwrap();
+    let verdict = verdicts.keys().next().unwrap();
+    let narrowed = DocumentList {
+        facets: vec![format!("type/{doc_type}"), format!("verdict/{verdict}")],
+        per_page: 500,
+        ..all.clone()
+    };
+    let page = rt.block_on(newsroom.list_documents(&narrowed)).unwrap();
+    let records = rt.block_on(newsroom.repo().documents(&submission)).unwrap();
+    let stored = rt.block_on(newsroom.repo().verifications(&submission)).unwrap();
+    let expected = records
+        .iter()
+        .filter(|d| &d.doc_type == doc_type)
+        .filter(|d| stored.iter().any(|v| v.document_id == d.id && &v.verdict == verdict))
+        .count() as u64;
+    assert_eq!(page.page.total, expected, "type {doc_type} and verdict {verdict}");
+
+    // Words narrow the list too, with snippets, and sort by relevance.
+    let word = "contract";
+    let searched = DocumentList {
+        text: word.into(),
+        sort: ListSort::Relevance,
+        ..all.clone()
+    };
+    let page = rt.block_on(newsroom.list_documents(&searched)).unwrap();
+    let query = trove_search::Query {
+        text: word.into(),
+        submission: Some(id.clone()),
+        limit: 1,
+    };
+    let matching = newsroom.search_index().unwrap().matching(&query).unwrap();
+    assert_eq!(page.page.total, matching.len() as u64);
+    assert!(page.page.total > 0);
+    assert!(page.page.rows.iter().all(|row| page.snippets.contains_key(&row.id)));
+
+    // A tag added by one journalist is a facet another narrows by; a star
+    // and a mark are too; a note stays out of exports.
+    let tagged = &first.page.rows[3];
+    assert!(rt.block_on(newsroom.add_tag(&tagged.id, "Follow up", "ann")).unwrap());
+    rt.block_on(newsroom.add_note(&tagged.id, "ask the source about secret-ledger-9", "ann"))
+        .unwrap();
+    rt.block_on(newsroom.set_star(&tagged.id, "ann", true)).unwrap();
+    rt.block_on(newsroom.set_mark(&tagged.id, Some((trove_app::Mark::Withhold, "names a minor")), "ann"))
+        .unwrap();
+    let other = rt.block_on(Newsroom::open(&data)).unwrap();
+    let by_tag = DocumentList {
+        facets: vec!["tag/follow-up".into()],
+        ..all.clone()
+    };
+    let page = rt.block_on(other.list_documents(&by_tag)).unwrap();
+    assert_eq!(page.page.total, 1);
+    assert_eq!(page.page.rows[0].id, tagged.id);
+    for facet in ["starred/ann", "mark/withhold"] {
+        let page = rt
+            .block_on(other.list_documents(&DocumentList {
+                facets: vec![facet.into()],
+                ..all.clone()
+            }))
+            .unwrap();
+        assert_eq!(page.page.total, 1, "{facet}");
+    }
+    let annotations = rt.block_on(other.annotations(&tagged.id)).unwrap();
+    assert_eq!(annotations.tags[0].user, "ann");
+    assert_eq!(annotations.notes.len(), 1);
+    assert_eq!(rt.block_on(other.search_notes("SECRET-LEDGER-9", 10)).unwrap().len(), 1);
+    // The tag survives listing the submission again (a later stage).
+    rt.block_on(other.relist(&submission)).unwrap();
+    assert_eq!(rt.block_on(other.list_documents(&by_tag)).unwrap().page.total, 1);
+
+    for format in [ExportFormat::Csv, ExportFormat::JsonLines] {
+        let mut out = Vec::new();
+        let written = rt.block_on(other.export_list(&all, format, &mut out)).unwrap();
+        assert_eq!(written, documents);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains(&tagged.path));
+        assert!(!text.contains("secret-ledger-9"), "a note is never exported");
+        let lines = text.lines().count() as u64;
+        match format {
+            // A header, and a path with a line break would take two lines.
+            ExportFormat::Csv => assert!(lines > documents),
+            ExportFormat::JsonLines => assert_eq!(lines, documents),
+        }
+    }
+
+    // Bad input is refused by name, and nothing changes.
+    assert!(rt.block_on(other.add_tag(&tagged.id, "a/b", "bob")).is_err());
+    assert!(rt.block_on(other.add_tag("nothing-here", "x", "bob")).is_err());
+    let bad = DocumentList {
+        facets: vec!["colour/red".into()],
+        ..all.clone()
+    };
+    let error = rt.block_on(other.list_documents(&bad)).unwrap_err().to_string();
+    assert!(error.contains("colour"), "{error}");
+}
