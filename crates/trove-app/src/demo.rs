@@ -42,6 +42,7 @@ pub struct DemoReport {
     pub overlap: OverlapSummary,
     pub search: DemoSearch,
     pub triage: TriageReport,
+    pub lists: DemoLists,
     pub decision: DecisionRecord,
     /// The release of an accepted submission (none when it was not
     /// accepted).
@@ -58,6 +59,17 @@ pub struct DemoSearch {
     pub hits: usize,
     /// The best hit's path.
     pub first: Option<String>,
+}
+
+/// The desk's document list of the demo's submission, and a journalist's
+/// records on its best search hit.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoLists {
+    pub documents: u64,
+    /// Facet groups and how many values each offers.
+    pub facets: Vec<(String, usize)>,
+    /// The document the chief tagged `lead`, starred and noted.
+    pub tagged: Option<String>,
 }
 
 /// The demo's release: reviewed by two people, published, checked.
@@ -188,6 +200,28 @@ pub async fn run(data: &Path, spec: DemoSpec, progress: &dyn Progress) -> Result
         )
         .await?
         .decision;
+    // The desk's list of the submission (kept by every stage above), and
+    // the chief's records on the best hit of the search.
+    let list = newsroom
+        .list_documents(&crate::DocumentList {
+            submission: Some(id),
+            page: 1,
+            per_page: 50,
+            ..crate::DocumentList::default()
+        })
+        .await?;
+    if let Some(best) = hits.first() {
+        newsroom.add_tag(&best.hit.id, "lead", "chief").await?;
+        newsroom.set_star(&best.hit.id, "chief", true).await?;
+        newsroom
+            .add_note(&best.hit.id, "Check the amounts against the ministry's budget lines.", "chief")
+            .await?;
+    }
+    let lists = DemoLists {
+        documents: list.page.total,
+        facets: list.page.facets.iter().map(|(g, v)| (g.clone(), v.len())).collect(),
+        tagged: hits.first().map(|h| h.hit.path.clone()),
+    };
     let desk_user = newsroom.add_user("editor", Role::Editor).await.ok();
     let publication = if decision.outcome == trove_store::Outcome::Accept {
         Some(release(&newsroom, &id, progress).await?)
@@ -207,6 +241,7 @@ pub async fn run(data: &Path, spec: DemoSpec, progress: &dyn Progress) -> Result
         overlap,
         search,
         triage,
+        lists,
         decision,
         publication,
         desk_user,

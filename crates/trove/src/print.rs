@@ -269,6 +269,18 @@ pub fn demo(report: &DemoReport, addresses: crate::serve::Addresses, serving: bo
         summary.submission
     ));
     text.push_str(&format!("\ntriage: {}\n", triage(&report.triage)));
+    let lists = &report.lists;
+    let facets: Vec<String> = lists.facets.iter().map(|(g, n)| format!("{g} ({n})")).collect();
+    text.push_str(&format!(
+        "desk lists: {} documents, paged and sorted, narrowed by {}\n",
+        lists.documents,
+        facets.join(", ")
+    ));
+    if let Some(tagged) = &lists.tagged {
+        text.push_str(&format!(
+            "  chief tagged {tagged} \"lead\", starred it and left a note (desk only: never sent to the intake or the archive): http://{desk}/desk/documents?f=tag/lead\n"
+        ));
+    }
     let decision = &report.decision;
     text.push_str(&format!(
         "decision: {} {} by chief, signed, log entry {}\n",
