@@ -2,13 +2,16 @@
 //! documents: every facet's counts equal the database's, paging visits
 //! every document once whatever the sort, words and facets narrow
 //! together, a tag one journalist adds is a facet for another, and notes
-//! stay out of exports.
+//! stay out of exports; and in headless Chromium with JavaScript off, a
+//! journalist narrows a submission by two facets, opens a document, tags
+//! it, finds it again by the tag and runs a batch search.
 
 mod common;
 
 use std::collections::{BTreeMap, HashSet};
 
-use common::{ok, triage_ready, trove};
+use common::webdriver::{Browser, Driver};
+use common::{Server, json, ok, triage_ready, trove};
 use trove_app::{DocumentList, ExportFormat, Newsroom};
 use trove_search::listing::ListSort;
 use trove_store::{DocumentRepo as _, SubmissionId, VerificationRepo as _};
@@ -203,4 +206,77 @@ fn lists_count_page_narrow_and_carry_journalists_records() {
     };
     let error = rt.block_on(other.list_documents(&bad)).unwrap_err().to_string();
     assert!(error.contains("colour"), "{error}");
+}
+
+/// Logs `name` in on the desk (password and the TOTP code of now).
+fn log_in(browser: &Browser, desk: &str, name: &str, user: &serde_json::Value) {
+    browser.go(&format!("{desk}/desk/login"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code = trove_app::users::totp_code(user["totp_secret"].as_str().unwrap(), now).unwrap();
+    browser.type_into("#name", name);
+    browser.type_into("#password", user["password"].as_str().unwrap());
+    browser.type_into("#code", &code);
+    browser.click("#login");
+    browser.wait_for_text("main", "Submissions");
+}
+
+#[test]
+fn a_journalist_narrows_reads_tags_and_finds_again_in_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, data, id) = triage_ready(tmp.path(), "22", "1M", &[]);
+    ok(trove(&data, &["triage", &id]));
+    let user = json(&ok(trove(
+        &data,
+        &["users", "add", "maria", "--role", "journalist", "--json"],
+    )));
+    let server = Server::start(&data, "desk");
+    let driver = Driver::start();
+    let browser = Browser::open(&driver, &tmp.path().join("profile"));
+    log_in(&browser, &server.desk, "maria", &user);
+
+    // The submission's list, narrowed by two facets.
+    browser.go(&format!("{}/desk/s/{id}", server.desk));
+    let all: u64 = browser.text("#total").parse().unwrap();
+    browser.click("a.facet[data-facet='type/email']");
+    browser.wait_for_text("#hits", "type/email");
+    let mail: u64 = browser.text("#total").parse().unwrap();
+    browser.click("a.facet[data-facet^='verdict/']");
+    browser.wait_for_text("#hits", "verdict/");
+    let narrowed: u64 = browser.text("#total").parse().unwrap();
+    assert!(0 < narrowed && narrowed <= mail && mail < all, "{all} {mail} {narrowed}");
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    browser.screenshot(&shots.join("desk-submission.png"));
+
+    // Open its first document, tag it, and go on to the next in the list.
+    browser.click("a.doc");
+    browser.element("#text");
+    let path = browser.text("h1");
+    browser.type_into("#tag", "Ask Legal");
+    browser.click("#add-tag");
+    browser.wait_for_text("#tags", "ask-legal");
+    browser.screenshot(&shots.join("desk-document.png"));
+    if narrowed > 1 {
+        browser.click("#next-document");
+        browser.element("#previous-document");
+        assert_ne!(browser.text("h1"), path);
+    }
+
+    // Found again by the tag, from the tags page.
+    browser.go(&format!("{}/desk/tags", server.desk));
+    browser.click("a.tag");
+    browser.wait_for_text("#hits", "tag/ask-legal");
+    assert_eq!(browser.text("#total"), "1");
+    browser.click("a.doc");
+    assert_eq!(browser.text("h1"), path);
+
+    // A batch search.
+    browser.go(&format!("{}/desk/batch", server.desk));
+    browser.type_into("#terms", "contract\nno-such-word-anywhere");
+    browser.click("#run");
+    let results = browser.wait_for_text("#results", "2 terms");
+    assert!(results.contains("no-such-word-anywhere"), "{results}");
+    server.kill();
 }
