@@ -1,10 +1,14 @@
 //! Journalists' own records on documents and submissions: tags, notes,
 //! stars, and marks proposing that a document be withheld or redacted
-//! (which a release of its submission starts from). Each keeps who and
+//! (a new release of its submission withholds the first, and lists the
+//! second for its editor). Each keeps who and
 //! which day; tags, stars and marks are listed at once, so lists narrow by
 //! them.
 
+use std::str::FromStr;
+
 use serde::Serialize;
+use trove_publish::WithholdReason;
 use trove_store::{Day, DeskRepo as _, DocumentRepo as _, MarkRow, NoteRow, TagRow};
 
 use crate::{AppError, Newsroom};
@@ -23,26 +27,35 @@ pub struct Annotations {
     pub mark: Option<MarkRow>,
 }
 
-/// A withholding or redaction proposed on a document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// A withholding (with its reason code) or a redaction proposed on a
+/// document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
-    Withhold,
+    Withhold(WithholdReason),
     Redact,
 }
 
 impl Mark {
-    pub fn parse(text: &str) -> Option<Mark> {
-        match text {
-            "withhold" => Some(Mark::Withhold),
-            "redact" => Some(Mark::Redact),
-            _ => None,
+    /// From a form's `mark` (`withhold`, `redact`) and `code` (a
+    /// withholding's reason code).
+    pub fn parse(mark: &str, code: &str) -> Result<Mark, AppError> {
+        match mark {
+            "redact" => Ok(Mark::Redact),
+            "withhold" => match WithholdReason::from_str(code) {
+                Ok(WithholdReason::CannotRender) | Err(_) => Err(AppError::BadAnnotation(format!(
+                    "{code:?} is not a reason to withhold (SOURCE_PROTECTION, PRIVACY, LEGAL, NOT_AUTHENTIC, DUPLICATE, OUT_OF_SCOPE)"
+                ))),
+                Ok(reason) => Ok(Mark::Withhold(reason)),
+            },
+            other => Err(AppError::BadAnnotation(format!(
+                "{other:?} is not a mark (withhold or redact)"
+            ))),
         }
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Mark::Withhold => "withhold",
+            Mark::Withhold(_) => "withhold",
             Mark::Redact => "redact",
         }
     }
@@ -156,6 +169,10 @@ impl Newsroom {
                 Some(MarkRow {
                     document_id: document.to_owned(),
                     mark: mark.as_str().to_owned(),
+                    code: match mark {
+                        Mark::Withhold(reason) => Some(reason.code().to_owned()),
+                        Mark::Redact => None,
+                    },
                     reason: reason.to_owned(),
                     user: user.to_owned(),
                     day: Day::today().to_string(),

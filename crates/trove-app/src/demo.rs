@@ -214,7 +214,11 @@ pub async fn run(data: &Path, spec: DemoSpec, progress: &dyn Progress) -> Result
         newsroom.add_tag(&best.hit.id, "lead", "chief").await?;
         newsroom.set_star(&best.hit.id, "chief", true).await?;
         newsroom
-            .add_note(&best.hit.id, "Check the amounts against the ministry's budget lines.", "chief")
+            .add_note(
+                &best.hit.id,
+                "Check the amounts against the ministry's budget lines.",
+                "chief",
+            )
             .await?;
     }
     let lists = DemoLists {

@@ -18,9 +18,9 @@ use trove_publish::manifest::{Counts, Manifest, ManifestRecord, RecordStatus, fi
 use trove_publish::render::{PlanInput, rendered_text};
 use trove_publish::{Plan, Proposer, SourceFlag, SpanKind, WithholdReason, commitment, document_salt, flags, plan};
 use trove_store::{
-    Day, DecisionRepo as _, DocStatus, DocumentRecord, DocumentRepo as _, DocumentTexts, NewRedaction, Outcome,
-    RedactionRow, RedactionState, ReleaseRecord, ReleaseRepo as _, ReleaseState, SubmissionId, UserRepo as _,
-    VerificationRepo as _, WithheldRow,
+    Day, DecisionRepo as _, DeskRepo as _, DocStatus, DocumentRecord, DocumentRepo as _, DocumentTexts, MarkRow,
+    NewRedaction, Outcome, RedactionRow, RedactionState, ReleaseRecord, ReleaseRepo as _, ReleaseState, SubmissionId,
+    UserRepo as _, VerificationRepo as _, WithheldRow,
 };
 
 use crate::{AppError, Newsroom, Progress};
@@ -44,6 +44,8 @@ pub struct ReleaseView {
     pub redactions: RedactionCounts,
     /// Documents with redactions still waiting for a reviewer.
     pub awaiting_review: Vec<String>,
+    /// Documents journalists proposed on the desk to redact.
+    pub proposed_on_desk: Vec<MarkRow>,
     pub log_index: Option<u64>,
     pub root: Option<String>,
     pub folder: Option<PathBuf>,
@@ -343,6 +345,36 @@ impl Newsroom {
                 }
             }
         }
+        // What journalists proposed to withhold on the desk is held back
+        // from the start, by them and with their reason; the editor can
+        // put it back in.
+        let held: HashSet<String> = self
+            .repo()
+            .withheld(&id)
+            .await?
+            .into_iter()
+            .map(|w| w.document)
+            .collect();
+        for mark in self.repo().marks(submission).await? {
+            let Some(code) = mark.code.filter(|_| mark.mark == "withhold") else {
+                continue;
+            };
+            let Some(doc) = self.repo().document(&mark.document_id).await? else {
+                continue;
+            };
+            for inner in self.with_descendants(doc).await? {
+                if held.contains(&inner.id) {
+                    continue;
+                }
+                let row = WithheldRow {
+                    document: inner.id,
+                    reason: code.clone(),
+                    note: Some(format!("proposed on the desk: {}", mark.reason)),
+                    by: mark.user.clone(),
+                };
+                self.repo().withhold(&id, &row).await?;
+            }
+        }
         self.release(&id).await
     }
 
@@ -397,8 +429,16 @@ impl Newsroom {
                 RedactionState::Rejected => counts.rejected += 1,
             }
         }
+        let proposed_on_desk = self
+            .repo()
+            .marks(&record.submission)
+            .await?
+            .into_iter()
+            .filter(|m| m.mark == "redact")
+            .collect();
         Ok(ReleaseView {
             documents: self.repo().document_summary(&record.submission).await?.documents(),
+            proposed_on_desk,
             id: record.id,
             submission: record.submission,
             state: record.state,

@@ -53,6 +53,7 @@ CREATE TABLE stars (
 CREATE TABLE document_marks (
     document_id TEXT PRIMARY KEY NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
     mark        TEXT NOT NULL CHECK (mark IN ('withhold', 'redact')),
+    code        TEXT,                        -- a withholding's reason code
     reason      TEXT NOT NULL,
     user_name   TEXT NOT NULL,
     day         TEXT NOT NULL

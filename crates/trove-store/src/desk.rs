@@ -70,6 +70,8 @@ pub struct NoteRow {
 pub struct MarkRow {
     pub document_id: String,
     pub mark: String,
+    /// A withholding's reason code (`PRIVACY`, `LEGAL`, …).
+    pub code: Option<String>,
     pub reason: String,
     pub user: String,
     pub day: String,
@@ -370,12 +372,13 @@ impl DeskRepo for SqliteRepo {
         let context = format!("marking {document}");
         let query = match mark {
             Some(mark) => sqlx::query(
-                "INSERT INTO document_marks (document_id, mark, reason, user_name, day) VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (document_id) DO UPDATE SET mark = excluded.mark, reason = excluded.reason,
-                   user_name = excluded.user_name, day = excluded.day",
+                "INSERT INTO document_marks (document_id, mark, code, reason, user_name, day) VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (document_id) DO UPDATE SET mark = excluded.mark, code = excluded.code,
+                   reason = excluded.reason, user_name = excluded.user_name, day = excluded.day",
             )
             .bind(document)
             .bind(&mark.mark)
+            .bind(&mark.code)
             .bind(&mark.reason)
             .bind(&mark.user)
             .bind(&mark.day),
@@ -387,7 +390,7 @@ impl DeskRepo for SqliteRepo {
 
     async fn marks(&self, submission: &SubmissionId) -> Result<Vec<MarkRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT m.document_id, m.mark, m.reason, m.user_name, m.day FROM document_marks m
+            "SELECT m.document_id, m.mark, m.code, m.reason, m.user_name, m.day FROM document_marks m
              JOIN documents d ON d.id = m.document_id WHERE d.submission_id = ? ORDER BY d.path",
         )
         .bind(submission.to_string())
@@ -399,9 +402,10 @@ impl DeskRepo for SqliteRepo {
             .map(|row| MarkRow {
                 document_id: row.get(0),
                 mark: row.get(1),
-                reason: row.get(2),
-                user: row.get(3),
-                day: row.get(4),
+                code: row.get(2),
+                reason: row.get(3),
+                user: row.get(4),
+                day: row.get(5),
             })
             .collect())
     }

@@ -155,8 +155,12 @@ fn lists_count_page_narrow_and_carry_journalists_records() {
     rt.block_on(newsroom.add_note(&tagged.id, "ask the source about secret-ledger-9", "ann"))
         .unwrap();
     rt.block_on(newsroom.set_star(&tagged.id, "ann", true)).unwrap();
-    rt.block_on(newsroom.set_mark(&tagged.id, Some((trove_app::Mark::Withhold, "names a minor")), "ann"))
-        .unwrap();
+    rt.block_on(newsroom.set_mark(
+        &tagged.id,
+        Some((trove_app::Mark::parse("withhold", "PRIVACY").unwrap(), "names a minor")),
+        "ann",
+    ))
+    .unwrap();
     let other = rt.block_on(Newsroom::open(&data)).unwrap();
     let by_tag = DocumentList {
         facets: vec!["tag/follow-up".into()],
@@ -197,6 +201,33 @@ fn lists_count_page_narrow_and_carry_journalists_records() {
         }
     }
 
+    // A new release starts from the desk's marks: the document marked to
+    // withhold is held back with its reason and proposer; one marked to
+    // redact is listed for the editor; the note goes nowhere.
+    let redact = &first.page.rows[4];
+    rt.block_on(other.set_mark(&redact.id, Some((trove_app::Mark::Redact, "a bank account")), "bob"))
+        .unwrap();
+    ok(trove(&data, &["users", "add", "editor", "--role", "editor"]));
+    ok(trove(
+        &data,
+        &["decide", &id, "--accept", "--reason", "a test of lists"],
+    ));
+    let release = json(&ok(trove(
+        &data,
+        &["release", "new", &id, "--user", "editor", "--json"],
+    )));
+    let held: Vec<&serde_json::Value> = release["withheld"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["document"] == tagged.id.as_str())
+        .collect();
+    assert_eq!(held.len(), 1, "{release}");
+    assert_eq!(held[0]["reason"], "PRIVACY");
+    assert_eq!(held[0]["by"], "ann");
+    assert_eq!(release["proposed_on_desk"][0]["document_id"], redact.id.as_str());
+    assert!(!release.to_string().contains("secret-ledger-9"));
+
     // Bad input is refused by name, and nothing changes.
     assert!(rt.block_on(other.add_tag(&tagged.id, "a/b", "bob")).is_err());
     assert!(rt.block_on(other.add_tag("nothing-here", "x", "bob")).is_err());
@@ -206,6 +237,10 @@ fn lists_count_page_narrow_and_carry_journalists_records() {
     };
     let error = rt.block_on(other.list_documents(&bad)).unwrap_err().to_string();
     assert!(error.contains("colour"), "{error}");
+    let error = trove_app::Mark::parse("withhold", "CANNOT_RENDER")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("PRIVACY"), "{error}");
 }
 
 /// Logs `name` in on the desk (password and the TOTP code of now).
@@ -246,7 +281,10 @@ fn a_journalist_narrows_reads_tags_and_finds_again_in_chromium() {
     browser.click("a.facet[data-facet^='verdict/']");
     browser.wait_for_text("#hits", "verdict/");
     let narrowed: u64 = browser.text("#total").parse().unwrap();
-    assert!(0 < narrowed && narrowed <= mail && mail < all, "{all} {mail} {narrowed}");
+    assert!(
+        0 < narrowed && narrowed <= mail && mail < all,
+        "{all} {mail} {narrowed}"
+    );
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
     browser.screenshot(&shots.join("desk-submission.png"));
 

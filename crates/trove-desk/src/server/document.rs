@@ -45,6 +45,7 @@ struct DocumentPage {
     list: Option<String>,
     previous: Option<String>,
     next: Option<String>,
+    withhold_codes: Vec<&'static str>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -178,6 +179,11 @@ pub(super) async fn page(
             list: context.list.as_ref().map(|l| format!("/desk/documents?{l}")),
             previous,
             next,
+            withhold_codes: trove_publish::WithholdReason::ALL
+                .iter()
+                .filter(|r| **r != trove_publish::WithholdReason::CannotRender)
+                .map(|r| r.code())
+                .collect(),
             user: Some(user),
             csrf: state.csrf.token(&token),
             submission: record.submission.to_string(),

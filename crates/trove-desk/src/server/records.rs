@@ -34,6 +34,8 @@ pub(super) struct RecordForm {
     #[serde(default)]
     mark: String,
     #[serde(default)]
+    code: String,
+    #[serde(default)]
     reason: String,
 }
 
@@ -115,10 +117,12 @@ pub(super) async fn mark_document(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let mark = match (form.mark.as_str(), Mark::parse(&form.mark)) {
-        ("none", _) => None,
-        (_, Some(mark)) => Some((mark, form.reason.as_str())),
-        (other, None) => return refused(format!("{other:?} is not a mark (withhold, redact or none)")),
+    let mark = match form.mark.as_str() {
+        "none" => None,
+        mark => match Mark::parse(mark, &form.code) {
+            Ok(mark) => Some((mark, form.reason.as_str())),
+            Err(reason) => return refused(reason),
+        },
     };
     match state.newsroom.set_mark(&doc, mark, &user).await {
         Ok(()) => redirect(&back_to(&form, &doc), &[]),

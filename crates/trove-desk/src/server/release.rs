@@ -31,6 +31,8 @@ struct ReleasePage {
     redactions: (u64, u64, u64),
     /// Document id and path.
     awaiting: Vec<(String, String)>,
+    /// Proposed on the desk for redaction: document id, path, why, who.
+    to_redact: Vec<(String, String, String, String)>,
     draft: bool,
     can_publish: bool,
     published: Option<String>,
@@ -95,18 +97,28 @@ pub(super) async fn page(State(state): Shared, headers: HeaderMap, Path(id): Pat
         Ok(view) => view,
         Err(e) => return refused(e),
     };
-    let paths = match state
-        .newsroom
-        .repo()
-        .documents_by_ids(&view.awaiting_review.iter().map(String::as_str).collect::<Vec<_>>())
-        .await
-    {
+    let mut ids: Vec<&str> = view.awaiting_review.iter().map(String::as_str).collect();
+    ids.extend(view.proposed_on_desk.iter().map(|m| m.document_id.as_str()));
+    let paths = match state.newsroom.repo().documents_by_ids(&ids).await {
         Ok(records) => records,
         Err(e) => return refused(e.into()),
     };
     // Documents waiting for review, by path.
-    let mut awaiting: Vec<(String, String)> = paths.into_iter().map(|d| (d.id, d.path)).collect();
+    let path_of: std::collections::HashMap<String, String> = paths.into_iter().map(|d| (d.id, d.path)).collect();
+    let mut awaiting: Vec<(String, String)> = view
+        .awaiting_review
+        .iter()
+        .map(|id| (id.clone(), path_of.get(id).cloned().unwrap_or_default()))
+        .collect();
     awaiting.sort_by(|a, b| a.1.cmp(&b.1));
+    let to_redact = view
+        .proposed_on_desk
+        .iter()
+        .map(|m| {
+            let path = path_of.get(&m.document_id).cloned().unwrap_or_default();
+            (m.document_id.clone(), path, m.reason.clone(), m.user.clone())
+        })
+        .collect();
     render(
         StatusCode::OK,
         &ReleasePage {
@@ -126,6 +138,7 @@ pub(super) async fn page(State(state): Shared, headers: HeaderMap, Path(id): Pat
                 view.redactions.rejected,
             ),
             awaiting,
+            to_redact,
             draft: view.state == ReleaseState::Draft,
             can_publish: role.decides(),
             published: match (view.log_index, &view.root) {
