@@ -42,6 +42,7 @@ mod partners;
 mod pipeline;
 mod publish;
 mod pull;
+mod reading;
 mod schedule;
 mod search;
 mod submit;
@@ -65,6 +66,7 @@ pub use publish::{
     WithheldView, verify_any_release,
 };
 pub use pull::{KitReport, PullReport};
+pub use reading::{Linked, MailHeaders, PublishedMatch, Reading};
 pub use schedule::{CalendarImport, EventView, NewEvent, PlanReport, RunReport, ScheduledView, current_hour};
 pub use search::{BatchTerm, MAX_BATCH_TERMS, SearchHit, batch_terms};
 /// The main of a confined parser worker (see [`use_parser_workers`]).
@@ -119,6 +121,8 @@ pub enum AppError {
     BadAnnotation(String),
     #[error("the export could not be written: {0}")]
     Export(String),
+    #[error("{document} cannot be previewed: {reason}")]
+    Preview { document: String, reason: String },
     #[error("{0}: the path is not valid UTF-8; rename it (trove keeps paths as UTF-8 text). Nothing was stored.")]
     NonUtf8Path(DisplayPath),
     #[error("two inputs would both be stored as {0:?}; submit them separately. Nothing was stored.")]

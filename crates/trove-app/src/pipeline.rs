@@ -323,9 +323,14 @@ fn overlap_fact(doc: &DocumentOverlap) -> OverlapFact {
         Class::New => None,
         _ => doc.matches.first().map(|m| m.corpus.clone()),
     };
+    // The best few matches are kept for its page.
+    let matches = (!doc.matches.is_empty())
+        .then(|| serde_json::to_string(&doc.matches.iter().take(5).collect::<Vec<_>>()).ok())
+        .flatten();
     OverlapFact {
         document_id: doc.doc.clone(),
         class,
         corpus,
+        matches,
     }
 }

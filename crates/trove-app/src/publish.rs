@@ -930,6 +930,7 @@ fn render_original(
         dpi: RENDER_DPI,
         ocr_language: language,
         max_pages: MAX_PAGES,
+        preview: None,
     };
     let (output, summary) = match render_pixels(&original.bytes, &job, limits) {
         Ok(done) => done,

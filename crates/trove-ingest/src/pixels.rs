@@ -41,6 +41,11 @@ pub struct PixelJob {
     pub ocr_language: String,
     /// The most pages drawn; a longer document is refused.
     pub max_pages: u32,
+    /// Draw only this page (from 1) as a JPEG, nothing burned and no OCR:
+    /// the desk's preview of the original. The summary counts the pages
+    /// the document has.
+    #[serde(default)]
+    pub preview: Option<u32>,
 }
 
 /// The rendered document.
@@ -407,6 +412,9 @@ pub fn render_here(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummar
 }
 
 fn draw(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummary), String> {
+    if let Some(number) = job.preview {
+        return preview(bytes, job, number);
+    }
     let secrets: Vec<Vec<String>> = job
         .secrets
         .iter()
@@ -462,6 +470,56 @@ fn draw(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummary), String>
         other => return Err(format!("{other} files are not drawn as pixels")),
     }
     Ok((build_pdf(&pages, job.dpi)?, summary))
+}
+
+/// One page drawn as it is, for the desk: a JPEG, and how many pages
+/// the document has.
+fn preview(bytes: &[u8], job: &PixelJob, number: u32) -> Result<(Vec<u8>, PixelSummary), String> {
+    let (mut page, pages) = match job.doc_type.as_str() {
+        "pdf" => {
+            let count = lopdf::Document::load_mem(bytes)
+                .map_err(|e| format!("the PDF cannot be opened: {e}"))?
+                .get_pages()
+                .len() as u32;
+            if number == 0 || number > count {
+                return Err(format!("there is no page {number} (the PDF has {count})"));
+            }
+            let n = number.to_string();
+            let ppm = pipe_through(
+                "pdftoppm",
+                &["-r", &job.dpi.to_string(), "-f", &n, "-l", &n, "-"],
+                bytes,
+            )?;
+            (Page::from_ppm(&ppm)?, count)
+        }
+        "image" if number == 1 => {
+            let decoded = image::load_from_memory(bytes).map_err(|e| format!("the image cannot be decoded: {e}"))?;
+            (Page::from_image(decoded), 1)
+        }
+        "image" => return Err(format!("there is no page {number} (an image has one)")),
+        other => return Err(format!("{other} files are not drawn as pixels")),
+    };
+    let too_large = || format!("the page is {}x{} pixels, over JPEG's 65535", page.width, page.height);
+    let width = u16::try_from(page.width).map_err(|_| too_large())?;
+    let height = u16::try_from(page.height).map_err(|_| too_large())?;
+    page.make_gray_if_colourless();
+    let colour = if page.channels == 1 {
+        jpeg_encoder::ColorType::Luma
+    } else {
+        jpeg_encoder::ColorType::Rgb
+    };
+    let mut jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut jpeg, 80)
+        .encode(&page.pixels, width, height, colour)
+        .map_err(|e| format!("the page cannot be encoded: {e}"))?;
+    let summary = PixelSummary {
+        pages,
+        burned: 0,
+        yellow_pixels: 0,
+        tracking_dot_pages: 0,
+        extension: "jpg".into(),
+    };
+    Ok((jpeg, summary))
 }
 
 /// Tesseract's glyphless font (every glyph invisible and half an em

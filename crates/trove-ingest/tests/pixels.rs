@@ -30,6 +30,7 @@ fn job(doc_type: &str, secrets: &[&str]) -> PixelJob {
         dpi: 150,
         ocr_language: "eng".into(),
         max_pages: 50,
+        preview: None,
     }
 }
 

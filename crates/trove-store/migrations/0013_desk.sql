@@ -7,6 +7,7 @@ CREATE TABLE document_facts (
     submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
     overlap       TEXT CHECK (overlap IN ('exact', 'near', 'partial', 'new')),
     corpus        TEXT,
+    matches       TEXT,                       -- JSON: the published documents it overlaps, with its passages
     significance  INTEGER
 );
 CREATE INDEX document_facts_by_submission ON document_facts (submission_id);

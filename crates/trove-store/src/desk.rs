@@ -22,6 +22,9 @@ pub struct OverlapFact {
     pub document_id: String,
     pub class: String,
     pub corpus: Option<String>,
+    /// The published documents it overlaps and its passages found in them
+    /// (JSON, as the overlap report gives them), for its page.
+    pub matches: Option<String>,
 }
 
 /// A document's entities (kind, name) and its significance, from triage.
@@ -37,6 +40,8 @@ pub struct EntityFact {
 pub struct DeskFacts {
     pub overlap: Option<String>,
     pub corpus: Option<String>,
+    /// See [`OverlapFact::matches`].
+    pub matches: Option<String>,
     pub significance: Option<u32>,
     /// (kind, name), by kind and name.
     pub entities: Vec<(String, String)>,
@@ -140,6 +145,24 @@ pub trait DeskRepo: Send + Sync {
     /// mark), or clears the mark with `None`.
     fn set_mark(&self, document: &str, mark: Option<&MarkRow>) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// The documents directly inside a document (a mail's attachments, an
+    /// archive's members): id, path and type, by path.
+    fn children(
+        &self,
+        document: &str,
+    ) -> impl Future<Output = Result<Vec<(String, String, String)>, StoreError>> + Send;
+
+    /// A mail's thread within its submission: the mails whose Message-ID
+    /// is one of `parents` (what it answers), and those answering
+    /// `message_id`; (id, path, relation) with relation `parent` or
+    /// `reply`, by path.
+    fn thread(
+        &self,
+        submission: &SubmissionId,
+        message_id: Option<&str>,
+        parents: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, String, &'static str)>, StoreError>> + Send;
+
     /// The marks on a submission's documents.
     fn marks(&self, submission: &SubmissionId) -> impl Future<Output = Result<Vec<MarkRow>, StoreError>> + Send;
 }
@@ -148,21 +171,23 @@ impl DeskRepo for SqliteRepo {
     async fn put_overlap_facts(&self, submission: &SubmissionId, facts: &[OverlapFact]) -> Result<(), StoreError> {
         let context = format!("recording the overlap classes of {submission}");
         let mut tx = self.pool().begin().await.map_err(db_err(context.clone()))?;
-        sqlx::query("UPDATE document_facts SET overlap = NULL, corpus = NULL WHERE submission_id = ?")
+        sqlx::query("UPDATE document_facts SET overlap = NULL, corpus = NULL, matches = NULL WHERE submission_id = ?")
             .bind(submission.to_string())
             .execute(&mut *tx)
             .await
             .map_err(db_err(context.clone()))?;
         for fact in facts {
             sqlx::query(
-                "INSERT INTO document_facts (document_id, submission_id, overlap, corpus)
-                 SELECT id, submission_id, ?2, ?3 FROM documents WHERE id = ?1 AND submission_id = ?4
-                 ON CONFLICT (document_id) DO UPDATE SET overlap = excluded.overlap, corpus = excluded.corpus",
+                "INSERT INTO document_facts (document_id, submission_id, overlap, corpus, matches)
+                 SELECT id, submission_id, ?2, ?3, ?5 FROM documents WHERE id = ?1 AND submission_id = ?4
+                 ON CONFLICT (document_id) DO UPDATE SET overlap = excluded.overlap, corpus = excluded.corpus,
+                   matches = excluded.matches",
             )
             .bind(&fact.document_id)
             .bind(&fact.class)
             .bind(&fact.corpus)
             .bind(submission.to_string())
+            .bind(&fact.matches)
             .execute(&mut *tx)
             .await
             .map_err(db_err(context.clone()))?;
@@ -220,7 +245,7 @@ impl DeskRepo for SqliteRepo {
             ids.iter().map(|id| (id.to_string(), DeskFacts::default())).collect();
         let pool = self.pool();
         let context = "reading the desk's facts of documents";
-        let sql = "SELECT document_id, overlap, corpus, significance FROM document_facts WHERE document_id IN ({ids})";
+        let sql = "SELECT document_id, overlap, corpus, significance, matches FROM document_facts WHERE document_id IN ({ids})";
         for row in fetch_in(pool, sql, &[], ids, context).await? {
             if let Some(facts) = found.get_mut(row.get::<&str, _>(0)) {
                 facts.overlap = row.get(1);
@@ -228,6 +253,7 @@ impl DeskRepo for SqliteRepo {
                 facts.significance = row
                     .get::<Option<i64>, _>(3)
                     .map(|s| s.clamp(0, i64::from(u32::MAX)) as u32);
+                facts.matches = row.get(4);
             }
         }
         let sql =
@@ -386,6 +412,49 @@ impl DeskRepo for SqliteRepo {
         };
         query.execute(self.pool()).await.map_err(db_err(context))?;
         Ok(())
+    }
+
+    async fn children(&self, document: &str) -> Result<Vec<(String, String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT id, path, type FROM documents WHERE parent_id = ? ORDER BY path")
+            .bind(document)
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err(format!("reading what {document} holds")))?;
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1), row.get(2))).collect())
+    }
+
+    async fn thread(
+        &self,
+        submission: &SubmissionId,
+        message_id: Option<&str>,
+        parents: &[String],
+    ) -> Result<Vec<(String, String, &'static str)>, StoreError> {
+        // Message-IDs are read from the documents' metadata: a scan of
+        // the submission's mail, which is fine for one page.
+        let context = format!("reading a thread of {submission}");
+        let mut found = Vec::new();
+        if !parents.is_empty() {
+            let ids: Vec<&str> = parents.iter().map(String::as_str).collect();
+            let sql = "SELECT id, path FROM documents WHERE submission_id = ? AND type = 'email'
+                       AND json_extract(metadata, '$.message_id') IN ({ids}) ORDER BY path";
+            for row in fetch_in(self.pool(), sql, &[submission.to_string()], &ids, &context).await? {
+                found.push((row.get(0), row.get(1), "parent"));
+            }
+        }
+        if let Some(message_id) = message_id {
+            let rows = sqlx::query(
+                "SELECT id, path FROM documents WHERE submission_id = ? AND type = 'email'
+                 AND EXISTS (SELECT 1 FROM json_each(documents.metadata, '$.in_reply_to') WHERE value = ?)
+                 ORDER BY path",
+            )
+            .bind(submission.to_string())
+            .bind(message_id)
+            .fetch_all(self.pool())
+            .await
+            .map_err(db_err(context))?;
+            found.extend(rows.iter().map(|row| (row.get(0), row.get(1), "reply")));
+        }
+        Ok(found)
     }
 
     async fn marks(&self, submission: &SubmissionId) -> Result<Vec<MarkRow>, StoreError> {

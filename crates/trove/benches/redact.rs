@@ -172,6 +172,7 @@ fn main() {
                 dpi: DPI,
                 ocr_language: "eng".into(),
                 max_pages: 1,
+                preview: None,
             };
             return render_pixels(bytes, &job, &limits)
                 .map(|(pdf, _)| pdf)
@@ -280,6 +281,7 @@ fn pages_per_second(corpus: &Path, limits: &Limits) {
             dpi: DPI,
             ocr_language: "eng".into(),
             max_pages: 2000,
+            preview: None,
         };
         render_pixels(bytes, &job, limits)
             .map(|(_, summary)| summary.burned)

@@ -228,6 +228,46 @@ fn lists_count_page_narrow_and_carry_journalists_records() {
     assert_eq!(release["proposed_on_desk"][0]["document_id"], redact.id.as_str());
     assert!(!release.to_string().contains("secret-ledger-9"));
 
+    // A reply's page links the mail it answers, and that mail's the reply
+    // (found here from the stored headers, not from trove's pages).
+    let mail: Vec<_> = records.iter().filter(|d| d.doc_type == "email").collect();
+    let reply = mail
+        .iter()
+        .find_map(|d| {
+            let parent_id = d.metadata["in_reply_to"].as_array()?.first()?.as_str()?.to_owned();
+            let parent = mail
+                .iter()
+                .find(|p| p.metadata["message_id"].as_str() == Some(&parent_id))?;
+            Some((*d, *parent))
+        })
+        .expect("the generated cache has a reply to a mail it holds");
+    let text = rt.block_on(newsroom.document(&reply.0.id)).unwrap().text;
+    let reading = rt.block_on(other.reading(reply.0, &text)).unwrap();
+    assert!(reading.mail.as_ref().is_some_and(|m| !m.from.is_empty()));
+    assert!(
+        reading.thread.iter().any(|t| t.id == reply.1.id && t.what == "parent"),
+        "{:?}",
+        reading.thread
+    );
+    let reading = rt.block_on(other.reading(reply.1, "")).unwrap();
+    assert!(reading.thread.iter().any(|t| t.id == reply.0.id && t.what == "reply"));
+    // A document found in a publication shows the passages and where.
+    let partial = records
+        .iter()
+        .find(|d| {
+            let facts = rt
+                .block_on(trove_store::DeskRepo::desk_facts(newsroom.repo(), &[d.id.as_str()]))
+                .unwrap();
+            facts[&d.id].overlap.as_deref() == Some("partial")
+        })
+        .expect("the generated cache quotes a publication");
+    let text = rt.block_on(newsroom.document(&partial.id)).unwrap().text;
+    let reading = rt.block_on(other.reading(partial, &text)).unwrap();
+    let first_match = &reading.matches[0];
+    assert!(!first_match.corpus.is_empty());
+    assert!(first_match.passages.iter().all(|p| text.contains(p.as_str())));
+    assert!(!first_match.passages.is_empty());
+
     // Bad input is refused by name, and nothing changes.
     assert!(rt.block_on(other.add_tag(&tagged.id, "a/b", "bob")).is_err());
     assert!(rt.block_on(other.add_tag("nothing-here", "x", "bob")).is_err());
@@ -317,4 +357,59 @@ fn a_journalist_narrows_reads_tags_and_finds_again_in_chromium() {
     let results = browser.wait_for_text("#results", "2 terms");
     assert!(results.contains("no-such-word-anywhere"), "{results}");
     server.kill();
+}
+
+#[test]
+fn real_mail_shows_its_attachments_and_real_pdfs_are_drawn_page_by_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = tmp.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let real = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/real");
+    for name in ["mail/testEmailWithPNGAtt.eml", "pdf/testPDF.pdf", "pdf/debian-faq.pdf"] {
+        let from = real.join(name);
+        std::fs::copy(&from, files.join(from.file_name().unwrap())).unwrap();
+    }
+    let data = tmp.path().join("data");
+    let id = common::init_and_submit(&data, &files);
+    ok(trove(&data, &["ingest", &id]));
+    let rt = runtime();
+    let newsroom = rt.block_on(Newsroom::open(&data)).unwrap();
+    let submission: SubmissionId = id.parse().unwrap();
+    let records = rt.block_on(newsroom.repo().documents(&submission)).unwrap();
+    let find = |end: &str| records.iter().find(|d| d.path.ends_with(end)).unwrap();
+
+    // The file is an mbox of one message.
+    let mail = find("testEmailWithPNGAtt.eml/#1");
+    let reading = rt.block_on(newsroom.reading(mail, "")).unwrap();
+    let headers = reading.mail.unwrap();
+    assert!(!headers.from.is_empty() && !headers.subject.is_empty(), "{headers:?}");
+    assert!(
+        reading.attachments.iter().any(|a| a.what == "image"),
+        "{:?}",
+        reading.attachments
+    );
+    let image = reading.attachments.iter().find(|a| a.what == "image").unwrap();
+    let jpeg = rt.block_on(newsroom.preview(&image.id, 1)).unwrap();
+    assert_eq!(&jpeg[..2], b"\xFF\xD8", "a JPEG");
+
+    let faq = find("debian-faq.pdf");
+    let reading = rt.block_on(newsroom.reading(faq, "")).unwrap();
+    let pages = reading.pages.unwrap();
+    assert!(pages > 1, "{pages}");
+    for page in [1, pages] {
+        let jpeg = rt.block_on(newsroom.preview(&faq.id, page)).unwrap();
+        assert_eq!(&jpeg[..2], b"\xFF\xD8", "page {page}");
+    }
+    let past = rt
+        .block_on(newsroom.preview(&faq.id, pages + 1))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        past.contains("debian-faq.pdf") && past.contains(&format!("no page {}", pages + 1)),
+        "{past}"
+    );
+    let text = find("testPDF.pdf");
+    assert!(rt.block_on(newsroom.preview(&text.id, 1)).is_ok());
+    let not_drawn = rt.block_on(newsroom.preview(&mail.id, 1)).unwrap_err().to_string();
+    assert!(not_drawn.contains("not drawn"), "{not_drawn}");
 }

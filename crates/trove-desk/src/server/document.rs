@@ -9,7 +9,7 @@ use trove_store::{DeskRepo as _, DocumentRepo as _, VerificationRepo as _};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use trove_store::read_text;
 use trove_verify::Evidence;
 use trove_web::{redirect, render, url_encode};
@@ -17,6 +17,9 @@ use trove_web::{redirect, render, url_encode};
 use super::list::ListParams;
 
 use super::{Shared, error, unavailable};
+
+/// Pages of an original drawn on its document's page.
+const PREVIEW_PAGES: u32 = 20;
 
 #[derive(Template)]
 #[template(path = "document.html")]
@@ -46,6 +49,10 @@ struct DocumentPage {
     previous: Option<String>,
     next: Option<String>,
     withhold_codes: Vec<&'static str>,
+    reading: trove_app::Reading,
+    /// The original's pages drawn on the page, and how many it has.
+    preview: Vec<u32>,
+    page_count: usize,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -126,6 +133,10 @@ pub(super) async fn page(
         }
         None => "(no text was extracted)".into(),
     };
+    let Ok(reading) = state.newsroom.reading(&record, &text).await else {
+        return unavailable();
+    };
+    let page_count = reading.pages.unwrap_or(0);
     let (verdict, evidence) = match verification {
         Some(v) => {
             let evidence = match serde_json::from_value::<Vec<Evidence>>(v.evidence) {
@@ -179,6 +190,9 @@ pub(super) async fn page(
             list: context.list.as_ref().map(|l| format!("/desk/documents?{l}")),
             previous,
             next,
+            preview: (1..=page_count.min(PREVIEW_PAGES)).collect(),
+            page_count: page_count as usize,
+            reading,
             withhold_codes: trove_publish::WithholdReason::ALL
                 .iter()
                 .filter(|r| **r != trove_publish::WithholdReason::CannotRender)
@@ -198,4 +212,40 @@ pub(super) async fn page(
             text,
         },
     )
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(super) struct PageNumber {
+    #[serde(default)]
+    page: Option<u32>,
+}
+
+/// A page of a PDF or an image drawn as a JPEG by the confined worker.
+pub(super) async fn preview(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(doc): Path<String>,
+    Query(page): Query<PageNumber>,
+) -> Response {
+    if state.session(&headers).await.is_none() {
+        return redirect("/desk/login", &[]);
+    }
+    match state.newsroom.preview(&doc, page.page.unwrap_or(1)).await {
+        Ok(jpeg) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "image/jpeg"),
+                // The page is the original's, drawn afresh: never cached
+                // outside the desk's browser.
+                (axum::http::header::CACHE_CONTROL, "private, no-store"),
+            ],
+            jpeg,
+        )
+            .into_response(),
+        Err(trove_app::AppError::NoDocument(_)) => error(
+            StatusCode::NOT_FOUND,
+            "No such document",
+            "There is no document with that id.",
+        ),
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, "No preview", &e.to_string()),
+    }
 }

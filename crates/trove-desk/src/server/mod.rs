@@ -123,6 +123,7 @@ pub const ROUTES: &[Route] = &[
     Route::form("/desk/s/{id}/tag", Access::DeskUser),
     Route::form("/desk/s/{id}/note", Access::DeskUser),
     Route::new("GET", "/desk/d/{doc}", Access::DeskUser),
+    Route::new("GET", "/desk/d/{doc}/preview", Access::DeskUser),
     Route::form("/desk/d/{doc}/tag", Access::DeskUser),
     Route::form("/desk/d/{doc}/note", Access::DeskUser),
     Route::form("/desk/d/{doc}/star", Access::DeskUser),
@@ -166,6 +167,7 @@ pub fn router(state: Arc<DeskState>) -> Router {
         .route("/desk/s/{id}/tag", post(records::tag_submission))
         .route("/desk/s/{id}/note", post(records::note_submission))
         .route("/desk/d/{doc}", get(document::page))
+        .route("/desk/d/{doc}/preview", get(document::preview))
         .route("/desk/d/{doc}/tag", post(records::tag_document))
         .route("/desk/d/{doc}/note", post(records::note_document))
         .route("/desk/d/{doc}/star", post(records::star_document))

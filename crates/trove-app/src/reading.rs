@@ -1,0 +1,229 @@
+//! What a document's page shows beyond its text: a mail as a mail (its
+//! headers, its attachments, its thread), where it had already been
+//! published (the passages and the publication), and the pages of a PDF
+//! or an image drawn for the eye by the confined worker.
+
+use serde::{Deserialize, Serialize};
+use trove_ingest::pixels::{PixelJob, render_pixels};
+use trove_store::{DeskRepo as _, DocumentRecord, DocumentRepo as _};
+
+use crate::{AppError, Newsroom};
+
+/// Resolution of a preview page: legible on a screen, quick to draw.
+const PREVIEW_DPI: u32 = 100;
+
+/// A mail's headers as its page shows them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MailHeaders {
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub date: String,
+}
+
+/// Another document a page links to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Linked {
+    pub id: String,
+    pub path: String,
+    /// Its type (attachments) or how it relates (`parent`, `reply`).
+    pub what: String,
+}
+
+/// A publication a document overlaps, as the last overlap run found it,
+/// with the passages of this document's text found there.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishedMatch {
+    pub corpus: String,
+    pub publisher: String,
+    pub date: String,
+    pub document: String,
+    pub by: String,
+    pub similarity: f64,
+    pub passages: Vec<String>,
+}
+
+/// The overlap report's match as stored for the page.
+#[derive(Deserialize)]
+struct StoredMatch {
+    corpus: String,
+    publisher: String,
+    date: String,
+    document: String,
+    by: String,
+    similarity: f64,
+    #[serde(default)]
+    spans: Vec<(usize, usize)>,
+}
+
+/// Everything a document's page shows besides its text and evidence.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Reading {
+    pub mail: Option<MailHeaders>,
+    pub attachments: Vec<Linked>,
+    pub thread: Vec<Linked>,
+    pub matches: Vec<PublishedMatch>,
+    /// Pages that can be drawn (a PDF's count, 1 for an image).
+    pub pages: Option<u32>,
+}
+
+fn strings(doc: &DocumentRecord, key: &str) -> Vec<String> {
+    match doc.metadata.get(key) {
+        Some(serde_json::Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        Some(serde_json::Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// The passages of `text` at `spans` (byte ranges), cut at character
+/// boundaries.
+fn passages(text: &str, spans: &[(usize, usize)]) -> Vec<String> {
+    spans
+        .iter()
+        .filter_map(|&(start, end)| {
+            let start = (0..=start.min(text.len())).rev().find(|&i| text.is_char_boundary(i))?;
+            let end = (end.min(text.len())..=text.len()).find(|&i| text.is_char_boundary(i))?;
+            (start < end).then(|| text[start..end].trim().to_owned())
+        })
+        .take(10)
+        .collect()
+}
+
+impl Newsroom {
+    /// What a document's page shows besides its text: `text` is its text
+    /// (read already for the page), to cut the published passages from.
+    pub async fn reading(&self, doc: &DocumentRecord, text: &str) -> Result<Reading, AppError> {
+        let mut reading = Reading::default();
+        if doc.doc_type == "email" {
+            let metadata_text = |key: &str| doc.metadata.get(key).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+            reading.mail = Some(MailHeaders {
+                from: strings(doc, "from"),
+                to: strings(doc, "to"),
+                subject: metadata_text("subject"),
+                date: metadata_text("date"),
+            });
+            let message_id = doc.metadata.get("message_id").and_then(|v| v.as_str());
+            let mut parents = strings(doc, "in_reply_to");
+            parents.extend(strings(doc, "references"));
+            parents.sort();
+            parents.dedup();
+            reading.thread = self
+                .repo()
+                .thread(&doc.submission, message_id, &parents)
+                .await?
+                .into_iter()
+                .filter(|(id, _, _)| *id != doc.id)
+                .map(|(id, path, relation)| Linked {
+                    id,
+                    path,
+                    what: relation.to_owned(),
+                })
+                .collect();
+        }
+        reading.attachments = self
+            .repo()
+            .children(&doc.id)
+            .await?
+            .into_iter()
+            .map(|(id, path, doc_type)| Linked {
+                id,
+                path,
+                what: doc_type,
+            })
+            .collect();
+        let facts = self.repo().desk_facts(&[doc.id.as_str()]).await?.remove(&doc.id);
+        if let Some(stored) = facts.and_then(|f| f.matches) {
+            let stored: Vec<StoredMatch> = serde_json::from_str(&stored).unwrap_or_default();
+            reading.matches = stored
+                .into_iter()
+                .map(|m| PublishedMatch {
+                    passages: passages(text, &m.spans),
+                    corpus: m.corpus,
+                    publisher: m.publisher,
+                    date: m.date,
+                    document: m.document,
+                    by: m.by,
+                    similarity: m.similarity,
+                })
+                .collect();
+        }
+        reading.pages = match doc.doc_type.as_str() {
+            "pdf" => doc.metadata.get("pages").and_then(|p| p.as_u64()).map(|p| p as u32),
+            "image" => Some(1),
+            _ => None,
+        };
+        Ok(reading)
+    }
+
+    /// A document's bytes as they came, found again in its submission.
+    pub async fn original(&self, id: &str) -> Result<(DocumentRecord, Vec<u8>), AppError> {
+        let doc = self
+            .repo()
+            .document(id)
+            .await?
+            .ok_or_else(|| AppError::NoDocument(id.to_owned()))?;
+        let record = self.submission(&doc.submission).await?;
+        let opener = self.opener()?;
+        let limits = self.dir().ingest_limits();
+        let submission = doc.submission.to_string();
+        let path = doc.path.clone();
+        let wanted = doc.id.clone();
+        let bytes = tokio::task::spawn_blocking(move || -> Result<Option<Vec<u8>>, AppError> {
+            let files = trove_store::read_manifest(&opener, &record)?.files;
+            let mut found = None;
+            // Only the top-level file the document came from is walked.
+            for file in files
+                .iter()
+                .filter(|f| path == f.path || path.starts_with(&format!("{}/", f.path)))
+            {
+                trove_ingest::walk_submission_file(&opener, file, &limits, |at, _, bytes| {
+                    if found.is_none() && trove_ingest::document_id(&submission, at) == wanted {
+                        found = Some(bytes.to_vec());
+                    }
+                });
+            }
+            Ok(found)
+        })
+        .await
+        .map_err(|e| AppError::Join(e.to_string()))??;
+        let bytes =
+            bytes.ok_or_else(|| AppError::NoDocument(format!("{id} (its bytes were not found in its submission)")))?;
+        Ok((doc, bytes))
+    }
+
+    /// Page `page` (from 1) of a PDF or an image, drawn as a JPEG by the
+    /// confined worker (the original is untrusted).
+    pub async fn preview(&self, id: &str, page: u32) -> Result<Vec<u8>, AppError> {
+        let (doc, bytes) = self.original(id).await?;
+        let job = PixelJob {
+            doc_type: doc.doc_type.clone(),
+            secrets: Vec::new(),
+            dpi: PREVIEW_DPI,
+            ocr_language: String::new(),
+            max_pages: u32::MAX,
+            preview: Some(page),
+        };
+        let limits = self.dir().ingest_limits();
+        let drawn = tokio::task::spawn_blocking(move || render_pixels(&bytes, &job, &limits))
+            .await
+            .map_err(|e| AppError::Join(e.to_string()))?;
+        drawn.map(|(jpeg, _)| jpeg).map_err(|e| AppError::Preview {
+            document: doc.path,
+            reason: e.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passages;
+
+    #[test]
+    fn passages_are_cut_at_character_boundaries() {
+        let text = "Привет, world: the contract";
+        assert_eq!(passages(text, &[(15, 27)]), vec!["the contract"]);
+        // A span inside a two-byte letter widens to the whole letter.
+        assert_eq!(passages(text, &[(1, 3)]), vec!["Пр"]);
+        assert!(passages(text, &[(40, 50)]).is_empty());
+    }
+}
