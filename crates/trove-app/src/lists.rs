@@ -46,7 +46,7 @@ pub struct DocumentListPage {
 }
 
 /// The list index's query for a page of a list.
-fn list_query(list: &DocumentList, matched: Option<Arc<HashMap<u64, f32>>>, per_page: usize) -> ListQuery {
+pub(crate) fn list_query(list: &DocumentList, matched: Option<Arc<HashMap<u64, f32>>>, per_page: usize) -> ListQuery {
     let sort = match (list.sort, &matched) {
         (ListSort::Relevance, None) => ListSort::Path,
         (sort, _) => sort,
@@ -170,7 +170,7 @@ impl Newsroom {
 
     /// The documents a list's words match, with their scores; `None`
     /// when it has no words.
-    fn matched(&self, list: &DocumentList) -> Result<Option<Arc<HashMap<u64, f32>>>, AppError> {
+    pub(crate) fn matched(&self, list: &DocumentList) -> Result<Option<Arc<HashMap<u64, f32>>>, AppError> {
         let words = list.text.trim();
         if words.is_empty() {
             return Ok(None);
@@ -200,90 +200,6 @@ impl Newsroom {
             snippets.insert(id, index.snippet(&query, &text)?.0);
         }
         Ok(snippets)
-    }
-}
-
-/// How a list is exported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Csv,
-    JsonLines,
-}
-
-/// Rows read from the list index at a time by an export.
-const EXPORT_PAGE: usize = 1_000;
-
-/// The columns of a CSV export, in order.
-const EXPORT_COLUMNS: [&str; 10] = [
-    "id",
-    "submission",
-    "path",
-    "type",
-    "status",
-    "size",
-    "date",
-    "verdict",
-    "overlap",
-    "significance",
-];
-
-impl Newsroom {
-    /// Writes every document of a list (all its pages, in its order) to
-    /// `out`; returns how many. Only what lists show goes out: never a
-    /// text or a note.
-    pub async fn export_list(
-        &self,
-        list: &DocumentList,
-        format: ExportFormat,
-        out: &mut (dyn std::io::Write + Send),
-    ) -> Result<u64, AppError> {
-        let failed = |e: &dyn std::fmt::Display| AppError::Export(e.to_string());
-        let query = list_query(list, self.matched(list)?, 1);
-        let (mut csv, mut lines) = match format {
-            ExportFormat::Csv => {
-                let mut csv = csv::Writer::from_writer(out);
-                csv.write_record(EXPORT_COLUMNS).map_err(|e| failed(&e))?;
-                (Some(csv), None)
-            }
-            ExportFormat::JsonLines => (None, Some(out)),
-        };
-        let mut written = 0;
-        self.list_index()?.each_page(&query, EXPORT_PAGE, |rows| {
-            for row in &rows {
-                if let Some(csv) = &mut csv {
-                    {
-                        let date = row.date.map(|d| d.to_string()).unwrap_or_default();
-                        let significance = row.significance.map(|s| s.to_string()).unwrap_or_default();
-                        csv.write_record([
-                            row.id.as_str(),
-                            row.submission.as_str(),
-                            row.path.as_str(),
-                            row.doc_type.as_str(),
-                            row.status.as_str(),
-                            &row.size.to_string(),
-                            &date,
-                            row.verdict.as_deref().unwrap_or(""),
-                            row.overlap.as_deref().unwrap_or(""),
-                            &significance,
-                        ])
-                        .map_err(|e| failed(&e))?;
-                    }
-                } else if let Some(out) = &mut lines {
-                    {
-                        let line = serde_json::to_string(row).map_err(|e| failed(&e))?;
-                        out.write_all(line.as_bytes())
-                            .and_then(|()| out.write_all(b"\n"))
-                            .map_err(|e| failed(&e))?;
-                    }
-                }
-            }
-            written += rows.len() as u64;
-            Ok::<(), AppError>(())
-        })?;
-        if let Some(csv) = &mut csv {
-            csv.flush().map_err(|e| failed(&e))?;
-        }
-        Ok(written)
     }
 }
 

@@ -188,7 +188,16 @@ fn lists_count_page_narrow_and_carry_journalists_records() {
 
     for format in [ExportFormat::Csv, ExportFormat::JsonLines] {
         let mut out = Vec::new();
-        let written = rt.block_on(other.export_list(&all, format, &mut out)).unwrap();
+        let last = std::sync::Mutex::new((0, 0));
+        let progress = |done, total| *last.lock().unwrap() = (done, total);
+        let written = rt
+            .block_on(other.export_list(&all, format, &mut out, &progress))
+            .unwrap();
+        assert_eq!(
+            *last.lock().unwrap(),
+            (documents, documents),
+            "progress ends at the whole list"
+        );
         assert_eq!(written, documents);
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains(&tagged.path));
@@ -198,8 +207,34 @@ fn lists_count_page_narrow_and_carry_journalists_records() {
             // A header, and a path with a line break would take two lines.
             ExportFormat::Csv => assert!(lines > documents),
             ExportFormat::JsonLines => assert_eq!(lines, documents),
+            ExportFormat::Originals => unreachable!(),
         }
     }
+    // The originals of a narrowed list, as a zip whose files are the
+    // documents' bytes (read back here with the zip crate).
+    let mut out = Vec::new();
+    let written = rt
+        .block_on(other.export_list(&by_tag, ExportFormat::Originals, &mut out, &|_, _| {}))
+        .unwrap();
+    assert_eq!(written, 1);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(out)).unwrap();
+    assert_eq!(archive.len(), 1);
+    let mut entry = archive.by_index(0).unwrap();
+    let name = entry.name().unwrap().into_owned();
+    assert!(name.starts_with(&format!("{id}/")), "{name}");
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+    assert_eq!(bytes.len() as u64, tagged.size);
+    let content = rt
+        .block_on(newsroom.repo().document(&tagged.id))
+        .unwrap()
+        .unwrap()
+        .content_id;
+    assert_eq!(
+        blake3::hash(&bytes).to_hex().as_str(),
+        content,
+        "the original's very bytes"
+    );
 
     // A new release starts from the desk's marks: the document marked to
     // withhold is held back with its reason and proposer; one marked to
@@ -349,6 +384,12 @@ fn a_journalist_narrows_reads_tags_and_finds_again_in_chromium() {
     assert_eq!(browser.text("#total"), "1");
     browser.click("a.doc");
     assert_eq!(browser.text("h1"), path);
+
+    // The narrowed list exported in the background, then downloaded.
+    browser.go(&format!("{}/desk/documents?f=tag/ask-legal", server.desk));
+    browser.click("#export-csv");
+    browser.wait_for_text("#exports", "ready: 1 documents");
+    browser.screenshot(&shots.join("desk-exports.png"));
 
     // A batch search.
     browser.go(&format!("{}/desk/batch", server.desk));

@@ -2,14 +2,15 @@
 //! tag's, an entity's, one's own stars. Every list is paginated, sortable
 //! and narrowed by facets with their counts, answered from the list index;
 //! its documents link to their pages with the list as context (next and
-//! previous), and it exports as CSV or JSON lines.
+//! previous), and it is exported (`exports`) as CSV, JSON lines or a zip
+//! of its originals.
 
 use std::str::FromStr;
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use trove_app::{DocumentList, Newsroom};
 use trove_search::listing::{ListRow, ListSort};
 use trove_store::SubmissionId;
@@ -329,57 +330,4 @@ pub(super) async fn documents(
             list,
         },
     )
-}
-
-/// Rows of an export, read a page at a time.
-const EXPORT_PAGE: usize = 1_000;
-
-/// `/desk/export?format=csv|jsonl&…`: a whole list (every page) as CSV or
-/// JSON lines, for a journalist's own tools. Only what the list shows is
-/// exported: paths, types, verdicts, classes; never a note or a text.
-pub(super) async fn export(
-    State(state): Shared,
-    headers: HeaderMap,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    if state.session(&headers).await.is_none() {
-        return redirect("/desk/login", &[]);
-    }
-    let params = ListParams::from_pairs(&pairs);
-    let format = pairs
-        .iter()
-        .find(|(k, _)| k == "format")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("csv");
-    let export = match format {
-        "jsonl" => trove_app::ExportFormat::JsonLines,
-        "csv" => trove_app::ExportFormat::Csv,
-        other => {
-            return super::error(
-                StatusCode::BAD_REQUEST,
-                "Unknown format",
-                &format!("{other:?} is not an export format (csv or jsonl)."),
-            );
-        }
-    };
-    let mut out = Vec::new();
-    if let Err(e) = state
-        .newsroom
-        .export_list(&params.list(EXPORT_PAGE), export, &mut out)
-        .await
-    {
-        return super::error(StatusCode::BAD_REQUEST, "The export failed", &e.to_string());
-    }
-    let (content_type, name) = match export {
-        trove_app::ExportFormat::Csv => ("text/csv; charset=utf-8", "documents.csv"),
-        trove_app::ExportFormat::JsonLines => ("application/x-ndjson", "documents.jsonl"),
-    };
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        out,
-    )
-        .into_response()
 }

@@ -2,7 +2,7 @@
 //! (log-in, log-out), `inbox`, `batch` (many terms at once),
 //! `submission` (the page and its actions: triage, decide, reply, start a
 //! release), `list` (document lists: paged, sorted, faceted, exported),
-//! `document`, `records` (tags, notes, stars, marks; the tags, notes and
+//! `exports` (background export jobs), `document`, `records` (tags, notes, stars, marks; the tags, notes and
 //! entity pages), `search` (across submissions), `release` (a
 //! release, a document's redaction review, and their actions) and
 //! `partner` (the partner portal under
@@ -13,6 +13,7 @@
 mod auth;
 mod batch;
 mod document;
+mod exports;
 mod inbox;
 mod list;
 mod partner;
@@ -61,6 +62,7 @@ pub struct DeskState {
     sessions: SessionTable<DeskSession>,
     csrf: Csrf,
     throttle: Throttle,
+    exports: exports::ExportJobs,
 }
 
 impl DeskState {
@@ -71,6 +73,7 @@ impl DeskState {
             sessions: SessionTable::new(IDLE, ABSOLUTE),
             csrf: Csrf::new("trove/desk-csrf/v1")?,
             throttle: Throttle::new(ATTEMPTS_PER_USER, WINDOW),
+            exports: exports::ExportJobs::default(),
         }))
     }
 
@@ -129,7 +132,9 @@ pub const ROUTES: &[Route] = &[
     Route::form("/desk/d/{doc}/star", Access::DeskUser),
     Route::form("/desk/d/{doc}/mark", Access::DeskUser),
     Route::new("GET", "/desk/documents", Access::DeskUser),
-    Route::new("GET", "/desk/export", Access::DeskUser),
+    Route::new("GET", "/desk/exports", Access::DeskUser),
+    Route::form("/desk/exports", Access::DeskUser),
+    Route::new("GET", "/desk/exports/{job}", Access::DeskUser),
     Route::new("GET", "/desk/starred", Access::DeskUser),
     Route::new("GET", "/desk/tags", Access::DeskUser),
     Route::new("GET", "/desk/notes", Access::DeskUser),
@@ -173,7 +178,8 @@ pub fn router(state: Arc<DeskState>) -> Router {
         .route("/desk/d/{doc}/star", post(records::star_document))
         .route("/desk/d/{doc}/mark", post(records::mark_document))
         .route("/desk/documents", get(list::documents))
-        .route("/desk/export", get(list::export))
+        .route("/desk/exports", get(exports::page).post(exports::start))
+        .route("/desk/exports/{job}", get(exports::download))
         .route("/desk/starred", get(records::starred))
         .route("/desk/tags", get(records::tags))
         .route("/desk/notes", get(records::notes))
