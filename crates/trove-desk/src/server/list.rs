@@ -159,10 +159,11 @@ pub(super) async fn view(newsroom: &Newsroom, params: &ListParams, base: &str) -
                 .join("&"),
             (false, q) => q,
         };
+        // Each link lands on the list, wherever it is on its page.
         if query.is_empty() {
-            base.to_owned()
+            format!("{base}#list")
         } else {
-            format!("{base}?{query}")
+            format!("{base}?{query}#list")
         }
     };
     let mut hidden = Vec::new();
