@@ -134,8 +134,11 @@ impl Newsroom {
                 text.len()
             )));
         }
-        self.annotation_target(target).await?;
+        let document = self.annotation_target(target).await?;
         self.repo().add_note(target, user, Day::today(), text).await?;
+        if document {
+            self.relist_documents(&[target]).await?;
+        }
         Ok(())
     }
 

@@ -40,8 +40,8 @@ pub struct DocumentList {
 pub struct DocumentListPage {
     #[serde(flatten)]
     pub page: ListPage,
-    /// By document id.
-    pub snippets: HashMap<String, String>,
+    /// By document id: the snippet and its highlighted byte ranges.
+    pub snippets: HashMap<String, (String, Vec<(usize, usize)>)>,
     pub pages: usize,
 }
 
@@ -100,6 +100,7 @@ fn listed(doc: &DocumentRecord, verdict: Option<String>, facts: DeskFacts) -> Li
         tags: facts.tags,
         starred_by: facts.starred_by,
         mark: facts.mark,
+        noted: facts.noted,
     }
 }
 
@@ -184,7 +185,11 @@ impl Newsroom {
     }
 
     /// A snippet of each row's text around a search's words.
-    async fn snippets(&self, words: &str, page: &ListPage) -> Result<HashMap<String, String>, AppError> {
+    async fn snippets(
+        &self,
+        words: &str,
+        page: &ListPage,
+    ) -> Result<HashMap<String, (String, Vec<(usize, usize)>)>, AppError> {
         let ids: Vec<&str> = page.rows.iter().map(|row| row.id.as_str()).collect();
         let documents = self.repo().documents_by_ids(&ids).await?;
         let refs: Vec<&DocumentRecord> = documents.iter().collect();
@@ -197,7 +202,9 @@ impl Newsroom {
         };
         let mut snippets = HashMap::new();
         for (id, text) in texts {
-            snippets.insert(id, index.snippet(&query, &text)?.0);
+            let (snippet, highlighted) = index.snippet(&query, &text)?;
+            let ranges = highlighted.into_iter().map(|r| (r.start, r.end)).collect();
+            snippets.insert(id, (snippet, ranges));
         }
         Ok(snippets)
     }

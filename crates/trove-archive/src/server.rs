@@ -192,26 +192,6 @@ fn day(seconds: Option<i64>) -> String {
         .unwrap_or_default()
 }
 
-/// Splits a snippet at its highlighted byte ranges.
-fn parts(snippet: &str, highlighted: &[(usize, usize)]) -> Vec<(String, bool)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    for &(start, end) in highlighted {
-        if start < at || end > snippet.len() || !snippet.is_char_boundary(start) || !snippet.is_char_boundary(end) {
-            continue;
-        }
-        if start > at {
-            out.push((snippet[at..start].to_owned(), false));
-        }
-        out.push((snippet[start..end].to_owned(), true));
-        at = end;
-    }
-    if at < snippet.len() {
-        out.push((snippet[at..].to_owned(), false));
-    }
-    out
-}
-
 async fn search(State(state): State<Arc<ArchiveState>>, Query(params): Query<SearchParams>) -> Response {
     let json = wants_json(&params.format);
     let facets: Vec<String> = params
@@ -262,7 +242,7 @@ async fn search(State(state): State<Arc<ArchiveState>>, Query(params): Query<Sea
             path: h.path.clone(),
             doc_type: h.doc_type.clone(),
             day: day(h.date),
-            parts: parts(&h.snippet, &h.highlighted),
+            parts: trove_web::highlight_parts(&h.snippet, &h.highlighted),
         })
         .collect();
     let facet_views = results
@@ -613,20 +593,6 @@ async fn style() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn snippets_are_split_at_their_highlights() {
-        assert_eq!(
-            parts("a bc d", &[(2, 4)]),
-            vec![
-                ("a ".to_owned(), false),
-                ("bc".to_owned(), true),
-                (" d".to_owned(), false)
-            ]
-        );
-        // Ranges off a character boundary are ignored, never a panic.
-        assert_eq!(parts("äb", &[(1, 2)]), vec![("äb".to_owned(), false)]);
-    }
 
     #[test]
     fn query_parameters_are_encoded() {

@@ -25,7 +25,7 @@ use tantivy::{DocAddress, DocId, Index, IndexReader, Order, Searcher, SegmentRea
 use crate::{SearchError, open_index};
 
 /// The facet groups, in the order pages show them.
-pub const LIST_FACETS: [&str; 15] = [
+pub const LIST_FACETS: [&str; 16] = [
     "type",
     "status",
     "verdict",
@@ -41,6 +41,7 @@ pub const LIST_FACETS: [&str; 15] = [
     "email",
     "tag",
     "mark",
+    "noted",
 ];
 
 /// Values shown per facet group.
@@ -81,6 +82,8 @@ pub struct Listed {
     pub starred_by: Vec<String>,
     /// `withhold` or `redact`, when proposed.
     pub mark: Option<String>,
+    /// Whether it has a note (listed as `noted/yes`).
+    pub noted: bool,
 }
 
 /// What a list is sorted by.
@@ -581,6 +584,9 @@ impl ListWriter {
         }
         if let Some(mark) = &doc.mark {
             facets.insert(("mark", mark.clone()));
+        }
+        if doc.noted {
+            facets.insert(("noted", "yes".into()));
         }
         for (group, value) in facets {
             if !value.is_empty() {

@@ -50,6 +50,8 @@ pub struct DeskFacts {
     pub starred_by: Vec<String>,
     /// `withhold` or `redact`, when a journalist proposed it.
     pub mark: Option<String>,
+    /// Whether anyone left a note on it.
+    pub noted: bool,
 }
 
 /// A tag, note or star as recorded: on what, by whom, which day.
@@ -153,9 +155,10 @@ pub trait DeskRepo: Send + Sync {
     ) -> impl Future<Output = Result<Vec<(String, String, String)>, StoreError>> + Send;
 
     /// A mail's thread within its submission: the mails whose Message-ID
-    /// is one of `parents` (what it answers), and those answering
-    /// `message_id`; (id, path, relation) with relation `parent` or
-    /// `reply`, by path.
+    /// is one of `parents` (what it answers and their ancestors, from its
+    /// In-Reply-To and References), and those that answer `message_id` or
+    /// name it among their References (the replies and theirs); (id, path,
+    /// relation) with relation `parent` or `reply`, by path.
     fn thread(
         &self,
         submission: &SubmissionId,
@@ -273,6 +276,12 @@ impl DeskRepo for SqliteRepo {
         for row in fetch_in(pool, sql, &[], ids, context).await? {
             if let Some(facts) = found.get_mut(row.get::<&str, _>(0)) {
                 facts.starred_by.push(row.get(1));
+            }
+        }
+        let sql = "SELECT DISTINCT target FROM notes WHERE target IN ({ids})";
+        for row in fetch_in(pool, sql, &[], ids, context).await? {
+            if let Some(facts) = found.get_mut(row.get::<&str, _>(0)) {
+                facts.noted = true;
             }
         }
         let sql = "SELECT document_id, mark FROM document_marks WHERE document_id IN ({ids})";
@@ -443,8 +452,9 @@ impl DeskRepo for SqliteRepo {
         }
         if let Some(message_id) = message_id {
             let rows = sqlx::query(
-                "SELECT id, path FROM documents WHERE submission_id = ? AND type = 'email'
-                 AND EXISTS (SELECT 1 FROM json_each(documents.metadata, '$.in_reply_to') WHERE value = ?)
+                "SELECT id, path FROM documents WHERE submission_id = ?1 AND type = 'email'
+                 AND (EXISTS (SELECT 1 FROM json_each(documents.metadata, '$.in_reply_to') WHERE value = ?2)
+                   OR EXISTS (SELECT 1 FROM json_each(documents.metadata, '$.references') WHERE value = ?2))
                  ORDER BY path",
             )
             .bind(submission.to_string())

@@ -113,6 +113,28 @@ pub fn url_encode(text: &str) -> String {
     out
 }
 
+/// A snippet split at its highlighted byte ranges, each part marked
+/// whether it is highlighted (for `<mark>`); ranges out of order, out of
+/// bounds or off a character boundary are ignored, never a panic.
+pub fn highlight_parts(snippet: &str, highlighted: &[(usize, usize)]) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &(start, end) in highlighted {
+        if start < at || end > snippet.len() || !snippet.is_char_boundary(start) || !snippet.is_char_boundary(end) {
+            continue;
+        }
+        if start > at {
+            out.push((snippet[at..start].to_owned(), false));
+        }
+        out.push((snippet[start..end].to_owned(), true));
+        at = end;
+    }
+    if at < snippet.len() {
+        out.push((snippet[at..].to_owned(), false));
+    }
+    out
+}
+
 /// A 303 to `to`, setting `cookies`.
 pub fn redirect(to: &str, cookies: &[String]) -> Response {
     let response = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
@@ -395,6 +417,22 @@ pub async fn harden(mut response: Response) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use super::highlight_parts;
+
+    #[test]
+    fn snippets_are_split_at_their_highlights() {
+        assert_eq!(
+            highlight_parts("a bc d", &[(2, 4)]),
+            vec![
+                ("a ".to_owned(), false),
+                ("bc".to_owned(), true),
+                (" d".to_owned(), false)
+            ]
+        );
+        // Ranges off a character boundary are ignored, never a panic.
+        assert_eq!(highlight_parts("äb", &[(1, 2)]), vec![("äb".to_owned(), false)]);
+    }
+
     use super::*;
 
     #[test]

@@ -338,8 +338,34 @@ enum UsersCommand {
 
 #[derive(Subcommand)]
 enum DocsCommand {
-    /// List the documents of a submission.
-    List { submission: SubmissionId },
+    /// List the documents of a submission; with --facet, --query, --sort or
+    /// --page, a page of its list as the desk shows it (facet counts too),
+    /// and with --export the whole list into a file.
+    List {
+        submission: SubmissionId,
+        /// Narrow by a facet value, GROUP/VALUE (type/email, verdict/verified,
+        /// overlap/new, person/NAME, tag/NAME, …); repeat to narrow more.
+        #[arg(long = "facet", value_name = "GROUP/VALUE")]
+        facets: Vec<String>,
+        /// Words in the desk's query language.
+        #[arg(long, value_name = "QUERY")]
+        query: Option<String>,
+        /// path, type, date, size, verdict, overlap, significance, relevance.
+        #[arg(long, value_parser = parse_sort)]
+        sort: Option<trove_search::listing::ListSort>,
+        #[arg(long)]
+        desc: bool,
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+        #[arg(long, default_value_t = 50)]
+        per_page: usize,
+        /// Write the whole list (every page) as csv, jsonl, or zip (the
+        /// original files) to --out.
+        #[arg(long, value_name = "FORMAT", requires = "out")]
+        export: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Show one document.
     Show { document: String },
 }
@@ -759,7 +785,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print::report(json, &summary, print::ingest);
         }
         Command::Docs {
-            command: DocsCommand::List { submission },
+            command:
+                DocsCommand::List {
+                    submission,
+                    facets,
+                    query,
+                    sort,
+                    desc,
+                    page,
+                    per_page,
+                    export,
+                    out,
+                },
+        } if !facets.is_empty() || query.is_some() || sort.is_some() || page > 1 || export.is_some() => {
+            let newsroom = open().await?;
+            let list = trove_app::DocumentList {
+                submission: Some(submission),
+                text: query.unwrap_or_default(),
+                facets,
+                sort: sort.unwrap_or_default(),
+                descending: desc,
+                page,
+                per_page,
+            };
+            if let (Some(format), Some(out)) = (export, out) {
+                let format = trove_app::ExportFormat::parse(&format)
+                    .ok_or_else(|| anyhow::anyhow!("--export {format:?}: csv, jsonl or zip"))?;
+                let mut file = std::fs::File::create(&out).with_context(|| format!("creating {}", out.display()))?;
+                let written = newsroom.export_list(&list, format, &mut file, &|_, _| {}).await?;
+                print::report(json, &json!({ "documents": written, "file": out }), |_| {
+                    format!("wrote {written} documents to {}", out.display())
+                });
+            } else {
+                let found = newsroom.list_documents(&list).await?;
+                print::report(json, &found, print::document_list);
+            }
+        }
+        Command::Docs {
+            command: DocsCommand::List { submission, .. },
         } => {
             let documents = open().await?.documents(&submission).await?;
             let list: Vec<_> = documents
@@ -1460,4 +1523,9 @@ async fn demo(
         serve::serve(Some(newsroom), Some(archive), serve::Role::All, addresses).await?;
     }
     Ok(())
+}
+
+fn parse_sort(text: &str) -> Result<trove_search::listing::ListSort, String> {
+    trove_search::listing::ListSort::parse(text)
+        .ok_or_else(|| "path, type, date, size, verdict, overlap, significance or relevance".to_owned())
 }

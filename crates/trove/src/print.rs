@@ -425,3 +425,25 @@ pub fn log_stats(stats: &trove_ledger::LogStats) -> String {
     }
     text
 }
+
+/// A page of a document list, with its facets' counts.
+pub fn document_list(found: &trove_app::DocumentListPage) -> String {
+    let page = &found.page;
+    let mut text = format!("{} documents (page of {})\n", page.total, found.pages);
+    for row in &page.rows {
+        text.push_str(&format!(
+            "{}  {:<7} {:<12} {:<8} {:>10}  {}\n",
+            row.id,
+            row.doc_type,
+            row.verdict.as_deref().unwrap_or("-"),
+            row.overlap.as_deref().unwrap_or("-"),
+            row.size,
+            row.path
+        ));
+    }
+    for (group, values) in &page.facets {
+        let values: Vec<String> = values.iter().map(|(v, n)| format!("{v} {n}")).collect();
+        text.push_str(&format!("{group}: {}\n", values.join(", ")));
+    }
+    text.trim_end().to_owned()
+}

@@ -90,6 +90,32 @@ fn lists_count_page_narrow_and_carry_journalists_records() {
         "triage's people are a facet"
     );
 
+    // The command line lists the same.
+    let listed = common::json(&ok(trove(
+        &data,
+        &["docs", "list", &id, "--facet", "type/email", "--sort", "date", "--json"],
+    )));
+    assert_eq!(listed["total"], by_type["email"], "{}", listed["total"]);
+    let csv = tmp.path().join("mail.csv");
+    ok(trove(
+        &data,
+        &[
+            "docs",
+            "list",
+            &id,
+            "--facet",
+            "type/email",
+            "--export",
+            "csv",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    ));
+    assert!(std::fs::read_to_string(&csv).unwrap().lines().count() as u64 > by_type["email"]);
+    let refused = trove(&data, &["docs", "list", &id, "--facet", "colour/red"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("colour"));
+
     // Paging visits every document once, whatever the sort.
     for sort in [ListSort::Path, ListSort::Verdict, ListSort::Size, ListSort::Date] {
         let mut seen = HashSet::new();
@@ -147,6 +173,12 @@ fn lists_count_page_narrow_and_carry_journalists_records() {
     assert_eq!(page.page.total, matching.len() as u64);
     assert!(page.page.total > 0);
     assert!(page.page.rows.iter().all(|row| page.snippets.contains_key(&row.id)));
+    assert!(
+        page.snippets
+            .values()
+            .any(|(text, ranges)| ranges.iter().any(|&(a, b)| text[a..b].eq_ignore_ascii_case(word))),
+        "the word is highlighted in a snippet"
+    );
 
     // A tag added by one journalist is a facet another narrows by; a star
     // and a mark are too; a note stays out of exports.
@@ -169,7 +201,7 @@ fn lists_count_page_narrow_and_carry_journalists_records() {
     let page = rt.block_on(other.list_documents(&by_tag)).unwrap();
     assert_eq!(page.page.total, 1);
     assert_eq!(page.page.rows[0].id, tagged.id);
-    for facet in ["starred/ann", "mark/withhold"] {
+    for facet in ["starred/ann", "mark/withhold", "noted/yes"] {
         let page = rt
             .block_on(other.list_documents(&DocumentList {
                 facets: vec![facet.into()],

@@ -108,7 +108,8 @@ pub(super) struct RowView {
     pub size: u64,
     pub day: String,
     pub significance: String,
-    pub snippet: String,
+    /// The snippet's parts, highlighted or not.
+    pub snippet: Vec<(String, bool)>,
 }
 
 pub(super) struct FacetLink {
@@ -279,7 +280,7 @@ fn row_view(
     row: &ListRow,
     context: &str,
     position: usize,
-    snippets: &std::collections::HashMap<String, String>,
+    snippets: &std::collections::HashMap<String, (String, Vec<(usize, usize)>)>,
 ) -> RowView {
     RowView {
         href: format!("/desk/d/{}?in={context}&at={position}", row.id),
@@ -291,7 +292,10 @@ fn row_view(
         size: row.size,
         day: day(row.date),
         significance: row.significance.map(|s| s.to_string()).unwrap_or_default(),
-        snippet: snippets.get(&row.id).map(|s| s.replace('\n', " ")).unwrap_or_default(),
+        snippet: snippets
+            .get(&row.id)
+            .map(|(text, ranges)| trove_web::highlight_parts(&text.replace('\n', " "), ranges))
+            .unwrap_or_default(),
     }
 }
 

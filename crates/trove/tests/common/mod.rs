@@ -164,6 +164,11 @@ impl Server {
         }
     }
 
+    /// The server's process id (to read its memory).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the server (SIGKILL: no chance to tidy up) and returns all it
     /// wrote after its address line.
     pub fn kill(mut self) -> String {
