@@ -59,7 +59,7 @@ pub use datadir::{CONFIG_FILE, DataDir, POLICY_FILE, stop_parser_workers, use_pa
 pub use decide::{Decision, DecisionReport};
 pub use exports::{ExportFormat, MAX_EXPORT_BYTES};
 pub use ledger::{AppendRequest, LogVerification, log_state_dir, log_stats, read_vkey, verify_any_log};
-pub use lists::{DocumentList, DocumentListPage};
+pub use lists::{DocumentList, DocumentListPage, Snippet};
 pub use newsroom::Newsroom;
 pub use partners::{AccessView, GrantRequest, GrantView, NewPartner, PartnerDocument, PartnerListed};
 pub use pipeline::{DocumentView, IngestSummary, Problem};

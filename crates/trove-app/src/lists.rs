@@ -35,13 +35,21 @@ pub struct DocumentList {
     pub per_page: usize,
 }
 
+/// A snippet of a text around a search's words, and the byte ranges of
+/// the words in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snippet {
+    pub text: String,
+    pub highlighted: Vec<(usize, usize)>,
+}
+
 /// A page of a list, with a snippet per row when words were searched.
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentListPage {
     #[serde(flatten)]
     pub page: ListPage,
-    /// By document id: the snippet and its highlighted byte ranges.
-    pub snippets: HashMap<String, (String, Vec<(usize, usize)>)>,
+    /// By document id.
+    pub snippets: HashMap<String, Snippet>,
     pub pages: usize,
 }
 
@@ -185,11 +193,7 @@ impl Newsroom {
     }
 
     /// A snippet of each row's text around a search's words.
-    async fn snippets(
-        &self,
-        words: &str,
-        page: &ListPage,
-    ) -> Result<HashMap<String, (String, Vec<(usize, usize)>)>, AppError> {
+    async fn snippets(&self, words: &str, page: &ListPage) -> Result<HashMap<String, Snippet>, AppError> {
         let ids: Vec<&str> = page.rows.iter().map(|row| row.id.as_str()).collect();
         let documents = self.repo().documents_by_ids(&ids).await?;
         let refs: Vec<&DocumentRecord> = documents.iter().collect();
@@ -202,9 +206,9 @@ impl Newsroom {
         };
         let mut snippets = HashMap::new();
         for (id, text) in texts {
-            let (snippet, highlighted) = index.snippet(&query, &text)?;
-            let ranges = highlighted.into_iter().map(|r| (r.start, r.end)).collect();
-            snippets.insert(id, (snippet, ranges));
+            let (text, highlighted) = index.snippet(&query, &text)?;
+            let highlighted = highlighted.into_iter().map(|r| (r.start, r.end)).collect();
+            snippets.insert(id, Snippet { text, highlighted });
         }
         Ok(snippets)
     }

@@ -590,16 +590,6 @@ async fn style() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_parameters_are_encoded() {
-        assert_eq!(trove_web::url_encode("from:a@b \"x y\""), "from%3Aa%40b%20%22x%20y%22");
-    }
-}
-
 #[derive(Template)]
 #[template(path = "archive_accountability.html")]
 struct AccountabilityPage {

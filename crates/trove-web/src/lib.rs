@@ -417,7 +417,12 @@ pub async fn harden(mut response: Response) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::highlight_parts;
+    use super::{highlight_parts, url_encode};
+
+    #[test]
+    fn query_parameters_are_encoded() {
+        assert_eq!(url_encode("from:a@b \"x y\""), "from%3Aa%40b%20%22x%20y%22");
+    }
 
     #[test]
     fn snippets_are_split_at_their_highlights() {

@@ -174,9 +174,10 @@ fn lists_count_page_narrow_and_carry_journalists_records() {
     assert!(page.page.total > 0);
     assert!(page.page.rows.iter().all(|row| page.snippets.contains_key(&row.id)));
     assert!(
-        page.snippets
-            .values()
-            .any(|(text, ranges)| ranges.iter().any(|&(a, b)| text[a..b].eq_ignore_ascii_case(word))),
+        page.snippets.values().any(|s| s
+            .highlighted
+            .iter()
+            .any(|&(a, b)| s.text[a..b].eq_ignore_ascii_case(word))),
         "the word is highlighted in a snippet"
     );
 

@@ -280,7 +280,7 @@ fn row_view(
     row: &ListRow,
     context: &str,
     position: usize,
-    snippets: &std::collections::HashMap<String, (String, Vec<(usize, usize)>)>,
+    snippets: &std::collections::HashMap<String, trove_app::Snippet>,
 ) -> RowView {
     RowView {
         href: format!("/desk/d/{}?in={context}&at={position}", row.id),
@@ -294,7 +294,7 @@ fn row_view(
         significance: row.significance.map(|s| s.to_string()).unwrap_or_default(),
         snippet: snippets
             .get(&row.id)
-            .map(|(text, ranges)| trove_web::highlight_parts(&text.replace('\n', " "), ranges))
+            .map(|s| trove_web::highlight_parts(&s.text.replace('\n', " "), &s.highlighted))
             .unwrap_or_default(),
     }
 }
