@@ -75,17 +75,17 @@ impl Newsroom {
         let mut tally = EntityTally::default();
         let mut texts = DocumentTexts::new(self.repo(), &opener, id).await?;
         // Each document's names are kept for the desk's lists and entity
-        // pages.
-        let mut entity_facts = Vec::new();
+        // pages, written batch by batch.
+        self.repo().clear_entity_facts(id).await?;
         while let Some(batch) = texts.next_batch().await? {
+            let mut entity_facts = Vec::with_capacity(batch.len());
             for (doc, text) in batch {
                 let found = extractor.extract_document(&text, &doc.metadata);
                 entity_facts.push(entity_fact(&doc.id, &found));
                 tally.add(found);
             }
+            self.repo().add_entity_facts(id, &entity_facts).await?;
         }
-        self.repo().put_entity_facts(id, &entity_facts).await?;
-        drop(entity_facts);
         self.relist(id).await?;
         let facts = SubmissionFacts {
             documents,

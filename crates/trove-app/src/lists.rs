@@ -17,7 +17,7 @@ use crate::search::described;
 use crate::{AppError, Newsroom};
 
 /// Documents read from the database per batch when listing a submission.
-const LIST_BATCH: usize = 5_000;
+const LIST_BATCH: usize = 1_000;
 
 /// A list as the desk asks for it.
 #[derive(Debug, Clone, Default)]
@@ -131,6 +131,7 @@ impl Newsroom {
                 let verdict = verdicts.remove(&doc.id).map(|v| v.verdict);
                 writer.add(&listed(doc, verdict, facts.remove(&doc.id).unwrap_or_default()))?;
             }
+
             if batch.len() < LIST_BATCH {
                 break;
             }

@@ -277,8 +277,12 @@ impl Newsroom {
         let index = Index::open(&self.dir().overlap_dir())?;
         let settings = self.dir().config.overlap.settings();
         let report = overlap_submission(&self.opener()?, self.repo(), &index, &record, &settings).await?;
-        let facts = report.documents.iter().map(overlap_fact).collect::<Vec<_>>();
-        self.record_overlap(id, &facts).await?;
+        self.repo().clear_overlap_facts(id).await?;
+        for batch in report.documents.chunks(FACTS_BATCH) {
+            let facts: Vec<OverlapFact> = batch.iter().map(overlap_fact).collect();
+            self.repo().add_overlap_facts(id, &facts).await?;
+        }
+        self.relist(id).await?;
         Ok(report)
     }
 
@@ -293,25 +297,36 @@ impl Newsroom {
         let record = self.submission(id).await?;
         let index = Index::open(&self.dir().overlap_dir())?;
         let settings = self.dir().config.overlap.settings();
-        // Each document's class is kept for the desk's lists: a few dozen
-        // bytes a document.
-        let mut facts = Vec::new();
+        // Each document's class is kept for the desk's lists, written in
+        // batches as the run settles documents (alongside it, in the same
+        // task), so memory does not grow with the submission.
+        self.repo().clear_overlap_facts(id).await?;
+        let (send, mut receive) = tokio::sync::mpsc::unbounded_channel::<OverlapFact>();
         let mut sink = sink;
-        let summary = overlap_streaming(&self.opener()?, self.repo(), &index, &record, &settings, |doc| {
-            facts.push(overlap_fact(&doc));
+        let opener = self.opener()?;
+        let run = overlap_streaming(&opener, self.repo(), &index, &record, &settings, move |doc| {
+            // The receiver outlives the run: a send cannot fail.
+            let _ = send.send(overlap_fact(&doc));
             sink(doc)
-        })
-        .await?;
-        self.record_overlap(id, &facts).await?;
+        });
+        let record_facts = async {
+            let mut batch = Vec::with_capacity(FACTS_BATCH);
+            while receive.recv_many(&mut batch, FACTS_BATCH).await > 0 {
+                self.repo().add_overlap_facts(id, &batch).await?;
+                batch.clear();
+            }
+            Ok::<(), AppError>(())
+        };
+        let (summary, recorded) = tokio::join!(run, record_facts);
+        let summary = summary?;
+        recorded?;
+        self.relist(id).await?;
         Ok(summary)
     }
-
-    async fn record_overlap(&self, id: &SubmissionId, facts: &[OverlapFact]) -> Result<(), AppError> {
-        self.repo().put_overlap_facts(id, facts).await?;
-        self.relist(id).await?;
-        Ok(())
-    }
 }
+
+/// Documents' facts written to the database at a time.
+const FACTS_BATCH: usize = 1_000;
 
 /// A document's class and the corpus of its best match, as the desk lists it.
 fn overlap_fact(doc: &DocumentOverlap) -> OverlapFact {

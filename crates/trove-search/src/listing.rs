@@ -44,6 +44,11 @@ pub const LIST_FACETS: [&str; 16] = [
     "noted",
 ];
 
+/// What the list writer holds before writing a segment: tantivy's least
+/// (a list entry is small, and the stages that list a submission again,
+/// triage among them, must not grow with it).
+const LIST_WRITER_MEMORY: usize = 15_000_000;
+
 /// Values shown per facet group.
 const FACET_VALUES: usize = 15;
 
@@ -269,12 +274,15 @@ impl ListIndex {
 
     /// A writer (one at a time per index).
     pub fn writer(&self) -> Result<ListWriter, SearchError> {
-        let writer = self.index.writer_with_num_threads(1, 32 << 20).map_err(|e| match e {
-            tantivy::TantivyError::LockFailure(..) => {
-                self.fail("another process is writing the document list index; wait for it to finish")
-            }
-            other => self.fail(other),
-        })?;
+        let writer = self
+            .index
+            .writer_with_num_threads(1, LIST_WRITER_MEMORY)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => {
+                    self.fail("another process is writing the document list index; wait for it to finish")
+                }
+                other => self.fail(other),
+            })?;
         Ok(ListWriter {
             writer,
             fields: self.fields,

@@ -86,15 +86,23 @@ pub struct MarkRow {
 
 /// The desk's facts about documents and journalists' records.
 pub trait DeskRepo: Send + Sync {
-    /// Replaces a submission's overlap classes with these.
-    fn put_overlap_facts(
+    /// Forgets a submission's overlap classes (a new run starts).
+    fn clear_overlap_facts(&self, submission: &SubmissionId) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records overlap classes of a submission's documents (a batch of a
+    /// run; a document not in the submission is left out).
+    fn add_overlap_facts(
         &self,
         submission: &SubmissionId,
         facts: &[OverlapFact],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Replaces a submission's entities and significances with these.
-    fn put_entity_facts(
+    /// Forgets a submission's entities and significances (a new triage).
+    fn clear_entity_facts(&self, submission: &SubmissionId) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records entities and significances of a submission's documents (a
+    /// batch of a triage).
+    fn add_entity_facts(
         &self,
         submission: &SubmissionId,
         facts: &[EntityFact],
@@ -171,14 +179,18 @@ pub trait DeskRepo: Send + Sync {
 }
 
 impl DeskRepo for SqliteRepo {
-    async fn put_overlap_facts(&self, submission: &SubmissionId, facts: &[OverlapFact]) -> Result<(), StoreError> {
-        let context = format!("recording the overlap classes of {submission}");
-        let mut tx = self.pool().begin().await.map_err(db_err(context.clone()))?;
+    async fn clear_overlap_facts(&self, submission: &SubmissionId) -> Result<(), StoreError> {
         sqlx::query("UPDATE document_facts SET overlap = NULL, corpus = NULL, matches = NULL WHERE submission_id = ?")
             .bind(submission.to_string())
-            .execute(&mut *tx)
+            .execute(self.pool())
             .await
-            .map_err(db_err(context.clone()))?;
+            .map_err(db_err(format!("forgetting the overlap classes of {submission}")))?;
+        Ok(())
+    }
+
+    async fn add_overlap_facts(&self, submission: &SubmissionId, facts: &[OverlapFact]) -> Result<(), StoreError> {
+        let context = format!("recording the overlap classes of {submission}");
+        let mut tx = self.pool().begin().await.map_err(db_err(context.clone()))?;
         for fact in facts {
             sqlx::query(
                 "INSERT INTO document_facts (document_id, submission_id, overlap, corpus, matches)
@@ -198,8 +210,8 @@ impl DeskRepo for SqliteRepo {
         tx.commit().await.map_err(db_err(context))
     }
 
-    async fn put_entity_facts(&self, submission: &SubmissionId, facts: &[EntityFact]) -> Result<(), StoreError> {
-        let context = format!("recording the entities of {submission}");
+    async fn clear_entity_facts(&self, submission: &SubmissionId) -> Result<(), StoreError> {
+        let context = format!("forgetting the entities of {submission}");
         let mut tx = self.pool().begin().await.map_err(db_err(context.clone()))?;
         sqlx::query("DELETE FROM document_entities WHERE submission_id = ?")
             .bind(submission.to_string())
@@ -211,6 +223,12 @@ impl DeskRepo for SqliteRepo {
             .execute(&mut *tx)
             .await
             .map_err(db_err(context.clone()))?;
+        tx.commit().await.map_err(db_err(context))
+    }
+
+    async fn add_entity_facts(&self, submission: &SubmissionId, facts: &[EntityFact]) -> Result<(), StoreError> {
+        let context = format!("recording the entities of {submission}");
+        let mut tx = self.pool().begin().await.map_err(db_err(context.clone()))?;
         for fact in facts {
             let done = sqlx::query(
                 "INSERT INTO document_facts (document_id, submission_id, significance)
