@@ -107,11 +107,10 @@ pub(super) async fn page(
         }
         Err(_) => return unavailable(),
     };
-    // A page of documents and counts, never the whole submission: a
-    // cache of millions of documents opens as fast as a small one.
-    let (Ok(summary), Ok(verdicts), Ok(triage), Ok(decisions), Ok(annotations)) = (
-        newsroom.repo().document_summary(&submission_id).await,
-        newsroom.repo().verdict_counts(&submission_id).await,
+    // A page of documents and counts from the list index, never a scan of
+    // the submission: a cache of millions of documents opens as fast as a
+    // small one.
+    let (Ok(triage), Ok(decisions), Ok(annotations)) = (
         newsroom.triage_report(&submission_id).await,
         newsroom.decisions(&submission_id).await,
         newsroom.annotations(&id).await,
@@ -121,6 +120,16 @@ pub(super) async fn page(
     let mut params = ListParams::from_pairs(&pairs);
     params.submission = Some(submission_id);
     let list = super::list::view(newsroom, &params, &format!("/desk/s/{id}")).await;
+    // An unnarrowed list's counts are the submission's; a narrowed one's
+    // are asked for apart.
+    let counts = if params.q.is_empty() && params.facets.is_empty() && list.error.is_none() && list.total > 0 {
+        Ok(counts_of(&list))
+    } else {
+        submission_counts(newsroom, submission_id).await
+    };
+    let Ok((documents_total, verdicts)) = counts else {
+        return unavailable();
+    };
     let novel = triage
         .as_ref()
         .and_then(TriageReport::novel_share)
@@ -160,7 +169,6 @@ pub(super) async fn page(
             )],
         },
     };
-    let documents_total = summary.documents() as usize;
     let releases = newsroom
         .releases(Some(&submission_id))
         .await
@@ -184,7 +192,7 @@ pub(super) async fn page(
             day: record.received_day.to_string(),
             channel: record.channel.as_str(),
             notice,
-            verification: verdicts.into_iter().map(|(v, n)| (v, n as usize)).collect(),
+            verification: verdicts,
             novel,
             triage: triage.as_ref().map(TriageView::from),
             decisions: decision_lines,
@@ -200,6 +208,59 @@ pub(super) async fn page(
             accepted,
         },
     )
+}
+
+/// The documents and verdict counts an unnarrowed list shows.
+fn counts_of(list: &ListView) -> (usize, Vec<(String, usize)>) {
+    let mut verdicts: Vec<(String, usize)> = list
+        .groups
+        .iter()
+        .filter(|(group, _)| group == "verdict")
+        .flat_map(|(_, values)| values.iter())
+        .filter(|v| v.value != "unverified")
+        .map(|v| (v.value.clone(), v.count as usize))
+        .collect();
+    verdicts.sort();
+    (list.total as usize, verdicts)
+}
+
+/// How many documents a submission has and how many of each verdict,
+/// from the list index (the database's counts when nothing is listed yet:
+/// a data directory from before the list index).
+async fn submission_counts(
+    newsroom: &trove_app::Newsroom,
+    submission: SubmissionId,
+) -> Result<(usize, Vec<(String, usize)>), trove_app::AppError> {
+    let unfiltered = trove_app::DocumentList {
+        submission: Some(submission),
+        page: 1,
+        per_page: 1,
+        ..trove_app::DocumentList::default()
+    };
+    let listed = newsroom.list_documents(&unfiltered).await?.page;
+    if listed.total > 0 {
+        let verdicts = listed
+            .facets
+            .iter()
+            .find(|(group, _)| group == "verdict")
+            .map(|(_, values)| {
+                let mut verdicts: Vec<(String, usize)> = values
+                    .iter()
+                    .filter(|(verdict, _)| verdict != "unverified")
+                    .map(|(verdict, count)| (verdict.clone(), *count as usize))
+                    .collect();
+                verdicts.sort();
+                verdicts
+            })
+            .unwrap_or_default();
+        return Ok((listed.total as usize, verdicts));
+    }
+    let summary = newsroom.repo().document_summary(&submission).await?;
+    let verdicts = newsroom.repo().verdict_counts(&submission).await?;
+    Ok((
+        summary.documents() as usize,
+        verdicts.into_iter().map(|(v, n)| (v, n as usize)).collect(),
+    ))
 }
 
 /// Back to the submission's page with a notice.
