@@ -377,25 +377,7 @@ fn redraw(
     } else {
         Vec::new()
     };
-    // jpeg-encoder rather than image's own encoder: with AVX2 it encodes
-    // a scanned page about four times faster, and encoding was most of an
-    // image's scrubbing time.
-    let too_large = || format!("the page is {}x{} pixels, over JPEG's 65535", page.width, page.height);
-    let width = u16::try_from(page.width).map_err(|_| too_large())?;
-    let height = u16::try_from(page.height).map_err(|_| too_large())?;
-    let mut jpeg = Vec::new();
-    let encoder = jpeg_encoder::Encoder::new(&mut jpeg, 80);
-    // A page with no colour (most scans of text, and every burned and
-    // whitened one of them) is one channel: a third of the samples to
-    // encode and to publish.
-    page.make_gray_if_colourless();
-    let colour = if page.channels == 1 {
-        jpeg_encoder::ColorType::Luma
-    } else {
-        jpeg_encoder::ColorType::Rgb
-    };
-    let encoded = encoder.encode(&page.pixels, width, height, colour);
-    encoded.map_err(|e| format!("the page cannot be encoded: {e}"))?;
+    let jpeg = encode_jpeg(page)?;
     Ok(DrawnPage {
         width: page.width,
         height: page.height,
@@ -436,10 +418,7 @@ fn draw(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummary), String>
     let mut pages = Vec::new();
     match job.doc_type.as_str() {
         "pdf" => {
-            let count = lopdf::Document::load_mem(bytes)
-                .map_err(|e| format!("the PDF cannot be opened: {e}"))?
-                .get_pages()
-                .len() as u32;
+            let count = pdf_page_count(bytes)?;
             if count == 0 {
                 return Err("the PDF has no pages".into());
             }
@@ -449,13 +428,7 @@ fn draw(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummary), String>
             let layers = text_layer_words(bytes);
             let scale = job.dpi as f64 / 72.0;
             for number in 1..=count {
-                let n = number.to_string();
-                let ppm = pipe_through(
-                    "pdftoppm",
-                    &["-r", &job.dpi.to_string(), "-f", &n, "-l", &n, "-"],
-                    bytes,
-                )?;
-                let mut page = Page::from_ppm(&ppm)?;
+                let mut page = draw_pdf_page(bytes, number, job.dpi)?;
                 let layer = layers.get(number as usize - 1).map(Vec::as_slice).unwrap_or(&[]);
                 pages.push(redraw(&mut page, layer, scale, job, &secrets, &mut summary)?);
             }
@@ -472,36 +445,32 @@ fn draw(bytes: &[u8], job: &PixelJob) -> Result<(Vec<u8>, PixelSummary), String>
     Ok((build_pdf(&pages, job.dpi)?, summary))
 }
 
-/// One page drawn as it is, for the desk: a JPEG, and how many pages
-/// the document has.
-fn preview(bytes: &[u8], job: &PixelJob, number: u32) -> Result<(Vec<u8>, PixelSummary), String> {
-    let (mut page, pages) = match job.doc_type.as_str() {
-        "pdf" => {
-            let count = lopdf::Document::load_mem(bytes)
-                .map_err(|e| format!("the PDF cannot be opened: {e}"))?
-                .get_pages()
-                .len() as u32;
-            if number == 0 || number > count {
-                return Err(format!("there is no page {number} (the PDF has {count})"));
-            }
-            let n = number.to_string();
-            let ppm = pipe_through(
-                "pdftoppm",
-                &["-r", &job.dpi.to_string(), "-f", &n, "-l", &n, "-"],
-                bytes,
-            )?;
-            (Page::from_ppm(&ppm)?, count)
-        }
-        "image" if number == 1 => {
-            let decoded = image::load_from_memory(bytes).map_err(|e| format!("the image cannot be decoded: {e}"))?;
-            (Page::from_image(decoded), 1)
-        }
-        "image" => return Err(format!("there is no page {number} (an image has one)")),
-        other => return Err(format!("{other} files are not drawn as pixels")),
-    };
+/// How many pages a PDF has.
+fn pdf_page_count(bytes: &[u8]) -> Result<u32, String> {
+    Ok(lopdf::Document::load_mem(bytes)
+        .map_err(|e| format!("the PDF cannot be opened: {e}"))?
+        .get_pages()
+        .len() as u32)
+}
+
+/// Page `number` (from 1) of a PDF, drawn by poppler at `dpi`.
+fn draw_pdf_page(bytes: &[u8], number: u32, dpi: u32) -> Result<Page, String> {
+    let n = number.to_string();
+    let ppm = pipe_through("pdftoppm", &["-r", &dpi.to_string(), "-f", &n, "-l", &n, "-"], bytes)?;
+    Page::from_ppm(&ppm)
+}
+
+/// A page's pixels as a JPEG (one channel when it has no colour).
+fn encode_jpeg(page: &mut Page) -> Result<Vec<u8>, String> {
+    // jpeg-encoder rather than image's own encoder: with AVX2 it encodes
+    // a scanned page about four times faster, and encoding was most of an
+    // image's scrubbing time.
     let too_large = || format!("the page is {}x{} pixels, over JPEG's 65535", page.width, page.height);
     let width = u16::try_from(page.width).map_err(|_| too_large())?;
     let height = u16::try_from(page.height).map_err(|_| too_large())?;
+    // A page with no colour (most scans of text, and every burned and
+    // whitened one of them) is one channel: a third of the samples to
+    // encode and to publish.
     page.make_gray_if_colourless();
     let colour = if page.channels == 1 {
         jpeg_encoder::ColorType::Luma
@@ -512,6 +481,28 @@ fn preview(bytes: &[u8], job: &PixelJob, number: u32) -> Result<(Vec<u8>, PixelS
     jpeg_encoder::Encoder::new(&mut jpeg, 80)
         .encode(&page.pixels, width, height, colour)
         .map_err(|e| format!("the page cannot be encoded: {e}"))?;
+    Ok(jpeg)
+}
+
+/// One page drawn as it is, for the desk: a JPEG, and how many pages
+/// the document has.
+fn preview(bytes: &[u8], job: &PixelJob, number: u32) -> Result<(Vec<u8>, PixelSummary), String> {
+    let (mut page, pages) = match job.doc_type.as_str() {
+        "pdf" => {
+            let count = pdf_page_count(bytes)?;
+            if number == 0 || number > count {
+                return Err(format!("there is no page {number} (the PDF has {count})"));
+            }
+            (draw_pdf_page(bytes, number, job.dpi)?, count)
+        }
+        "image" if number == 1 => {
+            let decoded = image::load_from_memory(bytes).map_err(|e| format!("the image cannot be decoded: {e}"))?;
+            (Page::from_image(decoded), 1)
+        }
+        "image" => return Err(format!("there is no page {number} (an image has one)")),
+        other => return Err(format!("{other} files are not drawn as pixels")),
+    };
+    let jpeg = encode_jpeg(&mut page)?;
     let summary = PixelSummary {
         pages,
         burned: 0,

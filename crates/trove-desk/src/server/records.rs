@@ -54,25 +54,58 @@ fn refused(reason: impl std::fmt::Display) -> Response {
     error(StatusCode::BAD_REQUEST, "Not recorded", &reason.to_string())
 }
 
+/// What a form on a document's page records.
+#[derive(Clone, Copy)]
+enum Record {
+    Tag,
+    Note,
+    Star,
+    Mark,
+}
+
+/// Records a tag, note, star or mark on a document, then goes back to its
+/// page (with its list), or says why not.
+async fn record_on_document(
+    state: &super::DeskState,
+    headers: &HeaderMap,
+    doc: &str,
+    form: &RecordForm,
+    record: Record,
+) -> Response {
+    let (user, _) = match posted_by(state, headers, &form.csrf).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let newsroom = &state.newsroom;
+    let done = match record {
+        Record::Tag if form.action == "remove" => newsroom.remove_tag(doc, &form.tag).await.map(drop),
+        Record::Tag => newsroom.add_tag(doc, &form.tag, &user).await.map(drop),
+        Record::Note => newsroom.add_note(doc, &form.text, &user).await,
+        Record::Star => newsroom.set_star(doc, &user, form.on != "0").await,
+        Record::Mark => {
+            let mark = match form.mark.as_str() {
+                "none" => None,
+                mark => match Mark::parse(mark, &form.code) {
+                    Ok(mark) => Some((mark, form.reason.as_str())),
+                    Err(reason) => return refused(reason),
+                },
+            };
+            newsroom.set_mark(doc, mark, &user).await
+        }
+    };
+    match done {
+        Ok(()) => redirect(&back_to(form, doc), &[]),
+        Err(reason) => refused(reason),
+    }
+}
+
 pub(super) async fn tag_document(
     State(state): Shared,
     headers: HeaderMap,
     Path(doc): Path<String>,
     axum::Form(form): axum::Form<RecordForm>,
 ) -> Response {
-    let (user, _) = match posted_by(&state, &headers, &form.csrf).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let done = if form.action == "remove" {
-        state.newsroom.remove_tag(&doc, &form.tag).await.map(drop)
-    } else {
-        state.newsroom.add_tag(&doc, &form.tag, &user).await.map(drop)
-    };
-    match done {
-        Ok(()) => redirect(&back_to(&form, &doc), &[]),
-        Err(reason) => refused(reason),
-    }
+    record_on_document(&state, &headers, &doc, &form, Record::Tag).await
 }
 
 pub(super) async fn note_document(
@@ -81,14 +114,7 @@ pub(super) async fn note_document(
     Path(doc): Path<String>,
     axum::Form(form): axum::Form<RecordForm>,
 ) -> Response {
-    let (user, _) = match posted_by(&state, &headers, &form.csrf).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    match state.newsroom.add_note(&doc, &form.text, &user).await {
-        Ok(()) => redirect(&back_to(&form, &doc), &[]),
-        Err(reason) => refused(reason),
-    }
+    record_on_document(&state, &headers, &doc, &form, Record::Note).await
 }
 
 pub(super) async fn star_document(
@@ -97,14 +123,7 @@ pub(super) async fn star_document(
     Path(doc): Path<String>,
     axum::Form(form): axum::Form<RecordForm>,
 ) -> Response {
-    let (user, _) = match posted_by(&state, &headers, &form.csrf).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    match state.newsroom.set_star(&doc, &user, form.on != "0").await {
-        Ok(()) => redirect(&back_to(&form, &doc), &[]),
-        Err(reason) => refused(reason),
-    }
+    record_on_document(&state, &headers, &doc, &form, Record::Star).await
 }
 
 pub(super) async fn mark_document(
@@ -113,21 +132,7 @@ pub(super) async fn mark_document(
     Path(doc): Path<String>,
     axum::Form(form): axum::Form<RecordForm>,
 ) -> Response {
-    let (user, _) = match posted_by(&state, &headers, &form.csrf).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let mark = match form.mark.as_str() {
-        "none" => None,
-        mark => match Mark::parse(mark, &form.code) {
-            Ok(mark) => Some((mark, form.reason.as_str())),
-            Err(reason) => return refused(reason),
-        },
-    };
-    match state.newsroom.set_mark(&doc, mark, &user).await {
-        Ok(()) => redirect(&back_to(&form, &doc), &[]),
-        Err(reason) => refused(reason),
-    }
+    record_on_document(&state, &headers, &doc, &form, Record::Mark).await
 }
 
 /// Tags or notes a submission (`/desk/s/{id}/tag`, `/desk/s/{id}/note`).
