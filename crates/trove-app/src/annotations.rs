@@ -197,15 +197,7 @@ impl Newsroom {
             .await?
             .remove(target)
             .unwrap_or_default();
-        let mark = match self.repo().document(target).await? {
-            Some(doc) => self
-                .repo()
-                .marks(&doc.submission)
-                .await?
-                .into_iter()
-                .find(|m| m.document_id == target),
-            None => None,
-        };
+        let mark = self.repo().mark_of(target).await?;
         Ok(Annotations {
             tags,
             notes,

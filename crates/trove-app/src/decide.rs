@@ -55,7 +55,7 @@ impl Newsroom {
         }
         let registered = !self.repo().published_corpora().await?.is_empty();
         let novel_share = if registered && documents > 0 {
-            let summary = self.overlap_streaming(id, |_| {}).await?;
+            let summary = self.overlap_recorded(id, |_| {}).await?;
             policy
                 .thresholds
                 .novel_share_by

@@ -178,6 +178,35 @@ impl Newsroom {
         Ok(DocumentListPage { page, snippets, pages })
     }
 
+    /// The rows at `offset..offset + limit` of a list (no facet counts, no
+    /// snippets): a document's neighbours in the list it was opened from.
+    pub async fn list_window(
+        &self,
+        list: &DocumentList,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<trove_search::listing::ListRow>, AppError> {
+        let query = ListQuery {
+            offset,
+            limit: limit.max(1),
+            ..list_query(list, self.matched(list)?, 1)
+        };
+        Ok(self.list_index()?.rows(&query)?)
+    }
+
+    /// How many documents of a submission are listed and how many of each
+    /// verdict (the unverified left out), counting that one facet group.
+    pub async fn listed_verdicts(&self, submission: SubmissionId) -> Result<(u64, Vec<(String, u64)>), AppError> {
+        let list = DocumentList {
+            submission: Some(submission),
+            ..DocumentList::default()
+        };
+        let (total, mut verdicts) = self.list_index()?.tally(&list_query(&list, None, 1), "verdict")?;
+        verdicts.retain(|(verdict, _)| verdict != "unverified");
+        verdicts.sort();
+        Ok((total, verdicts))
+    }
+
     /// The documents a list's words match, with their scores; `None`
     /// when it has no words.
     pub(crate) fn matched(&self, list: &DocumentList) -> Result<Option<Arc<HashMap<u64, f32>>>, AppError> {

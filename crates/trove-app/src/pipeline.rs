@@ -294,6 +294,20 @@ impl Newsroom {
         id: &SubmissionId,
         sink: impl FnMut(DocumentOverlap),
     ) -> Result<OverlapSummary, AppError> {
+        let summary = self.overlap_recorded(id, sink).await?;
+        self.relist(id).await?;
+        Ok(summary)
+    }
+
+    /// As [`Newsroom::overlap_streaming`], keeping each document's class
+    /// for the desk but leaving the list to the caller (triage lists the
+    /// submission once, after its own facts; a publication changes
+    /// nothing a list shows).
+    pub(crate) async fn overlap_recorded(
+        &self,
+        id: &SubmissionId,
+        sink: impl FnMut(DocumentOverlap),
+    ) -> Result<OverlapSummary, AppError> {
         let record = self.submission(id).await?;
         let index = Index::open(&self.dir().overlap_dir())?;
         let settings = self.dir().config.overlap.settings();
@@ -320,7 +334,6 @@ impl Newsroom {
         let (summary, recorded) = tokio::join!(run, record_facts);
         let summary = summary?;
         recorded?;
-        self.relist(id).await?;
         Ok(summary)
     }
 }

@@ -1379,7 +1379,7 @@ impl Newsroom {
             .collect();
         let partial_share = self.dir().config.overlap.settings().partial_share;
         let mut appearances = Vec::new();
-        self.overlap_streaming(submission, |doc| {
+        self.overlap_recorded(submission, |doc| {
             let Some(&index) = published.get(doc.doc.as_str()) else {
                 return;
             };

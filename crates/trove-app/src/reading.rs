@@ -63,6 +63,12 @@ pub struct Reading {
     pub attachments: Vec<Linked>,
     pub thread: Vec<Linked>,
     pub matches: Vec<PublishedMatch>,
+    /// Its overlap class and the corpus of its best match, as the last
+    /// overlap run found them.
+    pub overlap: Option<String>,
+    pub corpus: Option<String>,
+    /// (kind, name) of the entities triage found in it.
+    pub entities: Vec<(String, String)>,
     /// Pages that can be drawn (a PDF's count, 1 for an image).
     pub pages: Option<u32>,
 }
@@ -131,8 +137,16 @@ impl Newsroom {
                 what: doc_type,
             })
             .collect();
-        let facts = self.repo().desk_facts(&[doc.id.as_str()]).await?.remove(&doc.id);
-        if let Some(stored) = facts.and_then(|f| f.matches) {
+        let facts = self
+            .repo()
+            .desk_facts(&[doc.id.as_str()])
+            .await?
+            .remove(&doc.id)
+            .unwrap_or_default();
+        reading.overlap = facts.overlap;
+        reading.corpus = facts.corpus;
+        reading.entities = facts.entities;
+        if let Some(stored) = facts.matches {
             let stored: Vec<StoredMatch> = serde_json::from_str(&stored).unwrap_or_default();
             reading.matches = stored
                 .into_iter()

@@ -443,6 +443,37 @@ impl ListIndex {
         })
     }
 
+    /// One page of rows (`query.offset`, `query.limit`) without counting
+    /// facets: for a document's neighbours in its list.
+    pub fn rows(&self, query: &ListQuery) -> Result<Vec<ListRow>, SearchError> {
+        let (_, addresses, _) = self.run(query, false)?;
+        let searcher = self.searcher();
+        addresses
+            .into_iter()
+            .map(|address| self.row(&searcher, address))
+            .collect()
+    }
+
+    /// How many documents a list holds and the counts of one facet
+    /// group's values among them, without a page or the other groups.
+    pub fn tally(&self, query: &ListQuery, group: &str) -> Result<(u64, Vec<(String, u64)>), SearchError> {
+        let filter = self.filter(query)?;
+        let mut facets = FacetCollector::for_field("facet");
+        facets.add_facet(tantivy::schema::Facet::from_path([group]));
+        let (total, counts) = self
+            .searcher()
+            .search(filter.as_ref(), &(Count, facets))
+            .map_err(|e| self.fail(e))?;
+        let values = counts
+            .get(&format!("/{group}"))
+            .map(|(facet, count)| {
+                let value = facet.to_path().get(1).map(|v| v.to_string()).unwrap_or_default();
+                (value, count)
+            })
+            .collect();
+        Ok((total as u64, values))
+    }
+
     /// The rows of every document of a list, in its order, a page of
     /// `page` at a time (for exports); `query.offset` and `query.limit`
     /// are ignored.

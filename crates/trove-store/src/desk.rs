@@ -174,6 +174,9 @@ pub trait DeskRepo: Send + Sync {
         parents: &[String],
     ) -> impl Future<Output = Result<Vec<(String, String, &'static str)>, StoreError>> + Send;
 
+    /// The mark on one document, if any.
+    fn mark_of(&self, document: &str) -> impl Future<Output = Result<Option<MarkRow>, StoreError>> + Send;
+
     /// The marks on a submission's documents.
     fn marks(&self, submission: &SubmissionId) -> impl Future<Output = Result<Vec<MarkRow>, StoreError>> + Send;
 }
@@ -485,6 +488,17 @@ impl DeskRepo for SqliteRepo {
         Ok(found)
     }
 
+    async fn mark_of(&self, document: &str) -> Result<Option<MarkRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT document_id, mark, code, reason, user_name, day FROM document_marks WHERE document_id = ?",
+        )
+        .bind(document)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db_err(format!("reading the mark on {document}")))?;
+        Ok(row.as_ref().map(mark_from_row))
+    }
+
     async fn marks(&self, submission: &SubmissionId) -> Result<Vec<MarkRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT m.document_id, m.mark, m.code, m.reason, m.user_name, m.day FROM document_marks m
@@ -494,17 +508,18 @@ impl DeskRepo for SqliteRepo {
         .fetch_all(self.pool())
         .await
         .map_err(db_err(format!("reading the marks on {submission}")))?;
-        Ok(rows
-            .iter()
-            .map(|row| MarkRow {
-                document_id: row.get(0),
-                mark: row.get(1),
-                code: row.get(2),
-                reason: row.get(3),
-                user: row.get(4),
-                day: row.get(5),
-            })
-            .collect())
+        Ok(rows.iter().map(mark_from_row).collect())
+    }
+}
+
+fn mark_from_row(row: &sqlx::sqlite::SqliteRow) -> MarkRow {
+    MarkRow {
+        document_id: row.get(0),
+        mark: row.get(1),
+        code: row.get(2),
+        reason: row.get(3),
+        user: row.get(4),
+        day: row.get(5),
     }
 }
 

@@ -4,7 +4,7 @@
 //! notes, a star, a proposal to withhold or redact.
 
 use std::sync::Arc;
-use trove_store::{DeskRepo as _, DocumentRepo as _, VerificationRepo as _};
+use trove_store::{DocumentRepo as _, VerificationRepo as _};
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -71,23 +71,13 @@ async fn neighbours(newsroom: &trove_app::Newsroom, list: &str, at: usize) -> (O
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(list).unwrap_or_default();
     let params = ListParams::from_pairs(&pairs);
     let first = at.saturating_sub(1);
-    let mut around = params.list(3);
-    // Three rows from `first`: pages of 1 keep the offset exact.
-    around.per_page = 1;
-    let mut found = Vec::new();
-    for position in first..=at + 1 {
-        around.page = position + 1;
-        match newsroom.list_documents(&around).await {
-            Ok(page) => found.push((position, page.page.rows.into_iter().next())),
-            Err(_) => return (None, None),
-        }
-    }
+    // The rows just before and after it, in one query without facets.
+    let Ok(rows) = newsroom.list_window(&params.list(1), first, at + 2 - first).await else {
+        return (None, None);
+    };
     let context = url_encode(list);
     let link = |position: usize| {
-        found
-            .iter()
-            .find(|(p, _)| *p == position)
-            .and_then(|(_, row)| row.as_ref())
+        rows.get(position.checked_sub(first)?)
             .map(|row| format!("/desk/d/{}?in={context}&at={position}", row.id))
     };
     let previous = if at > 0 { link(at - 1) } else { None };
@@ -117,11 +107,10 @@ pub(super) async fn page(
     let verification = state
         .newsroom
         .repo()
-        .verifications(&record.submission)
+        .verifications_of(&record.submission, &[record.id.as_str()])
         .await
         .unwrap_or_default()
-        .into_iter()
-        .find(|v| v.document_id == record.id);
+        .remove(&record.id);
     let text = match record.text {
         Some(text_ref) => {
             let opener = Arc::clone(&state.opener);
@@ -153,13 +142,9 @@ pub(super) async fn page(
         }
         None => ("not verified".into(), Vec::new()),
     };
-    let (Ok(annotations), Ok(mut facts)) = (
-        state.newsroom.annotations(&record.id).await,
-        state.newsroom.repo().desk_facts(&[record.id.as_str()]).await,
-    ) else {
+    let Ok(annotations) = state.newsroom.annotations(&record.id).await else {
         return unavailable();
     };
-    let facts = facts.remove(&record.id).unwrap_or_default();
     let (previous, next) = match (&context.list, context.at) {
         (Some(list), Some(at)) => neighbours(&state.newsroom, list, at).await,
         _ => (None, None),
@@ -168,7 +153,7 @@ pub(super) async fn page(
         (Some(list), Some(at)) => format!("/desk/d/{}?in={}&at={at}", record.id, url_encode(list)),
         _ => format!("/desk/d/{}", record.id),
     };
-    let entities = facts
+    let entities = reading
         .entities
         .iter()
         .map(|(kind, name)| {
@@ -176,14 +161,14 @@ pub(super) async fn page(
             (kind.clone(), name.clone(), href)
         })
         .collect();
-    let starred = facts.starred_by.contains(&user);
+    let starred = annotations.starred_by.contains(&user);
     render(
         StatusCode::OK,
         &DocumentPage {
             id: record.id.clone(),
             here,
-            overlap: facts.overlap.unwrap_or_else(|| "not measured".into()),
-            corpus: facts.corpus.unwrap_or_default(),
+            overlap: reading.overlap.clone().unwrap_or_else(|| "not measured".into()),
+            corpus: reading.corpus.clone().unwrap_or_default(),
             entities,
             annotations,
             starred,

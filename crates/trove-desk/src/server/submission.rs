@@ -231,29 +231,12 @@ async fn submission_counts(
     newsroom: &trove_app::Newsroom,
     submission: SubmissionId,
 ) -> Result<(usize, Vec<(String, usize)>), trove_app::AppError> {
-    let unfiltered = trove_app::DocumentList {
-        submission: Some(submission),
-        page: 1,
-        per_page: 1,
-        ..trove_app::DocumentList::default()
-    };
-    let listed = newsroom.list_documents(&unfiltered).await?.page;
-    if listed.total > 0 {
-        let verdicts = listed
-            .facets
-            .iter()
-            .find(|(group, _)| group == "verdict")
-            .map(|(_, values)| {
-                let mut verdicts: Vec<(String, usize)> = values
-                    .iter()
-                    .filter(|(verdict, _)| verdict != "unverified")
-                    .map(|(verdict, count)| (verdict.clone(), *count as usize))
-                    .collect();
-                verdicts.sort();
-                verdicts
-            })
-            .unwrap_or_default();
-        return Ok((listed.total as usize, verdicts));
+    let (total, verdicts) = newsroom.listed_verdicts(submission).await?;
+    if total > 0 {
+        return Ok((
+            total as usize,
+            verdicts.into_iter().map(|(v, n)| (v, n as usize)).collect(),
+        ));
     }
     let summary = newsroom.repo().document_summary(&submission).await?;
     let verdicts = newsroom.repo().verdict_counts(&submission).await?;
