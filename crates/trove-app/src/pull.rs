@@ -15,8 +15,8 @@ use trove_intake::server::{
     Confirmation, Confirmed, Decisions, ExpiredCounts, PendingReport, PulledMessage, Recorded, Replies,
 };
 use trove_store::{
-    BlobBackend, BlobId, Channel, DecisionRecord, Direction, MessageRecord, SourceRecord, SubmissionId,
-    SubmissionRecord, put_ciphertext,
+    BlobBackend, BlobId, Channel, DecisionRecord, Direction, MessageRecord, SealedSubmission, SourceRecord,
+    SubmissionId, SubmissionRecord, put_ciphertext,
 };
 
 use crate::config::TEMPLATE;
@@ -231,15 +231,17 @@ impl Newsroom {
                 blobs += usize::from(api.fetch_blob(&backend, blob)?);
             }
             let id = SubmissionId::from_str(&submission.id)?;
-            let record = SubmissionRecord {
-                id,
-                received_day: submission.day,
-                channel: Channel::Intake,
-                source: submission.source.clone(),
-                manifest,
+            let sealed = SealedSubmission {
+                record: SubmissionRecord {
+                    id,
+                    received_day: submission.day,
+                    channel: Channel::Intake,
+                    source: submission.source.clone(),
+                    manifest,
+                },
                 blobs: files,
             };
-            if repo.import_submission(&record).await? {
+            if repo.import_submission(&sealed).await? {
                 new_submissions += 1;
                 self.queue_receipt_of(&id).await?;
             }

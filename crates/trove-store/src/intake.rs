@@ -8,7 +8,7 @@ use std::str::FromStr;
 use sqlx::Row;
 
 use crate::repo::db_err;
-use crate::{BlobId, SqliteRepo, StoreError, SubmissionId, SubmissionRecord};
+use crate::{BlobId, SealedSubmission, SqliteRepo, StoreError, SubmissionId};
 
 /// A source: the Argon2id of its codename and its reply recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +152,7 @@ pub trait IntakeRepo: Send + Sync {
     fn complete_upload(
         &self,
         upload: &UploadRecord,
-        record: &SubmissionRecord,
+        sealed: &SealedSubmission,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Everything from sources the desk has not confirmed: submissions,
@@ -425,10 +425,10 @@ impl IntakeRepo for SqliteRepo {
     /// Turns a finished upload into its submission in one transaction, so a
     /// crash leaves either the upload (complete, resumable to its end) or
     /// the submission, never both or neither.
-    async fn complete_upload(&self, upload: &UploadRecord, record: &SubmissionRecord) -> Result<(), StoreError> {
+    async fn complete_upload(&self, upload: &UploadRecord, sealed: &SealedSubmission) -> Result<(), StoreError> {
         let context = || format!("completing upload {}", upload.id);
         let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
-        crate::repo::insert_submission_in(&mut tx, record).await?;
+        crate::repo::insert_submission_in(&mut tx, sealed).await?;
         sqlx::query("DELETE FROM uploads WHERE id = ?")
             .bind(&upload.id)
             .execute(&mut *tx)
@@ -448,7 +448,8 @@ impl IntakeRepo for SqliteRepo {
         for row in &rows {
             let id = SubmissionId::from_str(row.get::<&str, _>(0))?;
             if let Some(record) = crate::SubmissionRepo::submission(self, &id).await? {
-                pending.submissions.push(record);
+                let blobs = crate::SubmissionRepo::submission_blobs(self, &id).await?;
+                pending.submissions.push(SealedSubmission { record, blobs });
             }
         }
         let rows = sqlx::query(
@@ -462,7 +463,7 @@ impl IntakeRepo for SqliteRepo {
         let mut ids: Vec<&str> = pending
             .submissions
             .iter()
-            .filter_map(|s| s.source.as_deref())
+            .filter_map(|s| s.record.source.as_deref())
             .chain(pending.messages.iter().map(|m| m.source_id.as_str()))
             .collect();
         ids.sort_unstable();
@@ -598,7 +599,7 @@ impl IntakeRepo for SqliteRepo {
 /// What an intake holds that the desk has not confirmed yet.
 #[derive(Debug, Clone, Default)]
 pub struct Pending {
-    pub submissions: Vec<SubmissionRecord>,
+    pub submissions: Vec<SealedSubmission>,
     pub messages: Vec<MessageRecord>,
     pub sources: Vec<SourceRecord>,
 }

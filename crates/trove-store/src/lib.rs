@@ -71,7 +71,7 @@ pub use intake::{
 pub use partners::{AccessAction, AccessRow, GrantRow, PartnerRepo, PartnerRow};
 pub use published::{PublishedCorpus, PublishedDocument, PublishedRepo};
 pub use releases::{NewRedaction, RedactionRow, RedactionState, ReleaseRecord, ReleaseRepo, ReleaseState, WithheldRow};
-pub use repo::{Channel, MetadataRepo, SqliteRepo, SubmissionRecord, SubmissionRepo};
+pub use repo::{Channel, MetadataRepo, SealedSubmission, SqliteRepo, SubmissionRecord, SubmissionRepo};
 pub use schedule::{EventRow, PlacementRow, ScheduleRepo, ScheduleRow};
 pub use sealed::{BlobOpener, BlobReader, BlobSealer, PutReceipt};
 pub use submission::{

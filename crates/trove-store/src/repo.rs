@@ -47,21 +47,32 @@ pub struct SubmissionRecord {
     /// The intake source that handed it over (None for `trove submit`).
     pub source: Option<String>,
     pub manifest: BlobId,
+}
+
+/// A submission as it is first recorded: its record and the blobs that
+/// hold its files, in order. The blobs are listed apart from the record
+/// because only the intake (handing them to the desk, expiring them) needs
+/// them, and a leak's submission has tens of thousands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedSubmission {
+    pub record: SubmissionRecord,
     pub blobs: Vec<BlobId>,
 }
 
 /// Submissions: what arrived, when (the day), how, and its blobs.
 pub trait SubmissionRepo: Send + Sync {
-    fn insert_submission(&self, record: &SubmissionRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn insert_submission(&self, sealed: &SealedSubmission) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn submission(
         &self,
         id: &SubmissionId,
     ) -> impl Future<Output = Result<Option<SubmissionRecord>, StoreError>> + Send;
     /// All submissions, newest day first.
     fn submissions(&self) -> impl Future<Output = Result<Vec<SubmissionRecord>, StoreError>> + Send;
+    /// The blobs that hold a submission's files, in order.
+    fn submission_blobs(&self, id: &SubmissionId) -> impl Future<Output = Result<Vec<BlobId>, StoreError>> + Send;
     /// Stores a submission the desk pulled, unless it is here already.
     /// True if it was new.
-    fn import_submission(&self, record: &SubmissionRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn import_submission(&self, sealed: &SealedSubmission) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
 /// Every concern of the metadata database: what a backend implements.
@@ -184,7 +195,7 @@ impl SqliteRepo {
         rows.iter().map(|row| BlobId::from_str(row.get::<&str, _>(0))).collect()
     }
 
-    async fn record_from_row(&self, row: &sqlx::sqlite::SqliteRow) -> Result<SubmissionRecord, StoreError> {
+    fn record_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SubmissionRecord, StoreError> {
         let id: String = row.get("id");
         let channel = match row.get::<&str, _>("channel") {
             "intake" => Channel::Intake,
@@ -202,16 +213,15 @@ impl SqliteRepo {
             channel,
             source: row.get("source_id"),
             manifest: BlobId::from_str(row.get::<&str, _>("manifest_blob"))?,
-            blobs: self.blobs_of(&id).await?,
         })
     }
 }
 
 impl SubmissionRepo for SqliteRepo {
-    async fn insert_submission(&self, record: &SubmissionRecord) -> Result<(), StoreError> {
-        let context = || format!("recording submission {}", record.id);
+    async fn insert_submission(&self, sealed: &SealedSubmission) -> Result<(), StoreError> {
+        let context = || format!("recording submission {}", sealed.record.id);
         let mut tx = self.pool.begin().await.map_err(db_err(context()))?;
-        insert_submission_in(&mut tx, record).await?;
+        insert_submission_in(&mut tx, sealed).await?;
         tx.commit().await.map_err(db_err(context()))
     }
 
@@ -223,7 +233,7 @@ impl SubmissionRepo for SqliteRepo {
                 .await
                 .map_err(db_err(format!("reading submission {id}")))?;
         match row {
-            Some(row) => Ok(Some(self.record_from_row(&row).await?)),
+            Some(row) => Ok(Some(Self::record_from_row(&row)?)),
             None => Ok(None),
         }
     }
@@ -235,18 +245,18 @@ impl SubmissionRepo for SqliteRepo {
         .fetch_all(&self.pool)
         .await
         .map_err(db_err("listing submissions"))?;
-        let mut records = Vec::with_capacity(rows.len());
-        for row in &rows {
-            records.push(self.record_from_row(row).await?);
-        }
-        Ok(records)
+        rows.iter().map(Self::record_from_row).collect()
     }
 
-    async fn import_submission(&self, record: &SubmissionRecord) -> Result<bool, StoreError> {
-        if self.submission(&record.id).await?.is_some() {
+    async fn submission_blobs(&self, id: &SubmissionId) -> Result<Vec<BlobId>, StoreError> {
+        self.blobs_of(&id.to_string()).await
+    }
+
+    async fn import_submission(&self, sealed: &SealedSubmission) -> Result<bool, StoreError> {
+        if self.submission(&sealed.record.id).await?.is_some() {
             return Ok(false);
         }
-        self.insert_submission(record).await?;
+        self.insert_submission(sealed).await?;
         Ok(true)
     }
 }
@@ -254,8 +264,9 @@ impl SubmissionRepo for SqliteRepo {
 /// Inserts a submission inside a caller's transaction.
 pub(crate) async fn insert_submission_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    record: &SubmissionRecord,
+    sealed: &SealedSubmission,
 ) -> Result<(), StoreError> {
+    let record = &sealed.record;
     let id = record.id.to_string();
     let context = || format!("recording submission {id}");
     sqlx::query("INSERT INTO submissions (id, received_day, channel, source_id, manifest_blob) VALUES (?, ?, ?, ?, ?)")
@@ -267,7 +278,7 @@ pub(crate) async fn insert_submission_in(
         .execute(&mut **tx)
         .await
         .map_err(db_err(context()))?;
-    for (ordinal, blob) in record.blobs.iter().enumerate() {
+    for (ordinal, blob) in sealed.blobs.iter().enumerate() {
         sqlx::query("INSERT INTO submission_blobs (submission_id, ordinal, blob_id) VALUES (?, ?, ?)")
             .bind(&id)
             .bind(ordinal as i64)

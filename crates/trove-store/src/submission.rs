@@ -8,8 +8,8 @@ use std::io::Read;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BlobBackend, BlobId, BlobOpener, BlobReader, BlobSealer, Channel, StoreError, SubmissionId, SubmissionRecord,
-    SubmissionRepo,
+    BlobBackend, BlobId, BlobOpener, BlobReader, BlobSealer, Channel, SealedSubmission, StoreError, SubmissionId,
+    SubmissionRecord, SubmissionRepo,
 };
 
 /// The sealed list of a submission's files. Desk only: reading it needs the
@@ -241,14 +241,14 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
 
     /// Seals the manifest and records the submission.
     pub async fn commit(self, repo: &impl SubmissionRepo, channel: Channel) -> Result<SubmissionSummary, StoreError> {
-        let (record, summary) = self.seal(channel)?;
-        repo.insert_submission(&record).await?;
+        let (sealed, summary) = self.seal(channel)?;
+        repo.insert_submission(&sealed).await?;
         Ok(summary)
     }
 
     /// Seals the manifest and returns the record to insert, for a caller
     /// that records it in a transaction of its own.
-    pub fn seal(self, channel: Channel) -> Result<(SubmissionRecord, SubmissionSummary), StoreError> {
+    pub fn seal(self, channel: Channel) -> Result<(SealedSubmission, SubmissionSummary), StoreError> {
         let salt = match self.salt {
             Some(salt) => salt,
             None => {
@@ -270,12 +270,12 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
             channel,
             source: self.source,
             manifest: sealed.blob,
-            blobs: manifest
-                .files
-                .iter()
-                .flat_map(|f| f.parts.iter().map(|p| p.blob))
-                .collect(),
         };
+        let blobs = manifest
+            .files
+            .iter()
+            .flat_map(|f| f.parts.iter().map(|p| p.blob))
+            .collect();
         let summary = SubmissionSummary {
             submission: self.id,
             files: manifest.files.len(),
@@ -284,7 +284,7 @@ impl<'a, B: BlobBackend> SubmissionWriter<'a, B> {
             salt,
             day: record.received_day,
         };
-        Ok((record, summary))
+        Ok((SealedSubmission { record, blobs }, summary))
     }
 }
 

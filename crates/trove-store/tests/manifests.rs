@@ -58,7 +58,7 @@ async fn a_file_in_parts_reads_back_whole_and_the_receipt_opens_with_the_salt() 
 
     let record = repo.submission(&summary.submission).await.unwrap().unwrap();
     assert_eq!(record.source.as_deref(), Some("abc"));
-    assert_eq!(record.blobs.len(), 4);
+    assert_eq!(repo.submission_blobs(&record.id).await.unwrap().len(), 4);
     let manifest = read_manifest(&opener, &record).unwrap();
     assert_eq!(manifest.commitment(), summary.commitment);
     let mut back = Vec::new();

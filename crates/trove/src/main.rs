@@ -17,7 +17,7 @@ use serde_json::json;
 use trove_app::{AppendRequest, Decision, Newsroom, Role, parse_size};
 use trove_ledger::Due;
 use trove_ledger::statement::Statement;
-use trove_store::{BlobId, Day, Outcome, SubmissionId};
+use trove_store::{BlobId, Day, Outcome, SubmissionId, SubmissionRepo as _};
 
 use progress::Bars;
 
@@ -699,15 +699,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             });
         }
         Command::Submissions { id: None } => {
-            let records = open().await?.submissions().await?;
+            let newsroom = open().await?;
+            let mut records = Vec::new();
+            for record in newsroom.submissions().await? {
+                let blobs = newsroom.repo().submission_blobs(&record.id).await?.len();
+                records.push((record, blobs));
+            }
             let list: Vec<_> = records
                 .iter()
-                .map(|r| json!({ "submission": r.id.to_string(), "received_day": r.received_day, "blobs": r.blobs.len() }))
+                .map(|(r, blobs)| json!({ "submission": r.id.to_string(), "received_day": r.received_day, "blobs": blobs }))
                 .collect();
             print::report(json, &json!({ "submissions": list }), |_| {
                 records
                     .iter()
-                    .map(|r| format!("{}  {}  {} blobs", r.id, r.received_day, r.blobs.len()))
+                    .map(|(r, blobs)| format!("{}  {}  {blobs} blobs", r.id, r.received_day))
                     .collect::<Vec<_>>()
                     .join("\n")
             });

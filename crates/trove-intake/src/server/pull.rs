@@ -107,10 +107,10 @@ pub async fn pending<R: IntakeStore>(State(intake): Shared<R>) -> Response {
             .submissions
             .into_iter()
             .map(|s| PulledSubmission {
-                id: s.id.to_string(),
-                day: s.received_day,
-                source: s.source,
-                manifest: s.manifest.to_hex(),
+                id: s.record.id.to_string(),
+                day: s.record.received_day,
+                source: s.record.source,
+                manifest: s.record.manifest.to_hex(),
                 blobs: s.blobs.iter().map(BlobId::to_hex).collect(),
             })
             .collect(),
