@@ -136,7 +136,7 @@ impl Newsroom {
                 break;
             }
         }
-        writer.commit()?;
+        writer.commit_merged()?;
         index.refresh()?;
         Ok(index.count(&id.to_string())?)
     }

@@ -649,4 +649,21 @@ impl ListWriter {
         self.writer.commit().map_err(|e| self.fail(e))?;
         Ok(())
     }
+
+    /// Commits, then merges the whole list into one segment (after a
+    /// submission was listed again): a page deep in a list sorted by path
+    /// turns each segment's candidates into strings before merging them,
+    /// so fewer segments answer faster. The list holds no text, so the
+    /// merge rewrites little (about 200 bytes a document).
+    pub fn commit_merged(mut self) -> Result<(), SearchError> {
+        self.commit()?;
+        let segments = self.writer.index().searchable_segment_ids().map_err(|e| self.fail(e))?;
+        if segments.len() > 1 {
+            self.writer.merge(&segments).wait().map_err(|e| self.fail(e))?;
+        }
+        self.writer.wait_merging_threads().map_err(|e| SearchError::Index {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })
+    }
 }
