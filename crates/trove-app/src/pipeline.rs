@@ -220,11 +220,20 @@ impl Newsroom {
     ) -> Result<ImportSummary, AppError> {
         progress.start("importing", None);
         let limits = self.dir().ingest_limits();
-        let summary = import_corpus(self.repo(), &self.dir().overlap_dir(), path, info, &limits, |n| {
-            if n % 256 == 0 {
-                progress.advance(0, 256);
-            }
-        })
+        let sealer = self.sealer()?;
+        let summary = import_corpus(
+            self.repo(),
+            &sealer,
+            &self.dir().overlap_dir(),
+            path,
+            info,
+            &limits,
+            |n| {
+                if n % 256 == 0 {
+                    progress.advance(0, 256);
+                }
+            },
+        )
         .await?;
         progress.finish();
         Ok(summary)

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use trove_ingest::pixels::{PixelJob, render_pixels};
-use trove_store::{DeskRepo as _, DocumentRecord, DocumentRepo as _};
+use trove_store::{DeskRepo as _, DocumentRecord, DocumentRepo as _, PublishedRepo as _};
 
 use crate::{AppError, Newsroom};
 
@@ -40,8 +40,23 @@ pub struct PublishedMatch {
     pub document: String,
     pub by: String,
     pub similarity: f64,
-    pub passages: Vec<String>,
+    pub passages: Vec<Passage>,
+    /// The opening of the published text, for a match of the whole
+    /// document (exact or near), when its text was kept.
+    pub opening: Option<String>,
 }
+
+/// A passage of the document and the same passage where it was
+/// published (None when the publication's text was not kept: a corpus
+/// imported before texts were, or a passage that could not be placed).
+#[derive(Debug, Clone, Serialize)]
+pub struct Passage {
+    pub ours: String,
+    pub published: Option<String>,
+}
+
+/// How much of a published text opens a whole-document match.
+const OPENING_BYTES: usize = 600;
 
 /// The overlap report's match as stored for the page.
 #[derive(Deserialize)]
@@ -50,6 +65,10 @@ struct StoredMatch {
     publisher: String,
     date: String,
     document: String,
+    /// The published document's number (absent in facts stored before
+    /// published texts were kept).
+    #[serde(default)]
+    published: Option<u32>,
     by: String,
     similarity: f64,
     #[serde(default)]
@@ -81,18 +100,53 @@ fn strings(doc: &DocumentRecord, key: &str) -> Vec<String> {
     }
 }
 
+/// The text at a byte range, widened to character boundaries.
+fn cut(text: &str, (start, end): (usize, usize)) -> Option<&str> {
+    let start = (0..=start.min(text.len())).rev().find(|&i| text.is_char_boundary(i))?;
+    let end = (end.min(text.len())..=text.len()).find(|&i| text.is_char_boundary(i))?;
+    (start < end).then(|| text[start..end].trim())
+}
+
 /// The passages of `text` at `spans` (byte ranges), cut at character
 /// boundaries.
 fn passages(text: &str, spans: &[(usize, usize)]) -> Vec<String> {
     spans
         .iter()
-        .filter_map(|&(start, end)| {
-            let start = (0..=start.min(text.len())).rev().find(|&i| text.is_char_boundary(i))?;
-            let end = (end.min(text.len())..=text.len()).find(|&i| text.is_char_boundary(i))?;
-            (start < end).then(|| text[start..end].trim().to_owned())
-        })
+        .filter_map(|&span| cut(text, span).map(str::to_owned))
         .take(10)
         .collect()
+}
+
+/// Each passage beside where it stands in the published text.
+fn placed(passages: Vec<String>, published: Option<&str>) -> Vec<Passage> {
+    let places = match published {
+        Some(published) => {
+            let ours: Vec<&str> = passages.iter().map(String::as_str).collect();
+            trove_overlap::text::find_passages(&ours, published)
+                .into_iter()
+                .map(|place| place.and_then(|span| cut(published, span)).map(str::to_owned))
+                .collect()
+        }
+        None => vec![None; passages.len()],
+    };
+    passages
+        .into_iter()
+        .zip(places)
+        .map(|(ours, published)| Passage { ours, published })
+        .collect()
+}
+
+/// The opening of a text, cut at a word.
+fn opening(text: &str) -> String {
+    if text.len() <= OPENING_BYTES {
+        return text.trim().to_owned();
+    }
+    let end = (0..=OPENING_BYTES)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let end = text[..end].rfind(char::is_whitespace).unwrap_or(end);
+    format!("{} …", text[..end].trim())
 }
 
 impl Newsroom {
@@ -148,18 +202,24 @@ impl Newsroom {
         reading.entities = facts.entities;
         if let Some(stored) = facts.matches {
             let stored: Vec<StoredMatch> = serde_json::from_str(&stored).unwrap_or_default();
-            reading.matches = stored
-                .into_iter()
-                .map(|m| PublishedMatch {
-                    passages: passages(text, &m.spans),
+            let opener = self.opener()?;
+            for m in stored {
+                let published = match m.published {
+                    Some(id) => self.published_text(&opener, id).await?,
+                    None => None,
+                };
+                let whole = m.spans.is_empty();
+                reading.matches.push(PublishedMatch {
+                    passages: placed(passages(text, &m.spans), published.as_deref()),
+                    opening: published.as_deref().filter(|_| whole).map(opening),
                     corpus: m.corpus,
                     publisher: m.publisher,
                     date: m.date,
                     document: m.document,
                     by: m.by,
                     similarity: m.similarity,
-                })
-                .collect();
+                });
+            }
         }
         reading.pages = match doc.doc_type.as_str() {
             "pdf" => doc.metadata.get("pages").and_then(|p| p.as_u64()).map(|p| p as u32),
@@ -167,6 +227,18 @@ impl Newsroom {
             _ => None,
         };
         Ok(reading)
+    }
+
+    /// A published document's text, when its corpus kept it.
+    async fn published_text(
+        &self,
+        opener: &trove_store::BlobOpener<trove_store::FsBackend>,
+        id: u32,
+    ) -> Result<Option<String>, AppError> {
+        let Some(text) = self.repo().published_document(id).await?.and_then(|d| d.text) else {
+            return Ok(None);
+        };
+        Ok(Some(trove_store::read_text(opener, &text)?))
     }
 
     /// A document's bytes as they came, found again in its submission.

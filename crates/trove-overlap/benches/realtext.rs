@@ -80,6 +80,7 @@ async fn main() {
     let start = Instant::now();
     import_corpus(
         &store.repo,
+        &store.sealer,
         &index_dir,
         &set.join("published"),
         &info,

@@ -1,10 +1,12 @@
 //! Registering a published corpus: read it with ingest's extractors,
-//! fingerprint every document, write index segments, record the rows.
+//! fingerprint every document, write index segments, seal its texts in
+//! packs (the desk shows a published passage beside the leaked one), record
+//! the rows.
 
 use std::path::Path;
 
 use trove_ingest::{DocType, Limits, extract, is_container, walk_path};
-use trove_store::{Day, PublishedCorpus, PublishedDocument, PublishedRepo};
+use trove_store::{BlobBackend, BlobSealer, Day, PublishedCorpus, PublishedDocument, PublishedRepo, TextRef};
 
 use crate::index::{Index, SegmentWriter};
 use crate::{OverlapError, fingerprint};
@@ -33,11 +35,49 @@ pub struct ImportSummary {
 /// of any size runs in bounded memory.
 const SEGMENT_BYTES: usize = 128 << 20;
 
+/// Texts are sealed a pack at a time when a pack reaches this size.
+const TEXT_PACK_BYTES: usize = 8 << 20;
+
+/// Texts waiting for their pack to be sealed: the pack, and the documents
+/// (by position in the import's list) with their ranges in it.
+#[derive(Default)]
+struct TextPack {
+    bytes: Vec<u8>,
+    placed: Vec<(usize, u64, u64)>,
+}
+
+impl TextPack {
+    fn add(&mut self, document: usize, text: &str) {
+        if !text.is_empty() {
+            self.placed.push((document, self.bytes.len() as u64, text.len() as u64));
+            self.bytes.extend_from_slice(text.as_bytes());
+        }
+    }
+
+    /// Seals the pack and gives each of its documents its text's place.
+    fn seal<B: BlobBackend>(
+        &mut self,
+        sealer: &BlobSealer<B>,
+        documents: &mut [PublishedDocument],
+    ) -> Result<(), OverlapError> {
+        if self.bytes.is_empty() {
+            return Ok(());
+        }
+        let blob = sealer.put(self.bytes.as_slice())?.blob;
+        for (document, offset, len) in self.placed.drain(..) {
+            documents[document].text = Some(TextRef { blob, offset, len });
+        }
+        self.bytes.clear();
+        Ok(())
+    }
+}
+
 /// Imports the folder, archive, mbox or file at `path` as a published
 /// corpus. The index folder is locked for the import, so two imports never
 /// interleave; a corpus name is registered once.
-pub async fn import_corpus(
+pub async fn import_corpus<B: BlobBackend>(
     repo: &impl PublishedRepo,
+    sealer: &BlobSealer<B>,
     index_dir: &Path,
     path: &Path,
     info: &CorpusInfo,
@@ -76,6 +116,7 @@ pub async fn import_corpus(
     drop(index);
     let mut writer = SegmentWriter::default();
     let mut documents = Vec::new();
+    let mut pack = TextPack::default();
     let mut segments = 0;
     let mut failure = None;
     walk_path(path, limits, |doc_path, doc_type, bytes| {
@@ -96,7 +137,14 @@ pub async fn import_corpus(
             text_id: found.text_id,
             size: bytes.len() as u64,
             set: Some((segment, offset, len)),
+            text: None,
         });
+        pack.add(documents.len() - 1, &text);
+        if pack.bytes.len() >= TEXT_PACK_BYTES
+            && let Err(e) = pack.seal(sealer, &mut documents)
+        {
+            failure = Some(e);
+        }
         next_id += 1;
         progress(documents.len());
         if writer.memory() >= SEGMENT_BYTES {
@@ -105,7 +153,7 @@ pub async fn import_corpus(
                     segment += 1;
                     segments += 1;
                 }
-                Err(e) => failure = Some(e),
+                Err(e) => failure = Some(e.into()),
             }
         }
     })
@@ -114,8 +162,9 @@ pub async fn import_corpus(
         source,
     })?;
     if let Some(error) = failure {
-        return Err(error.into());
+        return Err(error);
     }
+    pack.seal(sealer, &mut documents)?;
     if !writer.is_empty() {
         writer.finish(index_dir, segment)?;
         segments += 1;

@@ -30,6 +30,9 @@ pub struct Match {
     pub publisher: String,
     pub date: String,
     pub document: String,
+    /// The published document's number in the registry (its text is
+    /// kept, for the desk to show the passage there).
+    pub published: u32,
     /// exact: `bytes` or `text`; near: the Jaccard; partial: containment.
     pub by: &'static str,
     pub similarity: f64,
@@ -204,6 +207,7 @@ impl Corpora {
             publisher: corpus.publisher.clone(),
             date: corpus.date.clone(),
             document: doc.path.clone(),
+            published: doc.id,
             by,
             similarity,
             spans,

@@ -114,6 +114,57 @@ pub fn kgram_hashes(words: &[Word], n: usize) -> Vec<u64> {
         .collect()
 }
 
+/// Where each of `passages` (taken from one text) stands in `published`:
+/// the byte range of the longest run of the passage's word shingles that
+/// follow each other in `published` as well; None for a passage with no
+/// shingle there (or shorter than a shingle). For the desk, which shows a
+/// leaked passage beside the published one: the match itself is found by
+/// the index, this only places it.
+pub fn find_passages(passages: &[&str], published: &str) -> Vec<Option<(usize, usize)>> {
+    /// A shingle repeated more often than this (boilerplate, a table's
+    /// rows) is placed by its first occurrences only.
+    const PLACES: usize = 16;
+    let theirs = words(published);
+    let mut at: std::collections::HashMap<u64, Vec<usize>> = std::collections::HashMap::new();
+    for (position, hash) in kgram_hashes(&theirs, SHINGLE_WORDS).into_iter().enumerate() {
+        let places = at.entry(hash).or_default();
+        if places.len() < PLACES {
+            places.push(position);
+        }
+    }
+    passages
+        .iter()
+        .map(|passage| {
+            // Runs ending at each published position, one shingle of the
+            // passage after another: (length, position of the last).
+            let mut previous: Vec<(usize, usize)> = Vec::new();
+            let mut best = (0, 0);
+            for hash in kgram_hashes(&words(passage), SHINGLE_WORDS) {
+                let current: Vec<(usize, usize)> = at
+                    .get(&hash)
+                    .into_iter()
+                    .flatten()
+                    .map(|&position| {
+                        let before = previous
+                            .iter()
+                            .find(|&&(_, last)| last + 1 == position)
+                            .map_or(0, |&(length, _)| length);
+                        (before + 1, position)
+                    })
+                    .collect();
+                for &(length, position) in &current {
+                    if length > best.0 {
+                        best = (length, position);
+                    }
+                }
+                previous = current;
+            }
+            let (length, last) = best;
+            (length > 0).then(|| (theirs[last + 1 - length].start, theirs[last + SHINGLE_WORDS - 1].end))
+        })
+        .collect()
+}
+
 /// The set of word 5-shingles, as sorted unique hashes.
 pub fn shingle_set(words: &[Word]) -> Vec<u64> {
     let mut set = kgram_hashes(words, SHINGLE_WORDS);
@@ -174,6 +225,26 @@ mod tests {
         assert_eq!(normalize("Straße\r\n  ＡＢＣ\tfoo "), "strasse abc foo");
         assert_eq!(text_id("One two\r\nthree"), text_id("ONE   two three\n"));
         assert_ne!(text_id("one two"), text_id("one three"));
+    }
+
+    #[test]
+    fn passages_are_placed_in_the_published_text() {
+        let published = "The ministry said on Monday that the Transfer of 48 000 EUR to Istmo Trust \
+                         was approved by the deputy minister in March. Nothing else was said.";
+        let leaked = [
+            "the transfer of 48,000 EUR to ISTMO trust was approved by the deputy",
+            "not there at all in it",
+        ];
+        let found = find_passages(&leaked, published);
+        let (start, end) = found[0].expect("the first passage is placed");
+        assert_eq!(
+            &published[start..end],
+            "the Transfer of 48 000 EUR to Istmo Trust \
+                         was approved by the deputy"
+        );
+        assert_eq!(found[1], None);
+        // Shorter than a shingle: nothing to place it by.
+        assert_eq!(find_passages(&["the ministry"], published), vec![None]);
     }
 
     #[test]

@@ -49,6 +49,7 @@ impl Desk {
         };
         import_corpus(
             &self.store.repo,
+            &self.store.sealer,
             &self.index_dir(),
             path,
             &info,
@@ -244,6 +245,7 @@ async fn a_utf16_crlf_copy_is_exact_and_a_quotation_is_partial_with_its_span() {
     };
     let refused = import_corpus(
         &desk.store.repo,
+        &desk.store.sealer,
         &desk.index_dir(),
         published.path(),
         &info,

@@ -2,11 +2,12 @@
 //! overlap measurement).
 
 use std::future::Future;
+use std::str::FromStr;
 
 use sqlx::Row;
 
 use crate::repo::db_err;
-use crate::{SqliteRepo, StoreError};
+use crate::{BlobId, SqliteRepo, StoreError, TextRef};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PublishedCorpus {
@@ -38,6 +39,9 @@ pub struct PublishedDocument {
     pub size: u64,
     /// Segment, offset and length of its shingle set in the index.
     pub set: Option<(u32, u64, u32)>,
+    /// Its extracted text (None for a corpus imported before texts were
+    /// kept, or a document without text).
+    pub text: Option<TextRef>,
 }
 
 fn document(row: &sqlx::sqlite::SqliteRow) -> PublishedDocument {
@@ -57,10 +61,18 @@ fn document(row: &sqlx::sqlite::SqliteRow) -> PublishedDocument {
                 row.get::<i64, _>("set_len") as u32,
             )
         }),
+        text: row
+            .get::<Option<&str>, _>("text_blob")
+            .and_then(|blob| BlobId::from_str(blob).ok())
+            .map(|blob| TextRef {
+                blob,
+                offset: row.get::<i64, _>("text_offset") as u64,
+                len: row.get::<i64, _>("text_len") as u64,
+            }),
     }
 }
 
-const DOCUMENT_COLUMNS: &str = "id, corpus_id, path, type, content_id, text_id, size, segment, set_offset, set_len";
+const DOCUMENT_COLUMNS: &str = "id, corpus_id, path, type, content_id, text_id, size, segment, set_offset, set_len, text_blob, text_offset, text_len";
 
 /// The registry of published corpora and their documents (overlap).
 pub trait PublishedRepo: Send + Sync {
@@ -164,8 +176,9 @@ impl PublishedRepo for SqliteRepo {
         .map_err(db_err(context.clone()))?;
         for doc in documents {
             sqlx::query(
-                "INSERT INTO published_documents (id, corpus_id, path, type, content_id, text_id, size, segment, set_offset, set_len)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO published_documents (id, corpus_id, path, type, content_id, text_id, size, segment, set_offset, set_len,
+                                                  text_blob, text_offset, text_len)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(doc.id as i64)
             .bind(id)
@@ -177,6 +190,9 @@ impl PublishedRepo for SqliteRepo {
             .bind(doc.set.map(|s| s.0 as i64))
             .bind(doc.set.map(|s| s.1 as i64))
             .bind(doc.set.map(|s| s.2 as i64))
+            .bind(doc.text.map(|t| t.blob.to_hex()))
+            .bind(doc.text.map(|t| t.offset as i64))
+            .bind(doc.text.map(|t| t.len as i64))
             .execute(&mut *tx)
             .await
             .map_err(db_err(context.clone()))?;

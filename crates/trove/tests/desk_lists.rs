@@ -333,8 +333,18 @@ fn lists_count_page_narrow_and_carry_journalists_records() {
     let reading = rt.block_on(other.reading(partial, &text)).unwrap();
     let first_match = &reading.matches[0];
     assert!(!first_match.corpus.is_empty());
-    assert!(first_match.passages.iter().all(|p| text.contains(p.as_str())));
+    assert!(first_match.passages.iter().all(|p| text.contains(p.ours.as_str())));
     assert!(!first_match.passages.is_empty());
+    // Beside each, the same words where they were published (the corpus's
+    // texts are kept at import).
+    let words = |text: &str| -> Vec<u64> { trove_overlap::text::words(text).iter().map(|w| w.hash).collect() };
+    for passage in &first_match.passages {
+        let published = passage
+            .published
+            .as_deref()
+            .expect("the passage is placed in the publication");
+        assert_eq!(words(published), words(&passage.ours), "{published:?}");
+    }
 
     // Bad input is refused by name, and nothing changes.
     assert!(rt.block_on(other.add_tag(&tagged.id, "a/b", "bob")).is_err());
