@@ -9,7 +9,9 @@
 //! ids are database rows; the bands, fingerprints and shingle sets are
 //! immutable on-disk segments read through memory maps ([`index`]), added
 //! to by each import, so millions of published documents are searched in
-//! bounded memory.
+//! bounded memory. Each published text is sealed in a text pack like a
+//! submission's, so the desk can show a passage where it was published
+//! ([`text::find_passages`] places it).
 //!
 //! [`overlap_submission`] classes each document of an ingested submission:
 //! **exact** (the same bytes, or the same normalized text), **near** (word
