@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use base64::Engine;
-use common::{ok, trove};
+use common::{all_files, ok, trove};
 use sha2::Digest;
 
 fn fails(output: Output) -> String {
@@ -21,19 +21,6 @@ fn init(dir: &Path) -> PathBuf {
     let data = dir.join("data");
     ok(trove(&data, &["init"]));
     data
-}
-
-fn all_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(all_files(&path))
-        } else {
-            files.push(path)
-        }
-    }
-    files
 }
 
 fn blob_files(data: &Path) -> Vec<PathBuf> {

@@ -111,10 +111,23 @@ fn an_editor_decides_and_replies_on_the_desk_and_the_source_sees_both() {
     browser.type_into("#reply", "Thank you. Can you tell us who else was there?");
     browser.click("#send-reply");
     browser.wait_for_text(".notice", "Reply sealed");
+    // A journalist's note and tag stay on the desk.
+    let desk_note = "Desk only: the second witness is the harbour master's deputy";
+    browser.type_into("#note-text", desk_note);
+    browser.click("#add-note");
+    browser.wait_for_text("main", desk_note);
+    browser.type_into("#tag", "harbour-witness");
+    browser.click("#add-tag");
+    browser.wait_for_text("#submission-tags", "harbour-witness");
 
-    // The source sees the reply and the decision with its codes.
+    // The source sees the reply and the decision with its codes, and
+    // never the desk's note or tag.
     assert_eq!(source.login(&codename).status, 303);
     let home = source.get("/home").body;
+    assert!(
+        !home.contains("second witness") && !home.contains("harbour-witness"),
+        "{home}"
+    );
     assert!(home.contains("Can you tell us who else was there?"), "{home}");
     assert!(
         home.contains(&format!("decided: declined ({})", codes.join(", "))),
@@ -128,6 +141,17 @@ fn an_editor_decides_and_replies_on_the_desk_and_the_source_sees_both() {
         &["log", "verify", "--state", seen.to_str().unwrap(), "--json"],
     )));
     assert_eq!(verified["entries"]["decision"], 1, "{verified}");
+    // Nor is the note in the public log's files.
+    let log_files = common::all_files(&data.join("log"));
+    assert!(!log_files.is_empty());
+    for file in log_files {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("second witness"),
+            "{}",
+            file.display()
+        );
+    }
 }
 
 /// Logs in to the desk over plain HTTP; the response to the form.

@@ -473,3 +473,17 @@ pub fn triage_ready(
     ok(trove(&data, &["verify", &id]));
     (corpus, data, id)
 }
+
+/// Every file under `dir`, at any depth.
+pub fn all_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(all_files(&path))
+        } else {
+            files.push(path)
+        }
+    }
+    files
+}
