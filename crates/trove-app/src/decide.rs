@@ -80,7 +80,7 @@ impl Newsroom {
         while let Some(batch) = texts.next_batch().await? {
             let mut entity_facts = Vec::with_capacity(batch.len());
             for (doc, text) in batch {
-                let found = extractor.extract_document(&text, &doc.metadata);
+                let found = extractor.extract_document(&text, &doc.doc_type, &doc.metadata);
                 entity_facts.push(entity_fact(&doc.id, &found));
                 tally.add(found);
             }

@@ -27,16 +27,19 @@ fn main() {
             .iter()
             .map(|d| texts.get(&d.id).map(|t| t.to_string()).unwrap_or_default())
             .collect();
-        let metadata: Vec<serde_json::Value> = documents.iter().map(|d| d.metadata.clone()).collect();
+        let metadata: Vec<(String, serde_json::Value)> = documents
+            .iter()
+            .map(|d| (d.doc_type.clone(), d.metadata.clone()))
+            .collect();
         (texts, metadata)
     });
     let bytes: usize = texts.iter().map(String::len).sum();
     let extractor = trove_triage::Extractor::new(&trove_triage::Gazetteer::shipped(), &["Kovalenko".into()]).unwrap();
     let start = Instant::now();
     let mut found = 0usize;
-    for (text, meta) in texts.iter().zip(&metadata) {
+    for (text, (doc_type, meta)) in texts.iter().zip(&metadata) {
         found += extractor
-            .extract_document(text, meta)
+            .extract_document(text, doc_type, meta)
             .entities
             .values()
             .map(|v| v.len())

@@ -162,9 +162,9 @@ impl Extractor {
         })
     }
 
-    /// Entities of a document: its text, and its metadata (authors are
-    /// people, and every address in it counts).
-    pub fn extract_document(&self, text: &str, metadata: &serde_json::Value) -> DocumentEntities {
+    /// Entities of a document of type `doc_type`: its text, and its
+    /// metadata (authors are people, and every address in it counts).
+    pub fn extract_document(&self, text: &str, doc_type: &str, metadata: &serde_json::Value) -> DocumentEntities {
         let mut found = self.extract(text);
         let email = &self
             .rules
@@ -190,6 +190,11 @@ impl Extractor {
             }
         }
         for field in ["creator", "author", "lastmodifiedby"] {
+            // A PDF's Creator is the program that made it ("Microsoft Word
+            // 2013"); an office file's creator (dc:creator) is a person.
+            if field == "creator" && doc_type == "pdf" {
+                continue;
+            }
             if let Some(name) = metadata.get(field).and_then(|v| v.as_str()).map(collapse)
                 && name.split(' ').count() >= 2
                 && !name.contains('@')
@@ -339,7 +344,7 @@ mod tests {
         let text = "Claire,\n\nThe transfer went out.\n\nRegards,\nPavel Petrov\nBaltic Maritime Holdings\n\nOn Sun, 30 Nov 2014 15:57:06 +0000, Eleni Bondarenko wrote:\n> Tel.: 044 123 45 67\n";
         let metadata =
             serde_json::json!({ "from": ["pavel.petrov@baltic-maritime.example"], "creator": "Viktor Volkov" });
-        let found = extractor.extract_document(text, &metadata);
+        let found = extractor.extract_document(text, "docx", &metadata);
         let people = &found.entities[&EntityKind::Person];
         for name in ["Pavel Petrov", "Eleni Bondarenko", "Viktor Volkov"] {
             assert!(people.contains(name), "{name}: {people:?}");
@@ -350,6 +355,11 @@ mod tests {
             "{found:?}"
         );
         assert!(found.entities[&EntityKind::Organisation].contains("Baltic Maritime Holdings"));
+        // A PDF's creator is the program that made it, not a person.
+        let pdf = serde_json::json!({ "creator": "Microsoft Word 2013", "author": "Viktor Volkov" });
+        let people = &extractor.extract_document("", "pdf", &pdf).entities[&EntityKind::Person];
+        assert!(people.contains("Viktor Volkov"), "{people:?}");
+        assert!(!people.contains("Microsoft Word 2013"), "{people:?}");
     }
 
     #[test]

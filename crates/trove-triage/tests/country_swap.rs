@@ -50,8 +50,8 @@ async fn swapping_countries_changes_no_score_and_no_decision() {
         let metadata = doc.metadata.to_string();
         swapped_count += pattern.find_iter(text).count() + pattern.find_iter(&metadata).count();
         let swapped_metadata: serde_json::Value = serde_json::from_str(&exchange(&metadata)).unwrap();
-        original.push(extractor.extract_document(text, &doc.metadata));
-        swapped.push(extractor.extract_document(&exchange(text), &swapped_metadata));
+        original.push(extractor.extract_document(text, &doc.doc_type, &doc.metadata));
+        swapped.push(extractor.extract_document(&exchange(text), &doc.doc_type, &swapped_metadata));
     }
     assert!(swapped_count > 100, "only {swapped_count} places swapped");
     // The swap did change what was found: the places differ.
