@@ -434,12 +434,21 @@ fn a_journalist_narrows_reads_tags_and_finds_again_in_chromium() {
     browser.wait_for_text("#exports", "ready: 1 documents");
     browser.screenshot(&shots.join("desk-exports.png"));
 
-    // A batch search.
+    // A batch search: two terms pasted, two more from a CSV file's first
+    // column.
+    let list = tmp.path().join("names.csv");
+    std::fs::write(&list, "payment,a column not searched\n\"tender offer\",another\n").unwrap();
     browser.go(&format!("{}/desk/batch", server.desk));
     browser.type_into("#terms", "contract\nno-such-word-anywhere");
+    browser.type_into("#file", list.to_str().unwrap());
     browser.click("#run");
-    let results = browser.wait_for_text("#results", "2 terms");
+    let results = browser.wait_for_text("#results", "4 terms");
     assert!(results.contains("no-such-word-anywhere"), "{results}");
+    assert!(
+        results.contains("payment") && results.contains("tender offer"),
+        "{results}"
+    );
+    assert!(!results.contains("a column not searched"), "{results}");
     server.kill();
 }
 
