@@ -121,6 +121,8 @@ pub enum StoreError {
     Damaged { what: String, field: String },
     #[error("submission {submission}: {reason}")]
     Submission { submission: String, reason: String },
+    #[error("object storage: {what}: {reason}")]
+    ObjectStore { what: String, reason: String },
 }
 
 impl StoreError {

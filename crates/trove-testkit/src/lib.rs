@@ -1,11 +1,14 @@
 //! Test support shared by the crates' integration tests and benchmarks: a
 //! desk store (blob store, identity, SQLite) in a temporary folder,
-//! generated corpora submitted and ingested into it, and the word-pair
-//! agreement that text extraction is measured by.
+//! generated corpora submitted and ingested into it, the word-pair
+//! agreement that text extraction is measured by, and a real S3 server
+//! ([`seaweedfs`]).
 //!
 //! What this crate must never be: a normal dependency. It is for
 //! `[dev-dependencies]` only, and it panics on any error (a test's failure
 //! is its report).
+
+pub mod seaweedfs;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
