@@ -12,12 +12,21 @@ pub const TEMPLATE: &str = r#"# trove configuration for this data directory.
 
 [store]
 # Where sealed blobs live. "fs": content-addressed files under `path`
-# (fan-out ab/cd/<id>, named by the BLAKE3 of the ciphertext).
+# (fan-out ab/cd/<id>, named by the BLAKE3 of the ciphertext). "s3": an
+# S3-compatible bucket, as [store.s3] below says (only ciphertext is sent).
 backend = "fs"
 path = "blobs"
 # Staging files older than this many hours are the remains of puts that
 # were killed; they are removed when the store opens.
 stale_staging_hours = 24
+
+# [store.s3]
+# endpoint = "http://127.0.0.1:8333"   # left out for AWS itself
+# bucket = "trove"
+# region = "us-east-1"
+# prefix = "blobs/"                    # several data directories may share a bucket
+# Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the
+# environment (preferred), or access_key_id and secret_access_key here.
 
 [database]
 # The metadata database. "sqlite": one file at `path` (WAL, synchronous=FULL).
@@ -342,13 +351,62 @@ pub struct StoreConfig {
     pub backend: StoreBackend,
     pub path: PathBuf,
     pub stale_staging_hours: u64,
+    /// The bucket, for `backend = "s3"`.
+    #[serde(default)]
+    pub s3: Option<S3Table>,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreBackend {
     Fs,
+    S3,
 }
+
+/// `[store.s3]`: an S3-compatible bucket for the sealed blobs.
+#[derive(Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct S3Table {
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub prefix: Option<String>,
+    #[serde(default)]
+    pub access_key_id: Option<String>,
+    #[serde(default)]
+    pub secret_access_key: Option<String>,
+}
+
+impl std::fmt::Debug for S3Table {
+    // Never print the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Table")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl S3Table {
+    pub fn to_config(&self) -> trove_s3::S3Config {
+        trove_s3::S3Config {
+            endpoint: self.endpoint.clone(),
+            bucket: self.bucket.clone(),
+            region: self.region.clone(),
+            prefix: self.prefix.clone(),
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+        }
+    }
+}
+
+/// What a configuration with the S3 backend and no bucket is told.
+pub(crate) const NO_S3_TABLE: &str = "[store] backend = \"s3\" needs a [store.s3] table naming its bucket";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -384,6 +442,12 @@ impl Config {
                 path: path.into(),
                 reason: reason.to_string(),
             })?;
+        if config.store.backend == StoreBackend::S3 && config.store.s3.is_none() {
+            return Err(AppError::Setting {
+                path: path.into(),
+                reason: NO_S3_TABLE.into(),
+            });
+        }
         Ok(config)
     }
 }

@@ -7,11 +7,11 @@ use std::time::Duration;
 use trove_ingest::Limits;
 use trove_keys::Keyring;
 use trove_ledger::Ledger;
-use trove_store::{BlobOpener, BlobSealer, FsBackend, SqliteRepo};
+use trove_store::{AnyBackend, BlobOpener, BlobSealer, FsBackend, SqliteRepo};
 use trove_triage::{Gazetteer, Policy};
 
 use crate::AppError;
-use crate::config::{self, Config, DatabaseBackend, StoreBackend};
+use crate::config::{self, Config, DatabaseBackend, NO_S3_TABLE, StoreBackend};
 
 pub const CONFIG_FILE: &str = "trove.toml";
 pub const POLICY_FILE: &str = "policy.toml";
@@ -21,6 +21,9 @@ pub const POLICY_FILE: &str = "policy.toml";
 pub struct DataDir {
     pub root: PathBuf,
     pub config: Config,
+    /// The blob store, opened on first use and then shared (a bucket's
+    /// client keeps a runtime and connections).
+    blobs: std::sync::OnceLock<AnyBackend>,
 }
 
 impl DataDir {
@@ -39,6 +42,7 @@ impl DataDir {
         Ok(DataDir {
             root: root.to_owned(),
             config: Config::load(&config_path)?,
+            blobs: std::sync::OnceLock::new(),
         })
     }
 
@@ -98,17 +102,35 @@ impl DataDir {
         self.resolve(&self.config.intake.api_key_file)
     }
 
-    pub fn backend(&self) -> Result<FsBackend, AppError> {
-        let path = self.resolve(&self.config.store.path);
-        let backend = match self.config.store.backend {
-            StoreBackend::Fs => FsBackend::open(&path)?,
-        };
-        backend.sweep_staging(Duration::from_secs(self.config.store.stale_staging_hours * 3600))?;
-        Ok(backend)
+    /// The blob store this directory's configuration names: its folder of
+    /// files (stale staging swept when first opened), or its bucket.
+    pub fn backend(&self) -> Result<AnyBackend, AppError> {
+        if let Some(opened) = self.blobs.get() {
+            return Ok(std::sync::Arc::clone(opened));
+        }
+        let opened = self.open_backend()?;
+        Ok(std::sync::Arc::clone(self.blobs.get_or_init(|| opened)))
+    }
+
+    fn open_backend(&self) -> Result<AnyBackend, AppError> {
+        match self.config.store.backend {
+            StoreBackend::Fs => {
+                let backend = FsBackend::open(&self.resolve(&self.config.store.path))?;
+                backend.sweep_staging(Duration::from_secs(self.config.store.stale_staging_hours * 3600))?;
+                Ok(std::sync::Arc::new(backend))
+            }
+            StoreBackend::S3 => {
+                let s3 = self.config.store.s3.as_ref().ok_or_else(|| AppError::Setting {
+                    path: self.root.join(CONFIG_FILE).into(),
+                    reason: NO_S3_TABLE.into(),
+                })?;
+                Ok(std::sync::Arc::new(trove_s3::S3Backend::new(&s3.to_config())?))
+            }
+        }
     }
 
     /// The write side of the store: recipients only.
-    pub fn sealer(&self) -> Result<BlobSealer<FsBackend>, AppError> {
+    pub fn sealer(&self) -> Result<BlobSealer<AnyBackend>, AppError> {
         let recipients = self.keyring().recipients()?;
         let boxed = recipients
             .into_iter()
@@ -118,7 +140,7 @@ impl DataDir {
     }
 
     /// The read side of the store: needs the identity (desk only).
-    pub fn opener(&self) -> Result<BlobOpener<FsBackend>, AppError> {
+    pub fn opener(&self) -> Result<BlobOpener<AnyBackend>, AppError> {
         let identity = self.keyring().identity()?;
         Ok(BlobOpener::new(self.backend()?, Box::new(identity)))
     }

@@ -12,7 +12,7 @@ use trove_store::UserRepo as _;
 use trove_intake::server::{Intake, IntakeLimits, api_key_hash, spawn_retention};
 use trove_intake::{KeyDerivation, Pepper};
 use trove_keys::{Keyring, LogOrigin, PublicKeyInfo, StatementRole};
-use trove_store::{BlobId, BlobOpener, BlobSealer, Day, FsBackend, MetadataRepo, PutReceipt, SqliteRepo, UserRecord};
+use trove_store::{AnyBackend, BlobId, BlobOpener, BlobSealer, Day, MetadataRepo, PutReceipt, SqliteRepo, UserRecord};
 
 use crate::users::{self, NewUser, Role};
 use crate::{AppError, DataDir};
@@ -111,12 +111,12 @@ impl Newsroom {
     }
 
     /// The read side of the store: needs the identity (desk only).
-    pub fn opener(&self) -> Result<BlobOpener<FsBackend>, AppError> {
+    pub fn opener(&self) -> Result<BlobOpener<AnyBackend>, AppError> {
         self.dir.opener()
     }
 
     /// The write side of the store: recipients only.
-    pub fn sealer(&self) -> Result<BlobSealer<FsBackend>, AppError> {
+    pub fn sealer(&self) -> Result<BlobSealer<AnyBackend>, AppError> {
         self.dir.sealer()
     }
 

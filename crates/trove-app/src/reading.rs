@@ -232,7 +232,7 @@ impl Newsroom {
     /// A published document's text, when its corpus kept it.
     async fn published_text(
         &self,
-        opener: &trove_store::BlobOpener<trove_store::FsBackend>,
+        opener: &trove_store::BlobOpener<trove_store::AnyBackend>,
         id: u32,
     ) -> Result<Option<String>, AppError> {
         let Some(text) = self.repo().published_document(id).await?.and_then(|d| d.text) else {

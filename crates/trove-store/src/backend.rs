@@ -1,6 +1,6 @@
 //! Where ciphertext lives. A backend stores opaque bytes under a [`BlobId`];
-//! it never sees plaintext or keys, so an S3-compatible backend (the
-//! `object_store` crate fits) can implement the same trait later.
+//! it never sees plaintext or keys: [`FsBackend`] here, an S3-compatible
+//! bucket in `trove-s3`, either chosen at run time as an [`AnyBackend`].
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -27,7 +27,7 @@ pub trait StagedBlob: Write + Send {
 }
 
 /// Storage for ciphertext blobs.
-pub trait BlobBackend: Send + Sync {
+pub trait BlobBackend: std::fmt::Debug + Send + Sync {
     /// Starts writing a blob whose id is known only at the end.
     fn stage(&self) -> Result<Box<dyn StagedBlob>, StoreError>;
     /// Opens a stored blob for reading.
@@ -40,6 +40,30 @@ pub trait BlobBackend: Send + Sync {
     fn remove(&self, id: &BlobId) -> Result<(), StoreError>;
     /// Makes every blob committed with [`Durability::Deferred`] durable.
     fn sync(&self) -> Result<(), StoreError>;
+}
+
+/// A backend chosen by configuration (files, or a bucket).
+pub type AnyBackend = std::sync::Arc<dyn BlobBackend>;
+
+impl<T: BlobBackend + ?Sized> BlobBackend for std::sync::Arc<T> {
+    fn stage(&self) -> Result<Box<dyn StagedBlob>, StoreError> {
+        (**self).stage()
+    }
+    fn open(&self, id: &BlobId) -> Result<Box<dyn Read + Send>, StoreError> {
+        (**self).open(id)
+    }
+    fn contains(&self, id: &BlobId) -> Result<bool, StoreError> {
+        (**self).contains(id)
+    }
+    fn len(&self, id: &BlobId) -> Result<u64, StoreError> {
+        (**self).len(id)
+    }
+    fn remove(&self, id: &BlobId) -> Result<(), StoreError> {
+        (**self).remove(id)
+    }
+    fn sync(&self) -> Result<(), StoreError> {
+        (**self).sync()
+    }
 }
 
 /// Stores ciphertext that arrived from elsewhere (the desk pulling from

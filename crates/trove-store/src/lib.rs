@@ -57,7 +57,7 @@ mod verification;
 use std::io;
 use std::path::PathBuf;
 
-pub use backend::{BlobBackend, Durability, FsBackend, StagedBlob, put_ciphertext};
+pub use backend::{AnyBackend, BlobBackend, Durability, FsBackend, StagedBlob, put_ciphertext};
 pub use day::{Day, DayError, set_times_to_today};
 pub use decisions::{DecisionRecord, DecisionRepo, SourceDecision, TriageRecord};
 pub use desk::{DeskFacts, DeskRepo, EntityFact, MarkRow, NoteRow, OverlapFact, TagRow};

@@ -88,11 +88,11 @@ async fn read_form(request: Request) -> Result<BatchForm, Response> {
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field.file_name().unwrap_or("the list file").to_owned();
         let bytes = field.bytes().await.map_err(|e| refused(e.body_text()))?;
-        let text = || String::from_utf8(bytes.to_vec()).map_err(|_| refused(format!("{file_name} is not UTF-8 text")));
+        let text = || String::from_utf8(bytes.to_vec()).map_err(|_| format!("{file_name} is not UTF-8 text"));
         match name.as_str() {
-            "csrf" => form.csrf = text()?,
-            "submission" => form.submission = text()?,
-            "terms" => form.terms = text()?,
+            "csrf" => form.csrf = text().map_err(refused)?,
+            "submission" => form.submission = text().map_err(refused)?,
+            "terms" => form.terms = text().map_err(refused)?,
             "file" if !bytes.is_empty() => {
                 if bytes.len() > MAX_LIST_BYTES {
                     return Err(refused(format!(
@@ -100,7 +100,7 @@ async fn read_form(request: Request) -> Result<BatchForm, Response> {
                         MAX_LIST_BYTES >> 10
                     )));
                 }
-                files.push(text()?);
+                files.push(text().map_err(refused)?);
             }
             _ => {}
         }

@@ -33,7 +33,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use trove_app::{Newsroom, Role};
-use trove_store::{BlobOpener, FsBackend, SubmissionId};
+use trove_store::{AnyBackend, BlobOpener, SubmissionId};
 use trove_web::{Access, Csrf, Route, SessionTable, Throttle, cookie, redirect, render};
 
 use crate::DeskError;
@@ -58,7 +58,7 @@ struct DeskSession {
 pub struct DeskState {
     newsroom: Arc<Newsroom>,
     /// Opened once at start: the desk holds the newsroom identity.
-    opener: Arc<BlobOpener<FsBackend>>,
+    opener: Arc<BlobOpener<AnyBackend>>,
     sessions: SessionTable<DeskSession>,
     csrf: Csrf,
     throttle: Throttle,

@@ -27,7 +27,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use trove_ledger::Ledger;
-use trove_store::{BlobSealer, DecisionRepo, FsBackend, IntakeRepo, SqliteRepo, SubmissionRepo};
+use trove_store::{AnyBackend, BlobSealer, DecisionRepo, IntakeRepo, SqliteRepo, SubmissionRepo};
 use trove_web::{Access, Route};
 
 use crate::{KeyDerivation, Pepper};
@@ -99,7 +99,7 @@ impl<R: SubmissionRepo + IntakeRepo + DecisionRepo + Clone + 'static> IntakeStor
 
 /// Everything the intake's handlers share.
 pub struct Intake<R = SqliteRepo> {
-    pub(crate) sealer: Arc<BlobSealer<FsBackend>>,
+    pub(crate) sealer: Arc<BlobSealer<AnyBackend>>,
     pub(crate) repo: R,
     pub(crate) pepper: Pepper,
     pub(crate) kdf: KeyDerivation,
@@ -121,7 +121,7 @@ pub struct Intake<R = SqliteRepo> {
 impl<R: IntakeStore> Intake<R> {
     #[allow(clippy::too_many_arguments)] // each is a separate resource; a builder would only rename them
     pub fn new(
-        sealer: BlobSealer<FsBackend>,
+        sealer: BlobSealer<AnyBackend>,
         repo: R,
         pepper: Pepper,
         kdf: KeyDerivation,

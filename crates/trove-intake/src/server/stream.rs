@@ -9,7 +9,7 @@ use std::sync::Arc;
 use bytes::{Buf, Bytes, BytesMut};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use trove_store::{BlobSealer, FsBackend, PutReceipt, StoreError};
+use trove_store::{AnyBackend, BlobSealer, PutReceipt, StoreError};
 
 const CHUNKS_IN_FLIGHT: usize = 8;
 /// Body chunks from the network are small (a few KiB); gathering them into
@@ -29,7 +29,7 @@ pub struct BlockingSink<T> {
 pub type SealingBlob = BlockingSink<PutReceipt>;
 
 impl SealingBlob {
-    pub fn start(sealer: &Arc<BlobSealer<FsBackend>>) -> SealingBlob {
+    pub fn start(sealer: &Arc<BlobSealer<AnyBackend>>) -> SealingBlob {
         let sealer = Arc::clone(sealer);
         BlockingSink::run(move |reader| sealer.put(reader))
     }

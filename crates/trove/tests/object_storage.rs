@@ -1,0 +1,155 @@
+//! The whole path with the blob store in a real S3 bucket (SeaweedFS on
+//! loopback) gives what it gives on files: the same documents, verdicts,
+//! overlap classes and triage; nothing is written to the data directory's
+//! blob folder, and the bucket holds ciphertext only (no document's text,
+//! no plaintext hash).
+
+mod common;
+
+use std::path::Path;
+
+use common::{json, ok, trove};
+use trove_s3::{S3Backend, S3Config};
+use trove_store::BlobBackend as _;
+use trove_testkit::seaweedfs::{ACCESS_KEY, BUCKET, SECRET_KEY, SeaweedFs};
+
+/// Runs the path on `data` (made already) for the corpus at `corpus`; the
+/// submission id, its documents (by path: type, status, verdict, overlap)
+/// and its triage report.
+fn run_path(data: &Path, corpus: &Path) -> (String, Vec<serde_json::Value>, serde_json::Value) {
+    let submitted = json(&ok(trove(
+        data,
+        &["submit", "--json", corpus.join("cache").to_str().unwrap()],
+    )));
+    let id = submitted["submission"].as_str().unwrap().to_owned();
+    ok(trove(data, &["ingest", &id]));
+    ok(trove(
+        data,
+        &["keys", "dkim", "import", corpus.join("dkim-keys.txt").to_str().unwrap()],
+    ));
+    ok(trove(
+        data,
+        &[
+            "published",
+            "import-listing",
+            corpus.join("published/corpora.json").to_str().unwrap(),
+        ],
+    ));
+    ok(trove(data, &["verify", &id]));
+    let triage = json(&ok(trove(data, &["triage", &id, "--json"])));
+    let exported = data.join("documents.jsonl");
+    ok(trove(
+        data,
+        &[
+            "docs",
+            "list",
+            &id,
+            "--export",
+            "jsonl",
+            "--out",
+            exported.to_str().unwrap(),
+        ],
+    ));
+    let mut rows: Vec<serde_json::Value> = std::fs::read_to_string(&exported)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .map(|row| {
+            serde_json::json!({
+                "path": row["path"], "type": row["type"], "status": row["status"], "size": row["size"],
+                "verdict": row["verdict"], "overlap": row["overlap"], "significance": row["significance"],
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
+    (id, rows, triage)
+}
+
+#[test]
+fn the_path_on_a_bucket_equals_the_path_on_files_and_the_bucket_holds_only_ciphertext() {
+    let server = SeaweedFs::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = common::gen_corpus(tmp.path(), "31", "2MiB");
+
+    let on_files = tmp.path().join("files");
+    ok(trove(&on_files, &["init"]));
+    let (_, file_rows, file_triage) = run_path(&on_files, &corpus);
+
+    let on_s3 = tmp.path().join("s3");
+    ok(trove(&on_s3, &["init"]));
+    let prefix = format!("path-{}/", std::process::id());
+    let config_path = on_s3.join("trove.toml");
+    let mut config = std::fs::read_to_string(&config_path)
+        .unwrap()
+        .replace("backend = \"fs\"", "backend = \"s3\"");
+    config.push_str(&format!(
+        "\n[store.s3]\nendpoint = \"{}\"\nbucket = \"{BUCKET}\"\nprefix = \"{prefix}\"\naccess_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\"\n",
+        server.endpoint
+    ));
+    std::fs::write(&config_path, config).unwrap();
+    // The server answers within a few seconds of starting.
+    let bucket = S3Backend::new(&S3Config {
+        endpoint: Some(server.endpoint.clone()),
+        bucket: BUCKET.into(),
+        region: None,
+        prefix: Some(prefix.clone()),
+        access_key_id: Some(ACCESS_KEY.into()),
+        secret_access_key: Some(SECRET_KEY.into()),
+    })
+    .unwrap();
+    let mut answered = false;
+    for _ in 0..300 {
+        if bucket.check().is_ok() {
+            answered = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(answered, "the S3 server answers");
+    let (s3_id, s3_rows, s3_triage) = run_path(&on_s3, &corpus);
+
+    // The same documents, verdicts, overlap classes and significance.
+    assert!(file_rows.len() > 100, "{} documents", file_rows.len());
+    assert_eq!(file_rows, s3_rows);
+    for key in ["significance", "proposal"] {
+        assert_eq!(file_triage[key], s3_triage[key], "{key}");
+    }
+
+    // Nothing went to the local blob folder; the bucket has the blobs.
+    let local = on_s3.join("blobs");
+    let local_files = if local.exists() {
+        common::all_files(&local)
+    } else {
+        Vec::new()
+    };
+    assert!(local_files.is_empty(), "{local_files:?}");
+    let ids = bucket.ids().unwrap();
+    assert!(ids.len() > 10, "{} blobs in the bucket", ids.len());
+
+    // Ciphertext only: no document's words, no plaintext hash.
+    let newsroom_rt = tokio::runtime::Runtime::new().unwrap();
+    let newsroom = newsroom_rt.block_on(trove_app::Newsroom::open(&on_s3)).unwrap();
+    let submission = s3_id.parse().unwrap();
+    let documents = newsroom_rt
+        .block_on(trove_store::DocumentRepo::documents(newsroom.repo(), &submission))
+        .unwrap();
+    let content_ids: Vec<&str> = documents.iter().map(|d| d.content_id.as_str()).collect();
+    let memo = std::fs::read_to_string(
+        common::all_files(&corpus.join("cache"))
+            .into_iter()
+            .find(|p| p.extension().is_some_and(|e| e == "txt"))
+            .expect("a text file in the cache"),
+    )
+    .unwrap();
+    let phrase: String = memo.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+    for id in ids {
+        let mut raw = Vec::new();
+        std::io::copy(&mut bucket.open(&id).unwrap(), &mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw);
+        assert!(!text.contains(&phrase), "blob {id} holds {phrase:?}");
+        assert!(
+            !content_ids.iter().any(|c| text.contains(c)),
+            "blob {id} holds a content id"
+        );
+    }
+}
