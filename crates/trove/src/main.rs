@@ -338,8 +338,8 @@ enum UsersCommand {
 
 #[derive(Subcommand)]
 enum DocsCommand {
-    /// List the documents of a submission; with --facet, --query, --sort or
-    /// --page, a page of its list as the desk shows it (facet counts too),
+    /// List the documents of a submission; with --facet, --query, --sort,
+    /// --page or --per-page, a page of its list as the desk shows it (facet counts too),
     /// and with --export the whole list into a file.
     List {
         submission: SubmissionId,
@@ -357,8 +357,9 @@ enum DocsCommand {
         desc: bool,
         #[arg(long, default_value_t = 1)]
         page: usize,
-        #[arg(long, default_value_t = 50)]
-        per_page: usize,
+        /// Documents a page (50 unless given).
+        #[arg(long)]
+        per_page: Option<usize>,
         /// Write the whole list (every page) as csv, jsonl, or zip (the
         /// original files) to --out.
         #[arg(long, value_name = "FORMAT", requires = "out")]
@@ -802,7 +803,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     export,
                     out,
                 },
-        } if !facets.is_empty() || query.is_some() || sort.is_some() || page > 1 || export.is_some() => {
+        } if !facets.is_empty()
+            || query.is_some()
+            || sort.is_some()
+            || page > 1
+            || per_page.is_some()
+            || export.is_some() =>
+        {
             let newsroom = open().await?;
             let list = trove_app::DocumentList {
                 submission: Some(submission),
@@ -811,7 +818,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 sort: sort.unwrap_or_default(),
                 descending: desc,
                 page,
-                per_page,
+                per_page: per_page.unwrap_or(50),
             };
             if let (Some(format), Some(out)) = (export, out) {
                 let format = trove_app::ExportFormat::parse(&format)
