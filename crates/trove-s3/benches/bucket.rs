@@ -7,18 +7,8 @@ use std::time::Instant;
 
 use trove_s3::{S3Backend, S3Config};
 use trove_store::{AnyBackend, BlobBackend, BlobId, BlobOpener, BlobSealer, FsBackend};
+use trove_testkit::noise;
 use trove_testkit::seaweedfs::{ACCESS_KEY, BUCKET, SECRET_KEY, SeaweedFs};
-
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 32);
-    let mut counter = 0u64;
-    while out.len() < len {
-        out.extend_from_slice(blake3::hash(&[seed.to_le_bytes(), counter.to_le_bytes()].concat()).as_bytes());
-        counter += 1;
-    }
-    out.truncate(len);
-    out
-}
 
 /// Seconds to seal every blob into `backend`, then to open them all.
 fn run(backend: AnyBackend, blobs: &[Vec<u8>]) -> (f64, f64) {
@@ -59,9 +49,7 @@ fn main() {
         secret_access_key: Some(SECRET_KEY.into()),
     })
     .unwrap();
-    while bucket.check().is_err() {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    bucket.check_within(std::time::Duration::from_secs(30)).unwrap();
     let s3: AnyBackend = std::sync::Arc::new(bucket.clone());
     let (s3_put, s3_get) = run(s3, &blobs);
     for id in bucket.ids().unwrap() {

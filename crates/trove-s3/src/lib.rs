@@ -166,6 +166,20 @@ impl S3Backend {
             .collect())
     }
 
+    /// As [`S3Backend::check`], asking again for up to `patience` while the
+    /// server does not answer (a worker started beside a server that is
+    /// still starting); the last refusal if it never does.
+    pub fn check_within(&self, patience: std::time::Duration) -> Result<(), StoreError> {
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            match self.check() {
+                Ok(()) => return Ok(()),
+                Err(e) if std::time::Instant::now() >= deadline => return Err(e),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+            }
+        }
+    }
+
     fn key(&self, id: &BlobId) -> ObjectPath {
         ObjectPath::from(format!("{}{}", self.prefix, id.to_hex()))
     }

@@ -7,6 +7,7 @@ use std::io::Write;
 
 use trove_s3::{S3Backend, S3Config};
 use trove_store::{BlobBackend, BlobId, BlobOpener, BlobSealer, StoreError};
+use trove_testkit::noise;
 use trove_testkit::seaweedfs::{ACCESS_KEY, BUCKET, SECRET_KEY, SeaweedFs};
 
 fn config(server: &SeaweedFs, prefix: &str) -> S3Config {
@@ -23,27 +24,8 @@ fn config(server: &SeaweedFs, prefix: &str) -> S3Config {
 /// The backend, once the server answers (it starts in about a second).
 fn backend(server: &SeaweedFs, prefix: &str) -> S3Backend {
     let backend = S3Backend::new(&config(server, prefix)).unwrap();
-    let mut last = None;
-    for _ in 0..300 {
-        match backend.check() {
-            Ok(()) => return backend,
-            Err(e) => last = Some(e),
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("the S3 server never answered: {last:?}");
-}
-
-/// Bytes that do not compress and are not all alike.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 32);
-    let mut counter = 0u64;
-    while out.len() < len {
-        out.extend_from_slice(blake3::hash(&[seed.to_le_bytes(), counter.to_le_bytes()].concat()).as_bytes());
-        counter += 1;
-    }
-    out.truncate(len);
-    out
+    backend.check_within(std::time::Duration::from_secs(30)).unwrap();
+    backend
 }
 
 #[test]

@@ -148,3 +148,16 @@ pub fn word_pair_agreement(text: &str, reference: &str) -> f64 {
         .sum();
     if total == 0 { 1.0 } else { shared as f64 / total as f64 }
 }
+
+/// `len` bytes that do not compress and are not all alike (BLAKE3 of a
+/// counter), different for each `seed`.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 32);
+    let mut counter = 0u64;
+    while out.len() < len {
+        out.extend_from_slice(blake3::hash(&[seed.to_le_bytes(), counter.to_le_bytes()].concat()).as_bytes());
+        counter += 1;
+    }
+    out.truncate(len);
+    out
+}
