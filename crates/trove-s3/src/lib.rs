@@ -49,6 +49,9 @@ pub struct S3Config {
 /// at least 5 MiB a part) and read back in ranges of it.
 const PART_BYTES: usize = 8 << 20;
 
+/// Parts of one upload sent at once (32 MiB of memory at most).
+const PARTS_IN_FLIGHT: usize = 4;
+
 /// Keeps the client's runtime, and shuts it down without blocking when the
 /// last backend sharing it is dropped (dropping a runtime in the normal way
 /// inside an async task panics).
@@ -200,6 +203,29 @@ impl S3Backend {
             .map_err(|_| failed("the S3 client", "a request was dropped unanswered"))
     }
 
+    /// Starts a part's upload on the client's runtime.
+    fn start(
+        &self,
+        request: object_store::UploadPart,
+    ) -> Result<tokio::task::JoinHandle<object_store::Result<()>>, StoreError> {
+        let runtime = self
+            .runtime
+            .0
+            .as_ref()
+            .ok_or_else(|| failed("the S3 client", "it was shut down"))?;
+        Ok(runtime.spawn(request))
+    }
+
+    /// Waits for a part started by [`S3Backend::start`].
+    fn finish(&self, part: tokio::task::JoinHandle<object_store::Result<()>>) -> Result<(), String> {
+        match self.wait(part) {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(e))) => Err(e.to_string()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     /// The object's bytes in `range`, and the object's whole size.
     fn read_range(&self, id: &BlobId, range: Range<u64>) -> Result<(Vec<u8>, u64), StoreError> {
         let store = Arc::clone(&self.store);
@@ -323,6 +349,10 @@ impl StagedBlob for S3Staged {
                 async move { store.put_multipart(&key).await }
             })?
             .map_err(|e| failed(format!("starting the upload of blob {id}"), e))?;
+        // Parts go up PARTS_IN_FLIGHT at a time: one request at a time
+        // leaves the link idle while the server answers.
+        let mut in_flight = std::collections::VecDeque::new();
+        let mut sent: Result<(), String> = Ok(());
         loop {
             let mut part = Vec::with_capacity(PART_BYTES);
             (&mut file)
@@ -332,13 +362,28 @@ impl StagedBlob for S3Staged {
             if part.is_empty() {
                 break;
             }
-            let sent = backend.wait(upload.put_part(PutPayload::from(part)))?;
-            if let Err(e) = sent {
-                // Parts already sent are dropped by the server, not kept
-                // half-visible.
-                let _ = backend.wait(async move { upload.abort().await });
-                return Err(failed(format!("uploading blob {id}"), e));
+            let request = upload.put_part(PutPayload::from(part));
+            in_flight.push_back(backend.start(request)?);
+            if in_flight.len() >= PARTS_IN_FLIGHT
+                && let Some(oldest) = in_flight.pop_front()
+            {
+                sent = backend.finish(oldest);
+                if sent.is_err() {
+                    break;
+                }
             }
+        }
+        while let Some(part) = in_flight.pop_front() {
+            let finished = backend.finish(part);
+            if sent.is_ok() {
+                sent = finished;
+            }
+        }
+        if let Err(e) = sent {
+            // Parts already sent are dropped by the server, not kept
+            // half-visible.
+            let _ = backend.wait(async move { upload.abort().await });
+            return Err(failed(format!("uploading blob {id}"), e));
         }
         match backend.wait(async move { upload.complete().await })? {
             Ok(_) => Ok(()),
