@@ -270,13 +270,16 @@ impl Newsroom {
         Ok(self.repo().published_corpora().await?)
     }
 
-    /// Forgets a published corpus.
+    /// Forgets a published corpus, and removes its texts from the store.
     pub async fn remove_published(&self, name: &str) -> Result<(), AppError> {
-        if self.repo().remove_published_corpus(name).await? {
-            Ok(())
-        } else {
-            Err(AppError::NoCorpus(name.to_owned()))
+        let Some(packs) = self.repo().remove_published_corpus(name).await? else {
+            return Err(AppError::NoCorpus(name.to_owned()));
+        };
+        let backend = self.dir().backend()?;
+        for pack in packs {
+            backend.remove(&pack)?;
         }
+        Ok(())
     }
 
     /// How much of a submission was already public, with every document's

@@ -232,7 +232,19 @@ async fn a_utf16_crlf_copy_is_exact_and_a_quotation_is_partial_with_its_span() {
         quote.matches[0].similarity
     );
     // Removing the corpus removes its matches.
-    assert!(desk.store.repo.remove_published_corpus("courier").await.unwrap());
+    let packs = desk.store.repo.remove_published_corpus("courier").await.unwrap();
+    assert!(
+        !packs.expect("the corpus was registered").is_empty(),
+        "its texts were kept in packs"
+    );
+    assert!(
+        desk.store
+            .repo
+            .remove_published_corpus("courier")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let after = desk.overlap(&record).await;
     assert!(after.documents.iter().all(|d| d.class == Class::New));
     // A second import under the same name is refused.

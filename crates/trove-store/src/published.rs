@@ -88,8 +88,13 @@ pub trait PublishedRepo: Send + Sync {
         documents: &[PublishedDocument],
     ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
-    /// Removes a corpus and its documents; false if there is none by that name.
-    fn remove_published_corpus(&self, name: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Removes a corpus and its documents: None if there is none by that
+    /// name, else the text packs that held only its texts (for the caller
+    /// to remove from the blob store).
+    fn remove_published_corpus(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Vec<BlobId>>, StoreError>> + Send;
 
     /// Published documents with these bytes.
     fn published_by_content(
@@ -201,14 +206,41 @@ impl PublishedRepo for SqliteRepo {
         Ok(id)
     }
 
-    /// Removes a corpus and its documents; false if there is none by that name.
-    async fn remove_published_corpus(&self, name: &str) -> Result<bool, StoreError> {
+    async fn remove_published_corpus(&self, name: &str) -> Result<Option<Vec<BlobId>>, StoreError> {
+        let context = || format!("removing the published corpus {name}");
+        let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
+        let packs: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT d.text_blob FROM published_documents d JOIN published_corpora c ON c.id = d.corpus_id
+             WHERE c.name = ? AND d.text_blob IS NOT NULL",
+        )
+        .bind(name)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err(context()))?;
         let done = sqlx::query("DELETE FROM published_corpora WHERE name = ?")
             .bind(name)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await
-            .map_err(db_err(format!("removing the published corpus {name}")))?;
-        Ok(done.rows_affected() > 0)
+            .map_err(db_err(context()))?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let mut unused = Vec::with_capacity(packs.len());
+        for pack in packs {
+            // A pack is one import's: another corpus never points into it,
+            // but a pack still referenced is kept whatever the reason.
+            let still: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM published_documents WHERE text_blob = ? LIMIT 1")
+                    .bind(&pack)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err(context()))?;
+            if still.is_none() {
+                unused.push(BlobId::from_str(&pack)?);
+            }
+        }
+        tx.commit().await.map_err(db_err(context()))?;
+        Ok(Some(unused))
     }
 
     /// Published documents with these bytes.

@@ -143,7 +143,10 @@ fn published_corpora_are_registered_and_the_overlap_measured() {
 
     // Removing a corpus takes its matches away.
     let removed = listing[0]["name"].as_str().unwrap();
+    let blobs = || common::all_files(&data.join("blobs")).len();
+    let before = blobs();
     ok(trove(&data, &["published", "remove", removed]));
+    assert!(blobs() < before, "its text packs left the store");
     let after = json(&ok(trove(&data, &["overlap", id, "--json"])));
     assert!(
         after["summary"]["by_corpus"]
