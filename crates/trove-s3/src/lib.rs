@@ -187,15 +187,18 @@ impl S3Backend {
         ObjectPath::from(format!("{}{}", self.prefix, id.to_hex()))
     }
 
-    /// Runs a request on the client's runtime and waits for it.
-    fn wait<T: Send + 'static>(&self, request: impl Future<Output = T> + Send + 'static) -> Result<T, StoreError> {
-        let runtime = self
-            .runtime
+    /// The client's runtime, until the backend is dropped.
+    fn runtime(&self) -> Result<&tokio::runtime::Runtime, StoreError> {
+        self.runtime
             .0
             .as_ref()
-            .ok_or_else(|| failed("the S3 client", "it was shut down"))?;
+            .ok_or_else(|| failed("the S3 client", "it was shut down"))
+    }
+
+    /// Runs a request on the client's runtime and waits for it.
+    fn wait<T: Send + 'static>(&self, request: impl Future<Output = T> + Send + 'static) -> Result<T, StoreError> {
         let (done, answer) = std::sync::mpsc::sync_channel(1);
-        runtime.spawn(async move {
+        self.runtime()?.spawn(async move {
             let _ = done.send(request.await);
         });
         answer
@@ -208,12 +211,7 @@ impl S3Backend {
         &self,
         request: object_store::UploadPart,
     ) -> Result<tokio::task::JoinHandle<object_store::Result<()>>, StoreError> {
-        let runtime = self
-            .runtime
-            .0
-            .as_ref()
-            .ok_or_else(|| failed("the S3 client", "it was shut down"))?;
-        Ok(runtime.spawn(request))
+        Ok(self.runtime()?.spawn(request))
     }
 
     /// Waits for a part started by [`S3Backend::start`].
