@@ -30,8 +30,15 @@ stale_staging_hours = 24
 
 [database]
 # The metadata database. "sqlite": one file at `path` (WAL, synchronous=FULL).
+# "postgres": the server at `url` (postgres://user@host/db, or a socket
+# folder as postgres:///db?host=/run/postgresql), which workers on other
+# machines share; TROVE_DATABASE_URL in the environment (preferred, as it
+# may hold a password) overrides `url`. Its database must sort by bytes:
+# `createdb --locale=C --template=template0 trove`.
 backend = "sqlite"
 path = "trove.db"
+# url = "postgres:///trove?host=/run/postgresql"
+# max_connections = 8
 
 [log]
 # The transparency log: checkpoint, tiles and entry bundles in the C2SP
@@ -408,17 +415,76 @@ impl S3Table {
 /// What a configuration with the S3 backend and no bucket is told.
 pub(crate) const NO_S3_TABLE: &str = "[store] backend = \"s3\" needs a [store.s3] table naming its bucket";
 
-#[derive(Debug, Deserialize)]
+/// The template with its database at the PostgreSQL server `url`
+/// (`trove init --database`); an error says what is wrong with the URL.
+pub fn with_postgres(url: &str) -> Result<String, String> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(format!("--database takes a postgres:// URL, not {url:?}"));
+    }
+    if url.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
+        return Err("the database URL holds a quote, a backslash or a control character; percent-encode it".into());
+    }
+    let sqlite = "backend = \"sqlite\"\npath = \"trove.db\"\n# url = \"postgres:///trove?host=/run/postgresql\"\n";
+    debug_assert!(TEMPLATE.contains(sqlite));
+    Ok(TEMPLATE.replace(
+        sqlite,
+        &format!("backend = \"postgres\"\npath = \"trove.db\"\nurl = \"{url}\"\n"),
+    ))
+}
+
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     pub backend: DatabaseBackend,
+    #[serde(default = "default_database_path")]
     pub path: PathBuf,
+    /// The PostgreSQL server (`postgres` only); TROVE_DATABASE_URL wins.
+    pub url: Option<String>,
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
 }
 
-#[derive(Debug, Deserialize, PartialEq, Eq)]
+fn default_database_path() -> PathBuf {
+    PathBuf::from("trove.db")
+}
+
+fn default_max_connections() -> u32 {
+    8
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    // A URL may hold a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("backend", &self.backend)
+            .field("path", &self.path)
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DatabaseConfig {
+    /// The PostgreSQL URL: the environment's, else the file's.
+    pub fn postgres_url(&self) -> Option<String> {
+        std::env::var(DATABASE_URL_VAR)
+            .ok()
+            .filter(|url| !url.is_empty())
+            .or_else(|| self.url.clone())
+    }
+}
+
+/// The environment variable that names the PostgreSQL server.
+pub const DATABASE_URL_VAR: &str = "TROVE_DATABASE_URL";
+
+/// What a configuration with the PostgreSQL backend and no URL is told.
+pub(crate) const NO_DATABASE_URL: &str =
+    "[database] backend = \"postgres\" needs `url` (or TROVE_DATABASE_URL in the environment)";
+
+#[derive(Debug, Deserialize, PartialEq, Eq, Clone, Copy)]
 #[serde(rename_all = "lowercase")]
 pub enum DatabaseBackend {
     Sqlite,
+    Postgres,
 }
 
 #[derive(Debug, Deserialize)]
@@ -442,6 +508,12 @@ impl Config {
                 path: path.into(),
                 reason: reason.to_string(),
             })?;
+        if config.database.backend == DatabaseBackend::Postgres && config.database.postgres_url().is_none() {
+            return Err(AppError::Setting {
+                path: path.into(),
+                reason: NO_DATABASE_URL.into(),
+            });
+        }
         if config.store.backend == StoreBackend::S3 && config.store.s3.is_none() {
             return Err(AppError::Setting {
                 path: path.into(),
@@ -455,6 +527,19 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn init_with_a_database_url_writes_a_postgres_configuration() {
+        let text = with_postgres("postgres://trove@db.example/trove").unwrap();
+        let config: Config = toml::from_str(&text).unwrap();
+        assert_eq!(config.database.backend, DatabaseBackend::Postgres);
+        assert_eq!(
+            config.database.url.as_deref(),
+            Some("postgres://trove@db.example/trove")
+        );
+        assert!(with_postgres("mysql://x").unwrap_err().contains("postgres://"));
+        assert!(with_postgres("postgres://x\"\nbackend = 1").is_err());
+    }
 
     #[test]
     fn the_template_parses() {

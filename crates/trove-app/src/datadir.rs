@@ -7,11 +7,11 @@ use std::time::Duration;
 use trove_ingest::Limits;
 use trove_keys::Keyring;
 use trove_ledger::Ledger;
-use trove_store::{AnyBackend, BlobOpener, BlobSealer, FsBackend, SqliteRepo};
+use trove_store::{AnyBackend, BlobOpener, BlobSealer, FsBackend, SqlRepo};
 use trove_triage::{Gazetteer, Policy};
 
 use crate::AppError;
-use crate::config::{self, Config, DatabaseBackend, NO_S3_TABLE, StoreBackend};
+use crate::config::{self, Config, DatabaseBackend, NO_DATABASE_URL, NO_S3_TABLE, StoreBackend};
 
 pub const CONFIG_FILE: &str = "trove.toml";
 pub const POLICY_FILE: &str = "policy.toml";
@@ -47,15 +47,24 @@ impl DataDir {
     }
 
     /// Writes the configuration of a new data directory.
-    pub fn create(root: &Path, force: bool) -> Result<Self, AppError> {
+    /// With `database`, the metadata database is that PostgreSQL server
+    /// (`postgres://…`) instead of the SQLite file.
+    pub fn create(root: &Path, force: bool, database: Option<&str>) -> Result<Self, AppError> {
         let config_path = root.join(CONFIG_FILE);
         if config_path.exists() && !force {
             return Err(AppError::AlreadyInitialised(root.into()));
         }
         create_private_dir(root)?;
+        let text = match database {
+            None => config::TEMPLATE.to_owned(),
+            Some(url) => config::with_postgres(url).map_err(|reason| AppError::Setting {
+                path: config_path.clone().into(),
+                reason,
+            })?,
+        };
         // Written as a key file is: 0600 whatever the umask, and replaced
         // by rename, so `--force` over an older, more open file narrows it.
-        trove_keys::write_secret(&config_path, config::TEMPLATE)?;
+        trove_keys::write_secret(&config_path, &text)?;
         Self::open(root)
     }
 
@@ -146,9 +155,17 @@ impl DataDir {
     }
 
     /// The metadata database, created (with its migrations) if missing.
-    pub async fn repo(&self) -> Result<SqliteRepo, AppError> {
-        match self.config.database.backend {
-            DatabaseBackend::Sqlite => Ok(SqliteRepo::open(&self.resolve(&self.config.database.path), true).await?),
+    pub async fn repo(&self) -> Result<SqlRepo, AppError> {
+        let database = &self.config.database;
+        match database.backend {
+            DatabaseBackend::Sqlite => Ok(SqlRepo::open_sqlite(&self.resolve(&database.path), true).await?),
+            DatabaseBackend::Postgres => {
+                let url = database.postgres_url().ok_or_else(|| AppError::Setting {
+                    path: self.root.join(CONFIG_FILE).into(),
+                    reason: NO_DATABASE_URL.into(),
+                })?;
+                Ok(SqlRepo::connect_postgres(&url, database.max_connections).await?)
+            }
         }
     }
 

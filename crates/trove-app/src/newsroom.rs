@@ -12,7 +12,7 @@ use trove_store::UserRepo as _;
 use trove_intake::server::{Intake, IntakeLimits, api_key_hash, spawn_retention};
 use trove_intake::{KeyDerivation, Pepper};
 use trove_keys::{Keyring, LogOrigin, PublicKeyInfo, StatementRole};
-use trove_store::{AnyBackend, BlobId, BlobOpener, BlobSealer, Day, MetadataRepo, PutReceipt, SqliteRepo, UserRecord};
+use trove_store::{AnyBackend, BlobId, BlobOpener, BlobSealer, Day, MetadataRepo, PutReceipt, SqlRepo, UserRecord};
 
 use crate::users::{self, NewUser, Role};
 use crate::{AppError, DataDir};
@@ -22,7 +22,7 @@ const PEPPER_FILE: &str = "intake.pepper";
 /// An open data directory: configuration, keys, store and database.
 pub struct Newsroom {
     dir: DataDir,
-    repo: SqliteRepo,
+    repo: SqlRepo,
     /// Opened on first use: commands that never search do not pay for it.
     search: std::sync::OnceLock<trove_search::SearchIndex>,
     list: std::sync::OnceLock<trove_search::listing::ListIndex>,
@@ -47,18 +47,20 @@ impl Newsroom {
     /// Creates a data directory: configuration, keys (the first editor's
     /// signing key named `editor`, the log's named by its `origin`, a
     /// unique one if none is given), database and store. With `force`, an
-    /// existing one's configuration and keys are replaced.
+    /// existing one's configuration and keys are replaced. With
+    /// `database`, the metadata is kept on that PostgreSQL server.
     pub async fn init(
         root: &Path,
         force: bool,
         editor: &str,
         origin: Option<&LogOrigin>,
+        database: Option<&str>,
     ) -> Result<Newsroom, AppError> {
         let origin = match origin {
             Some(origin) => origin.clone(),
             None => LogOrigin::unique()?,
         };
-        let dir = DataDir::create(root, force)?;
+        let dir = DataDir::create(root, force, database)?;
         Keyring::generate(&dir.keys_dir(), editor, &origin, force)?;
         dir.backend()?;
         Newsroom::open(root).await
@@ -72,7 +74,7 @@ impl Newsroom {
         match DataDir::open(root) {
             Ok(dir) => Newsroom::with_dir(dir).await,
             Err(AppError::NoDataDir(_) | AppError::NotInitialised(_)) => {
-                Newsroom::init(root, false, editor, None).await
+                Newsroom::init(root, false, editor, None, None).await
             }
             Err(other) => Err(other),
         }

@@ -23,7 +23,7 @@
 //!
 //! ```no_run
 //! # async fn run(opener: std::sync::Arc<trove_store::BlobOpener<trove_store::FsBackend>>,
-//! #   sealer: &trove_store::BlobSealer<trove_store::FsBackend>, repo: &trove_store::SqliteRepo,
+//! #   sealer: &trove_store::BlobSealer<trove_store::FsBackend>, repo: &trove_store::SqlRepo,
 //! #   record: &trove_store::SubmissionRecord) -> Result<(), trove_ingest::IngestError> {
 //! let report = trove_ingest::ingest_submission(opener.clone(), sealer, repo, record, &Default::default(), 2, |_| {}).await?;
 //! println!("{} documents, {} failed", report.documents, report.failed);

@@ -5,7 +5,7 @@ use std::future::Future;
 use sqlx::Row;
 
 use crate::repo::db_err;
-use crate::{Day, Outcome, SqliteRepo, StoreError, SubmissionId};
+use crate::{Day, Outcome, SqlRepo, StoreError, SubmissionId};
 
 /// The latest triage of a submission.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,10 +90,10 @@ pub trait DecisionRepo: Send + Sync {
     ) -> impl Future<Output = Result<Vec<DecisionRecord>, StoreError>> + Send;
 }
 
-impl DecisionRepo for SqliteRepo {
+impl DecisionRepo for SqlRepo {
     async fn put_triage(&self, triage: &TriageRecord) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO triage (submission_id, day, policy, significance, proposal, report) VALUES (?, ?, ?, ?, ?, ?)
+            "INSERT INTO triage (submission_id, day, policy, significance, proposal, report) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (submission_id) DO UPDATE SET day = excluded.day, policy = excluded.policy,
                significance = excluded.significance, proposal = excluded.proposal, report = excluded.report",
         )
@@ -110,11 +110,12 @@ impl DecisionRepo for SqliteRepo {
     }
 
     async fn triage(&self, submission: &SubmissionId) -> Result<Option<TriageRecord>, StoreError> {
-        let row = sqlx::query("SELECT day, policy, significance, proposal, report FROM triage WHERE submission_id = ?")
-            .bind(submission.to_string())
-            .fetch_optional(self.pool())
-            .await
-            .map_err(db_err(format!("reading the triage of {submission}")))?;
+        let row =
+            sqlx::query("SELECT day, policy, significance, proposal, report FROM triage WHERE submission_id = $1")
+                .bind(submission.to_string())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(db_err(format!("reading the triage of {submission}")))?;
         let Some(row) = row else { return Ok(None) };
         let damaged = |field: &str| StoreError::Damaged {
             what: format!("the triage of {submission}"),
@@ -133,7 +134,7 @@ impl DecisionRepo for SqliteRepo {
     async fn add_decision(&self, decision: &DecisionRecord) -> Result<(), StoreError> {
         let sql =
             "INSERT INTO decisions (submission_id, day, outcome, reasons, proposed, note, editor, policy, log_index)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
         self.insert_decision(sql, decision, "recording").await.map(|_| ())
     }
 
@@ -145,9 +146,9 @@ impl DecisionRepo for SqliteRepo {
         // what the source sees (its proposal is recorded as the outcome).
         let sql =
             "INSERT INTO decisions (submission_id, day, outcome, reasons, proposed, note, editor, policy, log_index)
-             SELECT ?1, ?2, ?3, ?4, ?3, NULL, '', '', ?5
-             WHERE EXISTS (SELECT 1 FROM submissions WHERE id = ?1)
-               AND NOT EXISTS (SELECT 1 FROM decisions WHERE submission_id = ?1 AND log_index = ?5)";
+             SELECT $1, $2, $3, $4, $3, NULL, '', '', $5
+             WHERE EXISTS (SELECT 1 FROM submissions WHERE id = $1)
+               AND NOT EXISTS (SELECT 1 FROM decisions WHERE submission_id = $1 AND log_index = $5)";
         let done = sqlx::query(sql)
             .bind(decision.submission.to_string())
             .bind(decision.day.to_string())
@@ -182,7 +183,7 @@ impl DecisionRepo for SqliteRepo {
     async fn decisions(&self, submission: &SubmissionId) -> Result<Vec<DecisionRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT submission_id, day, outcome, reasons, proposed, note, editor, policy, log_index
-             FROM decisions WHERE submission_id = ? ORDER BY seq",
+             FROM decisions WHERE submission_id = $1 ORDER BY seq",
         )
         .bind(submission.to_string())
         .fetch_all(self.pool())
@@ -210,7 +211,7 @@ impl DecisionRepo for SqliteRepo {
     }
 }
 
-impl SqliteRepo {
+impl SqlRepo {
     /// Runs one of the inserts above (parameters ?1…?9 in column order);
     /// the rows it added.
     async fn insert_decision(

@@ -13,7 +13,7 @@ use std::future::Future;
 use sqlx::Row;
 
 use crate::repo::{db_err, fetch_in};
-use crate::{Day, SqliteRepo, StoreError, SubmissionId};
+use crate::{Day, SqlRepo, StoreError, SubmissionId};
 
 /// A document's overlap class (`exact`, `near`, `partial`, `new`) and the
 /// corpus of its best match.
@@ -181,9 +181,9 @@ pub trait DeskRepo: Send + Sync {
     fn marks(&self, submission: &SubmissionId) -> impl Future<Output = Result<Vec<MarkRow>, StoreError>> + Send;
 }
 
-impl DeskRepo for SqliteRepo {
+impl DeskRepo for SqlRepo {
     async fn clear_overlap_facts(&self, submission: &SubmissionId) -> Result<(), StoreError> {
-        sqlx::query("UPDATE document_facts SET overlap = NULL, corpus = NULL, matches = NULL WHERE submission_id = ?")
+        sqlx::query("UPDATE document_facts SET overlap = NULL, corpus = NULL, matches = NULL WHERE submission_id = $1")
             .bind(submission.to_string())
             .execute(self.pool())
             .await
@@ -197,7 +197,7 @@ impl DeskRepo for SqliteRepo {
         for fact in facts {
             sqlx::query(
                 "INSERT INTO document_facts (document_id, submission_id, overlap, corpus, matches)
-                 SELECT id, submission_id, ?2, ?3, ?5 FROM documents WHERE id = ?1 AND submission_id = ?4
+                 SELECT id, submission_id, $2, $3, $5 FROM documents WHERE id = $1 AND submission_id = $4
                  ON CONFLICT (document_id) DO UPDATE SET overlap = excluded.overlap, corpus = excluded.corpus,
                    matches = excluded.matches",
             )
@@ -216,12 +216,12 @@ impl DeskRepo for SqliteRepo {
     async fn clear_entity_facts(&self, submission: &SubmissionId) -> Result<(), StoreError> {
         let context = format!("forgetting the entities of {submission}");
         let mut tx = self.pool().begin().await.map_err(db_err(context.clone()))?;
-        sqlx::query("DELETE FROM document_entities WHERE submission_id = ?")
+        sqlx::query("DELETE FROM document_entities WHERE submission_id = $1")
             .bind(submission.to_string())
             .execute(&mut *tx)
             .await
             .map_err(db_err(context.clone()))?;
-        sqlx::query("UPDATE document_facts SET significance = NULL WHERE submission_id = ?")
+        sqlx::query("UPDATE document_facts SET significance = NULL WHERE submission_id = $1")
             .bind(submission.to_string())
             .execute(&mut *tx)
             .await
@@ -235,7 +235,7 @@ impl DeskRepo for SqliteRepo {
         for fact in facts {
             let done = sqlx::query(
                 "INSERT INTO document_facts (document_id, submission_id, significance)
-                 SELECT id, submission_id, ?2 FROM documents WHERE id = ?1 AND submission_id = ?3
+                 SELECT id, submission_id, $2 FROM documents WHERE id = $1 AND submission_id = $3
                  ON CONFLICT (document_id) DO UPDATE SET significance = excluded.significance",
             )
             .bind(&fact.document_id)
@@ -249,8 +249,9 @@ impl DeskRepo for SqliteRepo {
             }
             for (kind, name) in &fact.entities {
                 sqlx::query(
-                    "INSERT OR IGNORE INTO document_entities (document_id, submission_id, kind, name)
-                     VALUES (?, ?, ?, ?)",
+                    "INSERT INTO document_entities (document_id, submission_id, kind, name)
+                     VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
                 )
                 .bind(&fact.document_id)
                 .bind(submission.to_string())
@@ -315,19 +316,21 @@ impl DeskRepo for SqliteRepo {
     }
 
     async fn add_tag(&self, tag: &TagRow) -> Result<bool, StoreError> {
-        let done = sqlx::query("INSERT OR IGNORE INTO tags (target, tag, user_name, day) VALUES (?, ?, ?, ?)")
-            .bind(&tag.target)
-            .bind(&tag.tag)
-            .bind(&tag.user)
-            .bind(&tag.day)
-            .execute(self.pool())
-            .await
-            .map_err(db_err(format!("tagging {} {:?}", tag.target, tag.tag)))?;
+        let done = sqlx::query(
+            "INSERT INTO tags (target, tag, user_name, day) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(&tag.target)
+        .bind(&tag.tag)
+        .bind(&tag.user)
+        .bind(&tag.day)
+        .execute(self.pool())
+        .await
+        .map_err(db_err(format!("tagging {} {:?}", tag.target, tag.tag)))?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn remove_tag(&self, target: &str, tag: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM tags WHERE target = ? AND tag = ?")
+        let done = sqlx::query("DELETE FROM tags WHERE target = $1 AND tag = $2")
             .bind(target)
             .bind(tag)
             .execute(self.pool())
@@ -337,7 +340,7 @@ impl DeskRepo for SqliteRepo {
     }
 
     async fn tags_of(&self, target: &str) -> Result<Vec<TagRow>, StoreError> {
-        let rows = sqlx::query("SELECT target, tag, user_name, day FROM tags WHERE target = ? ORDER BY tag")
+        let rows = sqlx::query("SELECT target, tag, user_name, day FROM tags WHERE target = $1 ORDER BY tag")
             .bind(target)
             .fetch_all(self.pool())
             .await
@@ -365,19 +368,18 @@ impl DeskRepo for SqliteRepo {
     }
 
     async fn add_note(&self, target: &str, user: &str, day: Day, text: &str) -> Result<i64, StoreError> {
-        let done = sqlx::query("INSERT INTO notes (target, user_name, day, text) VALUES (?, ?, ?, ?)")
+        sqlx::query_scalar("INSERT INTO notes (target, user_name, day, text) VALUES ($1, $2, $3, $4) RETURNING seq")
             .bind(target)
             .bind(user)
             .bind(day.to_string())
             .bind(text)
-            .execute(self.pool())
+            .fetch_one(self.pool())
             .await
-            .map_err(db_err(format!("adding a note to {target}")))?;
-        Ok(done.last_insert_rowid())
+            .map_err(db_err(format!("adding a note to {target}")))
     }
 
     async fn notes_of(&self, target: &str) -> Result<Vec<NoteRow>, StoreError> {
-        let rows = sqlx::query("SELECT seq, target, user_name, day, text FROM notes WHERE target = ? ORDER BY seq")
+        let rows = sqlx::query("SELECT seq, target, user_name, day, text FROM notes WHERE target = $1 ORDER BY seq")
             .bind(target)
             .fetch_all(self.pool())
             .await
@@ -388,11 +390,12 @@ impl DeskRepo for SqliteRepo {
     async fn search_notes(&self, words: &[&str], limit: usize) -> Result<Vec<NoteRow>, StoreError> {
         // Notes are few (written by hand), so a scan is fine; each word is
         // bound, with LIKE's wildcards escaped.
-        let mut sql = String::from("SELECT seq, target, user_name, day, text FROM notes WHERE 1");
-        for _ in words {
-            sql.push_str(" AND text LIKE ? ESCAPE '\\'");
+        let mut sql = String::from("SELECT seq, target, user_name, day, text FROM notes WHERE TRUE");
+        let like = self.dialect().like();
+        for n in 1..=words.len() {
+            sql.push_str(&format!(" AND text {like} ${n} ESCAPE '\\'"));
         }
-        sql.push_str(" ORDER BY seq DESC LIMIT ?");
+        sql.push_str(&format!(" ORDER BY seq DESC LIMIT ${}", words.len() + 1));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for word in words {
             let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -408,12 +411,12 @@ impl DeskRepo for SqliteRepo {
 
     async fn set_star(&self, document: &str, user: &str, day: Day, on: bool) -> Result<(), StoreError> {
         let query = if on {
-            sqlx::query("INSERT OR IGNORE INTO stars (document_id, user_name, day) VALUES (?, ?, ?)")
+            sqlx::query("INSERT INTO stars (document_id, user_name, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                 .bind(document)
                 .bind(user)
                 .bind(day.to_string())
         } else {
-            sqlx::query("DELETE FROM stars WHERE document_id = ? AND user_name = ?")
+            sqlx::query("DELETE FROM stars WHERE document_id = $1 AND user_name = $2")
                 .bind(document)
                 .bind(user)
         };
@@ -428,7 +431,7 @@ impl DeskRepo for SqliteRepo {
         let context = format!("marking {document}");
         let query = match mark {
             Some(mark) => sqlx::query(
-                "INSERT INTO document_marks (document_id, mark, code, reason, user_name, day) VALUES (?, ?, ?, ?, ?, ?)
+                "INSERT INTO document_marks (document_id, mark, code, reason, user_name, day) VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (document_id) DO UPDATE SET mark = excluded.mark, code = excluded.code,
                    reason = excluded.reason, user_name = excluded.user_name, day = excluded.day",
             )
@@ -438,14 +441,14 @@ impl DeskRepo for SqliteRepo {
             .bind(&mark.reason)
             .bind(&mark.user)
             .bind(&mark.day),
-            None => sqlx::query("DELETE FROM document_marks WHERE document_id = ?").bind(document),
+            None => sqlx::query("DELETE FROM document_marks WHERE document_id = $1").bind(document),
         };
         query.execute(self.pool()).await.map_err(db_err(context))?;
         Ok(())
     }
 
     async fn children(&self, document: &str) -> Result<Vec<(String, String, String)>, StoreError> {
-        let rows = sqlx::query("SELECT id, path, type FROM documents WHERE parent_id = ? ORDER BY path")
+        let rows = sqlx::query("SELECT id, path, type FROM documents WHERE parent_id = $1 ORDER BY path")
             .bind(document)
             .fetch_all(self.pool())
             .await
@@ -465,19 +468,23 @@ impl DeskRepo for SqliteRepo {
         let mut found = Vec::new();
         if !parents.is_empty() {
             let ids: Vec<&str> = parents.iter().map(String::as_str).collect();
-            let sql = "SELECT id, path FROM documents WHERE submission_id = ? AND type = 'email'
-                       AND json_extract(metadata, '$.message_id') IN ({ids}) ORDER BY path";
-            for row in fetch_in(self.pool(), sql, &[submission.to_string()], &ids, &context).await? {
+            let sql = format!(
+                "SELECT id, path FROM documents WHERE submission_id = $1 AND type = 'email'
+                 AND {} IN ({{ids}}) ORDER BY path",
+                self.dialect().json_text("metadata", "message_id")
+            );
+            for row in fetch_in(self.pool(), &sql, &[submission.to_string()], &ids, &context).await? {
                 found.push((row.get(0), row.get(1), "parent"));
             }
         }
         if let Some(message_id) = message_id {
-            let rows = sqlx::query(
-                "SELECT id, path FROM documents WHERE submission_id = ?1 AND type = 'email'
-                 AND (EXISTS (SELECT 1 FROM json_each(documents.metadata, '$.in_reply_to') WHERE value = ?2)
-                   OR EXISTS (SELECT 1 FROM json_each(documents.metadata, '$.references') WHERE value = ?2))
-                 ORDER BY path",
-            )
+            let dialect = self.dialect();
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT id, path FROM documents WHERE submission_id = $1 AND type = 'email'
+                 AND ({} OR {}) ORDER BY path",
+                dialect.json_holds("documents.metadata", "in_reply_to", "$2"),
+                dialect.json_holds("documents.metadata", "references", "$2"),
+            )))
             .bind(submission.to_string())
             .bind(message_id)
             .fetch_all(self.pool())
@@ -490,7 +497,7 @@ impl DeskRepo for SqliteRepo {
 
     async fn mark_of(&self, document: &str) -> Result<Option<MarkRow>, StoreError> {
         let row = sqlx::query(
-            "SELECT document_id, mark, code, reason, user_name, day FROM document_marks WHERE document_id = ?",
+            "SELECT document_id, mark, code, reason, user_name, day FROM document_marks WHERE document_id = $1",
         )
         .bind(document)
         .fetch_optional(self.pool())
@@ -502,7 +509,7 @@ impl DeskRepo for SqliteRepo {
     async fn marks(&self, submission: &SubmissionId) -> Result<Vec<MarkRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT m.document_id, m.mark, m.code, m.reason, m.user_name, m.day FROM document_marks m
-             JOIN documents d ON d.id = m.document_id WHERE d.submission_id = ? ORDER BY d.path",
+             JOIN documents d ON d.id = m.document_id WHERE d.submission_id = $1 ORDER BY d.path",
         )
         .bind(submission.to_string())
         .fetch_all(self.pool())
@@ -512,7 +519,7 @@ impl DeskRepo for SqliteRepo {
     }
 }
 
-fn mark_from_row(row: &sqlx::sqlite::SqliteRow) -> MarkRow {
+fn mark_from_row(row: &sqlx::any::AnyRow) -> MarkRow {
     MarkRow {
         document_id: row.get(0),
         mark: row.get(1),
@@ -523,7 +530,7 @@ fn mark_from_row(row: &sqlx::sqlite::SqliteRow) -> MarkRow {
     }
 }
 
-fn note_from_row(row: &sqlx::sqlite::SqliteRow) -> NoteRow {
+fn note_from_row(row: &sqlx::any::AnyRow) -> NoteRow {
     NoteRow {
         seq: row.get(0),
         target: row.get(1),

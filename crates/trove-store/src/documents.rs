@@ -8,7 +8,7 @@ use std::str::FromStr;
 use sqlx::Row;
 
 use crate::repo::{db_err, fetch_in};
-use crate::{BlobId, SqliteRepo, StoreError, SubmissionId};
+use crate::{BlobId, SqlRepo, StoreError, SubmissionId};
 
 /// What extraction made of a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
@@ -346,7 +346,7 @@ pub trait DocumentRepo: Send + Sync {
     ) -> impl Future<Output = Result<std::collections::HashMap<String, Option<TextRef>>, StoreError>> + Send;
 }
 
-impl DocumentRepo for SqliteRepo {
+impl DocumentRepo for SqlRepo {
     /// Records a document; a document already recorded at the same path
     /// (an ingest that was killed and run again) is left as it is.
     async fn insert_document(&self, doc: &DocumentRecord) -> Result<bool, StoreError> {
@@ -361,8 +361,9 @@ impl DocumentRepo for SqliteRepo {
         let mut added = 0;
         for doc in docs {
             let done = sqlx::query(
-                "INSERT OR IGNORE INTO documents (id, submission_id, parent_id, path, content_id, type, size, status, reason, text_blob, text_offset, text_len, metadata)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents (id, submission_id, parent_id, path, content_id, type, size, status, reason, text_blob, text_offset, text_len, metadata)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                 ON CONFLICT DO NOTHING",
             )
             .bind(&doc.id)
             .bind(doc.submission.to_string())
@@ -388,7 +389,7 @@ impl DocumentRepo for SqliteRepo {
 
     /// Deletes the failed documents of a submission (for a retry).
     async fn delete_failed_documents(&self, submission: &SubmissionId) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM documents WHERE submission_id = ? AND status = 'failed'")
+        let done = sqlx::query("DELETE FROM documents WHERE submission_id = $1 AND status = 'failed'")
             .bind(submission.to_string())
             .execute(self.pool())
             .await
@@ -399,7 +400,7 @@ impl DocumentRepo for SqliteRepo {
     /// The ids of a submission's documents (for resuming without loading
     /// every record).
     async fn document_ids(&self, submission: &SubmissionId) -> Result<std::collections::HashSet<String>, StoreError> {
-        let rows = sqlx::query("SELECT id FROM documents WHERE submission_id = ?")
+        let rows = sqlx::query("SELECT id FROM documents WHERE submission_id = $1")
             .bind(submission.to_string())
             .fetch_all(self.pool())
             .await
@@ -426,10 +427,11 @@ impl DocumentRepo for SqliteRepo {
                 )
             }
         };
-        let by_type = count("SELECT type, COUNT(*) FROM documents WHERE submission_id = ? GROUP BY type").await?;
-        let by_status = count("SELECT status, COUNT(*) FROM documents WHERE submission_id = ? GROUP BY status").await?;
+        let by_type = count("SELECT type, COUNT(*) FROM documents WHERE submission_id = $1 GROUP BY type").await?;
+        let by_status =
+            count("SELECT status, COUNT(*) FROM documents WHERE submission_id = $1 GROUP BY status").await?;
         let rows = sqlx::query(
-            "SELECT path, status, reason FROM documents WHERE submission_id = ? AND status != 'ok' ORDER BY path",
+            "SELECT path, status, reason FROM documents WHERE submission_id = $1 AND status != 'ok' ORDER BY path",
         )
         .bind(&id)
         .fetch_all(self.pool())
@@ -448,7 +450,7 @@ impl DocumentRepo for SqliteRepo {
 
     /// A submission's documents, in provenance order.
     async fn documents(&self, submission: &SubmissionId) -> Result<Vec<DocumentRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM documents WHERE submission_id = ? ORDER BY path")
+        let rows = sqlx::query("SELECT * FROM documents WHERE submission_id = $1 ORDER BY path")
             .bind(submission.to_string())
             .fetch_all(self.pool())
             .await
@@ -462,7 +464,7 @@ impl DocumentRepo for SqliteRepo {
         after: &str,
         limit: usize,
     ) -> Result<Vec<DocumentRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM documents WHERE submission_id = ? AND path > ? ORDER BY path LIMIT ?")
+        let rows = sqlx::query("SELECT * FROM documents WHERE submission_id = $1 AND path > $2 ORDER BY path LIMIT $3")
             .bind(submission.to_string())
             .bind(after)
             .bind(limit as i64)
@@ -480,7 +482,7 @@ impl DocumentRepo for SqliteRepo {
 
     async fn text_packs(&self, submission: &SubmissionId) -> Result<Vec<BlobId>, StoreError> {
         let rows = sqlx::query(
-            "SELECT DISTINCT text_blob FROM documents WHERE submission_id = ? AND text_blob IS NOT NULL ORDER BY text_blob",
+            "SELECT DISTINCT text_blob FROM documents WHERE submission_id = $1 AND text_blob IS NOT NULL ORDER BY text_blob",
         )
         .bind(submission.to_string())
         .fetch_all(self.pool())
@@ -495,7 +497,7 @@ impl DocumentRepo for SqliteRepo {
         pack: &BlobId,
     ) -> Result<Vec<DocumentRecord>, StoreError> {
         let rows =
-            sqlx::query("SELECT * FROM documents WHERE submission_id = ? AND text_blob = ? ORDER BY text_offset, id")
+            sqlx::query("SELECT * FROM documents WHERE submission_id = $1 AND text_blob = $2 ORDER BY text_offset, id")
                 .bind(submission.to_string())
                 .bind(pack.to_hex())
                 .fetch_all(self.pool())
@@ -513,7 +515,7 @@ impl DocumentRepo for SqliteRepo {
         limit: usize,
     ) -> Result<Vec<DocumentRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT * FROM documents WHERE submission_id = ? AND text_blob IS NULL AND id > ? ORDER BY id LIMIT ?",
+            "SELECT * FROM documents WHERE submission_id = $1 AND text_blob IS NULL AND id > $2 ORDER BY id LIMIT $3",
         )
         .bind(submission.to_string())
         .bind(after)
@@ -525,7 +527,7 @@ impl DocumentRepo for SqliteRepo {
     }
 
     async fn document(&self, id: &str) -> Result<Option<DocumentRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM documents WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM documents WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await
@@ -550,7 +552,7 @@ impl DocumentRepo for SqliteRepo {
     }
 }
 
-fn row_to_document(row: &sqlx::sqlite::SqliteRow) -> Result<DocumentRecord, StoreError> {
+fn row_to_document(row: &sqlx::any::AnyRow) -> Result<DocumentRecord, StoreError> {
     let metadata: String = row.get("metadata");
     Ok(DocumentRecord {
         id: row.get("id"),
@@ -568,7 +570,7 @@ fn row_to_document(row: &sqlx::sqlite::SqliteRow) -> Result<DocumentRecord, Stor
 }
 
 /// The text range of a row that has `text_blob`, `text_offset`, `text_len`.
-fn text_ref(row: &sqlx::sqlite::SqliteRow) -> Result<Option<TextRef>, StoreError> {
+fn text_ref(row: &sqlx::any::AnyRow) -> Result<Option<TextRef>, StoreError> {
     match row.get::<Option<&str>, _>("text_blob") {
         Some(blob) => Ok(Some(TextRef {
             blob: BlobId::from_str(blob)?,

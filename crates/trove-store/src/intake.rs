@@ -8,7 +8,7 @@ use std::str::FromStr;
 use sqlx::Row;
 
 use crate::repo::db_err;
-use crate::{BlobId, SealedSubmission, SqliteRepo, StoreError, SubmissionId};
+use crate::{BlobId, SealedSubmission, SqlRepo, StoreError, SubmissionId};
 
 /// A source: the Argon2id of its codename and its reply recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +142,7 @@ pub trait IntakeRepo: Send + Sync {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Forgets an upload (terminated, or turned into a submission by
-    /// [`SqliteRepo::complete_upload`]); returns its parts so the caller can
+    /// [`SqlRepo::complete_upload`]); returns its parts so the caller can
     /// delete their blobs.
     fn delete_upload(&self, upload: &UploadRecord) -> impl Future<Output = Result<Vec<UploadPart>, StoreError>> + Send;
 
@@ -183,7 +183,7 @@ pub trait IntakeRepo: Send + Sync {
     fn delivered(&self, ids: &[String]) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-fn upload_record(row: &sqlx::sqlite::SqliteRow) -> UploadRecord {
+fn upload_record(row: &sqlx::any::AnyRow) -> UploadRecord {
     UploadRecord {
         id: row.get(0),
         source_id: row.get(1),
@@ -194,12 +194,12 @@ fn upload_record(row: &sqlx::sqlite::SqliteRow) -> UploadRecord {
     }
 }
 
-impl IntakeRepo for SqliteRepo {
+impl IntakeRepo for SqlRepo {
     /// Records a new source. False if the id is already taken (a codename
     /// drawn twice, which at 90 bits does not happen, or a replay).
     async fn add_source(&self, source: &SourceRecord) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO sources (id, reply_recipient, created_day, stored_bytes) VALUES (?, ?, ?, 0)
+            "INSERT INTO sources (id, reply_recipient, created_day, stored_bytes) VALUES ($1, $2, $3, 0)
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(&source.id)
@@ -212,7 +212,7 @@ impl IntakeRepo for SqliteRepo {
     }
 
     async fn source(&self, id: &str) -> Result<Option<SourceRecord>, StoreError> {
-        let row = sqlx::query("SELECT id, reply_recipient, created_day, stored_bytes FROM sources WHERE id = ?")
+        let row = sqlx::query("SELECT id, reply_recipient, created_day, stored_bytes FROM sources WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await
@@ -227,18 +227,21 @@ impl IntakeRepo for SqliteRepo {
 
     /// Counts ciphertext stored for a source (negative when freed).
     async fn add_stored_bytes(&self, source_id: &str, delta: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sources SET stored_bytes = max(0, stored_bytes + ?) WHERE id = ?")
-            .bind(delta)
-            .bind(source_id)
-            .execute(self.pool())
-            .await
-            .map_err(db_err("counting a source's stored bytes"))?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE sources SET stored_bytes = {}(0, stored_bytes + $1) WHERE id = $2",
+            self.dialect().greatest()
+        )))
+        .bind(delta)
+        .bind(source_id)
+        .execute(self.pool())
+        .await
+        .map_err(db_err("counting a source's stored bytes"))?;
         Ok(())
     }
 
     async fn reserve_stored_bytes(&self, source_id: &str, bytes: u64, limit: u64) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE sources SET stored_bytes = stored_bytes + ?1 WHERE id = ?2 AND stored_bytes + ?1 <= ?3",
+            "UPDATE sources SET stored_bytes = stored_bytes + $1 WHERE id = $2 AND stored_bytes + $1 <= $3",
         )
         .bind(bytes as i64)
         .bind(source_id)
@@ -253,7 +256,7 @@ impl IntakeRepo for SqliteRepo {
     /// as it is. True if it was new.
     async fn add_message(&self, message: &MessageRecord) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO messages (id, source_id, direction, blob_id, day) VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO messages (id, source_id, direction, blob_id, day) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(&message.id)
@@ -269,12 +272,13 @@ impl IntakeRepo for SqliteRepo {
 
     /// A source's messages, oldest first.
     async fn messages(&self, source_id: &str) -> Result<Vec<MessageRecord>, StoreError> {
-        let rows =
-            sqlx::query("SELECT id, source_id, direction, blob_id, day FROM messages WHERE source_id = ? ORDER BY seq")
-                .bind(source_id)
-                .fetch_all(self.pool())
-                .await
-                .map_err(db_err("reading a source's messages"))?;
+        let rows = sqlx::query(
+            "SELECT id, source_id, direction, blob_id, day FROM messages WHERE source_id = $1 ORDER BY seq",
+        )
+        .bind(source_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db_err("reading a source's messages"))?;
         rows.iter().map(message_from_row).collect()
     }
 
@@ -285,7 +289,7 @@ impl IntakeRepo for SqliteRepo {
             "SELECT s.id, s.received_day, s.confirmed_day IS NOT NULL,
                (SELECT d.outcome FROM decisions d WHERE d.submission_id = s.id ORDER BY d.seq DESC LIMIT 1),
                (SELECT d.reasons FROM decisions d WHERE d.submission_id = s.id ORDER BY d.seq DESC LIMIT 1)
-             FROM submissions s WHERE s.source_id = ? ORDER BY s.rowid",
+             FROM submissions s WHERE s.source_id = $1 ORDER BY s.rowid",
         )
         .bind(source_id)
         .fetch_all(self.pool())
@@ -310,7 +314,7 @@ impl IntakeRepo for SqliteRepo {
 
     async fn create_upload(&self, upload: &UploadRecord) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO uploads (id, source_id, key_check, length, name_sealed, created_day) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO uploads (id, source_id, key_check, length, name_sealed, created_day) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&upload.id)
         .bind(&upload.source_id)
@@ -326,7 +330,7 @@ impl IntakeRepo for SqliteRepo {
 
     async fn upload(&self, id: &str) -> Result<Option<UploadRecord>, StoreError> {
         let row =
-            sqlx::query("SELECT id, source_id, key_check, length, name_sealed, created_day FROM uploads WHERE id = ?")
+            sqlx::query("SELECT id, source_id, key_check, length, name_sealed, created_day FROM uploads WHERE id = $1")
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await
@@ -336,7 +340,7 @@ impl IntakeRepo for SqliteRepo {
 
     async fn uploads_begun_by(&self, day: &str) -> Result<Vec<UploadRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, source_id, key_check, length, name_sealed, created_day FROM uploads WHERE created_day <= ?",
+            "SELECT id, source_id, key_check, length, name_sealed, created_day FROM uploads WHERE created_day <= $1",
         )
         .bind(day)
         .fetch_all(self.pool())
@@ -347,7 +351,7 @@ impl IntakeRepo for SqliteRepo {
 
     async fn upload_parts(&self, id: &str) -> Result<Vec<UploadPart>, StoreError> {
         let rows = sqlx::query(
-            "SELECT ordinal, blob_id, size, stored, hash_sealed FROM upload_parts WHERE upload_id = ? ORDER BY ordinal",
+            "SELECT ordinal, blob_id, size, stored, hash_sealed FROM upload_parts WHERE upload_id = $1 ORDER BY ordinal",
         )
         .bind(id)
         .fetch_all(self.pool())
@@ -372,7 +376,7 @@ impl IntakeRepo for SqliteRepo {
         let context = || format!("recording a part of upload {}", upload.id);
         let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
         let counted = sqlx::query(
-            "UPDATE sources SET stored_bytes = stored_bytes + ?1 WHERE id = ?2 AND stored_bytes + ?1 <= ?3",
+            "UPDATE sources SET stored_bytes = stored_bytes + $1 WHERE id = $2 AND stored_bytes + $1 <= $3",
         )
         .bind(part.stored as i64)
         .bind(&upload.source_id)
@@ -384,7 +388,7 @@ impl IntakeRepo for SqliteRepo {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO upload_parts (upload_id, ordinal, blob_id, size, stored, hash_sealed) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO upload_parts (upload_id, ordinal, blob_id, size, stored, hash_sealed) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&upload.id)
         .bind(part.ordinal as i64)
@@ -400,19 +404,19 @@ impl IntakeRepo for SqliteRepo {
     }
 
     /// Forgets an upload (terminated, or turned into a submission by
-    /// [`SqliteRepo::complete_upload`]); returns its parts so the caller can
+    /// [`SqlRepo::complete_upload`]); returns its parts so the caller can
     /// delete their blobs.
     async fn delete_upload(&self, upload: &UploadRecord) -> Result<Vec<UploadPart>, StoreError> {
         let parts = self.upload_parts(&upload.id).await?;
         let freed: u64 = parts.iter().map(|p| p.stored).sum();
         let context = || format!("deleting upload {}", upload.id);
         let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
-        sqlx::query("DELETE FROM uploads WHERE id = ?")
+        sqlx::query("DELETE FROM uploads WHERE id = $1")
             .bind(&upload.id)
             .execute(&mut *tx)
             .await
             .map_err(db_err(context()))?;
-        sqlx::query("UPDATE sources SET stored_bytes = max(0, stored_bytes - ?) WHERE id = ?")
+        sqlx::query("UPDATE sources SET stored_bytes = max(0, stored_bytes - $1) WHERE id = $2")
             .bind(freed as i64)
             .bind(&upload.source_id)
             .execute(&mut *tx)
@@ -429,7 +433,7 @@ impl IntakeRepo for SqliteRepo {
         let context = || format!("completing upload {}", upload.id);
         let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
         crate::repo::insert_submission_in(&mut tx, sealed).await?;
-        sqlx::query("DELETE FROM uploads WHERE id = ?")
+        sqlx::query("DELETE FROM uploads WHERE id = $1")
             .bind(&upload.id)
             .execute(&mut *tx)
             .await
@@ -481,7 +485,7 @@ impl IntakeRepo for SqliteRepo {
         let day = crate::Day::today().to_string();
         let mut tx = self.pool().begin().await.map_err(db_err("confirming a pull"))?;
         for id in submissions {
-            sqlx::query("UPDATE submissions SET confirmed_day = ? WHERE id = ? AND confirmed_day IS NULL")
+            sqlx::query("UPDATE submissions SET confirmed_day = $1 WHERE id = $2 AND confirmed_day IS NULL")
                 .bind(&day)
                 .bind(id)
                 .execute(&mut *tx)
@@ -489,7 +493,7 @@ impl IntakeRepo for SqliteRepo {
                 .map_err(db_err(format!("confirming submission {id}")))?;
         }
         for id in messages {
-            sqlx::query("UPDATE messages SET confirmed_day = ? WHERE id = ? AND confirmed_day IS NULL")
+            sqlx::query("UPDATE messages SET confirmed_day = $1 WHERE id = $2 AND confirmed_day IS NULL")
                 .bind(&day)
                 .bind(id)
                 .execute(&mut *tx)
@@ -504,7 +508,7 @@ impl IntakeRepo for SqliteRepo {
     /// Replies stay: the source still has to read them.
     async fn forget_unused_sources(&self, day: &str) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "DELETE FROM sources WHERE created_day <= ?
+            "DELETE FROM sources WHERE created_day <= $1
                AND NOT EXISTS (SELECT 1 FROM submissions WHERE source_id = sources.id)
                AND NOT EXISTS (SELECT 1 FROM messages WHERE source_id = sources.id)
                AND NOT EXISTS (SELECT 1 FROM uploads WHERE source_id = sources.id)",
@@ -521,7 +525,7 @@ impl IntakeRepo for SqliteRepo {
         let mut tx = self.pool().begin().await.map_err(db_err("applying retention"))?;
         let rows = sqlx::query(
             "SELECT s.id, s.manifest_blob, s.source_id FROM submissions s
-             WHERE s.confirmed_day IS NOT NULL AND s.confirmed_day <= ?",
+             WHERE s.confirmed_day IS NOT NULL AND s.confirmed_day <= $1",
         )
         .bind(day)
         .fetch_all(&mut *tx)
@@ -533,7 +537,7 @@ impl IntakeRepo for SqliteRepo {
             expired
                 .blobs
                 .push((source.clone(), BlobId::from_str(row.get::<&str, _>(1))?));
-            let blobs = sqlx::query("SELECT blob_id FROM submission_blobs WHERE submission_id = ?")
+            let blobs = sqlx::query("SELECT blob_id FROM submission_blobs WHERE submission_id = $1")
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await
@@ -543,12 +547,12 @@ impl IntakeRepo for SqliteRepo {
                     .blobs
                     .push((source.clone(), BlobId::from_str(blob.get::<&str, _>(0))?));
             }
-            sqlx::query("DELETE FROM submission_blobs WHERE submission_id = ?")
+            sqlx::query("DELETE FROM submission_blobs WHERE submission_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err("applying retention"))?;
-            sqlx::query("DELETE FROM submissions WHERE id = ?")
+            sqlx::query("DELETE FROM submissions WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -557,7 +561,7 @@ impl IntakeRepo for SqliteRepo {
         }
         let rows = sqlx::query(
             "SELECT id, blob_id, source_id FROM messages
-             WHERE direction = 'source' AND confirmed_day IS NOT NULL AND confirmed_day <= ?",
+             WHERE direction = 'source' AND confirmed_day IS NOT NULL AND confirmed_day <= $1",
         )
         .bind(day)
         .fetch_all(&mut *tx)
@@ -567,7 +571,7 @@ impl IntakeRepo for SqliteRepo {
             expired
                 .blobs
                 .push((row.get(2), BlobId::from_str(row.get::<&str, _>(1))?));
-            sqlx::query("DELETE FROM messages WHERE id = ?")
+            sqlx::query("DELETE FROM messages WHERE id = $1")
                 .bind(row.get::<&str, _>(0))
                 .execute(&mut *tx)
                 .await
@@ -613,7 +617,7 @@ pub struct Expired {
     pub blobs: Vec<(Option<String>, BlobId)>,
 }
 
-fn message_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<MessageRecord, StoreError> {
+fn message_from_row(row: &sqlx::any::AnyRow) -> Result<MessageRecord, StoreError> {
     Ok(MessageRecord {
         id: row.get(0),
         source_id: row.get(1),

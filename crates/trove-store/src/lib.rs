@@ -12,7 +12,7 @@
 //! * The metadata database is one trait per concern ([`SubmissionRepo`],
 //!   [`DocumentRepo`], [`VerificationRepo`], [`PublishedRepo`],
 //!   [`DecisionRepo`], [`IntakeRepo`], [`UserRepo`], [`ReleaseRepo`], [`DeskRepo`]; [`MetadataRepo`] is
-//!   all of them): [`SqliteRepo`] now, PostgreSQL behind the same traits.
+//!   all of them): [`SqlRepo`] now, PostgreSQL behind the same traits.
 //! * [`Day`] and [`Outcome`]: the day (UTC) that is the only time trove
 //!   records, and an editor's decision, shared by every later stage.
 //! * [`SubmissionWriter`] turns files into one submission whose manifest
@@ -71,7 +71,7 @@ pub use intake::{
 pub use partners::{AccessAction, AccessRow, GrantRow, PartnerRepo, PartnerRow};
 pub use published::{PublishedCorpus, PublishedDocument, PublishedRepo};
 pub use releases::{NewRedaction, RedactionRow, RedactionState, ReleaseRecord, ReleaseRepo, ReleaseState, WithheldRow};
-pub use repo::{Channel, MetadataRepo, SealedSubmission, SqliteRepo, SubmissionRecord, SubmissionRepo};
+pub use repo::{Channel, Dialect, MetadataRepo, SealedSubmission, SqlRepo, SubmissionRecord, SubmissionRepo};
 pub use schedule::{EventRow, PlacementRow, ScheduleRepo, ScheduleRow};
 pub use sealed::{BlobOpener, BlobReader, BlobSealer, PutReceipt};
 pub use submission::{
@@ -115,6 +115,11 @@ pub enum StoreError {
     IdMismatch { blob: BlobId, actual: BlobId },
     #[error("metadata database: {context}: {source}")]
     Database { context: String, source: sqlx::Error },
+    #[error(
+        "the PostgreSQL database sorts text by {collation:?}; trove needs byte order, as SQLite has: \
+         create it with `createdb --locale=C --template=template0`"
+    )]
+    Collation { collation: String },
     #[error("metadata database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("metadata database: the {field} of {what} is damaged; restore the database from a backup")]

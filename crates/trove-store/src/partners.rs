@@ -8,7 +8,7 @@ use std::future::Future;
 use sqlx::Row;
 
 use crate::repo::db_err;
-use crate::{SqliteRepo, StoreError};
+use crate::{SqlRepo, StoreError};
 
 /// A partner organisation.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -105,7 +105,7 @@ pub trait PartnerRepo: Send + Sync {
     ) -> impl Future<Output = Result<Vec<AccessRow>, StoreError>> + Send;
 }
 
-fn grant_from_row(row: &sqlx::sqlite::SqliteRow) -> GrantRow {
+fn grant_from_row(row: &sqlx::any::AnyRow) -> GrantRow {
     GrantRow {
         release: row.get("release_id"),
         partner: row.get("partner"),
@@ -118,15 +118,17 @@ fn grant_from_row(row: &sqlx::sqlite::SqliteRow) -> GrantRow {
     }
 }
 
-impl PartnerRepo for SqliteRepo {
+impl PartnerRepo for SqlRepo {
     async fn add_partner(&self, partner: &PartnerRow) -> Result<bool, StoreError> {
-        let done = sqlx::query("INSERT OR IGNORE INTO partners (name, witness_vkey, created_day) VALUES (?, ?, ?)")
-            .bind(&partner.name)
-            .bind(&partner.witness_vkey)
-            .bind(&partner.created_day)
-            .execute(self.pool())
-            .await
-            .map_err(db_err(format!("recording partner {:?}", partner.name)))?;
+        let done = sqlx::query(
+            "INSERT INTO partners (name, witness_vkey, created_day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(&partner.name)
+        .bind(&partner.witness_vkey)
+        .bind(&partner.created_day)
+        .execute(self.pool())
+        .await
+        .map_err(db_err(format!("recording partner {:?}", partner.name)))?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -146,17 +148,20 @@ impl PartnerRepo for SqliteRepo {
     }
 
     async fn add_member(&self, user: &str, partner: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT OR REPLACE INTO partner_members (user_name, partner) VALUES (?, ?)")
-            .bind(user)
-            .bind(partner)
-            .execute(self.pool())
-            .await
-            .map_err(db_err(format!("adding {user} to partner {partner:?}")))?;
+        sqlx::query(
+            "INSERT INTO partner_members (user_name, partner) VALUES ($1, $2)
+             ON CONFLICT (user_name) DO UPDATE SET partner = excluded.partner",
+        )
+        .bind(user)
+        .bind(partner)
+        .execute(self.pool())
+        .await
+        .map_err(db_err(format!("adding {user} to partner {partner:?}")))?;
         Ok(())
     }
 
     async fn member_of(&self, user: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT partner FROM partner_members WHERE user_name = ?")
+        let row = sqlx::query("SELECT partner FROM partner_members WHERE user_name = $1")
             .bind(user)
             .fetch_optional(self.pool())
             .await
@@ -166,9 +171,10 @@ impl PartnerRepo for SqliteRepo {
 
     async fn add_grant(&self, grant: &GrantRow) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT OR IGNORE INTO partner_grants
+            "INSERT INTO partner_grants
                (release_id, partner, start_hour, embargo_until, terms_sha256, paid, by_user, log_index)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT DO NOTHING",
         )
         .bind(&grant.release)
         .bind(&grant.partner)
@@ -190,7 +196,7 @@ impl PartnerRepo for SqliteRepo {
     async fn grants(&self, partner: Option<&str>, release: Option<&str>) -> Result<Vec<GrantRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT release_id, partner, start_hour, embargo_until, terms_sha256, paid, by_user, log_index
-             FROM partner_grants WHERE (?1 IS NULL OR partner = ?1) AND (?2 IS NULL OR release_id = ?2)
+             FROM partner_grants WHERE ($1 IS NULL OR partner = $1) AND ($2 IS NULL OR release_id = $2)
              ORDER BY start_hour, release_id, partner",
         )
         .bind(partner)
@@ -204,7 +210,7 @@ impl PartnerRepo for SqliteRepo {
     async fn record_access(&self, access: &AccessRow) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO partner_access (user_name, partner, release_id, document_id, action, hour)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&access.user)
         .bind(&access.partner)
@@ -221,7 +227,7 @@ impl PartnerRepo for SqliteRepo {
     async fn access_log(&self, partner: Option<&str>, limit: u32) -> Result<Vec<AccessRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT user_name, partner, release_id, document_id, action, hour FROM partner_access
-             WHERE ?1 IS NULL OR partner = ?1 ORDER BY id DESC LIMIT ?2",
+             WHERE $1 IS NULL OR partner = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(partner)
         .bind(i64::from(limit))

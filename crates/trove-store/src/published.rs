@@ -7,7 +7,7 @@ use std::str::FromStr;
 use sqlx::Row;
 
 use crate::repo::db_err;
-use crate::{BlobId, SqliteRepo, StoreError, TextRef};
+use crate::{BlobId, SqlRepo, StoreError, TextRef};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PublishedCorpus {
@@ -44,7 +44,7 @@ pub struct PublishedDocument {
     pub text: Option<TextRef>,
 }
 
-fn document(row: &sqlx::sqlite::SqliteRow) -> PublishedDocument {
+fn document(row: &sqlx::any::AnyRow) -> PublishedDocument {
     let segment: Option<i64> = row.get("segment");
     PublishedDocument {
         id: row.get::<i64, _>("id") as u32,
@@ -119,11 +119,11 @@ pub trait PublishedRepo: Send + Sync {
     -> impl Future<Output = Result<Option<PublishedDocument>, StoreError>> + Send;
 }
 
-impl PublishedRepo for SqliteRepo {
+impl PublishedRepo for SqlRepo {
     async fn published_corpora(&self) -> Result<Vec<PublishedCorpus>, StoreError> {
         let rows = sqlx::query(
             "SELECT c.id, c.name, c.publisher, c.date, c.url, c.source, c.imported,
-                    count(d.id), coalesce(sum(d.size), 0), min(d.id), max(d.id)
+                    count(d.id), CAST(coalesce(sum(d.size), 0) AS BIGINT), min(d.id), max(d.id)
              FROM published_corpora c LEFT JOIN published_documents d ON d.corpus_id = c.id
              GROUP BY c.id ORDER BY c.date, c.name",
         )
@@ -168,7 +168,7 @@ impl PublishedRepo for SqliteRepo {
         let context = format!("registering the published corpus {}", corpus.name);
         let mut tx = self.pool().begin().await.map_err(db_err(context.clone()))?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO published_corpora (name, publisher, date, url, source, imported) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO published_corpora (name, publisher, date, url, source, imported) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&corpus.name)
         .bind(&corpus.publisher)
@@ -183,7 +183,7 @@ impl PublishedRepo for SqliteRepo {
             sqlx::query(
                 "INSERT INTO published_documents (id, corpus_id, path, type, content_id, text_id, size, segment, set_offset, set_len,
                                                   text_blob, text_offset, text_len)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(doc.id as i64)
             .bind(id)
@@ -211,13 +211,13 @@ impl PublishedRepo for SqliteRepo {
         let mut tx = self.pool().begin().await.map_err(db_err(context()))?;
         let packs: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT d.text_blob FROM published_documents d JOIN published_corpora c ON c.id = d.corpus_id
-             WHERE c.name = ? AND d.text_blob IS NOT NULL",
+             WHERE c.name = $1 AND d.text_blob IS NOT NULL",
         )
         .bind(name)
         .fetch_all(&mut *tx)
         .await
         .map_err(db_err(context()))?;
-        let done = sqlx::query("DELETE FROM published_corpora WHERE name = ?")
+        let done = sqlx::query("DELETE FROM published_corpora WHERE name = $1")
             .bind(name)
             .execute(&mut *tx)
             .await
@@ -230,7 +230,7 @@ impl PublishedRepo for SqliteRepo {
             // A pack is one import's: another corpus never points into it,
             // but a pack still referenced is kept whatever the reason.
             let still: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM published_documents WHERE text_blob = ? LIMIT 1")
+                sqlx::query_scalar("SELECT 1 FROM published_documents WHERE text_blob = $1 LIMIT 1")
                     .bind(&pack)
                     .fetch_optional(&mut *tx)
                     .await
@@ -246,7 +246,7 @@ impl PublishedRepo for SqliteRepo {
     /// Published documents with these bytes.
     async fn published_by_content(&self, content_id: &str) -> Result<Vec<PublishedDocument>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE content_id = ? ORDER BY id"
+            "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE content_id = $1 ORDER BY id"
         )))
         .bind(content_id)
         .fetch_all(self.pool())
@@ -258,7 +258,7 @@ impl PublishedRepo for SqliteRepo {
     /// Published documents with this normalized text.
     async fn published_by_text(&self, text_id: &str) -> Result<Vec<PublishedDocument>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE text_id = ? ORDER BY id"
+            "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE text_id = $1 ORDER BY id"
         )))
         .bind(text_id)
         .fetch_all(self.pool())
@@ -276,19 +276,29 @@ impl PublishedRepo for SqliteRepo {
         if ids.is_empty() {
             return Ok(Default::default());
         }
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE id IN (SELECT value FROM json_each(?))"
-        )))
-        .bind(serde_json::to_string(ids).expect("numbers serialize"))
-        .fetch_all(self.pool())
-        .await
-        .map_err(db_err("reading published documents"))?;
-        Ok(rows.iter().map(document).map(|d| (d.id, d)).collect())
+        let mut found = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE id IN ({})",
+                placeholders.join(",")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(i64::from(*id));
+            }
+            let rows = query
+                .fetch_all(self.pool())
+                .await
+                .map_err(db_err("reading published documents"))?;
+            found.extend(rows.iter().map(document).map(|d| (d.id, d)));
+        }
+        Ok(found)
     }
 
     async fn published_document(&self, id: u32) -> Result<Option<PublishedDocument>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE id = ?"
+            "SELECT {DOCUMENT_COLUMNS} FROM published_documents WHERE id = $1"
         )))
         .bind(id as i64)
         .fetch_optional(self.pool())

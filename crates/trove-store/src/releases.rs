@@ -7,7 +7,7 @@ use std::future::Future;
 use sqlx::Row;
 
 use crate::repo::db_err;
-use crate::{Day, SqliteRepo, StoreError, SubmissionId};
+use crate::{Day, SqlRepo, StoreError, SubmissionId};
 
 /// Where a release stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -196,7 +196,7 @@ pub trait ReleaseRepo: Send + Sync {
 const RELEASE_COLUMNS: &str =
     "id, submission_id, created_day, created_by, secret, state, entry, log_size_before, log_index, root, folder";
 
-fn release_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ReleaseRecord, StoreError> {
+fn release_from_row(row: &sqlx::any::AnyRow) -> Result<ReleaseRecord, StoreError> {
     let id: String = row.get("id");
     let damaged = |field: &str| StoreError::Damaged {
         what: format!("release {id}"),
@@ -224,10 +224,10 @@ fn release_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ReleaseRecord, Stor
     })
 }
 
-impl ReleaseRepo for SqliteRepo {
+impl ReleaseRepo for SqlRepo {
     async fn insert_release(&self, release: &ReleaseRecord) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO releases (id, submission_id, created_day, created_by, secret, state) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO releases (id, submission_id, created_day, created_by, secret, state) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&release.id)
         .bind(release.submission.to_string())
@@ -242,7 +242,7 @@ impl ReleaseRepo for SqliteRepo {
     }
 
     async fn release(&self, id: &str) -> Result<Option<ReleaseRecord>, StoreError> {
-        let sql = format!("SELECT {RELEASE_COLUMNS} FROM releases WHERE id = ?");
+        let sql = format!("SELECT {RELEASE_COLUMNS} FROM releases WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(self.pool())
@@ -253,7 +253,7 @@ impl ReleaseRepo for SqliteRepo {
 
     async fn releases(&self, submission: Option<&SubmissionId>) -> Result<Vec<ReleaseRecord>, StoreError> {
         let sql =
-            format!("SELECT {RELEASE_COLUMNS} FROM releases WHERE ?1 IS NULL OR submission_id = ?1 ORDER BY rowid");
+            format!("SELECT {RELEASE_COLUMNS} FROM releases WHERE $1 IS NULL OR submission_id = $1 ORDER BY rowid");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(submission.map(|s| s.to_string()))
             .fetch_all(self.pool())
@@ -264,7 +264,7 @@ impl ReleaseRepo for SqliteRepo {
 
     async fn withhold(&self, release: &str, row: &WithheldRow) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO release_withheld (release_id, document_id, reason, note, by_user) VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO release_withheld (release_id, document_id, reason, note, by_user) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (release_id, document_id) DO UPDATE SET reason = excluded.reason, note = excluded.note,
                by_user = excluded.by_user",
         )
@@ -280,7 +280,7 @@ impl ReleaseRepo for SqliteRepo {
     }
 
     async fn include(&self, release: &str, document: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM release_withheld WHERE release_id = ? AND document_id = ?")
+        let done = sqlx::query("DELETE FROM release_withheld WHERE release_id = $1 AND document_id = $2")
             .bind(release)
             .bind(document)
             .execute(self.pool())
@@ -291,7 +291,7 @@ impl ReleaseRepo for SqliteRepo {
 
     async fn withheld(&self, release: &str) -> Result<Vec<WithheldRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT document_id, reason, note, by_user FROM release_withheld WHERE release_id = ? ORDER BY document_id",
+            "SELECT document_id, reason, note, by_user FROM release_withheld WHERE release_id = $1 ORDER BY document_id",
         )
         .bind(release)
         .fetch_all(self.pool())
@@ -320,8 +320,9 @@ impl ReleaseRepo for SqliteRepo {
         let mut added = 0;
         for span in spans {
             let done = sqlx::query(
-                "INSERT OR IGNORE INTO redactions (release_id, document_id, span_start, span_end, kind, state, proposed_by)
-                 VALUES (?, ?, ?, ?, ?, 'proposed', ?)",
+                "INSERT INTO redactions (release_id, document_id, span_start, span_end, kind, state, proposed_by)
+                 VALUES ($1, $2, $3, $4, $5, 'proposed', $6)
+                 ON CONFLICT DO NOTHING",
             )
             .bind(release)
             .bind(document)
@@ -341,7 +342,7 @@ impl ReleaseRepo for SqliteRepo {
     async fn redactions(&self, release: &str, document: Option<&str>) -> Result<Vec<RedactionRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, document_id, span_start, span_end, kind, state, proposed_by, reviewed_by FROM redactions
-             WHERE release_id = ?1 AND (?2 IS NULL OR document_id = ?2) ORDER BY document_id, span_start, id",
+             WHERE release_id = $1 AND ($2 IS NULL OR document_id = $2) ORDER BY document_id, span_start, id",
         )
         .bind(release)
         .bind(document)
@@ -377,7 +378,7 @@ impl ReleaseRepo for SqliteRepo {
         state: RedactionState,
         reviewer: &str,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE redactions SET state = ?, reviewed_by = ? WHERE release_id = ? AND id = ?")
+        let done = sqlx::query("UPDATE redactions SET state = $1, reviewed_by = $2 WHERE release_id = $3 AND id = $4")
             .bind(state.as_str())
             .bind(reviewer)
             .bind(release)
@@ -396,7 +397,7 @@ impl ReleaseRepo for SqliteRepo {
         root: &str,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE releases SET state = 'publishing', entry = ?, log_size_before = ?, root = ? WHERE id = ? AND state = 'draft'",
+            "UPDATE releases SET state = 'publishing', entry = $1, log_size_before = $2, root = $3 WHERE id = $4 AND state = 'draft'",
         )
         .bind(entry)
         .bind(log_size_before as i64)
@@ -409,7 +410,7 @@ impl ReleaseRepo for SqliteRepo {
     }
 
     async fn finish_publishing(&self, release: &str, log_index: u64, folder: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE releases SET state = 'published', log_index = ?, folder = ? WHERE id = ?")
+        sqlx::query("UPDATE releases SET state = 'published', log_index = $1, folder = $2 WHERE id = $3")
             .bind(log_index as i64)
             .bind(folder)
             .bind(release)

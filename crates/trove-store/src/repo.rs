@@ -3,15 +3,17 @@
 //! their records: documents, verification, published corpora, decisions,
 //! the intake's records, users, releases, the schedule). [`MetadataRepo`] is all of them. The
 //! traits hold no SQLite type, so PostgreSQL can implement them;
-//! [`SqliteRepo`] is the embedded default. Implementations must make an
+//! [`SqlRepo`] is the embedded default. Implementations must make an
 //! acknowledged write durable before returning.
 
 use std::future::Future;
 use std::path::Path;
 use std::str::FromStr;
 
-use sqlx::Row;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::AnyRow;
+use sqlx::pool::PoolOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Executor, Row};
 
 use crate::{
     BlobId, Day, DecisionRepo, DeskRepo, DocumentRepo, IntakeRepo, PartnerRepo, PublishedRepo, ReleaseRepo,
@@ -106,27 +108,96 @@ impl<R> MetadataRepo for R where
 {
 }
 
-/// The embedded default: one SQLite file, WAL, `synchronous=FULL`.
-#[derive(Debug, Clone)]
-pub struct SqliteRepo {
-    pool: SqlitePool,
+/// Which SQL the database speaks, where SQLite and PostgreSQL differ
+/// (JSON functions, case-insensitive matching); everything else is
+/// written once in SQL both accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
 }
 
-/// Maps a database error to a store error that says what was being done.
+impl Dialect {
+    /// A JSON document's text member: `metadata`'s `$.key`.
+    pub(crate) fn json_text(self, column: &str, key: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract({column}, '$.{key}')"),
+            Dialect::Postgres => format!("({column}::jsonb ->> '{key}')"),
+        }
+    }
+
+    /// True when a JSON document's member `key` (a string or an array of
+    /// strings) holds the bound `param`.
+    pub(crate) fn json_holds(self, column: &str, key: &str, param: &str) -> String {
+        match self {
+            Dialect::Sqlite => {
+                format!("EXISTS (SELECT 1 FROM json_each({column}, '$.{key}') WHERE value = {param})")
+            }
+            // `?` is jsonb's "holds this string" (an array's element or the
+            // string itself); sqlx's placeholders are `$n`, so it is safe.
+            Dialect::Postgres => format!("COALESCE(({column}::jsonb -> '{key}') ? {param}, FALSE)"),
+        }
+    }
+
+    /// `column`, kept from the planner's choice of an index on it: SQLite
+    /// would otherwise pick a by-submission index over primary keys.
+    pub(crate) fn unindexed(self, column: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("+{column}"),
+            Dialect::Postgres => column.to_owned(),
+        }
+    }
+
+    /// The larger of two values (SQLite's `max` of two arguments).
+    pub(crate) fn greatest(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "max",
+            Dialect::Postgres => "GREATEST",
+        }
+    }
+
+    /// The smaller of two values (SQLite's `min` of two arguments).
+    pub(crate) fn least(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "min",
+            Dialect::Postgres => "LEAST",
+        }
+    }
+
+    /// LIKE without regard to ASCII case (SQLite's LIKE already is).
+    pub(crate) fn like(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "LIKE",
+            Dialect::Postgres => "ILIKE",
+        }
+    }
+}
+
+/// The metadata database over sqlx's Any driver, so that one
+/// implementation of every repository trait serves both backends: the
+/// embedded default, one SQLite file (WAL, `synchronous=FULL`), and a
+/// PostgreSQL server that many workers share.
+#[derive(Debug, Clone)]
+pub struct SqlRepo {
+    pool: sqlx::AnyPool,
+    dialect: Dialect,
+}
+
 /// Rows of a query over `ids`, asked in chunks the database accepts: `sql`
 /// has `{ids}` where the placeholders go, and `first` is bound before the
-/// ids. Only `?` placeholders are spliced into the text; every value is
-/// bound.
+/// ids (as `$1`…). Only placeholders are spliced into the text; every
+/// value is bound.
 pub(crate) async fn fetch_in(
-    pool: &SqlitePool,
+    pool: &sqlx::AnyPool,
     sql: &str,
     first: &[String],
     ids: &[&str],
     context: &str,
-) -> Result<Vec<sqlx::sqlite::SqliteRow>, StoreError> {
+) -> Result<Vec<AnyRow>, StoreError> {
     let mut rows = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let text = sql.replace("{ids}", &vec!["?"; chunk.len()].join(","));
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${}", first.len() + n)).collect();
+        let text = sql.replace("{ids}", &placeholders.join(","));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
         for value in first {
             query = query.bind(value.as_str());
@@ -139,15 +210,17 @@ pub(crate) async fn fetch_in(
     Ok(rows)
 }
 
+/// Maps a database error to a store error that says what was being done.
 pub(crate) fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
     let context = context.into();
     move |source| StoreError::Database { context, source }
 }
 
-impl SqliteRepo {
-    /// Opens the database file, creating it if `create` and running
+impl SqlRepo {
+    /// Opens the SQLite file, creating it if `create`, and runs its
     /// migrations.
-    pub async fn open(path: &Path, create: bool) -> Result<Self, StoreError> {
+    pub async fn open_sqlite(path: &Path, create: bool) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
         // The file holds TOTP secrets and document paths: only its owner
         // may read it (SQLite gives its WAL and shared-memory files the
         // same mode), whatever the umask.
@@ -163,31 +236,75 @@ impl SqliteRepo {
                     source,
                 })?;
         }
-        // secure_delete: a deleted row's bytes are overwritten with zeros,
-        // so a seized disk does not give back what was deleted (expired
-        // sources, exact upload sizes, forgotten sessions).
-        let options = SqliteConnectOptions::new()
+        let url = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(create)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .pragma("secure_delete", "ON");
-        let pool = SqlitePoolOptions::new()
+            .to_url_lossy();
+        // The Any driver takes a URL, which carries no pragmas: each
+        // connection sets them as it opens. secure_delete: a deleted row's
+        // bytes are overwritten with zeros, so a seized disk does not give
+        // back what was deleted (expired sources, exact upload sizes,
+        // forgotten sessions).
+        let pool = PoolOptions::<sqlx::Any>::new()
             .max_connections(4)
-            .connect_with(options)
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    connection
+                        .execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+                             PRAGMA secure_delete = ON; PRAGMA busy_timeout = 5000;",
+                        )
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect(url.as_str())
             .await
             .map_err(db_err(format!("opening {}", path.display())))?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(SqliteRepo { pool })
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqlRepo {
+            pool,
+            dialect: Dialect::Sqlite,
+        })
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    /// Connects to a PostgreSQL database (`postgres://…`; a socket folder
+    /// as `?host=/run/postgresql`) and runs its migrations. The database
+    /// must sort text by bytes (`C` collation) as SQLite does: the desk's
+    /// pages and the overlap's order depend on it.
+    pub async fn connect_postgres(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let context = "connecting to PostgreSQL";
+        let pool = PoolOptions::<sqlx::Any>::new()
+            .max_connections(max_connections)
+            .connect(url)
+            .await
+            .map_err(db_err(context))?;
+        let collation: String =
+            sqlx::query_scalar("SELECT datcollate::text FROM pg_database WHERE datname = current_database()")
+                .fetch_one(&pool)
+                .await
+                .map_err(db_err(context))?;
+        if collation != "C" && collation != "POSIX" {
+            return Err(StoreError::Collation { collation });
+        }
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(SqlRepo {
+            pool,
+            dialect: Dialect::Postgres,
+        })
+    }
+
+    pub fn pool(&self) -> &sqlx::AnyPool {
         &self.pool
     }
 
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
     async fn blobs_of(&self, id: &str) -> Result<Vec<BlobId>, StoreError> {
-        let rows = sqlx::query("SELECT blob_id FROM submission_blobs WHERE submission_id = ? ORDER BY ordinal")
+        let rows = sqlx::query("SELECT blob_id FROM submission_blobs WHERE submission_id = $1 ORDER BY ordinal")
             .bind(id)
             .fetch_all(&self.pool)
             .await
@@ -195,7 +312,7 @@ impl SqliteRepo {
         rows.iter().map(|row| BlobId::from_str(row.get::<&str, _>(0))).collect()
     }
 
-    fn record_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SubmissionRecord, StoreError> {
+    fn record_from_row(row: &sqlx::any::AnyRow) -> Result<SubmissionRecord, StoreError> {
         let id: String = row.get("id");
         let channel = match row.get::<&str, _>("channel") {
             "intake" => Channel::Intake,
@@ -217,7 +334,7 @@ impl SqliteRepo {
     }
 }
 
-impl SubmissionRepo for SqliteRepo {
+impl SubmissionRepo for SqlRepo {
     async fn insert_submission(&self, sealed: &SealedSubmission) -> Result<(), StoreError> {
         let context = || format!("recording submission {}", sealed.record.id);
         let mut tx = self.pool.begin().await.map_err(db_err(context()))?;
@@ -227,7 +344,7 @@ impl SubmissionRepo for SqliteRepo {
 
     async fn submission(&self, id: &SubmissionId) -> Result<Option<SubmissionRecord>, StoreError> {
         let row =
-            sqlx::query("SELECT id, received_day, channel, source_id, manifest_blob FROM submissions WHERE id = ?")
+            sqlx::query("SELECT id, received_day, channel, source_id, manifest_blob FROM submissions WHERE id = $1")
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
                 .await
@@ -263,23 +380,25 @@ impl SubmissionRepo for SqliteRepo {
 
 /// Inserts a submission inside a caller's transaction.
 pub(crate) async fn insert_submission_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     sealed: &SealedSubmission,
 ) -> Result<(), StoreError> {
     let record = &sealed.record;
     let id = record.id.to_string();
     let context = || format!("recording submission {id}");
-    sqlx::query("INSERT INTO submissions (id, received_day, channel, source_id, manifest_blob) VALUES (?, ?, ?, ?, ?)")
-        .bind(&id)
-        .bind(record.received_day.to_string())
-        .bind(record.channel.as_str())
-        .bind(&record.source)
-        .bind(record.manifest.to_hex())
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err(context()))?;
+    sqlx::query(
+        "INSERT INTO submissions (id, received_day, channel, source_id, manifest_blob) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(record.received_day.to_string())
+    .bind(record.channel.as_str())
+    .bind(&record.source)
+    .bind(record.manifest.to_hex())
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err(context()))?;
     for (ordinal, blob) in sealed.blobs.iter().enumerate() {
-        sqlx::query("INSERT INTO submission_blobs (submission_id, ordinal, blob_id) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO submission_blobs (submission_id, ordinal, blob_id) VALUES ($1, $2, $3)")
             .bind(&id)
             .bind(ordinal as i64)
             .bind(blob.to_hex())

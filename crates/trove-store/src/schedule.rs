@@ -8,7 +8,7 @@ use std::future::Future;
 use sqlx::Row;
 
 use crate::repo::db_err;
-use crate::{SqliteRepo, StoreError};
+use crate::{SqlRepo, StoreError};
 
 /// A media event of the calendar.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -87,7 +87,7 @@ pub trait ScheduleRepo: Send + Sync {
 const SCHEDULE_COLUMNS: &str = "s.release_id, s.ready_hour, s.ready_by, s.topics, s.embargo_until, s.at_hour, \
      s.revision, s.codes, s.reason, s.log_index";
 
-fn schedule_from_row(row: &sqlx::sqlite::SqliteRow) -> ScheduleRow {
+fn schedule_from_row(row: &sqlx::any::AnyRow) -> ScheduleRow {
     let at_hour: Option<i64> = row.get("at_hour");
     let log_index: Option<i64> = row.get("log_index");
     ScheduleRow {
@@ -106,11 +106,11 @@ fn schedule_from_row(row: &sqlx::sqlite::SqliteRow) -> ScheduleRow {
     }
 }
 
-impl ScheduleRepo for SqliteRepo {
+impl ScheduleRepo for SqlRepo {
     async fn put_event(&self, event: &EventRow) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO calendar_events (uid, title, start_hour, end_hour, topics, attention, added_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (uid) DO UPDATE SET title = excluded.title, start_hour = excluded.start_hour,
                end_hour = excluded.end_hour, topics = excluded.topics, attention = excluded.attention,
                added_by = excluded.added_by",
@@ -129,7 +129,7 @@ impl ScheduleRepo for SqliteRepo {
     }
 
     async fn remove_event(&self, uid: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM calendar_events WHERE uid = ?")
+        let done = sqlx::query("DELETE FROM calendar_events WHERE uid = $1")
             .bind(uid)
             .execute(self.pool())
             .await
@@ -140,7 +140,7 @@ impl ScheduleRepo for SqliteRepo {
     async fn events(&self, from_hour: i64) -> Result<Vec<EventRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT uid, title, start_hour, end_hour, topics, attention, added_by FROM calendar_events
-             WHERE end_hour > ? ORDER BY start_hour, uid",
+             WHERE end_hour > $1 ORDER BY start_hour, uid",
         )
         .bind(from_hour)
         .fetch_all(self.pool())
@@ -162,7 +162,7 @@ impl ScheduleRepo for SqliteRepo {
 
     async fn mark_ready(&self, release: &str, ready_hour: i64, topics: &str, by: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO release_schedule (release_id, ready_hour, ready_by, topics) VALUES (?, ?, ?, ?)
+            "INSERT INTO release_schedule (release_id, ready_hour, ready_by, topics) VALUES ($1, $2, $3, $4)
              ON CONFLICT (release_id) DO UPDATE SET topics = excluded.topics",
         )
         .bind(release)
@@ -177,7 +177,7 @@ impl ScheduleRepo for SqliteRepo {
 
     async fn set_embargo(&self, release: &str, until: i64) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE release_schedule SET embargo_until = max(coalesce(embargo_until, ?2), ?2) WHERE release_id = ?1",
+            "UPDATE release_schedule SET embargo_until = max(coalesce(embargo_until, $2), $2) WHERE release_id = $1",
         )
         .bind(release)
         .bind(until)
@@ -200,7 +200,7 @@ impl ScheduleRepo for SqliteRepo {
     }
 
     async fn schedule_row(&self, release: &str) -> Result<Option<ScheduleRow>, StoreError> {
-        let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM release_schedule s WHERE s.release_id = ?");
+        let sql = format!("SELECT {SCHEDULE_COLUMNS} FROM release_schedule s WHERE s.release_id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(release)
             .fetch_optional(self.pool())
@@ -211,8 +211,8 @@ impl ScheduleRepo for SqliteRepo {
 
     async fn record_placement(&self, release: &str, placement: &PlacementRow) -> Result<(), StoreError> {
         let done = sqlx::query(
-            "UPDATE release_schedule SET at_hour = ?, revision = ?, codes = ?, reason = ?, log_index = ?
-             WHERE release_id = ?",
+            "UPDATE release_schedule SET at_hour = $1, revision = $2, codes = $3, reason = $4, log_index = $5
+             WHERE release_id = $6",
         )
         .bind(placement.at_hour)
         .bind(i64::from(placement.revision))

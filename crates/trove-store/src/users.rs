@@ -5,7 +5,7 @@ use std::future::Future;
 use sqlx::Row;
 
 use crate::repo::db_err;
-use crate::{SqliteRepo, StoreError};
+use crate::{SqlRepo, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
@@ -37,11 +37,11 @@ pub trait UserRepo: Send + Sync {
     fn set_disabled(&self, name: &str, disabled: bool) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
-impl UserRepo for SqliteRepo {
+impl UserRepo for SqlRepo {
     /// Adds a user; false if the name is taken.
     async fn add_user(&self, user: &UserRecord) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO users (name, role, password_hash, totp_secret, created_day) VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO users (name, role, password_hash, totp_secret, created_day) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (name) DO NOTHING",
         )
         .bind(&user.name)
@@ -57,7 +57,7 @@ impl UserRepo for SqliteRepo {
 
     async fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT name, role, password_hash, totp_secret, created_day, disabled FROM users WHERE name = ?",
+            "SELECT name, role, password_hash, totp_secret, created_day, disabled FROM users WHERE name = $1",
         )
         .bind(name)
         .fetch_optional(self.pool())
@@ -84,7 +84,7 @@ impl UserRepo for SqliteRepo {
 
     async fn claim_totp_step(&self, name: &str, step: u64) -> Result<bool, StoreError> {
         let done =
-            sqlx::query("UPDATE users SET last_step = ?1 WHERE name = ?2 AND (last_step IS NULL OR last_step < ?1)")
+            sqlx::query("UPDATE users SET last_step = $1 WHERE name = $2 AND (last_step IS NULL OR last_step < $1)")
                 .bind(step as i64)
                 .bind(name)
                 .execute(self.pool())
@@ -94,7 +94,7 @@ impl UserRepo for SqliteRepo {
     }
 
     async fn set_disabled(&self, name: &str, disabled: bool) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE users SET disabled = ? WHERE name = ?")
+        let done = sqlx::query("UPDATE users SET disabled = $1 WHERE name = $2")
             .bind(i64::from(disabled))
             .bind(name)
             .execute(self.pool())

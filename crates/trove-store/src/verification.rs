@@ -5,7 +5,7 @@ use std::future::Future;
 use sqlx::Row;
 
 use crate::repo::{db_err, fetch_in};
-use crate::{SqliteRepo, StoreError, SubmissionId};
+use crate::{SqlRepo, StoreError, SubmissionId};
 
 /// A DKIM key record as seen at `selector._domainkey.domain`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -70,7 +70,7 @@ pub trait VerificationRepo: Send + Sync {
     ) -> impl Future<Output = Result<Vec<VerificationRecord>, StoreError>> + Send;
 }
 
-impl VerificationRepo for SqliteRepo {
+impl VerificationRepo for SqlRepo {
     /// Adds keys to the archive; a record already there (same selector,
     /// domain and record) keeps its row, widened to the new seen dates.
     /// Returns how many records were new.
@@ -82,12 +82,14 @@ impl VerificationRepo for SqliteRepo {
             .await
             .map_err(db_err("counting DKIM keys"))?;
         for key in keys {
-            sqlx::query(
-                "INSERT INTO dkim_keys (selector, domain, record, first_seen, last_seen, source) VALUES (?, ?, ?, ?, ?, ?)
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO dkim_keys AS k (selector, domain, record, first_seen, last_seen, source) VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (selector, domain, record) DO UPDATE SET
-                   first_seen = min(coalesce(first_seen, excluded.first_seen), coalesce(excluded.first_seen, first_seen)),
-                   last_seen = max(coalesce(last_seen, excluded.last_seen), coalesce(excluded.last_seen, last_seen))",
-            )
+                   first_seen = {least}(coalesce(k.first_seen, excluded.first_seen), coalesce(excluded.first_seen, k.first_seen)),
+                   last_seen = {greatest}(coalesce(k.last_seen, excluded.last_seen), coalesce(excluded.last_seen, k.last_seen))",
+                least = self.dialect().least(),
+                greatest = self.dialect().greatest(),
+            )))
             .bind(&key.selector)
             .bind(&key.domain)
             .bind(&key.record)
@@ -109,7 +111,7 @@ impl VerificationRepo for SqliteRepo {
     /// Every archived key, by domain and selector.
     async fn dkim_keys(&self) -> Result<Vec<ArchivedKey>, StoreError> {
         let rows = sqlx::query(
-            "SELECT selector, domain, record, first_seen, last_seen, source FROM dkim_keys ORDER BY domain, selector, first_seen",
+            "SELECT selector, domain, record, first_seen, last_seen, source FROM dkim_keys ORDER BY domain, selector, first_seen NULLS FIRST",
         )
         .fetch_all(self.pool())
         .await
@@ -128,7 +130,7 @@ impl VerificationRepo for SqliteRepo {
     }
 
     async fn clear_verifications(&self, submission: &SubmissionId) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM verifications WHERE submission_id = ?")
+        sqlx::query("DELETE FROM verifications WHERE submission_id = $1")
             .bind(submission.to_string())
             .execute(self.pool())
             .await
@@ -145,8 +147,10 @@ impl VerificationRepo for SqliteRepo {
         let mut tx = self.pool().begin().await.map_err(db_err(context.clone()))?;
         for record in records {
             sqlx::query(
-                "INSERT OR REPLACE INTO verifications (document_id, submission_id, verdict, evidence)
-                 SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?)",
+                "INSERT INTO verifications (document_id, submission_id, verdict, evidence)
+                 SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM documents WHERE id = $5)
+                 ON CONFLICT (document_id) DO UPDATE SET submission_id = excluded.submission_id,
+                   verdict = excluded.verdict, evidence = excluded.evidence",
             )
             .bind(&record.document_id)
             .bind(submission.to_string())
@@ -167,9 +171,12 @@ impl VerificationRepo for SqliteRepo {
     ) -> Result<std::collections::HashMap<String, VerificationRecord>, StoreError> {
         // `+submission_id` keeps SQLite from the by-submission index (a
         // scan of the whole submission per chunk): the ids are primary keys.
-        let sql = "SELECT document_id, verdict, evidence FROM verifications WHERE +submission_id = ? AND document_id IN ({ids})";
+        let sql = format!(
+            "SELECT document_id, verdict, evidence FROM verifications WHERE {} = $1 AND document_id IN ({{ids}})",
+            self.dialect().unindexed("submission_id")
+        );
         let context = format!("reading the verification of {submission}");
-        let rows = fetch_in(self.pool(), sql, &[submission.to_string()], ids, &context).await?;
+        let rows = fetch_in(self.pool(), &sql, &[submission.to_string()], ids, &context).await?;
         let mut found = std::collections::HashMap::new();
         for row in &rows {
             let record = VerificationRecord {
@@ -186,7 +193,7 @@ impl VerificationRepo for SqliteRepo {
         &self,
         submission: &SubmissionId,
     ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
-        let rows = sqlx::query("SELECT verdict, COUNT(*) FROM verifications WHERE submission_id = ? GROUP BY verdict")
+        let rows = sqlx::query("SELECT verdict, COUNT(*) FROM verifications WHERE submission_id = $1 GROUP BY verdict")
             .bind(submission.to_string())
             .fetch_all(self.pool())
             .await
@@ -199,7 +206,7 @@ impl VerificationRepo for SqliteRepo {
 
     /// The stored verification of a submission's documents.
     async fn verifications(&self, submission: &SubmissionId) -> Result<Vec<VerificationRecord>, StoreError> {
-        let rows = sqlx::query("SELECT document_id, verdict, evidence FROM verifications WHERE submission_id = ?")
+        let rows = sqlx::query("SELECT document_id, verdict, evidence FROM verifications WHERE submission_id = $1")
             .bind(submission.to_string())
             .fetch_all(self.pool())
             .await

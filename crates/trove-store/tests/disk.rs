@@ -4,13 +4,13 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use trove_store::SqliteRepo;
+use trove_store::SqlRepo;
 
 #[tokio::test]
 async fn the_database_is_private_and_deleted_rows_leave_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trove.db");
-    let repo = SqliteRepo::open(&path, true).await.unwrap();
+    let repo = SqlRepo::open_sqlite(&path, true).await.unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "trove.db is {mode:o}");
 

@@ -2,8 +2,7 @@
 //! and never used are forgotten after their time; used ones stay.
 
 use trove_store::{
-    BlobSealer, Channel, Direction, FsBackend, IntakeRepo as _, MessageRecord, SourceRecord, SqliteRepo,
-    SubmissionWriter,
+    BlobSealer, Channel, Direction, FsBackend, IntakeRepo as _, MessageRecord, SourceRecord, SqlRepo, SubmissionWriter,
 };
 
 fn source(id: &str, created_day: &str) -> SourceRecord {
@@ -21,7 +20,7 @@ async fn sources_never_used_are_forgotten_and_used_ones_stay() {
     let identity = age::x25519::Identity::generate();
     let backend = FsBackend::open(&dir.path().join("blobs")).unwrap();
     let sealer = BlobSealer::new(backend, vec![Box::new(identity.to_public())]).unwrap();
-    let repo = SqliteRepo::open(&dir.path().join("trove.db"), true).await.unwrap();
+    let repo = SqlRepo::open_sqlite(&dir.path().join("trove.db"), true).await.unwrap();
     for id in ["idle", "wrote", "submitted", "recent"] {
         let day = if id == "recent" { "2026-11-20" } else { "2026-09-01" };
         assert!(repo.add_source(&source(id, day)).await.unwrap());
@@ -51,7 +50,7 @@ async fn sources_never_used_are_forgotten_and_used_ones_stay() {
 #[tokio::test]
 async fn quota_is_counted_in_one_statement_and_never_overdrawn() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = SqliteRepo::open(&dir.path().join("trove.db"), true).await.unwrap();
+    let repo = SqlRepo::open_sqlite(&dir.path().join("trove.db"), true).await.unwrap();
     assert!(repo.add_source(&source("s", "2026-11-30")).await.unwrap());
     assert!(repo.reserve_stored_bytes("s", 200, 300).await.unwrap());
     assert!(

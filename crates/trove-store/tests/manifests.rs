@@ -6,7 +6,7 @@ use std::io::Read;
 use trove_store::{DecisionRepo as _, SubmissionRepo as _};
 
 use trove_store::{
-    BlobOpener, BlobSealer, Channel, FilePart, FsBackend, SqliteRepo, SubmissionWriter, commitment, file_digest,
+    BlobOpener, BlobSealer, Channel, FilePart, FsBackend, SqlRepo, SubmissionWriter, commitment, file_digest,
     read_manifest,
 };
 
@@ -17,7 +17,7 @@ async fn a_file_in_parts_reads_back_whole_and_the_receipt_opens_with_the_salt() 
     let backend = FsBackend::open(&dir.path().join("blobs")).unwrap();
     let sealer = BlobSealer::new(backend.clone(), vec![Box::new(identity.to_public())]).unwrap();
     let opener = BlobOpener::new(backend, Box::new(identity));
-    let repo = SqliteRepo::open(&dir.path().join("trove.db"), true).await.unwrap();
+    let repo = SqlRepo::open_sqlite(&dir.path().join("trove.db"), true).await.unwrap();
 
     let whole: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     let chunks = [&whole[..70_000], &whole[70_000..70_001], &whole[70_001..]];
@@ -85,7 +85,7 @@ async fn a_decision_is_imported_once_and_only_for_a_submission_that_is_here() {
     let identity = age::x25519::Identity::generate();
     let backend = FsBackend::open(&dir.path().join("blobs")).unwrap();
     let sealer = BlobSealer::new(backend, vec![Box::new(identity.to_public())]).unwrap();
-    let repo = SqliteRepo::open(&dir.path().join("trove.db"), true).await.unwrap();
+    let repo = SqlRepo::open_sqlite(&dir.path().join("trove.db"), true).await.unwrap();
     let mut writer = SubmissionWriter::new(&sealer).unwrap();
     writer.add_file("a.txt", &b"a"[..]).unwrap();
     let summary = writer.commit(&repo, Channel::Intake).await.unwrap();

@@ -1,13 +1,14 @@
 //! Test support shared by the crates' integration tests and benchmarks: a
 //! desk store (blob store, identity, SQLite) in a temporary folder,
 //! generated corpora submitted and ingested into it, the word-pair
-//! agreement that text extraction is measured by, and a real S3 server
-//! ([`seaweedfs`]).
+//! agreement that text extraction is measured by, a real S3 server
+//! ([`seaweedfs`]) and a real PostgreSQL ([`postgres`]).
 //!
 //! What this crate must never be: a normal dependency. It is for
 //! `[dev-dependencies]` only, and it panics on any error (a test's failure
 //! is its report).
 
+pub mod postgres;
 pub mod seaweedfs;
 
 use std::io::Read;
@@ -16,14 +17,14 @@ use std::sync::Arc;
 use trove_store::SubmissionRepo as _;
 
 use trove_ingest::{IngestReport, Limits, ingest_submission};
-use trove_store::{BlobOpener, BlobSealer, Channel, FsBackend, SqliteRepo, SubmissionRecord, SubmissionWriter};
+use trove_store::{BlobOpener, BlobSealer, Channel, FsBackend, SqlRepo, SubmissionRecord, SubmissionWriter};
 
 /// A desk's store in a temporary folder.
 pub struct Store {
     pub tmp: tempfile::TempDir,
     pub sealer: BlobSealer<FsBackend>,
     pub opener: Arc<BlobOpener<FsBackend>>,
-    pub repo: SqliteRepo,
+    pub repo: SqlRepo,
 }
 
 impl Store {
@@ -33,7 +34,7 @@ impl Store {
         let backend = FsBackend::open(&tmp.path().join("blobs")).unwrap();
         let sealer = BlobSealer::new(backend.clone(), vec![Box::new(identity.to_public())]).unwrap();
         let opener = Arc::new(BlobOpener::new(backend, Box::new(identity)));
-        let repo = SqliteRepo::open(&tmp.path().join("trove.db"), true).await.unwrap();
+        let repo = SqlRepo::open_sqlite(&tmp.path().join("trove.db"), true).await.unwrap();
         Store {
             tmp,
             sealer,

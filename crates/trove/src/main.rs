@@ -56,6 +56,11 @@ enum Command {
         /// digits].
         #[arg(long)]
         origin: Option<trove_keys::LogOrigin>,
+        /// Keep the metadata in this PostgreSQL database
+        /// (postgres://user@host/db) instead of the SQLite file, so that
+        /// workers on other machines share it.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
     },
     /// Show public keys.
     Keys {
@@ -645,8 +650,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let open = || Newsroom::open(&data);
     let bars = Bars::default();
     match cli.command {
-        Command::Init { force, editor, origin } => {
-            let newsroom = Newsroom::init(&data, force, &editor, origin.as_ref()).await?;
+        Command::Init {
+            force,
+            editor,
+            origin,
+            database,
+        } => {
+            let newsroom = Newsroom::init(&data, force, &editor, origin.as_ref(), database.as_deref()).await?;
             let keys = newsroom.public_keys()?;
             let report =
                 json!({ "data": data, "config": data.join(trove_app::CONFIG_FILE), "keys": PublicKey::list(&keys) });

@@ -1,8 +1,10 @@
-//! The whole path with the blob store in a real S3 bucket (SeaweedFS on
-//! loopback) gives what it gives on files: the same documents, verdicts,
-//! overlap classes and triage; nothing is written to the data directory's
-//! blob folder, and the bucket holds ciphertext only (no document's text,
-//! no plaintext hash).
+//! The whole path in its scaled-out configuration (the metadata in a real
+//! PostgreSQL, the blob store in a real S3 bucket: SeaweedFS on loopback)
+//! gives what the embedded default (SQLite and files) gives: the same
+//! documents, verdicts, overlap classes and triage; nothing is written to
+//! the data directory's blob folder or a SQLite file, the bucket holds
+//! ciphertext only (no document's text, no plaintext hash), and the
+//! database no document's text.
 
 mod common;
 
@@ -11,6 +13,7 @@ use std::path::Path;
 use common::{json, ok, trove};
 use trove_s3::{S3Backend, S3Config};
 use trove_store::BlobBackend as _;
+use trove_testkit::postgres::Postgres;
 use trove_testkit::seaweedfs::{ACCESS_KEY, BUCKET, SECRET_KEY, SeaweedFs};
 
 /// Runs the path on `data` (made already) for the corpus at `corpus`; the
@@ -66,8 +69,9 @@ fn run_path(data: &Path, corpus: &Path) -> (String, Vec<serde_json::Value>, serd
 }
 
 #[test]
-fn the_path_on_a_bucket_equals_the_path_on_files_and_the_bucket_holds_only_ciphertext() {
+fn the_path_on_postgres_and_a_bucket_equals_the_embedded_path_and_the_bucket_holds_only_ciphertext() {
     let server = SeaweedFs::start();
+    let postgres = Postgres::start();
     let tmp = tempfile::tempdir().unwrap();
     let corpus = common::gen_corpus(tmp.path(), "31", "2MiB");
 
@@ -76,7 +80,8 @@ fn the_path_on_a_bucket_equals_the_path_on_files_and_the_bucket_holds_only_ciphe
     let (_, file_rows, file_triage) = run_path(&on_files, &corpus);
 
     let on_s3 = tmp.path().join("s3");
-    ok(trove(&on_s3, &["init"]));
+    let database = postgres.database();
+    ok(trove(&on_s3, &["init", "--database", &database]));
     let prefix = format!("path-{}/", std::process::id());
     let config_path = on_s3.join("trove.toml");
     let mut config = std::fs::read_to_string(&config_path)
@@ -115,6 +120,7 @@ fn the_path_on_a_bucket_equals_the_path_on_files_and_the_bucket_holds_only_ciphe
         Vec::new()
     };
     assert!(local_files.is_empty(), "{local_files:?}");
+    assert!(!on_s3.join("trove.db").exists(), "a SQLite file beside PostgreSQL");
     let ids = bucket.ids().unwrap();
     assert!(ids.len() > 10, "{} blobs in the bucket", ids.len());
 
@@ -134,6 +140,15 @@ fn the_path_on_a_bucket_equals_the_path_on_files_and_the_bucket_holds_only_ciphe
     )
     .unwrap();
     let phrase: String = memo.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+    let dump = postgres.dump(&database);
+    assert!(
+        String::from_utf8_lossy(&dump).contains(&s3_id),
+        "the dump holds the submission"
+    );
+    assert!(
+        !String::from_utf8_lossy(&dump).contains(&phrase),
+        "the database holds {phrase:?}"
+    );
     for id in ids {
         let mut raw = Vec::new();
         std::io::copy(&mut bucket.open(&id).unwrap(), &mut raw).unwrap();

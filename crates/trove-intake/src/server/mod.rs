@@ -27,7 +27,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use trove_ledger::Ledger;
-use trove_store::{AnyBackend, BlobSealer, DecisionRepo, IntakeRepo, SqliteRepo, SubmissionRepo};
+use trove_store::{AnyBackend, BlobSealer, DecisionRepo, IntakeRepo, SqlRepo, SubmissionRepo};
 use trove_web::{Access, Route};
 
 use crate::{KeyDerivation, Pepper};
@@ -98,7 +98,7 @@ pub trait IntakeStore: SubmissionRepo + IntakeRepo + DecisionRepo + Clone + 'sta
 impl<R: SubmissionRepo + IntakeRepo + DecisionRepo + Clone + 'static> IntakeStore for R {}
 
 /// Everything the intake's handlers share.
-pub struct Intake<R = SqliteRepo> {
+pub struct Intake<R = SqlRepo> {
     pub(crate) sealer: Arc<BlobSealer<AnyBackend>>,
     pub(crate) repo: R,
     pub(crate) pepper: Pepper,
