@@ -417,12 +417,14 @@ pub(crate) const NO_S3_TABLE: &str = "[store] backend = \"s3\" needs a [store.s3
 
 /// The template with its database at the PostgreSQL server `url`
 /// (`trove init --database`); an error says what is wrong with the URL.
-pub fn with_postgres(url: &str) -> Result<String, String> {
+pub fn with_postgres(url: &str) -> Result<String, AppError> {
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err(format!("--database takes a postgres:// URL, not {url:?}"));
+        return Err(AppError::DatabaseUrl(format!("takes a postgres:// URL, not {url:?}")));
     }
     if url.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
-        return Err("the database URL holds a quote, a backslash or a control character; percent-encode it".into());
+        return Err(AppError::DatabaseUrl(
+            "holds a quote, a backslash or a control character; percent-encode it".into(),
+        ));
     }
     let sqlite = "backend = \"sqlite\"\npath = \"trove.db\"\n# url = \"postgres:///trove?host=/run/postgresql\"\n";
     debug_assert!(TEMPLATE.contains(sqlite));
@@ -537,7 +539,12 @@ mod tests {
             config.database.url.as_deref(),
             Some("postgres://trove@db.example/trove")
         );
-        assert!(with_postgres("mysql://x").unwrap_err().contains("postgres://"));
+        assert!(
+            with_postgres("mysql://x")
+                .unwrap_err()
+                .to_string()
+                .contains("postgres://")
+        );
         assert!(with_postgres("postgres://x\"\nbackend = 1").is_err());
     }
 

@@ -57,10 +57,7 @@ impl DataDir {
         create_private_dir(root)?;
         let text = match database {
             None => config::TEMPLATE.to_owned(),
-            Some(url) => config::with_postgres(url).map_err(|reason| AppError::Setting {
-                path: config_path.clone().into(),
-                reason,
-            })?,
+            Some(url) => config::with_postgres(url)?,
         };
         // Written as a key file is: 0600 whatever the umask, and replaced
         // by rename, so `--force` over an older, more open file narrows it.

@@ -115,6 +115,8 @@ pub enum AppError {
     Config { path: DisplayPath, source: toml::de::Error },
     #[error("{path}: {reason}")]
     Setting { path: DisplayPath, reason: String },
+    #[error("--database {0}")]
+    DatabaseUrl(String),
     #[error("no submission {id} in {data}")]
     NoSubmission { id: String, data: DisplayPath },
     #[error("no document {0}")]

@@ -286,7 +286,7 @@ impl IntakeRepo for SqlRepo {
     /// newsroom has done with each.
     async fn source_submissions(&self, source_id: &str) -> Result<Vec<SourceSubmission>, StoreError> {
         let rows = sqlx::query(
-            "SELECT s.id, s.received_day, s.confirmed_day IS NOT NULL,
+            "SELECT s.id, s.received_day, CASE WHEN s.confirmed_day IS NULL THEN 0 ELSE 1 END,
                (SELECT d.outcome FROM decisions d WHERE d.submission_id = s.id ORDER BY d.seq DESC LIMIT 1),
                (SELECT d.reasons FROM decisions d WHERE d.submission_id = s.id ORDER BY d.seq DESC LIMIT 1)
              FROM submissions s WHERE s.source_id = $1 ORDER BY s.rowid",
@@ -302,7 +302,7 @@ impl IntakeRepo for SqlRepo {
                 Ok(SourceSubmission {
                     id: SubmissionId::from_str(row.get::<&str, _>(0))?,
                     day: row.get(1),
-                    collected: row.get(2),
+                    collected: row.get::<i64, _>(2) != 0,
                     decision: outcome.map(|outcome| {
                         let codes = reasons.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default();
                         (outcome, codes)
@@ -416,12 +416,15 @@ impl IntakeRepo for SqlRepo {
             .execute(&mut *tx)
             .await
             .map_err(db_err(context()))?;
-        sqlx::query("UPDATE sources SET stored_bytes = max(0, stored_bytes - $1) WHERE id = $2")
-            .bind(freed as i64)
-            .bind(&upload.source_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err(context()))?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE sources SET stored_bytes = {}(0, stored_bytes - $1) WHERE id = $2",
+            self.dialect().greatest()
+        )))
+        .bind(freed as i64)
+        .bind(&upload.source_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err(context()))?;
         tx.commit().await.map_err(db_err(context()))?;
         Ok(parts)
     }

@@ -176,9 +176,10 @@ impl ScheduleRepo for SqlRepo {
     }
 
     async fn set_embargo(&self, release: &str, until: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE release_schedule SET embargo_until = max(coalesce(embargo_until, $2), $2) WHERE release_id = $1",
-        )
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE release_schedule SET embargo_until = {}(coalesce(embargo_until, $2), $2) WHERE release_id = $1",
+            self.dialect().greatest()
+        )))
         .bind(release)
         .bind(until)
         .execute(self.pool())

@@ -57,14 +57,19 @@ fn as_server_account(command: &mut Command) -> &mut Command {
 impl Postgres {
     /// The server `TROVE_TEST_POSTGRES` names, or a new cluster.
     pub fn start() -> Postgres {
-        if let Some(socket_dir) = std::env::var_os("TROVE_TEST_POSTGRES") {
-            return Postgres {
+        match std::env::var_os("TROVE_TEST_POSTGRES") {
+            Some(socket_dir) => Postgres {
                 socket_dir: socket_dir.into(),
                 child: None,
                 data: None,
                 _dir: None,
-            };
+            },
+            None => Postgres::own(),
         }
+    }
+
+    /// A new cluster of this test's own, which it may stop and resume.
+    pub fn own() -> Postgres {
         let dir = tempfile::tempdir().expect("a folder for the cluster");
         if let Some((uid, gid)) = server_account() {
             std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).expect("handing the folder to postgres");
@@ -137,7 +142,7 @@ impl Postgres {
         // Readiness, not a timing assertion: the server is polled until it
         // takes a query, for as long as a slow machine needs.
         for _ in 0..600 {
-            if self.psql("postgres", "SELECT 1").is_ok() {
+            if self.run_psql("postgres", "SELECT 1").is_ok() {
                 return;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
@@ -148,8 +153,9 @@ impl Postgres {
         );
     }
 
-    /// Runs one statement with psql as the superuser.
-    pub fn psql(&self, database: &str, sql: &str) -> Result<String, String> {
+    /// Runs one statement with psql as the superuser: its output, or
+    /// psql's complaint.
+    fn run_psql(&self, database: &str, sql: &str) -> Result<String, String> {
         let output = Command::new(bin_dir().join("psql"))
             .arg("-h")
             .arg(&self.socket_dir)
@@ -175,15 +181,31 @@ impl Postgres {
         }
     }
 
+    /// Runs one statement that must succeed with psql as the superuser;
+    /// its output.
+    pub fn psql(&self, database: &str, sql: &str) -> String {
+        self.run_psql(database, sql)
+            .unwrap_or_else(|e| panic!("psql failed on {sql:?}: {e}"))
+    }
+
     /// A new, empty database (C collation, as trove requires); its URL.
     pub fn database(&self) -> String {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let name = format!("trove_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let name = fresh_name();
         self.psql(
             "postgres",
             &format!("CREATE DATABASE {name} LOCALE 'C' ENCODING 'UTF8' TEMPLATE template0"),
-        )
-        .unwrap_or_else(|e| panic!("creating {name}: {e}"));
+        );
+        self.url(&name)
+    }
+
+    /// A new database holding what the database at `url` holds (which
+    /// nothing may be connected to); its URL.
+    pub fn copy_database(&self, url: &str) -> String {
+        let name = fresh_name();
+        self.psql(
+            "postgres",
+            &format!("CREATE DATABASE {name} TEMPLATE {}", database_name(url)),
+        );
         self.url(&name)
     }
 
@@ -198,10 +220,7 @@ impl Postgres {
     /// Everything a database holds, as `pg_dump` writes it (to scan for
     /// plaintext).
     pub fn dump(&self, url: &str) -> Vec<u8> {
-        let database = url
-            .strip_prefix(&format!("postgres://{SUPERUSER}@localhost/"))
-            .and_then(|tail| tail.split('?').next())
-            .expect("a URL from Postgres::database");
+        let database = database_name(url);
         let output = Command::new(bin_dir().join("pg_dump"))
             .arg("-h")
             .arg(&self.socket_dir)
@@ -211,6 +230,19 @@ impl Postgres {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         output.stdout
     }
+}
+
+/// A database name no other test of any process has taken.
+fn fresh_name() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!("trove_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The database a URL of [`Postgres::url`]'s names.
+fn database_name(url: &str) -> &str {
+    url.strip_prefix(&format!("postgres://{SUPERUSER}@localhost/"))
+        .and_then(|tail| tail.split('?').next())
+        .expect("a URL from Postgres::database")
 }
 
 impl Drop for Postgres {

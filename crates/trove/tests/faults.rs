@@ -26,6 +26,15 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).unwrap();
         }
     }
+    // A data directory on PostgreSQL (the test script's second pass) is
+    // copied with a database of its own.
+    let config = to.join("trove.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    if let Some(line) = text.lines().find(|l| l.starts_with("url = \"postgres://")) {
+        let url = line.trim_start_matches("url = \"").trim_end_matches('"');
+        let copy = trove_testkit::postgres::Postgres::start().copy_database(url);
+        std::fs::write(&config, text.replace(url, &copy)).unwrap();
+    }
 }
 
 /// The stage's command line after `--data DIR`.

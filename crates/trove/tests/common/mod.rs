@@ -8,13 +8,24 @@ use std::process::{Command, Output};
 
 /// Runs the `trove` binary on a data directory.
 pub fn trove(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trove"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("TROVE_DATA")
-        .output()
-        .expect("the trove binary runs")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trove"));
+    command.arg("--data").arg(data).args(args).env_remove("TROVE_DATA");
+    if args.first() == Some(&"init")
+        && !args.contains(&"--database")
+        && let Some(url) = test_database()
+    {
+        command.arg("--database").arg(url);
+    }
+    command.output().expect("the trove binary runs")
+}
+
+/// With `TROVE_TEST_BACKEND=postgres` (the test script's second pass),
+/// every data directory a test makes keeps its metadata in a new database
+/// on the server `TROVE_TEST_POSTGRES` names, so the same tests check
+/// both backends.
+pub fn test_database() -> Option<String> {
+    (std::env::var("TROVE_TEST_BACKEND").as_deref() == Ok("postgres"))
+        .then(|| trove_testkit::postgres::Postgres::start().database())
 }
 
 /// The stdout of a command that must succeed.
