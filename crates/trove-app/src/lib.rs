@@ -48,6 +48,7 @@ mod schedule;
 mod search;
 mod submit;
 pub mod users;
+mod worker;
 
 use std::path::{Path, PathBuf};
 
@@ -74,6 +75,7 @@ pub use search::{BatchTerm, MAX_BATCH_TERMS, SearchHit, batch_terms};
 /// The main of a confined parser worker (see [`use_parser_workers`]).
 pub use trove_ingest::serve_worker as serve_parser_worker;
 pub use users::{NewUser, Role, UserError};
+pub use worker::{WorkerEvent, WorkerSettings, worker_name};
 
 /// How far a long operation has come, for a progress display. The default
 /// methods do nothing, so a caller implements what it shows.

@@ -108,6 +108,12 @@ impl Newsroom {
 
     /// The metadata database, through its traits only: nothing above the
     /// data directory depends on which backend it is.
+    /// The database handle itself, for a task of its own (a worker's lease
+    /// renewals).
+    pub(crate) fn shared_repo(&self) -> SqlRepo {
+        self.repo.clone()
+    }
+
     pub fn repo(&self) -> &impl MetadataRepo {
         &self.repo
     }

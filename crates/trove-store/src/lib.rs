@@ -42,6 +42,7 @@ mod desk;
 mod documents;
 mod ids;
 mod intake;
+mod jobs;
 pub mod padme;
 mod partners;
 mod pipeline;
@@ -68,6 +69,7 @@ pub use ids::{BlobId, ContentId, Outcome, OutcomeError, SubmissionId};
 pub use intake::{
     Direction, Expired, IntakeRepo, MessageRecord, Pending, SourceRecord, SourceSubmission, UploadPart, UploadRecord,
 };
+pub use jobs::{JobKind, JobOutcome, JobRecord, JobRepo, JobState};
 pub use partners::{AccessAction, AccessRow, GrantRow, PartnerRepo, PartnerRow};
 pub use published::{PublishedCorpus, PublishedDocument, PublishedRepo};
 pub use releases::{NewRedaction, RedactionRow, RedactionState, ReleaseRecord, ReleaseRepo, ReleaseState, WithheldRow};

@@ -16,7 +16,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Executor, Row};
 
 use crate::{
-    BlobId, Day, DecisionRepo, DeskRepo, DocumentRepo, IntakeRepo, PartnerRepo, PublishedRepo, ReleaseRepo,
+    BlobId, Day, DecisionRepo, DeskRepo, DocumentRepo, IntakeRepo, JobRepo, PartnerRepo, PublishedRepo, ReleaseRepo,
     ScheduleRepo, StoreError, SubmissionId, UserRepo, VerificationRepo,
 };
 
@@ -90,6 +90,7 @@ pub trait MetadataRepo:
     + ScheduleRepo
     + PartnerRepo
     + DeskRepo
+    + JobRepo
 {
 }
 
@@ -105,6 +106,7 @@ impl<R> MetadataRepo for R where
         + ScheduleRepo
         + PartnerRepo
         + DeskRepo
+        + JobRepo
 {
 }
 
@@ -161,6 +163,16 @@ impl Dialect {
         match self {
             Dialect::Sqlite => "min",
             Dialect::Postgres => "LEAST",
+        }
+    }
+
+    /// What a subquery that picks a row to update appends so that
+    /// concurrent pickers skip each other's rows (PostgreSQL); SQLite's
+    /// writers take turns and need nothing.
+    pub(crate) fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
         }
     }
 

@@ -77,6 +77,36 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Queue the path (ingest, verify, overlap, triage) for a submission,
+    /// for `trove worker` processes to run.
+    Queue {
+        submission: SubmissionId,
+        /// Start from this stage instead of ingest.
+        #[arg(long, value_enum, default_value = "ingest")]
+        from: Stage,
+        /// Queue that stage alone.
+        #[arg(long)]
+        only: bool,
+    },
+    /// Show the job queue: each job's stage, submission, state, attempts.
+    Jobs,
+    /// Run jobs from the queue (on any machine whose trove.toml points at
+    /// the same PostgreSQL database and bucket).
+    Worker {
+        /// Seconds a job stays this worker's without a renewal; another
+        /// worker takes it once they pass (a worker killed mid-job).
+        #[arg(long, default_value_t = 60)]
+        lease_seconds: u64,
+        /// Attempts (by any worker) before a job is kept failed.
+        #[arg(long, default_value_t = 3)]
+        max_attempts: u32,
+        /// Stop once nothing is queued or running, instead of waiting.
+        #[arg(long)]
+        until_idle: bool,
+        /// Ingest threads [default: the machine's cores].
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// List submissions, or show one's files (desk: needs the identity).
     Submissions {
         /// A submission id: show its files.
@@ -586,6 +616,26 @@ fn hex32(text: &str) -> Result<[u8; 32], String> {
     Ok(out)
 }
 
+/// A stage `trove queue` starts from.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Stage {
+    Ingest,
+    Verify,
+    Overlap,
+    Triage,
+}
+
+impl Stage {
+    fn kind(self) -> trove_store::JobKind {
+        match self {
+            Stage::Ingest => trove_store::JobKind::Ingest,
+            Stage::Verify => trove_store::JobKind::Verify,
+            Stage::Overlap => trove_store::JobKind::Overlap,
+            Stage::Triage => trove_store::JobKind::Triage,
+        }
+    }
+}
+
 fn parse_role(text: &str) -> Result<Role, trove_app::UserError> {
     Role::parse(text)
 }
@@ -707,6 +757,47 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "{}\nits receipt is queued for the log's batch after {} ends (UTC); `trove log flush --today` appends it now",
                     summary.submission, summary.day
                 )
+            });
+        }
+        Command::Queue { submission, from, only } => {
+            let job = open().await?.queue(&submission, from.kind(), only).await?;
+            print::report(
+                json,
+                &json!({ "job": job, "submission": submission.to_string() }),
+                |_| {
+                    format!(
+                        "job {job} queued: {} of {submission}{}",
+                        from.kind(),
+                        if only { "" } else { " and the stages after it" }
+                    )
+                },
+            );
+        }
+        Command::Jobs => {
+            let jobs = open().await?.jobs().await?;
+            print::report(json, &json!({ "jobs": jobs }), |_| print::jobs(&jobs));
+        }
+        Command::Worker {
+            lease_seconds,
+            max_attempts,
+            until_idle,
+            threads,
+        } => {
+            let newsroom = open().await?;
+            let name = trove_app::worker_name()?;
+            let settings = trove_app::WorkerSettings {
+                lease: std::time::Duration::from_secs(lease_seconds.max(1)),
+                max_attempts: max_attempts.max(1),
+                until_idle,
+                poll: std::time::Duration::from_secs(1),
+                threads: threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            };
+            eprintln!("{name} is taking jobs");
+            let finished = newsroom
+                .work(&name, settings, |event| print::worker_event(json, &event))
+                .await?;
+            print::report(json, &json!({ "worker": name, "finished": finished }), |_| {
+                format!("{name}: {finished} jobs finished, nothing left to do")
             });
         }
         Command::Submissions { id: None } => {

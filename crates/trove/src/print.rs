@@ -447,3 +447,49 @@ pub fn document_list(found: &trove_app::DocumentListPage) -> String {
     }
     text.trim_end().to_owned()
 }
+
+/// The job queue, one line a job.
+pub fn jobs(jobs: &[trove_store::JobRecord]) -> String {
+    if jobs.is_empty() {
+        return "no jobs".into();
+    }
+    jobs.iter()
+        .map(|job| {
+            let state = format!("{:?}", job.state).to_lowercase();
+            let mut line = format!(
+                "{:>6}  {:<8} {}  {:<8} attempts {}",
+                job.id, job.kind, job.submission, state, job.attempts
+            );
+            if let Some(worker) = &job.worker {
+                line.push_str(&format!("  {worker}"));
+            }
+            if let Some(error) = &job.error {
+                line.push_str(&format!("  ({error})"));
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One thing a worker did: a JSON line, or a line for people (stderr, so
+/// stdout keeps the final report).
+pub fn worker_event(json: bool, event: &trove_app::WorkerEvent) {
+    use trove_app::WorkerEvent;
+    if json {
+        println!("{}", serde_json::to_string(event).expect("events serialize"));
+        return;
+    }
+    match event {
+        WorkerEvent::Took { job } => eprintln!("job {}: {} of {}", job.id, job.kind, job.submission),
+        WorkerEvent::Finished { job, kind, error: None } => eprintln!("job {job}: {kind} done"),
+        WorkerEvent::Finished {
+            job,
+            kind,
+            error: Some(error),
+        } => eprintln!("job {job}: {kind} failed: {error}"),
+        WorkerEvent::LostLease { job } => {
+            eprintln!("job {job}: its lease lapsed before it finished; another worker has it")
+        }
+    }
+}

@@ -11,38 +11,6 @@ use std::process::{Command, Stdio};
 use common::{json, ok, trove};
 use trove_testkit::postgres::Postgres;
 
-/// The documents of a submission as the desk exports them: path, type
-/// and status, by path.
-fn documents(data: &std::path::Path, id: &str) -> Vec<(String, String, String)> {
-    let exported = data.join("documents.jsonl");
-    ok(trove(
-        data,
-        &[
-            "docs",
-            "list",
-            id,
-            "--export",
-            "jsonl",
-            "--out",
-            exported.to_str().unwrap(),
-        ],
-    ));
-    let mut rows: Vec<(String, String, String)> = std::fs::read_to_string(&exported)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
-        .map(|d| {
-            (
-                d["path"].as_str().unwrap().to_owned(),
-                d["type"].as_str().unwrap().to_owned(),
-                d["status"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    rows.sort();
-    rows
-}
-
 #[test]
 fn a_database_outage_mid_ingest_gives_a_clear_error_and_the_run_ends_as_a_clean_one() {
     let mut postgres = Postgres::own();
@@ -52,7 +20,7 @@ fn a_database_outage_mid_ingest_gives_a_clear_error_and_the_run_ends_as_a_clean_
     let clean = tmp.path().join("clean");
     let clean_id = common::init_and_submit(&clean, &corpus.join("cache"));
     ok(trove(&clean, &["ingest", &clean_id]));
-    let expected = documents(&clean, &clean_id);
+    let expected = common::documents_by_path(&clean, &clean_id);
     assert!(expected.len() > 100, "{} documents", expected.len());
 
     let data = tmp.path().join("data");
@@ -113,5 +81,5 @@ fn a_database_outage_mid_ingest_gives_a_clear_error_and_the_run_ends_as_a_clean_
     let listed = json(&ok(trove(&data, &["submissions", "--json"])));
     assert!(listed.to_string().contains(&id), "{listed}");
     ok(trove(&data, &["ingest", &id]));
-    assert_eq!(documents(&data, &id), expected);
+    assert_eq!(common::documents_by_path(&data, &id), expected);
 }

@@ -40,31 +40,7 @@ fn run_path(data: &Path, corpus: &Path) -> (String, Vec<serde_json::Value>, serd
     ));
     ok(trove(data, &["verify", &id]));
     let triage = json(&ok(trove(data, &["triage", &id, "--json"])));
-    let exported = data.join("documents.jsonl");
-    ok(trove(
-        data,
-        &[
-            "docs",
-            "list",
-            &id,
-            "--export",
-            "jsonl",
-            "--out",
-            exported.to_str().unwrap(),
-        ],
-    ));
-    let mut rows: Vec<serde_json::Value> = std::fs::read_to_string(&exported)
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
-        .map(|row| {
-            serde_json::json!({
-                "path": row["path"], "type": row["type"], "status": row["status"], "size": row["size"],
-                "verdict": row["verdict"], "overlap": row["overlap"], "significance": row["significance"],
-            })
-        })
-        .collect();
-    rows.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
+    let rows = common::documents_by_path(data, &id);
     (id, rows, triage)
 }
 

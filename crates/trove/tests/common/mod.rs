@@ -63,6 +63,38 @@ pub fn gen_corpus_with(dir: &Path, seed: &str, size: &str, options: &[&str]) -> 
     corpus
 }
 
+/// A submission's documents as the desk exports them (path, type,
+/// status, size, verdict, overlap class, significance), sorted by path:
+/// what two runs of the path are compared by.
+pub fn documents_by_path(data: &Path, id: &str) -> Vec<serde_json::Value> {
+    let exported = data.join("documents.jsonl");
+    ok(trove(
+        data,
+        &[
+            "docs",
+            "list",
+            id,
+            "--export",
+            "jsonl",
+            "--out",
+            exported.to_str().unwrap(),
+        ],
+    ));
+    let mut rows: Vec<serde_json::Value> = std::fs::read_to_string(&exported)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .map(|row| {
+            serde_json::json!({
+                "path": row["path"], "type": row["type"], "status": row["status"], "size": row["size"],
+                "verdict": row["verdict"], "overlap": row["overlap"], "significance": row["significance"],
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
+    rows
+}
+
 /// Makes the data dir `data` and submits `path` into it, its receipt
 /// appended to the log at once (as after its day's batch); the submission
 /// id.
