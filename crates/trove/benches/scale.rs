@@ -1,10 +1,12 @@
-//! The path on the embedded default (SQLite and files) and on the scaled
-//! configuration (PostgreSQL and an S3 bucket: a throwaway cluster and
-//! SeaweedFS on loopback, the same machine), on the same generated cache
-//! in the same run: each stage a `trove` process, timed, as documents per
-//! second, and the scaled configuration's ratio to the embedded one (goal
-//! ≥ 0.7× for one worker). Both servers share the machine's two cores with
-//! trove, which a deployment would not.
+//! The path on the embedded default (SQLite and files, each stage a
+//! `trove` command) and on the scaled configuration (PostgreSQL and an S3
+//! bucket: a throwaway cluster and SeaweedFS on loopback, the path queued
+//! and run by 1, then 2, `trove worker` processes), on the same generated
+//! cache in the same run: seconds, documents per second, and the scaled
+//! runs' ratio to the embedded one (goal ≥ 0.7× with one worker). The
+//! servers share the machine's two cores with trove, which a deployment
+//! would not; the stages of one submission are a chain, so a second
+//! worker can only take over, not share, until tasks split a submission.
 //!
 //! Run: `cargo bench -p trove --bench scale`. Environment: TROVE_BENCH_MIB
 //! (cache size, default 1024), TROVE_BENCH_DIR (scratch folder), TROVE_WEED
@@ -12,44 +14,39 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Instant;
 
 use trove_testkit::postgres::Postgres;
 use trove_testkit::seaweedfs::{ACCESS_KEY, BUCKET, SECRET_KEY, SeaweedFs};
 
 mod measure;
 
-const STAGES: [&str; 5] = [
-    "submit",
-    "ingest",
-    "register published corpora",
-    "verify",
-    "triage (with its overlap)",
-];
+fn trove(data: &Path, args: &[&str]) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trove"));
+    command.arg("--data").arg(data).args(args);
+    measure::run(&mut command).stdout
+}
 
-/// Each stage's seconds on one configuration, and the documents ingested.
-fn run_path(data: &Path, corpus: &Path) -> (Vec<f64>, u64) {
-    let trove = env!("CARGO_BIN_EXE_trove");
-    let timed = |args: &[&str]| {
-        let mut command = Command::new(trove);
-        command.arg("--data").arg(data).args(args);
-        let run = measure::run(&mut command);
-        (run.wall.as_secs_f64(), run.stdout)
-    };
-    let (submit, submitted) = timed(&["submit", corpus.join("cache").to_str().unwrap(), "--json"]);
-    let id = measure::submission_id(&submitted);
-    let (ingest, ingested) = timed(&["ingest", &id, "--json"]);
-    let documents = serde_json::from_str::<serde_json::Value>(&ingested).expect("ingest --json")["documents"]
-        .as_u64()
-        .expect("a document count");
-    timed(&["keys", "dkim", "import", corpus.join("dkim-keys.txt").to_str().unwrap()]);
-    let (register, _) = timed(&[
-        "published",
-        "import-listing",
-        corpus.join("published/corpora.json").to_str().unwrap(),
-    ]);
-    let (verify, _) = timed(&["verify", &id]);
-    let (triage, _) = timed(&["triage", &id]);
-    (vec![submit, ingest, register, verify, triage], documents)
+/// Submits the cache and registers keys and corpora (untimed); the
+/// submission id.
+fn prepare(data: &Path, corpus: &Path) -> String {
+    let id = measure::submission_id(&trove(
+        data,
+        &["submit", corpus.join("cache").to_str().unwrap(), "--json"],
+    ));
+    trove(
+        data,
+        &["keys", "dkim", "import", corpus.join("dkim-keys.txt").to_str().unwrap()],
+    );
+    trove(
+        data,
+        &[
+            "published",
+            "import-listing",
+            corpus.join("published/corpora.json").to_str().unwrap(),
+        ],
+    );
+    id
 }
 
 fn main() {
@@ -59,69 +56,102 @@ fn main() {
         .unwrap_or(1024);
     let scratch = std::env::var("TROVE_BENCH_DIR").unwrap_or_else(|_| ".".into());
     let tmp = tempfile::tempdir_in(&scratch).expect("scratch");
-    let trove = env!("CARGO_BIN_EXE_trove");
     let corpus = tmp.path().join("corpus");
-    let generated = Command::new(trove)
-        .args(["--data", tmp.path().join("unused").to_str().unwrap()])
-        .args(["gen-corpus", "--seed", "4", "--size", &format!("{mib}M"), "--out"])
-        .arg(&corpus)
-        .output()
-        .expect("gen-corpus runs");
-    assert!(generated.status.success(), "gen-corpus failed");
+    trove(
+        &tmp.path().join("unused"),
+        &[
+            "gen-corpus",
+            "--seed",
+            "4",
+            "--size",
+            &format!("{mib}M"),
+            "--out",
+            corpus.to_str().unwrap(),
+        ],
+    );
     let cache_bytes = measure::folder_bytes(&corpus.join("cache"));
 
     let embedded = tmp.path().join("embedded");
-    let init = |data: &Path, extra: &[&str]| {
-        let mut command = Command::new(trove);
-        command.arg("--data").arg(data).arg("init").args(extra);
-        measure::run(&mut command);
-    };
-    init(&embedded, &[]);
+    trove(&embedded, &["init"]);
+    let id = prepare(&embedded, &corpus);
     eprintln!("embedded (SQLite and files)…");
-    let (embedded_seconds, documents) = run_path(&embedded, &corpus);
+    let mut rows = Vec::new();
+    let mut documents = 0;
+    let mut embedded_total = 0.0;
+    for stage in ["ingest", "verify", "overlap", "triage"] {
+        let started = Instant::now();
+        let out = trove(&embedded, &[stage, &id, "--json"]);
+        let seconds = started.elapsed().as_secs_f64();
+        if stage == "ingest" {
+            documents = serde_json::from_str::<serde_json::Value>(&out).expect("ingest --json")["documents"]
+                .as_u64()
+                .expect("a document count");
+        }
+        embedded_total += seconds;
+        rows.push((format!("embedded: {stage}"), seconds));
+    }
+    rows.push(("embedded: the path".into(), embedded_total));
 
     let bucket = SeaweedFs::start();
     let postgres = Postgres::own();
-    let scaled = tmp.path().join("scaled");
-    init(&scaled, &["--database", &postgres.database()]);
-    let config_path = scaled.join("trove.toml");
-    let mut config = std::fs::read_to_string(&config_path)
-        .expect("trove.toml")
-        .replace("backend = \"fs\"", "backend = \"s3\"");
-    config.push_str(&format!(
-        "\n[store.s3]\nendpoint = \"{}\"\nbucket = \"{BUCKET}\"\naccess_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\"\n",
-        bucket.endpoint
-    ));
-    std::fs::write(&config_path, config).expect("writing trove.toml");
-    eprintln!("scaled (PostgreSQL and SeaweedFS)…");
-    let (scaled_seconds, scaled_documents) = run_path(&scaled, &corpus);
-    assert_eq!(
-        documents, scaled_documents,
-        "both configurations ingest the same documents"
-    );
+    let mut scaled_totals = Vec::new();
+    for workers in [1, 2] {
+        let data = tmp.path().join(format!("scaled-{workers}"));
+        trove(&data, &["init", "--database", &postgres.database()]);
+        let config_path = data.join("trove.toml");
+        let mut config = std::fs::read_to_string(&config_path)
+            .expect("trove.toml")
+            .replace("backend = \"fs\"", "backend = \"s3\"");
+        config.push_str(&format!(
+            "\n[store.s3]\nendpoint = \"{}\"\nbucket = \"{BUCKET}\"\nprefix = \"scale-{workers}/\"\naccess_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\"\n",
+            bucket.endpoint
+        ));
+        std::fs::write(&config_path, config).expect("writing trove.toml");
+        let id = prepare(&data, &corpus);
+        trove(&data, &["queue", &id]);
+        eprintln!("PostgreSQL and SeaweedFS, {workers} worker(s)…");
+        let started = Instant::now();
+        let children: Vec<_> = (0..workers)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_trove"))
+                    .arg("--data")
+                    .arg(&data)
+                    .args(["worker", "--until-idle"])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .expect("trove worker starts")
+            })
+            .collect();
+        for mut child in children {
+            assert!(child.wait().expect("a worker ends").success(), "a worker failed");
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let jobs: serde_json::Value = serde_json::from_str(&trove(&data, &["jobs", "--json"])).expect("jobs --json");
+        assert!(
+            jobs["jobs"]
+                .as_array()
+                .expect("jobs")
+                .iter()
+                .all(|j| j["state"] == "done"),
+            "every job done: {jobs}"
+        );
+        rows.push((format!("{workers} worker(s): the path"), seconds));
+        scaled_totals.push((workers, seconds));
+    }
 
     println!(
         "\n{mib} MiB cache ({cache_bytes} bytes, {documents} documents) on {}",
         measure::machine()
     );
-    println!(
-        "{:<28} {:>10} {:>10} {:>12} {:>12} {:>7}",
-        "stage", "embedded s", "scaled s", "embedded d/s", "scaled d/s", "ratio"
-    );
-    for ((name, e), s) in STAGES.iter().zip(&embedded_seconds).zip(&scaled_seconds) {
+    println!("{:<32} {:>9} {:>12}", "run", "seconds", "documents/s");
+    for (name, seconds) in &rows {
+        println!("{name:<32} {seconds:>9.1} {:>12.0}", documents as f64 / seconds);
+    }
+    for (workers, seconds) in scaled_totals {
         println!(
-            "{name:<28} {e:>10.1} {s:>10.1} {:>12.0} {:>12.0} {:>6.2}×",
-            documents as f64 / e,
-            documents as f64 / s,
-            e / s
+            "PostgreSQL + SeaweedFS with {workers} worker(s) / embedded: {:.2}× (goal ≥ 0.7× with one)",
+            embedded_total / seconds
         );
     }
-    let (e, s): (f64, f64) = (embedded_seconds.iter().sum(), scaled_seconds.iter().sum());
-    println!(
-        "{:<28} {e:>10.1} {s:>10.1} {:>12.0} {:>12.0} {:>6.2}×  (goal ≥ 0.7×)",
-        "the whole path",
-        documents as f64 / e,
-        documents as f64 / s,
-        e / s
-    );
 }
