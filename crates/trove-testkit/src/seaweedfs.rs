@@ -86,6 +86,22 @@ impl SeaweedFs {
     }
 }
 
+impl SeaweedFs {
+    /// Points the data directory at `dir` (made by `trove init`) to this
+    /// server's bucket, its blobs under `prefix`.
+    pub fn configure(&self, dir: &std::path::Path, prefix: &str) {
+        let path = dir.join("trove.toml");
+        let mut config = std::fs::read_to_string(&path)
+            .expect("the data directory's trove.toml")
+            .replace("backend = \"fs\"", "backend = \"s3\"");
+        config.push_str(&format!(
+            "\n[store.s3]\nendpoint = \"{}\"\nbucket = \"{BUCKET}\"\nprefix = \"{prefix}\"\naccess_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\"\n",
+            self.endpoint
+        ));
+        std::fs::write(&path, config).expect("writing trove.toml");
+    }
+}
+
 /// One identity with every right on the test bucket.
 pub fn identities() -> String {
     format!(

@@ -17,7 +17,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use trove_testkit::postgres::Postgres;
-use trove_testkit::seaweedfs::{ACCESS_KEY, BUCKET, SECRET_KEY, SeaweedFs};
+use trove_testkit::seaweedfs::SeaweedFs;
 
 mod measure;
 
@@ -98,15 +98,7 @@ fn main() {
     for workers in [1, 2] {
         let data = tmp.path().join(format!("scaled-{workers}"));
         trove(&data, &["init", "--database", &postgres.database()]);
-        let config_path = data.join("trove.toml");
-        let mut config = std::fs::read_to_string(&config_path)
-            .expect("trove.toml")
-            .replace("backend = \"fs\"", "backend = \"s3\"");
-        config.push_str(&format!(
-            "\n[store.s3]\nendpoint = \"{}\"\nbucket = \"{BUCKET}\"\nprefix = \"scale-{workers}/\"\naccess_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\"\n",
-            bucket.endpoint
-        ));
-        std::fs::write(&config_path, config).expect("writing trove.toml");
+        bucket.configure(&data, &format!("scale-{workers}/"));
         let id = prepare(&data, &corpus);
         trove(&data, &["queue", &id]);
         eprintln!("PostgreSQL and SeaweedFS, {workers} worker(s)…");

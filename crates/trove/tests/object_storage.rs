@@ -59,15 +59,7 @@ fn the_path_on_postgres_and_a_bucket_equals_the_embedded_path_and_the_bucket_hol
     let database = postgres.database();
     ok(trove(&on_s3, &["init", "--database", &database]));
     let prefix = format!("path-{}/", std::process::id());
-    let config_path = on_s3.join("trove.toml");
-    let mut config = std::fs::read_to_string(&config_path)
-        .unwrap()
-        .replace("backend = \"fs\"", "backend = \"s3\"");
-    config.push_str(&format!(
-        "\n[store.s3]\nendpoint = \"{}\"\nbucket = \"{BUCKET}\"\nprefix = \"{prefix}\"\naccess_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\"\n",
-        server.endpoint
-    ));
-    std::fs::write(&config_path, config).unwrap();
+    server.configure(&on_s3, &prefix);
     // The server answers within a few seconds of starting.
     let bucket = S3Backend::new(&S3Config {
         endpoint: Some(server.endpoint.clone()),

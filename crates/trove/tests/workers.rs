@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 
 use common::{json, ok, trove};
 use trove_testkit::postgres::Postgres;
-use trove_testkit::seaweedfs::{ACCESS_KEY, BUCKET, SECRET_KEY, SeaweedFs};
+use trove_testkit::seaweedfs::SeaweedFs;
 
 fn worker(data: &Path, extra: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_trove"));
@@ -53,16 +53,7 @@ fn workers_share_the_path_and_a_killed_one_loses_nothing() {
     // The scaled configuration: only trove.toml says where.
     let scaled = tmp.path().join("scaled");
     ok(trove(&scaled, &["init", "--database", &postgres.database()]));
-    let config_path = scaled.join("trove.toml");
-    let mut config = std::fs::read_to_string(&config_path)
-        .unwrap()
-        .replace("backend = \"fs\"", "backend = \"s3\"");
-    config.push_str(&format!(
-        "\n[store.s3]\nendpoint = \"{}\"\nbucket = \"{BUCKET}\"\nprefix = \"workers-{}/\"\naccess_key_id = \"{ACCESS_KEY}\"\nsecret_access_key = \"{SECRET_KEY}\"\n",
-        bucket.endpoint,
-        std::process::id()
-    ));
-    std::fs::write(&config_path, config).unwrap();
+    bucket.configure(&scaled, &format!("workers-{}/", std::process::id()));
     let submitted = json(&ok(trove(
         &scaled,
         &["submit", "--json", corpus.join("cache").to_str().unwrap()],
