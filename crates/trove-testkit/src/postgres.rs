@@ -128,6 +128,12 @@ impl Postgres {
         self.wait_ready();
     }
 
+    /// The server's main process (a cluster this started), whose children
+    /// are the connections' backends.
+    pub fn server_pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Stops this cluster's server at once, as a crash or an outage would
     /// (SIGQUIT: no shutdown checkpoint).
     pub fn stop(&mut self) {

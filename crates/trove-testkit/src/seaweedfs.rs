@@ -87,6 +87,11 @@ impl SeaweedFs {
 }
 
 impl SeaweedFs {
+    /// The server's process (one this started).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Points the data directory at `dir` (made by `trove init`) to this
     /// server's bucket, its blobs under `prefix`.
     pub fn configure(&self, dir: &std::path::Path, prefix: &str) {

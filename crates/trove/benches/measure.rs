@@ -99,3 +99,18 @@ pub fn fts5_peer(export: &std::path::Path, cases: &std::path::Path, db: &std::pa
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("the peer prints JSON")
 }
+
+/// The CPU seconds a process and its children it has waited for have
+/// used (a server whose connections ended: PostgreSQL's backends are its
+/// children), from /proc.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the process runs");
+    // Fields after the command name (which may hold spaces) in parentheses.
+    let after = &stat[stat.rfind(')').expect("a stat line") + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime, stime, cutime, cstime: fields 14-17 of the line, 12-15 here.
+    let ticks: u64 = fields[11..15].iter().map(|f| f.parse::<u64>().unwrap_or(0)).sum();
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    ticks as f64 / per_second
+}

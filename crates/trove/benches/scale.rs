@@ -102,6 +102,13 @@ fn main() {
         let id = prepare(&data, &corpus);
         trove(&data, &["queue", &id]);
         eprintln!("PostgreSQL and SeaweedFS, {workers} worker(s)…");
+        let servers_cpu = || {
+            (
+                measure::cpu_seconds(postgres.server_pid().expect("this bench's cluster")),
+                measure::cpu_seconds(bucket.pid().expect("this bench's SeaweedFS")),
+            )
+        };
+        let (database_before, bucket_before) = servers_cpu();
         let started = Instant::now();
         let children: Vec<_> = (0..workers)
             .map(|_| {
@@ -128,8 +135,14 @@ fn main() {
                 .all(|j| j["state"] == "done"),
             "every job done: {jobs}"
         );
+        let (database_after, bucket_after) = servers_cpu();
         rows.push((format!("{workers} worker(s): the path"), seconds));
-        scaled_totals.push((workers, seconds));
+        scaled_totals.push((
+            workers,
+            seconds,
+            database_after - database_before,
+            bucket_after - bucket_before,
+        ));
     }
 
     println!(
@@ -140,10 +153,15 @@ fn main() {
     for (name, seconds) in &rows {
         println!("{name:<32} {seconds:>9.1} {:>12.0}", documents as f64 / seconds);
     }
-    for (workers, seconds) in scaled_totals {
+    for (workers, seconds, database_cpu, bucket_cpu) in scaled_totals {
         println!(
-            "PostgreSQL + SeaweedFS with {workers} worker(s) / embedded: {:.2}× (goal ≥ 0.7× with one)",
-            embedded_total / seconds
+            "PostgreSQL + SeaweedFS with {workers} worker(s) / embedded: {:.2}× (goal ≥ 0.7× with one); \
+             server CPU per 1000 documents: PostgreSQL {:.3} s, SeaweedFS {:.3} s; \
+             the path's wall time per 1000 documents {:.3} s",
+            embedded_total / seconds,
+            database_cpu * 1000.0 / documents as f64,
+            bucket_cpu * 1000.0 / documents as f64,
+            seconds * 1000.0 / documents as f64
         );
     }
 }
