@@ -657,13 +657,59 @@ impl ListWriter {
     /// merge rewrites little (about 200 bytes a document).
     pub fn commit_merged(mut self) -> Result<(), SearchError> {
         self.commit()?;
-        let segments = self.writer.index().searchable_segment_ids().map_err(|e| self.fail(e))?;
-        if segments.len() > 1 {
-            self.writer.merge(&segments).wait().map_err(|e| self.fail(e))?;
-        }
-        self.writer.wait_merging_threads().map_err(|e| SearchError::Index {
-            path: self.path.clone(),
+        let ListWriter { writer, path, .. } = self;
+        let fail = |e: tantivy::TantivyError| SearchError::Index {
+            path: path.clone(),
             reason: e.to_string(),
-        })
+        };
+        // The merge policy may be merging some segments in the background
+        // (after the many commits of a large ingest): a merge of every
+        // segment would then find some gone. Those merges end first, and
+        // the whole merge runs on a writer that starts none of its own.
+        let index = writer.index().clone();
+        writer.wait_merging_threads().map_err(fail)?;
+        let segments = index.searchable_segment_ids().map_err(fail)?;
+        if segments.len() > 1 {
+            let mut writer: tantivy::IndexWriter =
+                index.writer_with_num_threads(1, LIST_WRITER_MEMORY).map_err(fail)?;
+            writer.set_merge_policy(Box::new(tantivy::merge_policy::NoMergePolicy));
+            writer.merge(&segments).wait().map_err(fail)?;
+            writer.wait_merging_threads().map_err(fail)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large ingest commits many times, and the merge policy merges
+    /// some of those segments in the background; merging the whole list
+    /// afterwards must wait for those merges, not fail on segments they
+    /// took (as a 256 MiB ingest once did).
+    #[test]
+    fn the_whole_list_merges_into_one_segment_after_many_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = ListIndex::open(dir.path()).unwrap();
+        let mut writer = index.writer().unwrap();
+        for batch in 0..40 {
+            for n in 0..25 {
+                writer
+                    .put(&Listed {
+                        id: format!("{batch:04}{n:04}"),
+                        submission: "s".into(),
+                        path: format!("folder/{batch}/{n}.txt"),
+                        doc_type: "text".into(),
+                        status: "ok".into(),
+                        size: 100,
+                        ..Listed::default()
+                    })
+                    .unwrap();
+            }
+            writer.commit().unwrap();
+        }
+        writer.commit_merged().unwrap();
+        assert_eq!(index.index.searchable_segment_ids().unwrap().len(), 1);
     }
 }
