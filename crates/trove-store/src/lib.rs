@@ -7,12 +7,12 @@
 //!   BLAKE3 ([`ContentId`]) to the caller and writes it nowhere in the clear.
 //! * [`BlobOpener`] holds the identity and streams a blob back, checking
 //!   the ciphertext against its id and the plaintext against its content id.
-//! * [`BlobBackend`] is where ciphertext lives ([`FsBackend`] now; an
-//!   S3-compatible backend fits the same trait).
+//! * [`BlobBackend`] is where ciphertext lives ([`FsBackend`] here; an
+//!   S3-compatible bucket in `trove-s3`).
 //! * The metadata database is one trait per concern ([`SubmissionRepo`],
 //!   [`DocumentRepo`], [`VerificationRepo`], [`PublishedRepo`],
-//!   [`DecisionRepo`], [`IntakeRepo`], [`UserRepo`], [`ReleaseRepo`], [`DeskRepo`]; [`MetadataRepo`] is
-//!   all of them): [`SqlRepo`] now, PostgreSQL behind the same traits.
+//!   [`DecisionRepo`], [`IntakeRepo`], [`UserRepo`], [`ReleaseRepo`], [`DeskRepo`], [`JobRepo`];
+//!   [`MetadataRepo`] is all of them): [`SqlRepo`], on SQLite or PostgreSQL.
 //! * [`Day`] and [`Outcome`]: the day (UTC) that is the only time trove
 //!   records, and an editor's decision, shared by every later stage.
 //! * [`SubmissionWriter`] turns files into one submission whose manifest

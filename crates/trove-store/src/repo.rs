@@ -1,10 +1,12 @@
 //! The metadata repository: everything the store records besides blobs,
 //! as one trait per concern ([`SubmissionRepo`] here, the others beside
 //! their records: documents, verification, published corpora, decisions,
-//! the intake's records, users, releases, the schedule). [`MetadataRepo`] is all of them. The
-//! traits hold no SQLite type, so PostgreSQL can implement them;
-//! [`SqlRepo`] is the embedded default. Implementations must make an
-//! acknowledged write durable before returning.
+//! the intake's records, users, releases, the schedule, the job queue).
+//! [`MetadataRepo`] is all of them. The traits hold no database type;
+//! [`SqlRepo`] implements them once for both backends, the embedded SQLite
+//! file and a PostgreSQL server, the few differences in [`Dialect`].
+//! Implementations must make an acknowledged write durable before
+//! returning.
 
 use std::future::Future;
 use std::path::Path;
