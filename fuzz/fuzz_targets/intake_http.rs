@@ -25,7 +25,7 @@ fn server() -> &'static Server {
             .unwrap();
         let data = tempfile::tempdir().unwrap();
         let router = runtime.block_on(async {
-            let newsroom = trove_app::Newsroom::init(data.path(), false, "chief", None)
+            let newsroom = trove_app::Newsroom::init(data.path(), false, "chief", None, None)
                 .await
                 .unwrap();
             trove_intake::server::router(newsroom.intake(true).await.unwrap())
